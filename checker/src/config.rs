@@ -1,0 +1,260 @@
+//! Exploration settings and their `CONC_CHECK_*` environment overrides.
+
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Which strategy explores the interleavings.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case", tag = "name")]
+pub enum StrategyKind {
+    /// The default: bounded DFS first, then random and PCT in turns (see [`crate::strategy::portfolio`]).
+    Portfolio,
+    /// Depth-first search over every scheduling choice, within the preemption bound.
+    Dfs,
+    /// Uniformly random choice at every scheduling point.
+    Random,
+    /// Probabilistic concurrency testing with the given bug depth.
+    Pct {
+        /// Bug depth `d`: PCT places `d - 1` priority change points.
+        depth: usize,
+    },
+}
+
+impl fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StrategyKind::Portfolio => write!(f, "portfolio"),
+            StrategyKind::Dfs => write!(f, "dfs"),
+            StrategyKind::Random => write!(f, "random"),
+            StrategyKind::Pct { depth } => write!(f, "pct(depth {depth})"),
+        }
+    }
+}
+
+/// Every setting of one exploration.
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    /// The strategy.
+    pub strategy: StrategyKind,
+    /// Most preemptions per execution for DFS (`None`: unbounded).
+    pub max_preemptions: Option<usize>,
+    /// Most executions.
+    pub iterations: u64,
+    /// Most wall-clock time for the whole exploration.
+    pub time_budget: Option<Duration>,
+    /// Seed of the random and PCT strategies.
+    pub seed: u64,
+    /// Most scheduling steps in one execution before it is reported as `step_limit`.
+    pub max_steps: u64,
+    /// Whether condvar waits and `park` may wake spuriously (a scheduler choice), as std allows.
+    pub spurious_wakeups: bool,
+    /// A schedule to replay instead of exploring (`CONC_CHECK_REPLAY`).
+    pub replay: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            strategy: StrategyKind::Portfolio,
+            max_preemptions: None,
+            iterations: 10_000,
+            time_budget: Some(Duration::from_secs(60)),
+            seed: 0,
+            max_steps: 100_000,
+            spurious_wakeups: false,
+            replay: None,
+        }
+    }
+}
+
+/// A `CONC_CHECK_*` variable with a value the tool does not accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable.
+    pub variable: String,
+    /// The value found.
+    pub value: String,
+    /// What would have been accepted.
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid value {:?} for {}: expected {}",
+            self.value, self.variable, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The defaults, overridden by any `CONC_CHECK_*` variables that are set.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The defaults, overridden by the variables `lookup` returns (testable without the process
+    /// environment).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let depth = match get("CONC_CHECK_DEPTH") {
+            Some(v) => Some(parse_number::<usize>("CONC_CHECK_DEPTH", &v, "a positive integer")?),
+            None => None,
+        };
+        if let Some(v) = get("CONC_CHECK_STRATEGY") {
+            config.strategy = parse_strategy(&v, depth)?;
+        } else if let Some(depth) = depth {
+            config.strategy = StrategyKind::Pct { depth };
+        }
+        if let Some(v) = get("CONC_CHECK_ITERATIONS") {
+            config.iterations = parse_number("CONC_CHECK_ITERATIONS", &v, "a positive integer")?;
+        }
+        if let Some(v) = get("CONC_CHECK_TIME_BUDGET") {
+            config.time_budget = Some(parse_duration("CONC_CHECK_TIME_BUDGET", &v)?);
+        }
+        if let Some(v) = get("CONC_CHECK_SEED") {
+            config.seed = parse_number("CONC_CHECK_SEED", &v, "an unsigned integer")?;
+        }
+        if let Some(v) = get("CONC_CHECK_MAX_PREEMPTIONS") {
+            config.max_preemptions = if v.trim() == "none" {
+                None
+            } else {
+                Some(parse_number(
+                    "CONC_CHECK_MAX_PREEMPTIONS",
+                    &v,
+                    "an unsigned integer or `none`",
+                )?)
+            };
+        }
+        if let Some(v) = get("CONC_CHECK_MAX_STEPS") {
+            config.max_steps = parse_number("CONC_CHECK_MAX_STEPS", &v, "a positive integer")?;
+        }
+        if let Some(v) = get("CONC_CHECK_SPURIOUS_WAKEUPS") {
+            config.spurious_wakeups = match v.trim() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(error("CONC_CHECK_SPURIOUS_WAKEUPS", &v, "`true` or `false`")),
+            };
+        }
+        if let Some(v) = get("CONC_CHECK_REPLAY") {
+            config.replay = Some(v.trim().to_string());
+        }
+        Ok(config)
+    }
+}
+
+fn error(variable: &str, value: &str, expected: &str) -> ConfigError {
+    ConfigError {
+        variable: variable.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(variable: &str, value: &str, expected: &str) -> Result<T, ConfigError> {
+    value
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| error(variable, value, expected))
+}
+
+/// Parses a strategy name as the CLI and `CONC_CHECK_STRATEGY` accept it: `portfolio`, `dfs`,
+/// `random`, `pct` (depth from `depth`, default 3) or `pct:N`.
+pub fn parse_strategy(value: &str, depth: Option<usize>) -> Result<StrategyKind, ConfigError> {
+    const EXPECTED: &str = "one of `portfolio`, `dfs`, `random`, `pct`, `pct:<depth>`";
+    let v = value.trim().to_ascii_lowercase();
+    Ok(match v.as_str() {
+        "portfolio" | "default" => StrategyKind::Portfolio,
+        "dfs" => StrategyKind::Dfs,
+        "random" => StrategyKind::Random,
+        "pct" => StrategyKind::Pct {
+            depth: depth.unwrap_or(3),
+        },
+        other => match other.strip_prefix("pct:") {
+            Some(d) => StrategyKind::Pct {
+                depth: d
+                    .parse()
+                    .ok()
+                    .filter(|d| *d > 0)
+                    .ok_or_else(|| error("CONC_CHECK_STRATEGY", value, EXPECTED))?,
+            },
+            None => return Err(error("CONC_CHECK_STRATEGY", value, EXPECTED)),
+        },
+    })
+}
+
+/// Parses `20s`, `500ms`, `2m` or a plain number of seconds.
+pub fn parse_duration(variable: &str, value: &str) -> Result<Duration, ConfigError> {
+    const EXPECTED: &str = "a duration such as `20s`, `500ms`, `2m` or a number of seconds";
+    let v = value.trim();
+    let (number, unit) = match v.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let n: f64 = number.parse().map_err(|_| error(variable, value, EXPECTED))?;
+    let seconds = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" | "sec" | "secs" => n,
+        "m" | "min" => n * 60.0,
+        _ => return Err(error(variable, value, EXPECTED)),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(error(variable, value, EXPECTED));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn variables_override_defaults() {
+        let c = Config::from_vars(vars(&[
+            ("CONC_CHECK_STRATEGY", "pct"),
+            ("CONC_CHECK_DEPTH", "4"),
+            ("CONC_CHECK_ITERATIONS", "1_000"),
+            ("CONC_CHECK_TIME_BUDGET", "1500ms"),
+            ("CONC_CHECK_SEED", "7"),
+            ("CONC_CHECK_MAX_PREEMPTIONS", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(c.strategy, StrategyKind::Pct { depth: 4 });
+        assert_eq!(c.iterations, 1000);
+        assert_eq!(c.time_budget, Some(Duration::from_millis(1500)));
+        assert_eq!(c.seed, 7);
+        assert_eq!(c.max_preemptions, Some(2));
+    }
+
+    #[test]
+    fn unknown_strategy_names_variable_and_accepted_values() {
+        let e = Config::from_vars(vars(&[("CONC_CHECK_STRATEGY", "bfs")])).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("CONC_CHECK_STRATEGY"), "{text}");
+        assert!(text.contains("`dfs`") && text.contains("`pct`"), "{text}");
+    }
+
+    #[test]
+    fn malformed_numbers_are_errors() {
+        for (var, val) in [
+            ("CONC_CHECK_ITERATIONS", "many"),
+            ("CONC_CHECK_SEED", "-1"),
+            ("CONC_CHECK_TIME_BUDGET", "3 weeks"),
+            ("CONC_CHECK_MAX_PREEMPTIONS", "x"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(var, val)]));
+            let e = Config::from_vars(vars(pairs)).unwrap_err();
+            assert_eq!(e.variable, var);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Detectors: each consumes the event stream and reports what it recognises.
+//!
+//! Detectors never look at the runtime. They see [`Event`]s (and, when no thread can run, the
+//! list of blocked threads), so the same detector works on model executions, on real-thread
+//! runs, and on hand-written event lists in unit tests.
+
+pub mod deadlock;
+pub mod panic;
+
+use crate::event::{Event, ThreadId};
+use crate::report::Finding;
+
+/// How detectors name threads in messages.
+pub trait ThreadNames {
+    /// A label such as "thread 2 (`worker`)" or "the main thread".
+    fn label(&self, thread: ThreadId) -> String;
+}
+
+/// Names threads by number only; the main thread is thread 0.
+pub struct NumberedThreads;
+
+impl ThreadNames for NumberedThreads {
+    fn label(&self, thread: ThreadId) -> String {
+        if thread == ThreadId::MAIN {
+            "the main thread".to_string()
+        } else {
+            format!("thread {thread}")
+        }
+    }
+}
+
+/// A consumer of events.
+pub trait Detector {
+    /// Forgets everything about the previous execution.
+    fn reset(&mut self);
+    /// Sees one event; returns a finding when the event completes a problem.
+    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding>;
+    /// No thread can run and `blocked` are blocked: explains why, if this detector can.
+    fn on_stuck(&mut self, _blocked: &[ThreadId], _names: &dyn ThreadNames) -> Option<Finding> {
+        None
+    }
+}

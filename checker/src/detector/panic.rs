@@ -1,0 +1,64 @@
+//! Findings for panics in model threads.
+
+use crate::event::{Site, ThreadId};
+use crate::report::{Finding, FindingKind, SourceRef};
+
+use super::ThreadNames;
+
+/// What the panic hook captured.
+#[derive(Clone, Debug)]
+pub struct PanicRecord {
+    /// The panic message.
+    pub message: String,
+    /// Where `panic!` (or the failing assertion) was.
+    pub location: Option<SourceRef>,
+}
+
+/// The finding for a panic that escaped a model thread.
+pub fn panic_finding(thread: ThreadId, record: &PanicRecord, names: &dyn ThreadNames) -> Finding {
+    let who = names.label(thread);
+    let mut finding = Finding::new(
+        FindingKind::Panic,
+        format!("{who} panicked: {}", record.message),
+    );
+    if let Some(location) = &record.location {
+        let mut at = location.clone();
+        at.label = format!("{who} panicked here");
+        finding.notes.push(format!("at {at}"));
+        finding.sites.push(at);
+    }
+    finding
+}
+
+/// The finding for a panic raised while the thread was already unwinding from one, which
+/// aborts the process under std.
+pub fn double_panic_finding(
+    thread: ThreadId,
+    first: &PanicRecord,
+    second: &PanicRecord,
+    names: &dyn ThreadNames,
+) -> Finding {
+    let mut finding = panic_finding(thread, first, names);
+    finding.message = format!(
+        "{} panicked while unwinding from an earlier panic: {} (std aborts the process here)",
+        names.label(thread),
+        second.message
+    );
+    if let Some(location) = &second.location {
+        let mut at = location.clone();
+        at.label = "second panic, during unwinding".into();
+        finding.notes.push(format!("second panic at {at}"));
+        finding.sites.push(at);
+    }
+    finding
+}
+
+/// A note for a panicking thread that had to block while unwinding (a `Drop` that locks).
+pub fn blocked_while_unwinding(finding: &mut Finding, site: Site, what: &str) {
+    finding
+        .notes
+        .push(format!("while unwinding, it blocked waiting for {what}"));
+    finding
+        .sites
+        .push(SourceRef::new(site, "blocks here while unwinding"));
+}

@@ -1,0 +1,292 @@
+//! The one event vocabulary shared by the model runtime and the real-thread runtime.
+//!
+//! Every shim operation becomes one [`Event`]: which thread did what to which object, and where
+//! in the user's source. Detectors consume events and never learn which runtime produced them.
+
+use serde::Serialize;
+use std::fmt;
+use std::panic::Location;
+
+/// A source location in the user's code, captured with `#[track_caller]`.
+pub type Site = &'static Location<'static>;
+
+/// A thread within one execution. `ThreadId(0)` is the thread that runs the test body.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+pub struct ThreadId(pub u32);
+
+impl ThreadId {
+    /// The thread that runs the test closure.
+    pub const MAIN: ThreadId = ThreadId(0);
+
+    /// The index of this thread in per-thread tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ThreadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A synchronisation object (lock, condvar, channel, atomic, cell, …) within one execution.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+pub struct ObjectId(pub u32);
+
+impl ObjectId {
+    /// The index of this object in per-object tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What kind of object an [`ObjectId`] names; used in messages and for dependency decisions.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// `sync::Mutex`.
+    Mutex,
+    /// `sync::RwLock`.
+    RwLock,
+    /// `sync::Condvar`.
+    Condvar,
+    /// An `mpsc` channel.
+    Channel,
+    /// `sync::Barrier`.
+    Barrier,
+    /// `sync::Once`, `OnceLock` or `LazyLock`.
+    Once,
+    /// An atomic integer, bool or pointer.
+    Atomic,
+    /// A tracked `cell::UnsafeCell`.
+    Cell,
+}
+
+impl ObjectKind {
+    /// The user-facing type name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ObjectKind::Mutex => "Mutex",
+            ObjectKind::RwLock => "RwLock",
+            ObjectKind::Condvar => "Condvar",
+            ObjectKind::Channel => "channel",
+            ObjectKind::Barrier => "Barrier",
+            ObjectKind::Once => "Once",
+            ObjectKind::Atomic => "atomic",
+            ObjectKind::Cell => "UnsafeCell",
+        }
+    }
+}
+
+/// Memory ordering of an atomic access, mirroring `std::sync::atomic::Ordering`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemOrder {
+    /// `Relaxed`.
+    Relaxed,
+    /// `Release`.
+    Release,
+    /// `Acquire`.
+    Acquire,
+    /// `AcqRel`.
+    AcqRel,
+    /// `SeqCst`.
+    SeqCst,
+}
+
+/// How a lock is taken.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    /// Mutex lock or RwLock write lock.
+    Exclusive,
+    /// RwLock read lock.
+    Shared,
+}
+
+/// What a blocked thread waits for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitFor {
+    /// To acquire a lock in the given mode.
+    Lock(ObjectId, LockMode),
+    /// A notification on a condvar.
+    Condvar(ObjectId),
+    /// A message (or disconnection) on a channel.
+    Receive(ObjectId),
+    /// Room (or a receiver, for a rendezvous channel) on a channel.
+    Send(ObjectId),
+    /// The other threads of a barrier.
+    Barrier(ObjectId),
+    /// Another thread finishing a `Once`/`OnceLock`/`LazyLock` initialiser.
+    Once(ObjectId),
+    /// A thread to finish.
+    Join(ThreadId),
+    /// An `unpark` of this thread.
+    Park,
+}
+
+impl WaitFor {
+    /// The object waited on, if the wait is on an object.
+    pub fn object(self) -> Option<ObjectId> {
+        match self {
+            WaitFor::Lock(o, _)
+            | WaitFor::Condvar(o)
+            | WaitFor::Receive(o)
+            | WaitFor::Send(o)
+            | WaitFor::Barrier(o)
+            | WaitFor::Once(o) => Some(o),
+            WaitFor::Join(_) | WaitFor::Park => None,
+        }
+    }
+}
+
+/// Why a blocked thread resumed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WakeReason {
+    /// Another thread notified it (unlock, notify, send, …).
+    Notified,
+    /// Its timeout fired (virtual time).
+    TimedOut,
+    /// A spurious wakeup, as std allows for condvars and park.
+    Spurious,
+}
+
+/// One operation. `object` in [`Event`] says which object it applies to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum Op {
+    /// A new object was created (first used) in this execution.
+    Create {
+        /// What kind of object.
+        kind: ObjectKind,
+    },
+    /// This thread spawned `child`.
+    Spawn {
+        /// The new thread.
+        child: ThreadId,
+    },
+    /// The thread finished its closure.
+    Exit,
+    /// The thread joined `target`, which had finished.
+    Join {
+        /// The joined thread.
+        target: ThreadId,
+    },
+    /// About to take a lock (a scheduling point; may block).
+    LockRequest {
+        /// How.
+        mode: LockMode,
+    },
+    /// A lock was acquired.
+    Acquire {
+        /// How.
+        mode: LockMode,
+        /// Whether it was a `try_lock`-style acquisition that could not have blocked.
+        try_lock: bool,
+    },
+    /// A `try_lock` that failed because the lock was held.
+    TryLockFailed {
+        /// How.
+        mode: LockMode,
+    },
+    /// A lock was released.
+    Release {
+        /// How it had been held.
+        mode: LockMode,
+    },
+    /// The thread blocked.
+    Block {
+        /// What for.
+        wait: WaitFor,
+    },
+    /// A condvar notification.
+    Notify {
+        /// `notify_all` rather than `notify_one`.
+        all: bool,
+    },
+    /// A message was sent on a channel.
+    Send,
+    /// A message was received from a channel.
+    Receive,
+    /// A barrier wait completed.
+    BarrierPass,
+    /// A once-initialiser completed.
+    OnceComplete,
+    /// `unpark` of `target`.
+    Unpark {
+        /// The thread unparked.
+        target: ThreadId,
+    },
+    /// `yield_now`, `spin_loop` or `sleep`.
+    Yield,
+    /// An atomic load.
+    AtomicLoad {
+        /// Ordering.
+        order: MemOrder,
+    },
+    /// An atomic store.
+    AtomicStore {
+        /// Ordering.
+        order: MemOrder,
+    },
+    /// An atomic read-modify-write (including a failed compare-exchange, which only reads).
+    AtomicRmw {
+        /// Ordering.
+        order: MemOrder,
+        /// False for a compare-exchange that failed (only a load took place).
+        success: bool,
+    },
+    /// A fence.
+    Fence {
+        /// Ordering.
+        order: MemOrder,
+    },
+    /// A read of a tracked cell.
+    CellRead,
+    /// A write of a tracked cell.
+    CellWrite,
+}
+
+/// How an operation touches its object, for partial-order reduction.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Observes the object without changing it; commutes with other reads.
+    Read,
+    /// Changes the object.
+    Write,
+    /// Touches no shared object (yield, exit).
+    Local,
+}
+
+impl Op {
+    /// The access kind of this operation on its object.
+    pub fn access(&self) -> Access {
+        match self {
+            Op::AtomicLoad { .. } | Op::CellRead | Op::TryLockFailed { .. } => Access::Read,
+            Op::AtomicRmw { success: false, .. } => Access::Read,
+            Op::Yield | Op::Exit | Op::Block { .. } | Op::LockRequest { .. } => Access::Local,
+            _ => Access::Write,
+        }
+    }
+}
+
+/// One operation by one thread on (at most) one object, at a user source line.
+#[derive(Clone, Copy, Debug)]
+pub struct Event {
+    /// Who.
+    pub thread: ThreadId,
+    /// On what.
+    pub object: Option<ObjectId>,
+    /// What.
+    pub op: Op,
+    /// Where, in the user's code.
+    pub site: Site,
+}
+
+/// A site inside the engine, for events the user's code did not cause directly (thread exit).
+pub fn internal_site() -> Site {
+    Location::caller()
+}

@@ -1,0 +1,174 @@
+//! What an exploration found, for people ([`render`]) and machines (serde).
+
+pub mod render;
+
+use serde::Serialize;
+use std::fmt;
+
+use crate::event::Site;
+
+/// The kinds of finding, as serialized.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// No thread can run and some are blocked, or a thread re-locks a lock it holds.
+    Deadlock,
+    /// Locks taken in orders that can deadlock, seen before they did.
+    LockOrderCycle,
+    /// Two unordered accesses to a cell, one a write.
+    DataRace,
+    /// A compare-and-swap succeeded on a value that went A→B→A.
+    Aba,
+    /// A thread kept losing a resource to others.
+    Starvation,
+    /// Threads kept retrying without progress.
+    Livelock,
+    /// A model thread panicked (a failed assertion, an `unwrap`, …).
+    Panic,
+    /// An execution ran past the step limit without finishing.
+    StepLimit,
+}
+
+impl FindingKind {
+    /// The serialized name, e.g. `lock_order_cycle`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::LockOrderCycle => "lock_order_cycle",
+            FindingKind::DataRace => "data_race",
+            FindingKind::Aba => "aba",
+            FindingKind::Starvation => "starvation",
+            FindingKind::Livelock => "livelock",
+            FindingKind::Panic => "panic",
+            FindingKind::StepLimit => "step_limit",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A place in the user's source, with what happened there.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct SourceRef {
+    /// File as the compiler saw it (relative to the workspace root).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What happened there, e.g. "thread 1 acquires `Mutex` here".
+    pub label: String,
+}
+
+impl SourceRef {
+    /// A reference to `site` labelled `label`.
+    pub fn new(site: Site, label: impl Into<String>) -> Self {
+        SourceRef {
+            file: site.file().to_string(),
+            line: site.line(),
+            column: site.column(),
+            label: label.into(),
+        }
+    }
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One problem found in one execution.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// One-line summary.
+    pub message: String,
+    /// The explanation, one line per fact, in the user's terms.
+    pub notes: Vec<String>,
+    /// Every source location the finding involves.
+    pub sites: Vec<SourceRef>,
+}
+
+impl Finding {
+    /// A finding with a summary and no notes yet.
+    pub fn new(kind: FindingKind, message: impl Into<String>) -> Self {
+        Finding {
+            kind,
+            message: message.into(),
+            notes: Vec::new(),
+            sites: Vec::new(),
+        }
+    }
+
+    /// Adds an explanatory line.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Adds a labelled source location.
+    pub fn site(mut self, site: Site, label: impl Into<String>) -> Self {
+        self.sites.push(SourceRef::new(site, label));
+        self
+    }
+}
+
+/// The outcome of an exploration.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Report {
+    /// What was found (empty when clean). Exploration stops after the first execution with a
+    /// finding, so all findings come from one execution.
+    pub findings: Vec<Finding>,
+    /// Executions run.
+    pub executions: u64,
+    /// The strategy exhausted its space within its bounds.
+    pub complete: bool,
+    /// The schedule of the execution that produced the findings.
+    pub schedule: Option<String>,
+    /// How to replay that execution.
+    pub replay: Option<String>,
+    /// The strategy that ran, e.g. `portfolio` or `pct(depth 3)`.
+    pub strategy: String,
+    /// The seed of the random strategies.
+    pub seed: u64,
+    /// Scheduling steps over all executions.
+    pub steps: u64,
+    /// Wall-clock seconds spent exploring.
+    pub seconds: f64,
+    /// Why the exploration stopped early without a finding (time budget, replay mismatch).
+    pub stopped_because: Option<String>,
+}
+
+impl Report {
+    /// True when nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The kinds found, in order.
+    pub fn kinds(&self) -> Vec<FindingKind> {
+        self.findings.iter().map(|f| f.kind).collect()
+    }
+
+    /// Whether a finding of `kind` was reported.
+    pub fn has(&self, kind: FindingKind) -> bool {
+        self.findings.iter().any(|f| f.kind == kind)
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render::render_report(self))
+    }
+}

@@ -1,0 +1,397 @@
+//! What the shim calls from inside model threads.
+//!
+//! Every function here is a scheduling point or records an event (or both). The shim checks
+//! [`in_model`] first and uses real std primitives when it is false.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use super::context::{self, with};
+use super::execution::{Body, ThreadState};
+use crate::detector::panic::{blocked_while_unwinding, panic_finding, PanicRecord};
+use crate::event::{LockMode, ObjectId, Op, Site, ThreadId, WaitFor, WakeReason};
+use crate::report::{Finding, FindingKind};
+
+/// True when the caller runs inside a model thread.
+#[inline]
+pub fn in_model() -> bool {
+    context::in_model_thread()
+}
+
+/// Suspends the current model thread and resumes `next`, if it is another thread.
+fn switch_to(next: ThreadId) {
+    let yielder = with(|e| {
+        if next == e.current {
+            return None;
+        }
+        e.next = Some(next);
+        Some(e.thread(e.current).yielder)
+    });
+    if let Some(yielder) = yielder {
+        // SAFETY: the yielder belongs to the running coroutine (set when it started) and lives
+        // on its stack for as long as the coroutine runs.
+        unsafe { (*yielder).suspend(()) }
+    }
+}
+
+/// Ends the execution: the current thread is never resumed.
+pub(crate) fn abandon() -> ! {
+    let yielder = with(|e| {
+        e.next = None;
+        e.thread(e.current).yielder
+    });
+    loop {
+        // SAFETY: as in `switch_to`; the scheduler will not resume this coroutine again.
+        unsafe { (*yielder).suspend(()) }
+    }
+}
+
+/// Whether the current model thread is unwinding from a panic. While it is, operations run
+/// without switching threads: the OS thread's panic state belongs to this coroutine.
+fn unwinding() -> bool {
+    std::thread::panicking()
+}
+
+/// A scheduling point: the strategy may switch to another thread here. `yielded` says the
+/// thread asked to let others run.
+pub fn point(site: Site, yielded: bool) {
+    let _ = site;
+    if unwinding() {
+        return;
+    }
+    let next = with(|e| {
+        e.steps += 1;
+        let me = e.current;
+        if e.thread(me).panic.is_some() {
+            // The thread caught its panic and went on.
+            e.thread(me).panic = None;
+        }
+        if e.steps > e.max_steps {
+            let finding = Finding::new(
+                FindingKind::StepLimit,
+                format!(
+                    "an execution ran for more than {} scheduling steps without finishing",
+                    e.max_steps
+                ),
+            )
+            .note("a thread may be spinning forever, or the test is larger than the limit (Builder::max_steps)");
+            e.fail(finding);
+            return None;
+        }
+        e.pick_next(Some(me), yielded)
+    });
+    match next {
+        Some(t) => switch_to(t),
+        None => abandon(),
+    }
+}
+
+/// Records an event of the current thread; ends the execution if a detector says it cannot
+/// go on.
+pub fn emit(object: Option<ObjectId>, op: Op, site: Site) {
+    if with(|e| {
+        e.emit(object, op, site);
+        e.fatal
+    }) {
+        abandon();
+    }
+}
+
+/// Blocks the current thread on `wait` until another thread wakes it (or, when `timeout`, until
+/// the scheduler lets the timeout fire). Returns why it woke.
+pub fn block(wait: WaitFor, timeout: bool, site: Site) -> WakeReason {
+    let next = with(|e| {
+        let me = e.current;
+        if unwinding() {
+            // A `Drop` that blocks while the thread unwinds: the panic is the finding.
+            let record = e.thread(me).panic.clone().unwrap_or(PanicRecord {
+                message: "panic".into(),
+                location: None,
+            });
+            let mut finding = panic_finding(me, &record, &e.names());
+            let what = describe_wait(wait, |o| e.objects[o.index()].kind.type_name());
+            blocked_while_unwinding(&mut finding, site, &what);
+            e.fail(finding);
+            e.tainted = true;
+            return None;
+        }
+        e.block_current(wait, timeout);
+        e.emit(None, Op::Block { wait }, site);
+        e.pick_next(None, false)
+    });
+    match next {
+        Some(t) => switch_to(t),
+        None => abandon(),
+    }
+    with(|e| {
+        let me = e.current;
+        e.thread(me).wake
+    })
+}
+
+fn describe_wait(wait: WaitFor, kind: impl Fn(ObjectId) -> &'static str) -> String {
+    match wait {
+        WaitFor::Join(t) => format!("thread {t} to finish"),
+        WaitFor::Park => "an unpark".to_string(),
+        other => match other.object() {
+            Some(o) => format!("a {} (object #{})", kind(o), o.0),
+            None => format!("{other:?}"),
+        },
+    }
+}
+
+/// Wakes the threads blocked on `object` (the longest-waiting one unless `all`).
+pub fn wake(object: ObjectId, all: bool) -> usize {
+    with(|e| e.wake_waiters(object, all))
+}
+
+/// A nondeterministic choice in `0..n`, taken by the strategy and recorded in the schedule.
+pub fn choose(n: u32) -> u32 {
+    with(|e| e.choose(n))
+}
+
+/// The current model thread.
+pub fn current() -> ThreadId {
+    with(|e| e.current)
+}
+
+/// The generation of the running execution (distinguishes objects of different executions).
+pub fn generation() -> u32 {
+    with(|e| e.generation)
+}
+
+/// The name given to a model thread.
+pub fn thread_name(t: ThreadId) -> Option<Arc<str>> {
+    with(|e| e.threads.get(t.index()).and_then(|s| s.name.clone()))
+}
+
+// ---- threads ----
+
+/// Starts a model thread running `body`.
+pub fn spawn(body: Box<dyn FnOnce() + 'static>, name: Option<String>, site: Site) -> ThreadId {
+    point(site, false);
+    let body: Body = body;
+    let child = with(|e| e.spawn(body, name.map(Arc::from)));
+    emit(None, Op::Spawn { child }, site);
+    child
+}
+
+/// Whether model thread `t` has finished.
+pub fn is_finished(t: ThreadId) -> bool {
+    with(|e| matches!(e.threads.get(t.index()).map(|s| s.state), Some(ThreadState::Finished)))
+}
+
+/// Waits for model thread `t` to finish.
+pub fn join(t: ThreadId, site: Site) {
+    point(site, false);
+    while !is_finished(t) {
+        block(WaitFor::Join(t), false, site);
+    }
+    emit(None, Op::Join { target: t }, site);
+}
+
+/// `yield_now`, `spin_loop` and `sleep`: let other threads run.
+pub fn yield_now(site: Site) {
+    point(site, true);
+    emit(None, Op::Yield, site);
+}
+
+/// `park` / `park_timeout`: waits for the thread's unpark token.
+pub fn park(timeout: bool, site: Site) -> WakeReason {
+    point(site, false);
+    let reason = loop {
+        if with(|e| std::mem::take(&mut e.thread(e.current).unpark_token)) {
+            break WakeReason::Notified;
+        }
+        match block(WaitFor::Park, timeout, site) {
+            WakeReason::Notified => continue,
+            other => break other,
+        }
+    };
+    emit(None, Op::Yield, site);
+    reason
+}
+
+/// `Thread::unpark`: gives `target` its token and wakes it if parked.
+pub fn unpark(target: ThreadId, site: Site) {
+    point(site, false);
+    with(|e| {
+        if let Some(slot) = e.threads.get_mut(target.index()) {
+            slot.unpark_token = true;
+            if let ThreadState::Blocked(b) = slot.state {
+                if b.wait == WaitFor::Park {
+                    e.wake(target, WakeReason::Notified);
+                }
+            }
+        }
+    });
+    emit(None, Op::Unpark { target }, site);
+}
+
+/// Runs `f` on the current model thread's value of the thread-local `key`, creating it with
+/// `init` on first use.
+pub fn with_local<T: 'static, R>(key: usize, init: impl FnOnce() -> T, f: impl FnOnce(&T) -> R) -> R {
+    let find = || {
+        with(|e| {
+            let me = e.current;
+            e.thread(me)
+                .locals
+                .iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| v.downcast_ref::<T>())
+                .map(|v| v as *const T)
+        })
+    };
+    let ptr = match find() {
+        Some(p) => p,
+        None => {
+            // Run the initialiser without the execution borrowed: it may use the shim.
+            let value: Box<dyn Any> = Box::new(init());
+            with(|e| {
+                let me = e.current;
+                e.thread(me).locals.push((key, value));
+            });
+            find().expect("just inserted")
+        }
+    };
+    // SAFETY: the value is boxed and only dropped when its thread finishes, after `f` returned.
+    f(unsafe { &*ptr })
+}
+
+// ---- locks ----
+
+/// Acquires a lock, blocking while it is unavailable.
+pub fn lock(object: ObjectId, mode: LockMode, site: Site) {
+    point(site, false);
+    acquire(object, mode, site);
+}
+
+/// The blocking part of [`lock`], without the scheduling point.
+fn acquire(object: ObjectId, mode: LockMode, site: Site) {
+    loop {
+        let got = with(|e| {
+            if e.lock_available(object, mode) {
+                e.take_lock(object, mode);
+                e.emit(
+                    Some(object),
+                    Op::Acquire {
+                        mode,
+                        try_lock: false,
+                    },
+                    site,
+                );
+                Some(e.fatal)
+            } else {
+                None
+            }
+        });
+        match got {
+            Some(false) => return,
+            Some(true) => abandon(),
+            None => {
+                block(WaitFor::Lock(object, mode), false, site);
+            }
+        }
+    }
+}
+
+/// Tries to acquire a lock without blocking.
+pub fn try_lock(object: ObjectId, mode: LockMode, site: Site) -> bool {
+    point(site, false);
+    let got = with(|e| {
+        let available = e.lock_available(object, mode);
+        if available {
+            e.take_lock(object, mode);
+            e.emit(Some(object), Op::Acquire { mode, try_lock: true }, site);
+        } else {
+            e.emit(Some(object), Op::TryLockFailed { mode }, site);
+        }
+        available
+    });
+    got
+}
+
+/// Releases a lock and wakes its waiters.
+pub fn unlock(object: ObjectId, mode: LockMode, site: Site) {
+    point(site, false);
+    with(|e| {
+        e.release_lock(object, mode);
+        e.emit(Some(object), Op::Release { mode }, site);
+        e.wake_waiters(object, true);
+    });
+}
+
+/// `Condvar::wait*`: releases `mutex`, waits for a notification on `condvar` (or a timeout, or
+/// a spurious wakeup), and re-acquires `mutex`.
+pub fn condvar_wait(condvar: ObjectId, mutex: ObjectId, timeout: bool, site: Site) -> WakeReason {
+    point(site, false);
+    with(|e| {
+        e.release_lock(mutex, LockMode::Exclusive);
+        e.emit(Some(mutex), Op::Release { mode: LockMode::Exclusive }, site);
+        e.wake_waiters(mutex, true);
+    });
+    let reason = block(WaitFor::Condvar(condvar), timeout, site);
+    acquire(mutex, LockMode::Exclusive, site);
+    reason
+}
+
+/// `Condvar::notify_one` / `notify_all`.
+pub fn condvar_notify(condvar: ObjectId, all: bool, site: Site) {
+    point(site, false);
+    with(|e| {
+        e.wake_waiters(condvar, all);
+        e.emit(Some(condvar), Op::Notify { all }, site);
+    });
+}
+
+/// Whether the current model thread is unwinding from a panic (`thread::panicking`).
+pub fn panicking() -> bool {
+    unwinding()
+}
+
+/// Called by the coroutine body when the thread's closure returned or panicked.
+pub(crate) fn finish_thread(result: std::thread::Result<()>) {
+    if let Err(payload) = result {
+        let finding = with(|e| {
+            let me = e.current;
+            let record = e.thread(me).panic.take().unwrap_or_else(|| PanicRecord {
+                message: payload_message(&*payload),
+                location: None,
+            });
+            panic_finding(me, &record, &e.names())
+        });
+        // The payload may have a Drop of its own; leaking it keeps the tool out of user code.
+        std::mem::forget(payload);
+        with(|e| e.fail(finding));
+        abandon();
+    }
+    // Destroy thread-locals while the thread can still use the shim.
+    loop {
+        let locals = with(|e| std::mem::take(&mut e.thread(e.current).locals));
+        if locals.is_empty() {
+            break;
+        }
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(locals))) {
+            finish_thread(Err(payload));
+        }
+    }
+    let next = with(|e| {
+        let me = e.current;
+        e.thread(me).state = ThreadState::Finished;
+        e.emit(None, Op::Exit, crate::event::internal_site());
+        e.wake_joiners(me);
+        e.pick_next(None, false)
+    });
+    with(|e| e.next = next);
+}
+
+/// The message of a panic payload (`&str` or `String`).
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_string()
+    }
+}

@@ -1,0 +1,393 @@
+//! The state of one execution: threads, lock states, decisions and findings.
+//!
+//! Everything here runs with the execution borrowed and never switches threads; switching is
+//! done by [`super::api`] once the borrow is released.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use corosensei::Yielder;
+
+use crate::config::Config;
+use crate::detector::deadlock::DeadlockDetector;
+use crate::detector::panic::PanicRecord;
+use crate::detector::{Detector, ThreadNames};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason};
+use crate::report::{Finding, FindingKind};
+use crate::schedule::Decision;
+use crate::strategy::{Strategy, ThreadChoice};
+
+/// A model thread's closure.
+pub(crate) type Body = Box<dyn FnOnce() + 'static>;
+
+/// Spurious wakeups one execution may contain, so that a `while` loop around a wait terminates.
+const SPURIOUS_BUDGET: u32 = 2;
+
+/// Execution generations start at 1 so that a zeroed [`super::ObjectSlot`] never matches.
+static GENERATION: AtomicU32 = AtomicU32::new(1);
+
+/// Why a thread cannot run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Blocked {
+    pub wait: WaitFor,
+    /// The wait can end by timing out (virtual time: whenever the scheduler picks it).
+    pub timeout: bool,
+    /// The wait may end spuriously.
+    pub spurious: bool,
+    /// Order of blocking, for first-in-first-out notification.
+    pub seq: u64,
+}
+
+/// Where a thread stands.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ThreadState {
+    Runnable,
+    Blocked(Blocked),
+    Finished,
+}
+
+/// One model thread.
+pub(crate) struct ThreadSlot {
+    pub state: ThreadState,
+    pub name: Option<Arc<str>>,
+    /// The closure, until the thread first runs.
+    pub body: Option<Body>,
+    /// Set when the thread first runs; used to suspend it.
+    pub yielder: *const Yielder<(), ()>,
+    /// Why the thread last woke.
+    pub wake: WakeReason,
+    pub unpark_token: bool,
+    /// Values of `thread_local!` keys, by key address.
+    pub locals: Vec<(usize, Box<dyn Any>)>,
+    /// The panic the thread is unwinding from, if any.
+    pub panic: Option<PanicRecord>,
+}
+
+impl ThreadSlot {
+    fn new(body: Body, name: Option<Arc<str>>) -> Self {
+        ThreadSlot {
+            state: ThreadState::Runnable,
+            name,
+            body: Some(body),
+            yielder: std::ptr::null(),
+            wake: WakeReason::Notified,
+            unpark_token: false,
+            locals: Vec::new(),
+            panic: None,
+        }
+    }
+}
+
+/// Model state of one object.
+pub(crate) struct ObjectState {
+    pub kind: ObjectKind,
+    pub writer: Option<ThreadId>,
+    pub readers: Vec<ThreadId>,
+}
+
+/// One execution, and what persists from one to the next (the strategy, buffers).
+pub(crate) struct Execution {
+    pub threads: Vec<ThreadSlot>,
+    pub objects: Vec<ObjectState>,
+    pub current: ThreadId,
+    /// The thread to resume when the running one suspends; `None` ends the execution.
+    pub next: Option<ThreadId>,
+    pub strategy: Box<dyn Strategy>,
+    pub decisions: Vec<Decision>,
+    pub trace: Vec<Event>,
+    pub steps: u64,
+    pub max_steps: u64,
+    pub spurious_wakeups: bool,
+    spurious_left: u32,
+    pub deadlock: DeadlockDetector,
+    pub findings: Vec<Finding>,
+    /// A finding ended the execution: no thread may run any more.
+    pub fatal: bool,
+    /// A coroutine was abandoned inside the panic machinery: this OS thread must not run user
+    /// code again.
+    pub tainted: bool,
+    pub generation: u32,
+    block_seq: u64,
+    enabled: Vec<ThreadId>,
+}
+
+impl Execution {
+    pub(crate) fn new(config: &Config, strategy: Box<dyn Strategy>) -> Self {
+        Execution {
+            threads: Vec::new(),
+            objects: Vec::new(),
+            current: ThreadId::MAIN,
+            next: None,
+            strategy,
+            decisions: Vec::new(),
+            trace: Vec::new(),
+            steps: 0,
+            max_steps: config.max_steps,
+            spurious_wakeups: config.spurious_wakeups,
+            spurious_left: 0,
+            deadlock: DeadlockDetector::new(),
+            findings: Vec::new(),
+            fatal: false,
+            tainted: false,
+            generation: 0,
+            block_seq: 0,
+            enabled: Vec::new(),
+        }
+    }
+
+    /// Prepares a fresh execution whose main thread runs `body`.
+    pub(crate) fn reset(&mut self, body: Body) {
+        self.threads.clear();
+        self.objects.clear();
+        self.decisions.clear();
+        self.trace.clear();
+        self.findings.clear();
+        self.deadlock.reset();
+        self.steps = 0;
+        self.fatal = false;
+        self.block_seq = 0;
+        self.spurious_left = SPURIOUS_BUDGET;
+        self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
+        self.threads.push(ThreadSlot::new(body, Some(Arc::from("main"))));
+        self.current = ThreadId::MAIN;
+        self.next = Some(ThreadId::MAIN);
+    }
+
+    pub(crate) fn thread(&mut self, t: ThreadId) -> &mut ThreadSlot {
+        &mut self.threads[t.index()]
+    }
+
+    /// Registers a new object of this execution.
+    pub(crate) fn register(&mut self, kind: ObjectKind, site: Site) -> ObjectId {
+        let id = ObjectId(self.objects.len() as u32);
+        self.objects.push(ObjectState {
+            kind,
+            writer: None,
+            readers: Vec::new(),
+        });
+        self.emit(Some(id), Op::Create { kind }, site);
+        id
+    }
+
+    /// Adds a thread; it becomes runnable at once.
+    pub(crate) fn spawn(&mut self, body: Body, name: Option<Arc<str>>) -> ThreadId {
+        let id = ThreadId(self.threads.len() as u32);
+        self.threads.push(ThreadSlot::new(body, name));
+        id
+    }
+
+    /// Records an event by the current thread and feeds it to the detectors. A finding that
+    /// makes the execution unable to go on sets `fatal`.
+    pub(crate) fn emit(&mut self, object: Option<ObjectId>, op: Op, site: Site) {
+        let event = Event {
+            thread: self.current,
+            object,
+            op,
+            site,
+        };
+        self.trace.push(event);
+        let names = Names(&self.threads);
+        if let Some(finding) = self.deadlock.on_event(&event, &names) {
+            self.fatal = true;
+            self.findings.push(finding);
+        }
+    }
+
+    /// Ends the execution with `finding`.
+    pub(crate) fn fail(&mut self, finding: Finding) {
+        self.fatal = true;
+        self.findings.push(finding);
+    }
+
+    /// Marks the current thread blocked on `wait`.
+    pub(crate) fn block_current(&mut self, wait: WaitFor, timeout: bool) {
+        let spurious = self.spurious_wakeups && matches!(wait, WaitFor::Condvar(_) | WaitFor::Park);
+        self.block_seq += 1;
+        let seq = self.block_seq;
+        let me = self.current;
+        self.thread(me).state = ThreadState::Blocked(Blocked {
+            wait,
+            timeout,
+            spurious,
+            seq,
+        });
+    }
+
+    /// Makes a blocked thread runnable.
+    pub(crate) fn wake(&mut self, t: ThreadId, reason: WakeReason) {
+        let slot = self.thread(t);
+        if let ThreadState::Blocked(_) = slot.state {
+            slot.state = ThreadState::Runnable;
+            slot.wake = reason;
+        }
+    }
+
+    /// Wakes the threads blocked on `object` (the earliest one only unless `all`); returns how
+    /// many woke.
+    pub(crate) fn wake_waiters(&mut self, object: ObjectId, all: bool) -> usize {
+        let mut woken = 0;
+        loop {
+            let first = self
+                .threads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| match t.state {
+                    ThreadState::Blocked(b) if b.wait.object() == Some(object) => Some((b.seq, i)),
+                    _ => None,
+                })
+                .min();
+            let Some((_, i)) = first else { return woken };
+            self.wake(ThreadId(i as u32), WakeReason::Notified);
+            woken += 1;
+            if !all {
+                return woken;
+            }
+        }
+    }
+
+    /// Wakes every thread blocked joining `target`.
+    pub(crate) fn wake_joiners(&mut self, target: ThreadId) {
+        for i in 0..self.threads.len() {
+            if let ThreadState::Blocked(b) = self.threads[i].state {
+                if b.wait == WaitFor::Join(target) {
+                    self.wake(ThreadId(i as u32), WakeReason::Notified);
+                }
+            }
+        }
+    }
+
+    /// Whether `t` could take the lock `object` in `mode` now.
+    pub(crate) fn lock_available(&self, object: ObjectId, mode: LockMode) -> bool {
+        let o = &self.objects[object.index()];
+        match mode {
+            LockMode::Exclusive => o.writer.is_none() && o.readers.is_empty(),
+            // std's RwLock prefers writers: a reader waits while a writer waits.
+            LockMode::Shared => o.writer.is_none() && !self.writer_waiting(object),
+        }
+    }
+
+    fn writer_waiting(&self, object: ObjectId) -> bool {
+        self.threads.iter().any(|t| {
+            matches!(t.state, ThreadState::Blocked(b) if b.wait == WaitFor::Lock(object, LockMode::Exclusive))
+        })
+    }
+
+    /// Takes the lock for the current thread (the caller checked availability).
+    pub(crate) fn take_lock(&mut self, object: ObjectId, mode: LockMode) {
+        let me = self.current;
+        let o = &mut self.objects[object.index()];
+        match mode {
+            LockMode::Exclusive => o.writer = Some(me),
+            LockMode::Shared => o.readers.push(me),
+        }
+    }
+
+    /// Releases the current thread's hold of `object`.
+    pub(crate) fn release_lock(&mut self, object: ObjectId, mode: LockMode) {
+        let me = self.current;
+        let o = &mut self.objects[object.index()];
+        match mode {
+            LockMode::Exclusive => o.writer = None,
+            LockMode::Shared => {
+                if let Some(i) = o.readers.iter().position(|t| *t == me) {
+                    o.readers.swap_remove(i);
+                }
+            }
+        }
+    }
+
+    /// Picks the thread that runs next, records the decision, and wakes a chosen blocked thread
+    /// by timeout or spuriously. `current` is the thread at the scheduling point if it can go on.
+    /// Returns `None` when the execution is over: every thread finished, or none can run (then
+    /// a deadlock finding is recorded).
+    pub(crate) fn pick_next(&mut self, current: Option<ThreadId>, yielded: bool) -> Option<ThreadId> {
+        if self.fatal {
+            return None;
+        }
+        self.enabled.clear();
+        for (i, t) in self.threads.iter().enumerate() {
+            let enabled = match t.state {
+                ThreadState::Runnable => true,
+                ThreadState::Blocked(b) => b.timeout || (b.spurious && self.spurious_left > 0),
+                ThreadState::Finished => false,
+            };
+            if enabled {
+                self.enabled.push(ThreadId(i as u32));
+            }
+        }
+        let chosen = match self.enabled.len() {
+            0 => return self.stuck(),
+            1 => self.enabled[0],
+            _ => {
+                let choice = ThreadChoice {
+                    enabled: &self.enabled,
+                    current,
+                    yielded,
+                };
+                let t = self.strategy.choose_thread(&choice);
+                self.decisions.push(Decision::Thread(t));
+                t
+            }
+        };
+        if let ThreadState::Blocked(b) = self.thread(chosen).state {
+            if b.timeout {
+                self.wake(chosen, WakeReason::TimedOut);
+            } else {
+                self.spurious_left -= 1;
+                self.wake(chosen, WakeReason::Spurious);
+            }
+        }
+        Some(chosen)
+    }
+
+    /// No thread can run: either all finished, or a deadlock.
+    fn stuck(&mut self) -> Option<ThreadId> {
+        let blocked: Vec<ThreadId> = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(t.state, ThreadState::Blocked(_)))
+            .map(|(i, _)| ThreadId(i as u32))
+            .collect();
+        if !blocked.is_empty() {
+            let names = Names(&self.threads);
+            let finding = self
+                .deadlock
+                .on_stuck(&blocked, &names)
+                .unwrap_or_else(|| Finding::new(FindingKind::Deadlock, "deadlock: no thread can make progress"));
+            self.fail(finding);
+        }
+        None
+    }
+
+    /// A nondeterministic choice in `0..n`, recorded in the schedule.
+    pub(crate) fn choose(&mut self, n: u32) -> u32 {
+        if n < 2 {
+            return 0;
+        }
+        let v = self.strategy.choose_value(n).min(n - 1);
+        self.decisions.push(Decision::Value(v));
+        v
+    }
+
+    /// Thread labels for messages.
+    pub(crate) fn names(&self) -> Names<'_> {
+        Names(&self.threads)
+    }
+}
+
+/// Labels threads with their number and name.
+pub(crate) struct Names<'a>(&'a [ThreadSlot]);
+
+impl ThreadNames for Names<'_> {
+    fn label(&self, thread: ThreadId) -> String {
+        if thread == ThreadId::MAIN {
+            return "the main thread".to_string();
+        }
+        match self.0.get(thread.index()).and_then(|t| t.name.as_deref()) {
+            Some(name) => format!("thread {thread} (`{name}`)"),
+            None => format!("thread {thread}"),
+        }
+    }
+}

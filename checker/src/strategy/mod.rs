@@ -1,0 +1,64 @@
+//! Strategies: who decides which thread runs at each scheduling point.
+//!
+//! A strategy sees only the choices, never the program: the runtime asks it for the next thread
+//! among the enabled ones and for nondeterministic values. DFS, random, PCT, replay and the default
+//! portfolio all sit behind [`Strategy`].
+
+pub mod dfs;
+pub mod pct;
+pub mod portfolio;
+pub mod random;
+pub mod replay;
+
+use crate::config::{Config, StrategyKind};
+use crate::event::ThreadId;
+
+/// The choice at one scheduling point.
+#[derive(Debug)]
+pub struct ThreadChoice<'a> {
+    /// The threads that may run next, in ascending id order (never empty).
+    pub enabled: &'a [ThreadId],
+    /// The thread that reached the scheduling point (`None` when it just finished or blocked).
+    pub current: Option<ThreadId>,
+    /// The current thread asked to let others run (`yield_now`, `spin_loop`, `sleep`).
+    pub yielded: bool,
+}
+
+impl ThreadChoice<'_> {
+    /// Whether picking `thread` here preempts the current thread: it could have gone on and did
+    /// not ask to yield.
+    pub fn is_preemption(&self, thread: ThreadId) -> bool {
+        match self.current {
+            Some(c) => c != thread && !self.yielded && self.enabled.contains(&c),
+            None => false,
+        }
+    }
+}
+
+/// Decides the interleaving of one execution after another.
+pub trait Strategy: Send {
+    /// Starts the next execution; `false` when the strategy has nothing left to explore.
+    fn begin_execution(&mut self) -> bool;
+    /// Picks the thread that runs next. Only called when more than one thread is enabled.
+    fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId;
+    /// Picks a value in `0..n` for a nondeterministic choice (`n >= 2`).
+    fn choose_value(&mut self, n: u32) -> u32;
+    /// True when the strategy has exhausted its whole space within its bounds.
+    fn is_complete(&self) -> bool {
+        false
+    }
+    /// A problem that makes the execution meaningless, such as a replay that diverged.
+    fn problem(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Builds the strategy the configuration asks for.
+pub fn from_config(config: &Config) -> Box<dyn Strategy> {
+    match config.strategy {
+        StrategyKind::Dfs => Box::new(dfs::Dfs::new(config.max_preemptions)),
+        StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
+        StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
+        StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),
+    }
+}

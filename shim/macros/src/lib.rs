@@ -1,0 +1,122 @@
+//! `#[conc_check::test]`: turns a function into a test that conc-check explores.
+//!
+//! ```ignore
+//! #[conc_check::test]
+//! fn two_increments() { /* uses conc_check::sync and conc_check::thread */ }
+//!
+//! #[conc_check::test(strategy = "pct", depth = 3, iterations = 1000)]
+//! fn deep_bug() { /* … */ }
+//! ```
+//!
+//! Arguments: `strategy` (`"dfs"`, `"random"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
+//! `max_preemptions`, `seed`, `max_steps`, `time_budget_secs`, `spurious_wakeups`. Anything not
+//! given comes from `Builder::new()`, which reads the `CONC_CHECK_*` variables.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::quote;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token};
+
+/// Marks a function as a conc-check test. See the crate documentation for the arguments.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let function: ItemFn = syn::parse2(item)?;
+    if !function.sig.inputs.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &function.sig.inputs,
+            "a #[conc_check::test] function takes no arguments",
+        ));
+    }
+    if function.sig.asyncness.is_some() {
+        return Err(syn::Error::new_spanned(
+            function.sig.asyncness,
+            "#[conc_check::test] does not support async functions",
+        ));
+    }
+    let settings = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+    let mut calls = Vec::new();
+    let mut strategy: Option<(String, Span)> = None;
+    let mut depth: Option<TokenStream2> = None;
+    for setting in settings {
+        let name = setting
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        let value = &setting.value;
+        match name.as_str() {
+            "strategy" => strategy = Some((string_of(value)?, span_of(value))),
+            "depth" => depth = Some(quote!(#value)),
+            "iterations" => calls.push(quote!(.iterations(#value))),
+            "seed" => calls.push(quote!(.seed(#value))),
+            "max_steps" => calls.push(quote!(.max_steps(#value))),
+            "spurious_wakeups" => calls.push(quote!(.spurious_wakeups(#value))),
+            "time_budget_secs" => calls.push(quote!(.time_budget(::std::time::Duration::from_secs(#value)))),
+            "max_preemptions" => calls.push(match value {
+                Expr::Path(p) if p.path.is_ident("None") => quote!(.max_preemptions(::std::option::Option::None)),
+                _ => quote!(.max_preemptions(::std::option::Option::Some(#value))),
+            }),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &setting.path,
+                    "unknown setting; expected one of: strategy, depth, iterations, max_preemptions, seed, \
+                     max_steps, time_budget_secs, spurious_wakeups",
+                ))
+            }
+        }
+    }
+    match (strategy, depth) {
+        (Some((s, span)), depth) => {
+            let variant = match s.as_str() {
+                "dfs" => quote!(::conc_check::Strategy::Dfs),
+                "random" => quote!(::conc_check::Strategy::Random),
+                "portfolio" => quote!(::conc_check::Strategy::Portfolio),
+                "pct" => {
+                    let d = depth.unwrap_or(quote!(3));
+                    quote!(::conc_check::Strategy::Pct { depth: #d })
+                }
+                _ => {
+                    return Err(syn::Error::new(
+                        span,
+                        "unknown strategy; expected \"dfs\", \"random\", \"pct\" or \"portfolio\"",
+                    ))
+                }
+            };
+            calls.insert(0, quote!(.strategy(#variant)));
+        }
+        (None, Some(d)) => calls.insert(0, quote!(.strategy(::conc_check::Strategy::Pct { depth: #d }))),
+        (None, None) => {}
+    }
+    let ItemFn {
+        attrs, vis, sig, block, ..
+    } = function;
+    let name = &sig.ident;
+    Ok(quote! {
+        #[test]
+        #(#attrs)*
+        #vis fn #name() {
+            fn body() #block
+            ::conc_check::Builder::new() #(#calls)* .check(body);
+        }
+    })
+}
+
+fn string_of(expr: &Expr) -> syn::Result<String> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
+        _ => Err(syn::Error::new_spanned(expr, "expected a string literal")),
+    }
+}
+
+fn span_of(expr: &Expr) -> Span {
+    syn::spanned::Spanned::span(expr)
+}

@@ -1,0 +1,98 @@
+//! `UnsafeCell` with loom's closure-based API, so that conc-check can see every access.
+//!
+//! In a normal build this is a zero-cost wrapper around `std::cell::UnsafeCell`. Under
+//! instrumentation, inside a model every access is a scheduling point and an event that the
+//! race detector checks.
+
+#[cfg(instrumented)]
+use conc_check_engine::event::{ObjectKind, Op};
+#[cfg(instrumented)]
+use conc_check_engine::runtime::{api, ObjectSlot};
+
+/// A cell whose contents are accessed through raw pointers inside closures.
+///
+/// ```
+/// let cell = conc_check::cell::UnsafeCell::new(1);
+/// cell.with_mut(|p| unsafe { *p += 1 });
+/// assert_eq!(cell.with(|p| unsafe { *p }), 2);
+/// ```
+#[cfg_attr(not(instrumented), repr(transparent))]
+pub struct UnsafeCell<T: ?Sized> {
+    #[cfg(instrumented)]
+    slot: ObjectSlot,
+    value: std::cell::UnsafeCell<T>,
+}
+
+impl<T> UnsafeCell<T> {
+    /// A cell holding `value`.
+    #[track_caller]
+    #[inline]
+    pub const fn new(value: T) -> Self {
+        UnsafeCell {
+            #[cfg(instrumented)]
+            slot: ObjectSlot::new(std::panic::Location::caller()),
+            value: std::cell::UnsafeCell::new(value),
+        }
+    }
+
+    /// The contents, consuming the cell.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+}
+
+impl<T: ?Sized> UnsafeCell<T> {
+    /// Runs `f` with a read-only pointer to the contents (a read access).
+    #[track_caller]
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(instrumented)]
+        self.access(Op::CellRead, std::panic::Location::caller());
+        f(self.value.get())
+    }
+
+    /// Runs `f` with a mutable pointer to the contents (a write access).
+    #[track_caller]
+    #[inline]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        #[cfg(instrumented)]
+        self.access(Op::CellWrite, std::panic::Location::caller());
+        f(self.value.get())
+    }
+
+    /// A mutable reference; no other access can exist since `self` is borrowed mutably.
+    #[inline]
+    pub fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
+
+    #[cfg(instrumented)]
+    fn access(&self, op: Op, site: &'static std::panic::Location<'static>) {
+        if api::in_model() {
+            let id = self.slot.id(ObjectKind::Cell);
+            api::point(site, false);
+            api::emit(Some(id), op, site);
+        }
+    }
+}
+
+impl<T: Default> Default for UnsafeCell<T> {
+    #[track_caller]
+    fn default() -> Self {
+        UnsafeCell::new(T::default())
+    }
+}
+
+impl<T> From<T> for UnsafeCell<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        UnsafeCell::new(value)
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for UnsafeCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnsafeCell { .. }")
+    }
+}

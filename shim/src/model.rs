@@ -1,0 +1,231 @@
+//! The entry points: [`model`], [`Builder`], [`replay`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use conc_check_engine::config::{Config, StrategyKind};
+use conc_check_engine::report::Report;
+use conc_check_engine::schedule::ScheduleError;
+
+/// How the interleavings are chosen.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Strategy {
+    /// Depth-first search over every scheduling choice (within `max_preemptions`).
+    Dfs,
+    /// A uniformly random choice at every scheduling point (seeded).
+    Random,
+    /// Probabilistic concurrency testing for bugs of the given depth (seeded).
+    Pct {
+        /// Bug depth: the number of ordering constraints the bug needs.
+        depth: usize,
+    },
+    /// The default: bounded DFS, then random and PCT in turns, within the execution budget.
+    Portfolio,
+}
+
+impl From<Strategy> for StrategyKind {
+    fn from(s: Strategy) -> StrategyKind {
+        match s {
+            Strategy::Dfs => StrategyKind::Dfs,
+            Strategy::Random => StrategyKind::Random,
+            Strategy::Pct { depth } => StrategyKind::Pct { depth },
+            Strategy::Portfolio => StrategyKind::Portfolio,
+        }
+    }
+}
+
+/// Configures and runs an exploration.
+///
+/// `Builder::new()` starts from the defaults, overridden by `CONC_CHECK_STRATEGY`,
+/// `CONC_CHECK_DEPTH`, `CONC_CHECK_ITERATIONS`, `CONC_CHECK_TIME_BUDGET`, `CONC_CHECK_SEED`,
+/// `CONC_CHECK_MAX_PREEMPTIONS`, `CONC_CHECK_MAX_STEPS` and `CONC_CHECK_SPURIOUS_WAKEUPS`; the
+/// methods override those in turn. `CONC_CHECK_REPLAY` replays one schedule instead of exploring.
+///
+/// ```
+/// use conc_check::{Builder, Strategy};
+/// use conc_check::sync::atomic::{AtomicUsize, Ordering};
+/// use conc_check::sync::Arc;
+///
+/// let report = Builder::new()
+///     .strategy(Strategy::Dfs)
+///     .explore(|| {
+///         let n = Arc::new(AtomicUsize::new(0));
+///         let m = n.clone();
+///         let t = conc_check::thread::spawn(move || m.fetch_add(1, Ordering::SeqCst));
+///         n.fetch_add(1, Ordering::SeqCst);
+///         t.join().unwrap();
+///         assert_eq!(n.load(Ordering::SeqCst), 2);
+///     });
+/// assert!(report.findings.is_empty());
+/// assert!(report.complete);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a Builder does nothing until `explore` or `check` runs it"]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults, overridden by any `CONC_CHECK_*` variables.
+    ///
+    /// # Panics
+    /// When a `CONC_CHECK_*` variable has a value that is not accepted; the message names the
+    /// variable and the accepted values.
+    pub fn new() -> Builder {
+        match Config::from_env() {
+            Ok(config) => Builder { config },
+            Err(e) => panic!("conc-check: {e}"),
+        }
+    }
+
+    /// The strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.config.strategy = strategy.into();
+        self
+    }
+
+    /// At most this many preemptions per execution (`None`: unbounded). Applies to DFS and to
+    /// the DFS phase of the default portfolio.
+    pub fn max_preemptions(mut self, bound: Option<usize>) -> Self {
+        self.config.max_preemptions = bound;
+        self
+    }
+
+    /// At most this many executions.
+    pub fn iterations(mut self, iterations: u64) -> Self {
+        self.config.iterations = iterations;
+        self
+    }
+
+    /// At most this much wall-clock time.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.config.time_budget = Some(budget);
+        self
+    }
+
+    /// The seed of the random strategies.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// At most this many scheduling steps per execution before it is reported as `step_limit`.
+    pub fn max_steps(mut self, steps: u64) -> Self {
+        self.config.max_steps = steps;
+        self
+    }
+
+    /// Whether condvar waits and `park` may wake spuriously, as std allows (off by default).
+    pub fn spurious_wakeups(mut self, on: bool) -> Self {
+        self.config.spurious_wakeups = on;
+        self
+    }
+
+    /// The settings this builder will run with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs `f` under many interleavings and reports what was found. Never panics because of a
+    /// finding; stops after the first execution that has one.
+    pub fn explore<F>(&self, f: F) -> Report
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        explore_with(&self.config, Arc::new(f))
+    }
+
+    /// Like [`Builder::explore`], then panics with the rendered report if anything was found.
+    ///
+    /// # Panics
+    /// On any finding, or when a replay schedule could not be used.
+    pub fn check<F>(&self, f: F)
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let report = self.explore(f);
+        if !report.findings.is_empty() {
+            panic!("\n{report}");
+        }
+        if self.config.replay.is_some() {
+            if let Some(why) = &report.stopped_because {
+                panic!("conc-check: {why}");
+            }
+        }
+    }
+}
+
+#[cfg(instrumented)]
+fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Report {
+    conc_check_engine::runtime::explore(config, f)
+}
+
+/// Without instrumentation the shim types are std's and nothing can be controlled: the body
+/// runs once, on real threads.
+#[cfg(not(instrumented))]
+fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Report {
+    let started = std::time::Instant::now();
+    f();
+    Report {
+        executions: 1,
+        strategy: format!("{} (not instrumented: ran once)", config.strategy),
+        seed: config.seed,
+        seconds: started.elapsed().as_secs_f64(),
+        stopped_because: Some("built without --cfg conc_check or the `model` feature; run `cargo conc-check`".into()),
+        ..Report::default()
+    }
+}
+
+/// Explores `f` with the defaults and panics with the rendered report on a finding.
+///
+/// # Panics
+/// On any finding.
+pub fn model<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    Builder::new().check(f)
+}
+
+/// Same as [`model`]: explore with `Builder::new()` and panic on a finding.
+///
+/// # Panics
+/// On any finding.
+pub fn check<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    Builder::new().check(f)
+}
+
+/// Replays the one execution a schedule string describes.
+///
+/// # Panics
+/// When the schedule cannot be decoded (the message says why); see [`try_replay`].
+pub fn replay<F>(schedule: &str, f: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    match try_replay(schedule, f) {
+        Ok(report) => report,
+        Err(e) => panic!("conc-check: {e}"),
+    }
+}
+
+/// Replays the one execution a schedule string describes.
+///
+/// # Errors
+/// A [`ScheduleError`] when the string is damaged, truncated or not a conc-check schedule.
+pub fn try_replay<F>(schedule: &str, f: F) -> Result<Report, ScheduleError>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let config = Config::from_env().unwrap_or_default();
+    conc_check_engine::runtime::replay(&config, schedule, Arc::new(f))
+}

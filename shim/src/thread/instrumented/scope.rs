@@ -1,0 +1,179 @@
+//! Scoped threads: `scope`, `Scope`, `ScopedJoinHandle`.
+
+use std::cell::Cell;
+use std::io;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::Mutex as StdMutex;
+
+use conc_check_engine::event::ThreadId as ModelThreadId;
+use conc_check_engine::runtime::api;
+
+use super::current::Thread;
+use super::spawn::{spawn_model_unchecked, take_result, Builder, Packet};
+
+/// A scope in which threads may borrow from the enclosing stack, like `std::thread::Scope`.
+pub struct Scope<'scope, 'env: 'scope> {
+    /// The std scope, when running on OS threads.
+    real: Cell<Option<*const ()>>,
+    /// The model threads spawned in this scope, joined when it ends.
+    model_threads: StdMutex<Vec<ModelThreadId>>,
+    scope: PhantomData<&'scope mut &'scope ()>,
+    env: PhantomData<&'env mut &'env ()>,
+}
+
+// SAFETY: `real` points to std's `Scope`, which is `Sync`; it is only set before any thread
+// that could share this scope exists.
+unsafe impl Sync for Scope<'_, '_> {}
+// SAFETY: as above; the pointer is only dereferenced as a shared `&std::thread::Scope`.
+unsafe impl Send for Scope<'_, '_> {}
+
+/// A handle to join a scoped thread.
+pub struct ScopedJoinHandle<'scope, T> {
+    inner: ScopedInner<'scope, T>,
+}
+
+enum ScopedInner<'scope, T> {
+    Real {
+        handle: std::thread::ScopedJoinHandle<'scope, T>,
+        thread: Thread,
+    },
+    Model {
+        id: ModelThreadId,
+        packet: Packet<T>,
+        thread: Thread,
+    },
+}
+
+/// Creates a scope for spawning threads that borrow local data; every thread spawned in it is
+/// joined before `scope` returns.
+#[track_caller]
+pub fn scope<'env, F, T>(f: F) -> T
+where
+    F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+{
+    let ours: Scope<'_, 'env> = Scope {
+        real: Cell::new(None),
+        model_threads: StdMutex::new(Vec::new()),
+        scope: PhantomData,
+        env: PhantomData,
+    };
+    if api::in_model() {
+        let site = Location::caller();
+        // SAFETY: `ours` lives until every model thread of the scope has been joined below.
+        let result = f(unsafe { extend(&ours) });
+        let threads = std::mem::take(&mut *ours.model_threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for t in threads {
+            api::join(t, site);
+        }
+        result
+    } else {
+        std::thread::scope(|s| {
+            ours.real.set(Some(s as *const std::thread::Scope<'_, 'env> as *const ()));
+            // SAFETY: `ours` outlives `std::thread::scope`, which joins every thread first.
+            f(unsafe { extend(&ours) })
+        })
+    }
+}
+
+/// Extends the borrow of a scope to the lifetime its threads see.
+///
+/// # Safety
+/// The scope must outlive every thread spawned through the returned reference.
+unsafe fn extend<'a, 'scope, 'env>(s: &'a Scope<'_, 'env>) -> &'scope Scope<'scope, 'env> {
+    unsafe { &*(s as *const Scope<'_, 'env> as *const Scope<'scope, 'env>) }
+}
+
+impl<'scope, 'env> Scope<'scope, 'env> {
+    /// Spawns a thread in the scope.
+    #[track_caller]
+    pub fn spawn<F, T>(&'scope self, f: F) -> ScopedJoinHandle<'scope, T>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        self.spawn_with(Builder::new(), f, Location::caller())
+            .expect("failed to spawn thread")
+    }
+
+    pub(super) fn spawn_with<F, T>(
+        &'scope self,
+        mut builder: Builder,
+        f: F,
+        site: &'static Location<'static>,
+    ) -> io::Result<ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        if let Some(real) = self.real.get() {
+            // SAFETY: set by `scope` to the std scope that is running this very closure.
+            let s = unsafe { &*(real as *const std::thread::Scope<'scope, 'env>) };
+            let handle = builder.into_std().spawn_scoped(s, f)?;
+            let thread = Thread::real(handle.thread().clone());
+            return Ok(ScopedJoinHandle {
+                inner: ScopedInner::Real { handle, thread },
+            });
+        }
+        // SAFETY: the scope joins this model thread before its borrows end; an execution that
+        // is abandoned never runs the thread again.
+        let (id, packet) = unsafe { spawn_model_unchecked(f, builder.take_name(), site) };
+        self.model_threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(id);
+        Ok(ScopedJoinHandle {
+            inner: ScopedInner::Model {
+                id,
+                packet,
+                thread: Thread::model(id),
+            },
+        })
+    }
+}
+
+impl<T> ScopedJoinHandle<'_, T> {
+    /// Waits for the thread to finish and returns its result.
+    ///
+    /// # Errors
+    /// `Err` with the panic payload if the thread panicked.
+    #[track_caller]
+    pub fn join(self) -> std::thread::Result<T> {
+        match self.inner {
+            ScopedInner::Real { handle, .. } => handle.join(),
+            ScopedInner::Model { id, packet, .. } => {
+                api::join(id, Location::caller());
+                take_result(&packet)
+            }
+        }
+    }
+
+    /// The thread this handle joins.
+    #[must_use]
+    pub fn thread(&self) -> &Thread {
+        match &self.inner {
+            ScopedInner::Real { thread, .. } | ScopedInner::Model { thread, .. } => thread,
+        }
+    }
+
+    /// Whether the thread has finished.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            ScopedInner::Real { handle, .. } => handle.is_finished(),
+            ScopedInner::Model { id, .. } => api::is_finished(*id),
+        }
+    }
+}
+
+impl std::fmt::Debug for Scope<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scope { .. }")
+    }
+}
+
+impl<T> std::fmt::Debug for ScopedJoinHandle<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScopedJoinHandle { .. }")
+    }
+}

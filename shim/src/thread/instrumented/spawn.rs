@@ -1,0 +1,212 @@
+//! `spawn`, `Builder` and `JoinHandle`.
+
+use std::io;
+use std::panic::Location;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use conc_check_engine::event::ThreadId as ModelThreadId;
+use conc_check_engine::runtime::api;
+
+use super::current::Thread;
+
+/// The result slot a model thread fills when its closure returns.
+pub(super) type Packet<T> = Arc<StdMutex<Option<T>>>;
+
+/// Starts a model thread running `f`, writing its result into the returned packet.
+pub(super) fn spawn_model<F, T>(f: F, name: Option<String>, site: &'static Location<'static>) -> (ModelThreadId, Packet<T>)
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    // SAFETY: everything is 'static.
+    unsafe { spawn_model_unchecked(f, name, site) }
+}
+
+/// [`spawn_model`] for closures and results that borrow from a scope.
+///
+/// # Safety
+/// The caller joins the thread before anything `f` or `T` borrows goes away (or abandons the
+/// execution, after which the thread never runs again).
+pub(super) unsafe fn spawn_model_unchecked<'a, F, T>(
+    f: F,
+    name: Option<String>,
+    site: &'static Location<'static>,
+) -> (ModelThreadId, Packet<T>)
+where
+    F: FnOnce() -> T + 'a,
+    T: 'a,
+{
+    let packet: Packet<T> = Arc::new(StdMutex::new(None));
+    let slot = packet.clone();
+    let body: Box<dyn FnOnce() + 'a> = Box::new(move || {
+        let value = f();
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    });
+    // SAFETY: guaranteed by the caller.
+    let body: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(body) };
+    let id = api::spawn(body, name, site);
+    (id, packet)
+}
+
+/// Takes a joined model thread's result.
+pub(super) fn take_result<T>(packet: &Packet<T>) -> std::thread::Result<T> {
+    packet
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .ok_or_else(|| Box::new("the thread panicked") as Box<dyn std::any::Any + Send>)
+}
+
+/// An owned permission to join a thread, like `std::thread::JoinHandle`.
+pub struct JoinHandle<T> {
+    inner: JoinInner<T>,
+}
+
+enum JoinInner<T> {
+    Real {
+        handle: std::thread::JoinHandle<T>,
+        thread: Thread,
+    },
+    Model {
+        id: ModelThreadId,
+        packet: Packet<T>,
+        thread: Thread,
+    },
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread to finish and returns its result.
+    ///
+    /// # Errors
+    /// `Err` with the panic payload if the thread panicked. (Inside a model a panic that escapes
+    /// a thread is a finding and ends the execution, so this returns `Ok` there.)
+    #[track_caller]
+    pub fn join(self) -> std::thread::Result<T> {
+        match self.inner {
+            JoinInner::Real { handle, .. } => handle.join(),
+            JoinInner::Model { id, packet, .. } => {
+                api::join(id, Location::caller());
+                take_result(&packet)
+            }
+        }
+    }
+
+    /// The thread this handle joins.
+    #[must_use]
+    pub fn thread(&self) -> &Thread {
+        match &self.inner {
+            JoinInner::Real { thread, .. } | JoinInner::Model { thread, .. } => thread,
+        }
+    }
+
+    /// Whether the thread has finished running its closure.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            JoinInner::Real { handle, .. } => handle.is_finished(),
+            JoinInner::Model { id, .. } => api::is_finished(*id),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JoinHandle { .. }")
+    }
+}
+
+/// Spawns a thread: a model thread inside a model, an OS thread outside.
+#[track_caller]
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(f).expect("failed to spawn thread")
+}
+
+/// Thread configuration, like `std::thread::Builder`.
+#[derive(Debug, Default)]
+#[must_use = "must eventually spawn the thread"]
+pub struct Builder {
+    name: Option<String>,
+    stack_size: Option<usize>,
+}
+
+impl Builder {
+    /// The default configuration.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the thread (shown in findings).
+    pub fn name(mut self, name: String) -> Builder {
+        self.name = Some(name);
+        self
+    }
+
+    /// Sets the stack size of an OS thread. Model threads use the engine's pooled stacks.
+    pub fn stack_size(mut self, size: usize) -> Builder {
+        self.stack_size = Some(size);
+        self
+    }
+
+    /// Spawns the thread.
+    ///
+    /// # Errors
+    /// As `std::thread::Builder::spawn` (only for OS threads).
+    #[track_caller]
+    pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        if api::in_model() {
+            let (id, packet) = spawn_model(f, self.name, Location::caller());
+            return Ok(JoinHandle {
+                inner: JoinInner::Model {
+                    id,
+                    packet,
+                    thread: Thread::model(id),
+                },
+            });
+        }
+        let handle = self.into_std().spawn(f)?;
+        let thread = Thread::real(handle.thread().clone());
+        Ok(JoinHandle {
+            inner: JoinInner::Real { handle, thread },
+        })
+    }
+
+    /// Spawns a scoped thread, like `std::thread::Builder::spawn_scoped`.
+    ///
+    /// # Errors
+    /// As `std::thread::Builder::spawn_scoped` (only for OS threads).
+    #[track_caller]
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        self,
+        scope: &'scope super::Scope<'scope, 'env>,
+        f: F,
+    ) -> io::Result<super::ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        scope.spawn_with(self, f, Location::caller())
+    }
+
+    pub(super) fn into_std(self) -> std::thread::Builder {
+        let mut b = std::thread::Builder::new();
+        if let Some(name) = self.name {
+            b = b.name(name);
+        }
+        if let Some(size) = self.stack_size {
+            b = b.stack_size(size);
+        }
+        b
+    }
+
+    pub(super) fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
