@@ -103,7 +103,11 @@ impl Config {
         let mut config = Config::default();
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let depth = match get("CONC_CHECK_DEPTH") {
-            Some(v) => Some(parse_number::<usize>("CONC_CHECK_DEPTH", &v, "a positive integer")?),
+            Some(v) => Some(parse_number::<usize>(
+                "CONC_CHECK_DEPTH",
+                &v,
+                "a positive integer",
+            )?),
             None => None,
         };
         if let Some(v) = get("CONC_CHECK_STRATEGY") {
@@ -138,7 +142,13 @@ impl Config {
             config.spurious_wakeups = match v.trim() {
                 "1" | "true" | "on" | "yes" => true,
                 "0" | "false" | "off" | "no" => false,
-                _ => return Err(error("CONC_CHECK_SPURIOUS_WAKEUPS", &v, "`true` or `false`")),
+                _ => {
+                    return Err(error(
+                        "CONC_CHECK_SPURIOUS_WAKEUPS",
+                        &v,
+                        "`true` or `false`",
+                    ))
+                }
             };
         }
         if let Some(v) = get("CONC_CHECK_REPLAY") {
@@ -156,7 +166,11 @@ fn error(variable: &str, value: &str, expected: &str) -> ConfigError {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(variable: &str, value: &str, expected: &str) -> Result<T, ConfigError> {
+fn parse_number<T: std::str::FromStr>(
+    variable: &str,
+    value: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
     value
         .trim()
         .replace('_', "")
@@ -197,7 +211,9 @@ pub fn parse_duration(variable: &str, value: &str) -> Result<Duration, ConfigErr
         Some(i) => v.split_at(i),
         None => (v, "s"),
     };
-    let n: f64 = number.parse().map_err(|_| error(variable, value, EXPECTED))?;
+    let n: f64 = number
+        .parse()
+        .map_err(|_| error(variable, value, EXPECTED))?;
     let seconds = match unit.trim() {
         "ms" => n / 1000.0,
         "s" | "sec" | "secs" => n,
@@ -215,7 +231,12 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]

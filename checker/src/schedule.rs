@@ -93,7 +93,9 @@ impl Schedule {
                 run += 1;
             }
             match d {
-                Decision::Thread(t) => put_varint(&mut bytes, ((t.0 as u64) << TAG_BITS) | TAG_THREAD),
+                Decision::Thread(t) => {
+                    put_varint(&mut bytes, ((t.0 as u64) << TAG_BITS) | TAG_THREAD)
+                }
                 Decision::Value(v) => put_varint(&mut bytes, ((v as u64) << TAG_BITS) | TAG_VALUE),
             }
             if run > 2 {
@@ -230,7 +232,10 @@ mod tests {
         let mut edited: Vec<char> = text.chars().collect();
         edited[5] = if edited[5] == 'A' { 'B' } else { 'A' };
         let edited: String = edited.into_iter().collect();
-        assert_eq!(Schedule::decode(&edited), Err(ScheduleError::ChecksumMismatch));
+        assert_eq!(
+            Schedule::decode(&edited),
+            Err(ScheduleError::ChecksumMismatch)
+        );
         assert!(matches!(
             Schedule::decode("loom:1234"),
             Err(ScheduleError::UnknownVersion(_))

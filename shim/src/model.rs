@@ -177,7 +177,9 @@ fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Re
         strategy: format!("{} (not instrumented: ran once)", config.strategy),
         seed: config.seed,
         seconds: started.elapsed().as_secs_f64(),
-        stopped_because: Some("built without --cfg conc_check or the `model` feature; run `cargo conc-check`".into()),
+        stopped_because: Some(
+            "built without --cfg conc_check or the `model` feature; run `cargo conc-check`".into(),
+        ),
         ..Report::default()
     }
 }

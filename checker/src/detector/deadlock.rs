@@ -90,9 +90,17 @@ impl DeadlockDetector {
                 "on {}, and no thread is left that could notify it",
                 self.describe(o)
             ),
-            WaitFor::Receive(o) => format!("to receive from {}, and no thread is left that could send", self.describe(o)),
-            WaitFor::Send(o) => format!("to send on {}, and no thread is left that could receive", self.describe(o)),
-            WaitFor::Barrier(o) => format!("at {}, which too few threads can reach", self.describe(o)),
+            WaitFor::Receive(o) => format!(
+                "to receive from {}, and no thread is left that could send",
+                self.describe(o)
+            ),
+            WaitFor::Send(o) => format!(
+                "to send on {}, and no thread is left that could receive",
+                self.describe(o)
+            ),
+            WaitFor::Barrier(o) => {
+                format!("at {}, which too few threads can reach", self.describe(o))
+            }
             WaitFor::Once(o) => format!("for the initialiser of {}", self.describe(o)),
             WaitFor::Join(t) => format!("to join {}", names.label(t)),
             WaitFor::Park => "in park(), and no thread is left that could unpark it".to_string(),
@@ -103,7 +111,10 @@ impl DeadlockDetector {
             site.line(),
             site.column()
         ));
-        finding.sites.push(crate::report::SourceRef::new(site, format!("{who} waits here")));
+        finding.sites.push(crate::report::SourceRef::new(
+            site,
+            format!("{who} waits here"),
+        ));
         if let WaitFor::Lock(o, _) = wait {
             for hold in self.holders(o) {
                 let holder = names.label(hold.thread);
@@ -182,10 +193,10 @@ impl Detector for DeadlockDetector {
             (Op::Block { wait }, _) => {
                 self.waiting.insert(event.thread, (wait, event.site));
                 if let WaitFor::Lock(o, mode) = wait {
-                    let holds_exclusively = self
-                        .holders(o)
-                        .iter()
-                        .any(|h| h.thread == event.thread && (h.mode == LockMode::Exclusive || mode == LockMode::Exclusive));
+                    let holds_exclusively = self.holders(o).iter().any(|h| {
+                        h.thread == event.thread
+                            && (h.mode == LockMode::Exclusive || mode == LockMode::Exclusive)
+                    });
                     if holds_exclusively {
                         return self.relock(event, o, names);
                     }
@@ -289,8 +300,22 @@ mod tests {
         let (a_site, b_site, t1a, t2b, t1b, t2a) = (here(), here(), here(), here(), here(), here());
         let mut d = DeadlockDetector::new();
         let events = [
-            ev(1, 0, Op::Create { kind: ObjectKind::Mutex }, a_site),
-            ev(1, 1, Op::Create { kind: ObjectKind::Mutex }, b_site),
+            ev(
+                1,
+                0,
+                Op::Create {
+                    kind: ObjectKind::Mutex,
+                },
+                a_site,
+            ),
+            ev(
+                1,
+                1,
+                Op::Create {
+                    kind: ObjectKind::Mutex,
+                },
+                b_site,
+            ),
             ev(1, 0, LOCK, t1a),
             ev(2, 1, LOCK, t2b),
             ev(1, 1, block(1), t1b),
@@ -301,21 +326,48 @@ mod tests {
             .on_stuck(&[ThreadId(1), ThreadId(2)], &NumberedThreads)
             .expect("stuck threads are a deadlock");
         assert_eq!(f.kind, FindingKind::Deadlock);
-        assert!(f.message.contains("thread 1 and thread 2 wait for each other"), "{}", f.message);
+        assert!(
+            f.message
+                .contains("thread 1 and thread 2 wait for each other"),
+            "{}",
+            f.message
+        );
         let lines: Vec<u32> = f.sites.iter().map(|s| s.line).collect();
         for site in [t1a, t2b, t1b, t2a] {
-            assert!(lines.contains(&site.line()), "missing line {} in {lines:?}", site.line());
+            assert!(
+                lines.contains(&site.line()),
+                "missing line {} in {lines:?}",
+                site.line()
+            );
         }
         let text = f.notes.join("\n");
-        assert!(text.contains(&format!("Mutex created at {}:{}", a_site.file(), a_site.line())), "{text}");
-        assert!(text.contains("cycle: thread 1 → thread 2 → thread 1"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "Mutex created at {}:{}",
+                a_site.file(),
+                a_site.line()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("cycle: thread 1 → thread 2 → thread 1"),
+            "{text}"
+        );
     }
 
     #[test]
     fn relock_is_reported_at_once() {
         let mut d = DeadlockDetector::new();
-        let f = feed(&mut d, &[ev(0, 0, LOCK, here()), ev(0, 0, block(0), here())]).expect("re-lock");
-        assert!(f.message.contains("again while it already holds it"), "{}", f.message);
+        let f = feed(
+            &mut d,
+            &[ev(0, 0, LOCK, here()), ev(0, 0, block(0), here())],
+        )
+        .expect("re-lock");
+        assert!(
+            f.message.contains("again while it already holds it"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]
@@ -327,7 +379,10 @@ mod tests {
             ev(0, 0, LOCK, here()),
             ev(1, 0, block(0), here()),
         ];
-        assert!(feed(&mut d, &events).is_none(), "waiting for another thread's lock is not a re-lock");
+        assert!(
+            feed(&mut d, &events).is_none(),
+            "waiting for another thread's lock is not a re-lock"
+        );
         assert!(d.waits_for(ThreadId(1)) == vec![ThreadId(0)]);
     }
 }

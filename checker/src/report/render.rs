@@ -115,7 +115,9 @@ impl FindingDiagnostic {
             }
         }
         let help = match (&report.schedule, &report.replay) {
-            (Some(schedule), Some(replay)) => Some(format!("schedule: {schedule}\nreplay: {replay}")),
+            (Some(schedule), Some(replay)) => {
+                Some(format!("schedule: {schedule}\nreplay: {replay}"))
+            }
             (Some(schedule), None) => Some(format!("schedule: {schedule}")),
             _ => None,
         };
@@ -150,7 +152,9 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -196,7 +200,9 @@ impl Diagnostic for SiteDiagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.span.clone().map(|s| Box::new(std::iter::once(s)) as Box<dyn Iterator<Item = LabeledSpan>>)
+        self.span
+            .clone()
+            .map(|s| Box::new(std::iter::once(s)) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
 }
 
@@ -229,9 +235,10 @@ fn span_of(text: &str, site: &SourceRef) -> Option<LabeledSpan> {
     let line = text[line_start..].lines().next()?;
     let column = (site.column.saturating_sub(1) as usize).min(line.len());
     let rest = &line[column..];
-    let len = rest
-        .find(|c: char| c == ';' || c == '\n')
-        .unwrap_or(rest.len())
-        .clamp(1, 60);
-    Some(LabeledSpan::new(Some(site.label.clone()), line_start + column, len))
+    let len = rest.find([';', '\n']).unwrap_or(rest.len()).clamp(1, 60);
+    Some(LabeledSpan::new(
+        Some(site.label.clone()),
+        line_start + column,
+        len,
+    ))
 }

@@ -178,7 +178,12 @@ pub fn spawn(body: Box<dyn FnOnce() + 'static>, name: Option<String>, site: Site
 
 /// Whether model thread `t` has finished.
 pub fn is_finished(t: ThreadId) -> bool {
-    with(|e| matches!(e.threads.get(t.index()).map(|s| s.state), Some(ThreadState::Finished)))
+    with(|e| {
+        matches!(
+            e.threads.get(t.index()).map(|s| s.state),
+            Some(ThreadState::Finished)
+        )
+    })
 }
 
 /// Waits for model thread `t` to finish.
@@ -230,7 +235,11 @@ pub fn unpark(target: ThreadId, site: Site) {
 
 /// Runs `f` on the current model thread's value of the thread-local `key`, creating it with
 /// `init` on first use.
-pub fn with_local<T: 'static, R>(key: usize, init: impl FnOnce() -> T, f: impl FnOnce(&T) -> R) -> R {
+pub fn with_local<T: 'static, R>(
+    key: usize,
+    init: impl FnOnce() -> T,
+    f: impl FnOnce(&T) -> R,
+) -> R {
     let find = || {
         with(|e| {
             let me = e.current;
@@ -298,17 +307,23 @@ fn acquire(object: ObjectId, mode: LockMode, site: Site) {
 /// Tries to acquire a lock without blocking.
 pub fn try_lock(object: ObjectId, mode: LockMode, site: Site) -> bool {
     point(site, false);
-    let got = with(|e| {
+    with(|e| {
         let available = e.lock_available(object, mode);
         if available {
             e.take_lock(object, mode);
-            e.emit(Some(object), Op::Acquire { mode, try_lock: true }, site);
+            e.emit(
+                Some(object),
+                Op::Acquire {
+                    mode,
+                    try_lock: true,
+                },
+                site,
+            );
         } else {
             e.emit(Some(object), Op::TryLockFailed { mode }, site);
         }
         available
-    });
-    got
+    })
 }
 
 /// Releases a lock and wakes its waiters.
@@ -327,7 +342,13 @@ pub fn condvar_wait(condvar: ObjectId, mutex: ObjectId, timeout: bool, site: Sit
     point(site, false);
     with(|e| {
         e.release_lock(mutex, LockMode::Exclusive);
-        e.emit(Some(mutex), Op::Release { mode: LockMode::Exclusive }, site);
+        e.emit(
+            Some(mutex),
+            Op::Release {
+                mode: LockMode::Exclusive,
+            },
+            site,
+        );
         e.wake_waiters(mutex, true);
     });
     let reason = block(WaitFor::Condvar(condvar), timeout, site);
@@ -371,7 +392,9 @@ pub(crate) fn finish_thread(result: std::thread::Result<()>) {
         if locals.is_empty() {
             break;
         }
-        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(locals))) {
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(locals)))
+        {
             finish_thread(Err(payload));
         }
     }

@@ -42,7 +42,10 @@ pub(crate) fn in_model_thread() -> bool {
 /// model thread is running.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Execution) -> R) -> R {
     let ptr = EXECUTION.with(Cell::get);
-    assert!(!ptr.is_null(), "conc-check: model operation outside a model");
+    assert!(
+        !ptr.is_null(),
+        "conc-check: model operation outside a model"
+    );
     // SAFETY: the pointer is set by the explorer for the duration of the exploration, on this OS
     // thread only, and cleared before the execution is dropped.
     let cell = unsafe { &*ptr };

@@ -23,7 +23,9 @@ impl StackPool {
     fn take(&mut self) -> DefaultStack {
         match self.free.pop() {
             Some(stack) => stack,
-            None => DefaultStack::new(STACK_SIZE).expect("conc-check: cannot map a model thread stack"),
+            None => {
+                DefaultStack::new(STACK_SIZE).expect("conc-check: cannot map a model thread stack")
+            }
         }
     }
 

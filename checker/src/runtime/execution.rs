@@ -13,7 +13,9 @@ use crate::config::Config;
 use crate::detector::deadlock::DeadlockDetector;
 use crate::detector::panic::PanicRecord;
 use crate::detector::{Detector, ThreadNames};
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason};
+use crate::event::{
+    Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason,
+};
 use crate::report::{Finding, FindingKind};
 use crate::schedule::Decision;
 use crate::strategy::{Strategy, ThreadChoice};
@@ -149,7 +151,8 @@ impl Execution {
         self.block_seq = 0;
         self.spurious_left = SPURIOUS_BUDGET;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
-        self.threads.push(ThreadSlot::new(body, Some(Arc::from("main"))));
+        self.threads
+            .push(ThreadSlot::new(body, Some(Arc::from("main"))));
         self.current = ThreadId::MAIN;
         self.next = Some(ThreadId::MAIN);
     }
@@ -301,7 +304,11 @@ impl Execution {
     /// by timeout or spuriously. `current` is the thread at the scheduling point if it can go on.
     /// Returns `None` when the execution is over: every thread finished, or none can run (then
     /// a deadlock finding is recorded).
-    pub(crate) fn pick_next(&mut self, current: Option<ThreadId>, yielded: bool) -> Option<ThreadId> {
+    pub(crate) fn pick_next(
+        &mut self,
+        current: Option<ThreadId>,
+        yielded: bool,
+    ) -> Option<ThreadId> {
         if self.fatal {
             return None;
         }
@@ -352,10 +359,12 @@ impl Execution {
             .collect();
         if !blocked.is_empty() {
             let names = Names(&self.threads);
-            let finding = self
-                .deadlock
-                .on_stuck(&blocked, &names)
-                .unwrap_or_else(|| Finding::new(FindingKind::Deadlock, "deadlock: no thread can make progress"));
+            let finding = self.deadlock.on_stuck(&blocked, &names).unwrap_or_else(|| {
+                Finding::new(
+                    FindingKind::Deadlock,
+                    "deadlock: no thread can make progress",
+                )
+            });
             self.fail(finding);
         }
         None

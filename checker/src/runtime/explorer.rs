@@ -33,7 +33,15 @@ pub fn explore(config: &Config, f: TestFn) -> Report {
     }
     let strategy = strategy::from_config(config);
     let label = config.strategy.to_string();
-    on_worker(config, f, strategy, label, ScheduleFlags { spurious_wakeups: config.spurious_wakeups })
+    on_worker(
+        config,
+        f,
+        strategy,
+        label,
+        ScheduleFlags {
+            spurious_wakeups: config.spurious_wakeups,
+        },
+    )
 }
 
 /// Runs the one execution that `schedule` describes.
@@ -44,7 +52,13 @@ pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, Sche
     config.iterations = 1;
     config.replay = None;
     let flags = decoded.flags;
-    Ok(on_worker(&config, f, Box::new(Replay::new(decoded)), "replay".into(), flags))
+    Ok(on_worker(
+        &config,
+        f,
+        Box::new(Replay::new(decoded)),
+        "replay".into(),
+        flags,
+    ))
 }
 
 fn on_worker(
@@ -150,7 +164,11 @@ fn run(
 }
 
 /// Runs the threads of one execution until none is left to run.
-fn run_one(execution: &RefCell<Execution>, coroutines: &mut Vec<Option<ModelCoroutine>>, pool: &mut StackPool) {
+fn run_one(
+    execution: &RefCell<Execution>,
+    coroutines: &mut Vec<Option<ModelCoroutine>>,
+    pool: &mut StackPool,
+) {
     loop {
         let next = {
             let mut e = execution.borrow_mut();

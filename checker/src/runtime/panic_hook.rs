@@ -29,14 +29,12 @@ pub(crate) fn install() {
 fn on_model_panic(info: &PanicHookInfo<'_>) {
     let record = PanicRecord {
         message: api::payload_message(info.payload()),
-        location: info
-            .location()
-            .map(|l| SourceRef {
-                file: l.file().to_string(),
-                line: l.line(),
-                column: l.column(),
-                label: "panicked here".to_string(),
-            }),
+        location: info.location().map(|l| SourceRef {
+            file: l.file().to_string(),
+            line: l.line(),
+            column: l.column(),
+            label: "panicked here".to_string(),
+        }),
     };
     let nested = with(|e| {
         let me = e.current;

@@ -38,8 +38,10 @@ impl ObjectSlot {
                 return ObjectId(packed as u32);
             }
             let id = e.register(kind, self.site);
-            self.packed
-                .store(((e.generation as u64) << 32) | id.0 as u64, Ordering::Relaxed);
+            self.packed.store(
+                ((e.generation as u64) << 32) | id.0 as u64,
+                Ordering::Relaxed,
+            );
             id
         })
     }

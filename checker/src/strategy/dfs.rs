@@ -23,7 +23,8 @@ struct Node {
 
 impl Node {
     fn preemptions_after(&self) -> usize {
-        self.preemptions_before + self.preemptive.get(self.chosen).copied().unwrap_or(false) as usize
+        self.preemptions_before
+            + self.preemptive.get(self.chosen).copied().unwrap_or(false) as usize
     }
 }
 
@@ -35,6 +36,7 @@ pub struct Dfs {
     started: bool,
     exhausted: bool,
     pruned_by_bound: bool,
+    nondeterminism: Option<String>,
 }
 
 impl Dfs {
@@ -47,6 +49,7 @@ impl Dfs {
             started: false,
             exhausted: false,
             pruned_by_bound: false,
+            nondeterminism: None,
         }
     }
 
@@ -97,9 +100,21 @@ impl Dfs {
     fn decide(&mut self, options: Vec<u32>, preemptive: Vec<bool>) -> u32 {
         if let Some(node) = self.path.get(self.position) {
             self.position += 1;
-            // A stateless search assumes the program is deterministic given the schedule; if it is
-            // not, take the closest thing rather than panic inside the tool.
-            return node.options.get(node.chosen).copied().unwrap_or(options[0]);
+            if node.options == options {
+                return node.options[node.chosen];
+            }
+            // A stateless search assumes the program is deterministic given the schedule. When
+            // it is not, say so and take a choice that exists rather than one that does not.
+            if self.nondeterminism.is_none() {
+                self.nondeterminism = Some(format!(
+                    "the test is nondeterministic outside conc-check's control: at decision {} it offered \
+                     different choices than in an earlier execution with the same schedule (shared state \
+                     kept across executions, such as a static, or real time or randomness); the search \
+                     may be incomplete",
+                    self.position
+                ));
+            }
+            return options[0];
         }
         let mut node = Node {
             options,
@@ -163,7 +178,11 @@ impl Strategy for Dfs {
     }
 
     fn is_complete(&self) -> bool {
-        self.exhausted
+        self.exhausted && self.nondeterminism.is_none()
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.nondeterminism.clone()
     }
 }
 
@@ -180,7 +199,10 @@ mod tests {
             let mut left = [steps, steps];
             let mut current = None;
             while left.iter().any(|l| *l > 0) {
-                let enabled: Vec<ThreadId> = (0..2).filter(|i| left[*i] > 0).map(|i| ThreadId(i as u32)).collect();
+                let enabled: Vec<ThreadId> = (0..2)
+                    .filter(|i| left[*i] > 0)
+                    .map(|i| ThreadId(i as u32))
+                    .collect();
                 let t = if enabled.len() == 1 {
                     enabled[0]
                 } else {
@@ -206,7 +228,10 @@ mod tests {
     #[test]
     fn preemption_bound_cuts_the_space() {
         let (bounded, pruned) = count_executions(3, Some(0));
-        assert_eq!(bounded, 2, "without preemptions only the two serial orders remain");
+        assert_eq!(
+            bounded, 2,
+            "without preemptions only the two serial orders remain"
+        );
         assert!(pruned);
         let (one, _) = count_executions(3, Some(1));
         assert!(one > 2 && one < 20, "{one}");

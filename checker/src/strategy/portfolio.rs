@@ -1,11 +1,15 @@
 //! The default strategy: what users get when they set nothing.
 //!
 //! No single strategy wins on every bug. Bounded DFS finds shallow bugs in few executions and,
-//! on a small test, exhausts the whole space (a proof within the bound); random walks find
-//! bugs that need many alternations; PCT finds ordering bugs of small depth with a guaranteed
-//! probability. The portfolio spends the first third of the execution budget on DFS with at most
-//! two preemptions, stopping early with `complete` when the bound never cut anything (the space is
-//! then exhausted outright), and the rest alternating random walks and PCT with depths 2 and 3.
+//! on a small test, exhausts the whole space (a proof); random walks find bugs that need many
+//! alternations; PCT finds ordering bugs of small depth with a guaranteed probability.
+//!
+//! The portfolio spends the first third of the execution budget on iterative preemption
+//! bounding (as in CHESS): DFS with no preemptions, then at most one, then at most two. Most
+//! bugs need one or two preemptions, so they show up within the first few executions. When a
+//! DFS round finishes without its bound cutting anything, the space is exhausted outright and the
+//! exploration stops with `complete`. The rest of the budget alternates random walks and PCT
+//! with depths 3 and 2.
 
 use super::dfs::Dfs;
 use super::pct::Pct;
@@ -14,7 +18,7 @@ use super::{Strategy, ThreadChoice};
 use crate::config::Config;
 use crate::event::ThreadId;
 
-/// Preemption bound of the DFS phase.
+/// The largest preemption bound of the DFS phase.
 pub const DFS_PREEMPTIONS: usize = 2;
 
 /// Which member runs the current execution.
@@ -33,6 +37,9 @@ pub struct Portfolio {
     pct2: Pct,
     pct3: Pct,
     dfs_budget: u64,
+    /// The preemption bound of the current DFS round.
+    bound: usize,
+    max_bound: usize,
     executions: u64,
     current: Member,
     sampling_turn: u64,
@@ -41,9 +48,11 @@ pub struct Portfolio {
 impl Portfolio {
     /// A portfolio sized for `config.iterations` executions.
     pub fn new(config: &Config) -> Self {
-        let bound = config.max_preemptions.unwrap_or(DFS_PREEMPTIONS);
+        let max_bound = config.max_preemptions.unwrap_or(DFS_PREEMPTIONS);
         Portfolio {
-            dfs: Dfs::new(Some(bound)),
+            dfs: Dfs::new(Some(0)),
+            bound: 0,
+            max_bound,
             random: RandomWalk::new(config.seed),
             pct2: Pct::new(config.seed.wrapping_add(1), 2),
             pct3: Pct::new(config.seed.wrapping_add(2), 3),
@@ -67,8 +76,15 @@ impl Portfolio {
 impl Strategy for Portfolio {
     fn begin_execution(&mut self) -> bool {
         self.executions += 1;
-        if self.current == Member::Dfs && self.executions <= self.dfs_budget && self.dfs.begin_execution() {
-            return true;
+        while self.current == Member::Dfs && self.executions <= self.dfs_budget {
+            if self.dfs.begin_execution() {
+                return true;
+            }
+            if !self.dfs.pruned_by_bound() || self.bound >= self.max_bound {
+                break;
+            }
+            self.bound += 1;
+            self.dfs = Dfs::new(Some(self.bound));
         }
         if self.is_complete() {
             return false;
@@ -91,6 +107,13 @@ impl Strategy for Portfolio {
     }
 
     fn is_complete(&self) -> bool {
-        self.dfs.exhausted() && !self.dfs.pruned_by_bound()
+        self.dfs.is_complete() && !self.dfs.pruned_by_bound()
+    }
+
+    fn problem(&self) -> Option<String> {
+        match self.current {
+            Member::Dfs => self.dfs.problem(),
+            _ => None,
+        }
     }
 }

@@ -78,6 +78,14 @@ impl Strategy for Replay {
     }
 
     fn problem(&self) -> Option<String> {
+        if self.divergence.is_none() && self.started && self.position < self.decisions.len() {
+            return Some(format!(
+                "the schedule does not match this test: the test finished after {} of its {} decisions; \
+                 the schedule belongs to another test, or the test changed",
+                self.position,
+                self.decisions.len()
+            ));
+        }
         self.divergence.clone()
     }
 }

@@ -76,28 +76,34 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     }
     match (strategy, depth) {
         (Some((s, span)), depth) => {
-            let variant = match s.as_str() {
-                "dfs" => quote!(::conc_check::Strategy::Dfs),
-                "random" => quote!(::conc_check::Strategy::Random),
-                "portfolio" => quote!(::conc_check::Strategy::Portfolio),
-                "pct" => {
-                    let d = depth.unwrap_or(quote!(3));
-                    quote!(::conc_check::Strategy::Pct { depth: #d })
-                }
-                _ => {
-                    return Err(syn::Error::new(
+            let variant =
+                match s.as_str() {
+                    "dfs" => quote!(::conc_check::Strategy::Dfs),
+                    "random" => quote!(::conc_check::Strategy::Random),
+                    "portfolio" => quote!(::conc_check::Strategy::Portfolio),
+                    "pct" => {
+                        let d = depth.unwrap_or(quote!(3));
+                        quote!(::conc_check::Strategy::Pct { depth: #d })
+                    }
+                    _ => return Err(syn::Error::new(
                         span,
                         "unknown strategy; expected \"dfs\", \"random\", \"pct\" or \"portfolio\"",
-                    ))
-                }
-            };
+                    )),
+                };
             calls.insert(0, quote!(.strategy(#variant)));
         }
-        (None, Some(d)) => calls.insert(0, quote!(.strategy(::conc_check::Strategy::Pct { depth: #d }))),
+        (None, Some(d)) => calls.insert(
+            0,
+            quote!(.strategy(::conc_check::Strategy::Pct { depth: #d })),
+        ),
         (None, None) => {}
     }
     let ItemFn {
-        attrs, vis, sig, block, ..
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
     } = function;
     let name = &sig.ident;
     Ok(quote! {
@@ -112,7 +118,9 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
 
 fn string_of(expr: &Expr) -> syn::Result<String> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.value()),
         _ => Err(syn::Error::new_spanned(expr, "expected a string literal")),
     }
 }

@@ -48,7 +48,9 @@ impl Condvar {
     /// A poisoned mutex returns the re-acquired guard inside a [`PoisonError`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        self.wait_inner(guard, None).map(|(g, _)| g).map_err(|p| PoisonError::new(p.into_inner().0))
+        self.wait_inner(guard, None)
+            .map(|(g, _)| g)
+            .map_err(|p| PoisonError::new(p.into_inner().0))
     }
 
     /// Waits while `condition` returns true for the data.
@@ -56,7 +58,11 @@ impl Condvar {
     /// # Errors
     /// As [`Condvar::wait`].
     #[track_caller]
-    pub fn wait_while<'a, T, F>(&self, mut guard: MutexGuard<'a, T>, mut condition: F) -> LockResult<MutexGuard<'a, T>>
+    pub fn wait_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        mut condition: F,
+    ) -> LockResult<MutexGuard<'a, T>>
     where
         F: FnMut(&mut T) -> bool,
     {
@@ -158,7 +164,12 @@ impl Condvar {
                 drop(guard.inner.take());
                 guard.model = None;
                 drop(guard);
-                let reason = api::condvar_wait(self.slot.id(ObjectKind::Condvar), mutex_id, timeout.is_some(), site);
+                let reason = api::condvar_wait(
+                    self.slot.id(ObjectKind::Condvar),
+                    mutex_id,
+                    timeout.is_some(),
+                    site,
+                );
                 let timed_out = WaitTimeoutResult(reason == WakeReason::TimedOut);
                 match lock.wrap_model(mutex_id, site) {
                     Ok(g) => Ok((g, timed_out)),
@@ -187,7 +198,10 @@ impl Condvar {
                 };
                 match result {
                     Ok(g) => Ok((rebuild(g), WaitTimeoutResult(timed_out))),
-                    Err(p) => Err(PoisonError::new((rebuild(p.into_inner()), WaitTimeoutResult(timed_out)))),
+                    Err(p) => Err(PoisonError::new((
+                        rebuild(p.into_inner()),
+                        WaitTimeoutResult(timed_out),
+                    ))),
                 }
             }
         }

@@ -106,7 +106,11 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.get_mut()
     }
 
-    fn guard<'a>(&'a self, g: std::sync::MutexGuard<'a, T>, model: Option<(ObjectId, Site)>) -> MutexGuard<'a, T> {
+    fn guard<'a>(
+        &'a self,
+        g: std::sync::MutexGuard<'a, T>,
+        model: Option<(ObjectId, Site)>,
+    ) -> MutexGuard<'a, T> {
         MutexGuard {
             lock: self,
             inner: Some(g),

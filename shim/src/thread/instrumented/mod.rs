@@ -6,7 +6,8 @@ mod scope;
 mod spawn;
 
 pub use current::{
-    available_parallelism, current, panicking, park, park_timeout, sleep, yield_now, Thread, ThreadId,
+    available_parallelism, current, panicking, park, park_timeout, sleep, yield_now, Thread,
+    ThreadId,
 };
 pub use local::LocalKey;
 pub use scope::{scope, Scope, ScopedJoinHandle};

@@ -62,14 +62,15 @@ where
         let site = Location::caller();
         // SAFETY: `ours` lives until every model thread of the scope has been joined below.
         let result = f(unsafe { extend(&ours) });
-        let threads = std::mem::take(&mut *ours.model_threads.lock().unwrap_or_else(|p| p.into_inner()));
+        let threads =
+            std::mem::take(&mut *ours.model_threads.lock().unwrap_or_else(|p| p.into_inner()));
         for t in threads {
             api::join(t, site);
         }
         result
     } else {
         std::thread::scope(|s| {
-            ours.real.set(Some(s as *const std::thread::Scope<'_, 'env> as *const ()));
+            ours.real.set(Some(std::ptr::from_ref(s).cast::<()>()));
             // SAFETY: `ours` outlives `std::thread::scope`, which joins every thread first.
             f(unsafe { extend(&ours) })
         })
@@ -81,7 +82,7 @@ where
 /// # Safety
 /// The scope must outlive every thread spawned through the returned reference.
 unsafe fn extend<'a, 'scope, 'env>(s: &'a Scope<'_, 'env>) -> &'scope Scope<'scope, 'env> {
-    unsafe { &*(s as *const Scope<'_, 'env> as *const Scope<'scope, 'env>) }
+    unsafe { std::mem::transmute::<&Scope<'_, 'env>, &'scope Scope<'scope, 'env>>(s) }
 }
 
 impl<'scope, 'env> Scope<'scope, 'env> {

@@ -13,7 +13,11 @@ use super::current::Thread;
 pub(super) type Packet<T> = Arc<StdMutex<Option<T>>>;
 
 /// Starts a model thread running `f`, writing its result into the returned packet.
-pub(super) fn spawn_model<F, T>(f: F, name: Option<String>, site: &'static Location<'static>) -> (ModelThreadId, Packet<T>)
+pub(super) fn spawn_model<F, T>(
+    f: F,
+    name: Option<String>,
+    site: &'static Location<'static>,
+) -> (ModelThreadId, Packet<T>)
 where
     F: FnOnce() -> T + 'static,
     T: 'static,

@@ -1,0 +1,32 @@
+//! The corpus as conc-check tests: what `cargo conc-check -p conc-check-corpus` runs. Only built
+//! under `--cfg conc_check`, so plain `cargo test` does not fail on the known bugs; their verdicts
+//! are asserted by `tests/tests/corpus_verdicts.rs` in the workspace tests instead.
+#![cfg(conc_check)]
+
+use conc_check_corpus::programs;
+
+macro_rules! corpus_tests {
+    ($($name:ident => $body:path),* $(,)?) => {
+        $(
+            #[conc_check::test]
+            fn $name() {
+                $body()
+            }
+        )*
+    };
+}
+
+corpus_tests! {
+    self_relock => programs::self_relock::buggy,
+    self_relock_ok => programs::self_relock::clean,
+    condvar_if_not_while => programs::condvar_if_not_while::buggy,
+    condvar_while_ok => programs::condvar_if_not_while::clean,
+    check_then_act => programs::check_then_act::buggy,
+    cas_ok => programs::check_then_act::clean,
+    lost_update => programs::lost_update::buggy,
+    fetch_add_ok => programs::lost_update::clean,
+    order_violation => programs::order_violation::buggy,
+    order_ok => programs::order_violation::clean,
+    deep_preemptions => programs::deep_preemptions::buggy,
+    deep_preemptions_ok => programs::deep_preemptions::clean,
+}

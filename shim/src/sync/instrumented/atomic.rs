@@ -1,0 +1,642 @@
+//! Atomic types with std's API: `AtomicBool`, the integer atomics, `AtomicPtr`, and the fences.
+//!
+//! Inside a model every atomic operation is a scheduling point: the strategy may switch to
+//! another thread just before it, then the operation runs on the real std atomic and is recorded
+//! as an event. Outside a model each operation is exactly the std operation.
+//!
+//! The model explores interleavings of the operations under sequential consistency; it does not
+//! (yet) explore the extra outcomes weaker orderings allow on real hardware, such as a `Relaxed`
+//! load reading a stale value. `compare_exchange_weak` never fails spuriously inside a model.
+
+use std::fmt;
+use std::panic::Location;
+
+use conc_check_engine::event::{MemOrder, ObjectKind, Op, Site};
+use conc_check_engine::runtime::{api, ObjectSlot};
+
+pub use std::sync::atomic::Ordering;
+
+/// The engine's name for an ordering.
+fn mem_order(o: Ordering) -> MemOrder {
+    match o {
+        Ordering::Relaxed => MemOrder::Relaxed,
+        Ordering::Release => MemOrder::Release,
+        Ordering::Acquire => MemOrder::Acquire,
+        Ordering::AcqRel => MemOrder::AcqRel,
+        // `Ordering` is non-exhaustive; anything new is at least as strong as `SeqCst` claims.
+        _ => MemOrder::SeqCst,
+    }
+}
+
+/// The event of a read-modify-write that stored.
+fn rmw(order: Ordering) -> Op {
+    Op::AtomicRmw {
+        order: mem_order(order),
+        success: true,
+    }
+}
+
+/// The event of a compare-exchange: a store with the success ordering, or only a load with the
+/// failure ordering.
+fn cas(ok: bool, success: Ordering, failure: Ordering) -> Op {
+    if ok {
+        rmw(success)
+    } else {
+        Op::AtomicRmw {
+            order: mem_order(failure),
+            success: false,
+        }
+    }
+}
+
+/// The failure ordering the deprecated `compare_and_swap` uses for `order`, as std does.
+fn strongest_failure_ordering(order: Ordering) -> Ordering {
+    match order {
+        Ordering::Release | Ordering::Relaxed => Ordering::Relaxed,
+        Ordering::AcqRel | Ordering::Acquire => Ordering::Acquire,
+        _ => Ordering::SeqCst,
+    }
+}
+
+/// One atomic operation inside a model: a scheduling point, then the real operation `op`, then
+/// the event `event` describes for its result.
+#[inline]
+fn step<R>(
+    slot: &ObjectSlot,
+    site: Site,
+    op: impl FnOnce() -> R,
+    event: impl FnOnce(&R) -> Op,
+) -> R {
+    api::point(site, false);
+    let id = slot.id(ObjectKind::Atomic);
+    let result = op();
+    api::emit(Some(id), event(&result), site);
+    result
+}
+
+/// The methods every atomic type has, for the value type `$t`. Expects `slot` and `inner`
+/// fields and a `Location` in scope.
+macro_rules! common_methods {
+    ($t:ty) => {
+        /// Consumes the atomic and returns the value it contains.
+        #[inline]
+        pub const fn into_inner(self) -> $t {
+            self.inner.into_inner()
+        }
+
+        /// A mutable reference to the value; no synchronisation is needed since `self` is
+        /// borrowed mutably, so this is not a scheduling point.
+        #[inline]
+        pub fn get_mut(&mut self) -> &mut $t {
+            self.inner.get_mut()
+        }
+
+        /// A raw pointer to the value. Accesses through it are not seen by the model.
+        #[inline]
+        pub const fn as_ptr(&self) -> *mut $t {
+            self.inner.as_ptr()
+        }
+
+        /// Loads the value.
+        ///
+        /// # Panics
+        /// If `order` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn load(&self, order: Ordering) -> $t {
+            if api::in_model() {
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.load(order),
+                    |_| Op::AtomicLoad {
+                        order: mem_order(order),
+                    },
+                )
+            } else {
+                self.inner.load(order)
+            }
+        }
+
+        /// Stores a value.
+        ///
+        /// # Panics
+        /// If `order` is `Acquire` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn store(&self, val: $t, order: Ordering) {
+            if api::in_model() {
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.store(val, order),
+                    |_| Op::AtomicStore {
+                        order: mem_order(order),
+                    },
+                )
+            } else {
+                self.inner.store(val, order)
+            }
+        }
+
+        /// Stores a value, returning the previous one.
+        #[track_caller]
+        #[inline]
+        pub fn swap(&self, val: $t, order: Ordering) -> $t {
+            if api::in_model() {
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.swap(val, order),
+                    |_| rmw(order),
+                )
+            } else {
+                self.inner.swap(val, order)
+            }
+        }
+
+        /// Stores `new` if the value is `current`. Returns `Ok(previous)` if it stored,
+        /// `Err(actual)` if not.
+        ///
+        /// # Errors
+        /// `Err` with the value found when it was not `current`.
+        ///
+        /// # Panics
+        /// If `failure` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn compare_exchange(
+            &self,
+            current: $t,
+            new: $t,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<$t, $t> {
+            if api::in_model() {
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.compare_exchange(current, new, success, failure),
+                    |r| cas(r.is_ok(), success, failure),
+                )
+            } else {
+                self.inner.compare_exchange(current, new, success, failure)
+            }
+        }
+
+        /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously outside
+        /// a model. Inside a model it never fails spuriously (not explored yet).
+        ///
+        /// # Errors
+        /// `Err` with the value found when the exchange did not take place.
+        ///
+        /// # Panics
+        /// If `failure` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn compare_exchange_weak(
+            &self,
+            current: $t,
+            new: $t,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<$t, $t> {
+            if api::in_model() {
+                // The strong version: a real spurious failure would make the execution depend
+                // on the hardware rather than on the schedule.
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.compare_exchange(current, new, success, failure),
+                    |r| cas(r.is_ok(), success, failure),
+                )
+            } else {
+                self.inner
+                    .compare_exchange_weak(current, new, success, failure)
+            }
+        }
+
+        /// Stores `new` if the value is `current`; returns the previous value either way.
+        #[deprecated(
+            since = "1.50.0",
+            note = "Use `compare_exchange` or `compare_exchange_weak` instead"
+        )]
+        #[track_caller]
+        #[inline]
+        pub fn compare_and_swap(&self, current: $t, new: $t, order: Ordering) -> $t {
+            match self.compare_exchange(current, new, order, strongest_failure_ordering(order)) {
+                Ok(x) | Err(x) => x,
+            }
+        }
+
+        /// Applies `f` to the value until it stores `f`'s result. Returns `Ok(previous)`, or
+        /// `Err(previous)` if `f` returned `None`. Inside a model, each load and
+        /// compare-exchange of the loop is a scheduling point.
+        ///
+        /// # Errors
+        /// `Err` with the last value loaded when `f` returned `None`.
+        ///
+        /// # Panics
+        /// If `fetch_order` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn fetch_update<F>(
+            &self,
+            set_order: Ordering,
+            fetch_order: Ordering,
+            mut f: F,
+        ) -> Result<$t, $t>
+        where
+            F: FnMut($t) -> Option<$t>,
+        {
+            if api::in_model() {
+                let mut prev = self.load(fetch_order);
+                while let Some(next) = f(prev) {
+                    match self.compare_exchange_weak(prev, next, set_order, fetch_order) {
+                        x @ Ok(_) => return x,
+                        Err(next_prev) => prev = next_prev,
+                    }
+                }
+                Err(prev)
+            } else {
+                self.inner.fetch_update(set_order, fetch_order, f)
+            }
+        }
+
+        /// The same as [`fetch_update`](Self::fetch_update).
+        ///
+        /// # Errors
+        /// `Err` with the last value loaded when `f` returned `None`.
+        ///
+        /// # Panics
+        /// If `fetch_order` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn try_update(
+            &self,
+            set_order: Ordering,
+            fetch_order: Ordering,
+            f: impl FnMut($t) -> Option<$t>,
+        ) -> Result<$t, $t> {
+            self.fetch_update(set_order, fetch_order, f)
+        }
+
+        /// Applies `f` to the value until it stores `f`'s result; returns the previous value.
+        ///
+        /// # Panics
+        /// If `fetch_order` is `Release` or `AcqRel`.
+        #[track_caller]
+        #[inline]
+        pub fn update(
+            &self,
+            set_order: Ordering,
+            fetch_order: Ordering,
+            mut f: impl FnMut($t) -> $t,
+        ) -> $t {
+            match self.fetch_update(set_order, fetch_order, |x| Some(f(x))) {
+                Ok(x) | Err(x) => x,
+            }
+        }
+    };
+}
+
+/// A read-modify-write method that maps to the std method of the same name.
+macro_rules! rmw_method {
+    ($(#[$doc:meta])* $method:ident($t:ty) -> $r:ty) => {
+        $(#[$doc])*
+        #[track_caller]
+        #[inline]
+        pub fn $method(&self, val: $t, order: Ordering) -> $r {
+            if api::in_model() {
+                step(&self.slot, Location::caller(), || self.inner.$method(val, order), |_| rmw(order))
+            } else {
+                self.inner.$method(val, order)
+            }
+        }
+    };
+}
+
+/// The trait impls every atomic type has.
+macro_rules! common_impls {
+    ($atomic:ident, $t:ty, $default:expr) => {
+        impl Default for $atomic {
+            #[track_caller]
+            fn default() -> Self {
+                Self::new($default)
+            }
+        }
+
+        impl From<$t> for $atomic {
+            #[track_caller]
+            fn from(v: $t) -> Self {
+                Self::new(v)
+            }
+        }
+
+        impl fmt::Debug for $atomic {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+    };
+}
+
+macro_rules! atomic_int {
+    ($(($atomic:ident, $t:ident, $width:literal)),* $(,)?) => {$(
+        #[doc = concat!("An integer type which can be safely shared between threads: `std::sync::atomic::", stringify!($atomic), "` that the model can schedule.")]
+        #[cfg(target_has_atomic = $width)]
+        pub struct $atomic {
+            slot: ObjectSlot,
+            inner: std::sync::atomic::$atomic,
+        }
+
+        #[cfg(target_has_atomic = $width)]
+        impl $atomic {
+            /// Creates a new atomic integer.
+            #[track_caller]
+            #[inline]
+            #[must_use]
+            pub const fn new(v: $t) -> Self {
+                $atomic {
+                    slot: ObjectSlot::new(Location::caller()),
+                    inner: std::sync::atomic::$atomic::new(v),
+                }
+            }
+
+            common_methods!($t);
+
+            rmw_method! {
+                /// Adds to the value (wrapping on overflow), returning the previous value.
+                fetch_add($t) -> $t
+            }
+            rmw_method! {
+                /// Subtracts from the value (wrapping on overflow), returning the previous value.
+                fetch_sub($t) -> $t
+            }
+            rmw_method! {
+                /// Bitwise "and" with the value, returning the previous value.
+                fetch_and($t) -> $t
+            }
+            rmw_method! {
+                /// Bitwise "nand" with the value, returning the previous value.
+                fetch_nand($t) -> $t
+            }
+            rmw_method! {
+                /// Bitwise "or" with the value, returning the previous value.
+                fetch_or($t) -> $t
+            }
+            rmw_method! {
+                /// Bitwise "xor" with the value, returning the previous value.
+                fetch_xor($t) -> $t
+            }
+            rmw_method! {
+                /// Stores the maximum of the value and `val`, returning the previous value.
+                fetch_max($t) -> $t
+            }
+            rmw_method! {
+                /// Stores the minimum of the value and `val`, returning the previous value.
+                fetch_min($t) -> $t
+            }
+        }
+
+        #[cfg(target_has_atomic = $width)]
+        common_impls!($atomic, $t, 0);
+    )*};
+}
+
+atomic_int! {
+    (AtomicI8, i8, "8"),
+    (AtomicI16, i16, "16"),
+    (AtomicI32, i32, "32"),
+    (AtomicI64, i64, "64"),
+    (AtomicIsize, isize, "ptr"),
+    (AtomicU8, u8, "8"),
+    (AtomicU16, u16, "16"),
+    (AtomicU32, u32, "32"),
+    (AtomicU64, u64, "64"),
+    (AtomicUsize, usize, "ptr"),
+}
+
+/// A boolean which can be safely shared between threads: `std::sync::atomic::AtomicBool` that
+/// the model can schedule.
+#[cfg(target_has_atomic = "8")]
+pub struct AtomicBool {
+    slot: ObjectSlot,
+    inner: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(target_has_atomic = "8")]
+impl AtomicBool {
+    /// Creates a new atomic boolean.
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub const fn new(v: bool) -> Self {
+        AtomicBool {
+            slot: ObjectSlot::new(Location::caller()),
+            inner: std::sync::atomic::AtomicBool::new(v),
+        }
+    }
+
+    common_methods!(bool);
+
+    rmw_method! {
+        /// Logical "and" with the value, returning the previous value.
+        fetch_and(bool) -> bool
+    }
+    rmw_method! {
+        /// Logical "nand" with the value, returning the previous value.
+        fetch_nand(bool) -> bool
+    }
+    rmw_method! {
+        /// Logical "or" with the value, returning the previous value.
+        fetch_or(bool) -> bool
+    }
+    rmw_method! {
+        /// Logical "xor" with the value, returning the previous value.
+        fetch_xor(bool) -> bool
+    }
+
+    /// Logical "not" of the value, returning the previous value.
+    #[track_caller]
+    #[inline]
+    pub fn fetch_not(&self, order: Ordering) -> bool {
+        // What std does; `AtomicBool::fetch_not` itself is newer than this crate's MSRV.
+        self.fetch_xor(true, order)
+    }
+}
+
+#[cfg(target_has_atomic = "8")]
+common_impls!(AtomicBool, bool, false);
+
+/// A raw pointer which can be safely shared between threads: `std::sync::atomic::AtomicPtr`
+/// that the model can schedule.
+#[cfg(target_has_atomic = "ptr")]
+pub struct AtomicPtr<T> {
+    slot: ObjectSlot,
+    inner: std::sync::atomic::AtomicPtr<T>,
+}
+
+/// A pointer read-modify-write, implemented with `fetch_update` since std's own methods are
+/// newer than this crate's MSRV.
+macro_rules! ptr_rmw_method {
+    ($(#[$doc:meta])* $method:ident(|$p:ident, $val:ident| $new:expr)) => {
+        $(#[$doc])*
+        #[track_caller]
+        #[inline]
+        pub fn $method(&self, $val: usize, order: Ordering) -> *mut T {
+            if api::in_model() {
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.rmw_ptr(order, |$p| $new),
+                    |_| rmw(order),
+                )
+            } else {
+                self.rmw_ptr(order, |$p| $new)
+            }
+        }
+    };
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> AtomicPtr<T> {
+    /// Creates a new atomic pointer.
+    #[track_caller]
+    #[inline]
+    #[must_use]
+    pub const fn new(p: *mut T) -> Self {
+        AtomicPtr {
+            slot: ObjectSlot::new(Location::caller()),
+            inner: std::sync::atomic::AtomicPtr::new(p),
+        }
+    }
+
+    common_methods!(*mut T);
+
+    /// One atomic read-modify-write of the real pointer with `f`, with the ordering `order`.
+    #[inline]
+    fn rmw_ptr(&self, order: Ordering, mut f: impl FnMut(*mut T) -> *mut T) -> *mut T {
+        let fetch = match order {
+            Ordering::Release => Ordering::Relaxed,
+            Ordering::AcqRel => Ordering::Acquire,
+            o => o,
+        };
+        match self.inner.fetch_update(order, fetch, |p| Some(f(p))) {
+            Ok(p) | Err(p) => p,
+        }
+    }
+
+    ptr_rmw_method! {
+        /// Offsets the pointer by `val` elements of `T` (wrapping), returning the previous
+        /// pointer.
+        fetch_ptr_add(|p, val| p.wrapping_add(val))
+    }
+    ptr_rmw_method! {
+        /// Offsets the pointer back by `val` elements of `T` (wrapping), returning the previous
+        /// pointer.
+        fetch_ptr_sub(|p, val| p.wrapping_sub(val))
+    }
+    ptr_rmw_method! {
+        /// Offsets the pointer by `val` bytes (wrapping), returning the previous pointer.
+        fetch_byte_add(|p, val| p.wrapping_byte_add(val))
+    }
+    ptr_rmw_method! {
+        /// Offsets the pointer back by `val` bytes (wrapping), returning the previous pointer.
+        fetch_byte_sub(|p, val| p.wrapping_byte_sub(val))
+    }
+    ptr_rmw_method! {
+        /// Bitwise "or" of the pointer's address with `val`, keeping its provenance; returns
+        /// the previous pointer.
+        fetch_or(|p, val| map_addr(p, |a| a | val))
+    }
+    ptr_rmw_method! {
+        /// Bitwise "and" of the pointer's address with `val`, keeping its provenance; returns
+        /// the previous pointer.
+        fetch_and(|p, val| map_addr(p, |a| a & val))
+    }
+    ptr_rmw_method! {
+        /// Bitwise "xor" of the pointer's address with `val`, keeping its provenance; returns
+        /// the previous pointer.
+        fetch_xor(|p, val| map_addr(p, |a| a ^ val))
+    }
+}
+
+/// `p` with the address `f` computes from its address, keeping `p`'s provenance (what
+/// `<*mut T>::map_addr` does; that is newer than this crate's MSRV).
+#[inline]
+fn map_addr<T>(p: *mut T, f: impl FnOnce(usize) -> usize) -> *mut T {
+    let addr = p as usize;
+    p.wrapping_byte_add(f(addr).wrapping_sub(addr))
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> Default for AtomicPtr<T> {
+    #[track_caller]
+    fn default() -> Self {
+        AtomicPtr::new(std::ptr::null_mut())
+    }
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> From<*mut T> for AtomicPtr<T> {
+    #[track_caller]
+    fn from(p: *mut T) -> Self {
+        AtomicPtr::new(p)
+    }
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> fmt::Debug for AtomicPtr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> fmt::Pointer for AtomicPtr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Pointer::fmt(&self.inner, f)
+    }
+}
+
+/// A memory fence. Inside a model it is a scheduling point and is recorded; elsewhere it is
+/// `std::sync::atomic::fence`.
+///
+/// # Panics
+/// If `order` is `Relaxed`.
+#[track_caller]
+#[inline]
+pub fn fence(order: Ordering) {
+    if api::in_model() {
+        let site = Location::caller();
+        api::point(site, false);
+        std::sync::atomic::fence(order);
+        api::emit(
+            None,
+            Op::Fence {
+                order: mem_order(order),
+            },
+            site,
+        );
+    } else {
+        std::sync::atomic::fence(order)
+    }
+}
+
+/// A compiler-only fence: `std::sync::atomic::compiler_fence`, never a scheduling point.
+///
+/// # Panics
+/// If `order` is `Relaxed`.
+#[inline]
+pub fn compiler_fence(order: Ordering) {
+    std::sync::atomic::compiler_fence(order)
+}
+
+/// Signals a spin-wait loop; the same as [`crate::hint::spin_loop`].
+#[deprecated(since = "1.51.0", note = "use hint::spin_loop instead")]
+#[track_caller]
+#[inline]
+pub fn spin_loop_hint() {
+    crate::hint::spin_loop()
+}

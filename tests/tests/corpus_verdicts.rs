@@ -1,0 +1,35 @@
+//! Every corpus program gets its verdict with the default settings (the portfolio strategy).
+
+use conc_check::Builder;
+use conc_check_corpus::{all, Verdict};
+
+#[test]
+fn every_corpus_verdict_holds() {
+    let mut failures = Vec::new();
+    for program in all() {
+        let report = Builder::new()
+            .spurious_wakeups(program.spurious_wakeups)
+            .explore(program.run);
+        let ok = match program.verdict {
+            Verdict::Clean => report.is_clean(),
+            Verdict::Finds(kinds) => report
+                .findings
+                .first()
+                .is_some_and(|f| kinds.contains(&f.kind)),
+        };
+        println!(
+            "{:<24} {:<40} {:>6} executions  {}",
+            program.name,
+            format!("{:?}", report.kinds()),
+            report.executions,
+            if ok { "ok" } else { "WRONG VERDICT" }
+        );
+        if !ok {
+            failures.push(format!(
+                "{}: expected {:?}\n{report}",
+                program.name, program.verdict
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
