@@ -77,3 +77,44 @@ macro_rules! thread_local {
 macro_rules! thread_local {
     ($($tokens:tt)*) => { ::std::thread_local!($($tokens)*); };
 }
+
+#[cfg(all(test, not(instrumented)))]
+mod plain_tests {
+    use std::any::TypeId;
+
+    #[test]
+    fn plain_types_are_std() {
+        assert_eq!(
+            TypeId::of::<crate::sync::Mutex<u8>>(),
+            TypeId::of::<std::sync::Mutex<u8>>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::sync::Condvar>(),
+            TypeId::of::<std::sync::Condvar>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::sync::atomic::AtomicUsize>(),
+            TypeId::of::<std::sync::atomic::AtomicUsize>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::sync::mpsc::Sender<u8>>(),
+            TypeId::of::<std::sync::mpsc::Sender<u8>>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::thread::Thread>(),
+            TypeId::of::<std::thread::Thread>()
+        );
+        assert_eq!(
+            std::mem::size_of::<crate::cell::UnsafeCell<u64>>(),
+            std::mem::size_of::<u64>(),
+            "the cell is a zero-cost wrapper"
+        );
+        crate::thread_local!(static X: std::cell::Cell<u8> = const { std::cell::Cell::new(3) });
+        assert_eq!(X.get(), 3);
+        let report = crate::Builder::new().explore(|| {});
+        assert_eq!(
+            report.executions, 1,
+            "without instrumentation the body runs once"
+        );
+    }
+}

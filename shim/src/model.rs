@@ -145,6 +145,7 @@ impl Builder {
     ///
     /// # Panics
     /// On any finding, or when a replay schedule could not be used.
+    #[track_caller]
     pub fn check<F>(&self, f: F)
     where
         F: Fn() + Send + Sync + 'static,
@@ -188,6 +189,7 @@ fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Re
 ///
 /// # Panics
 /// On any finding.
+#[track_caller]
 pub fn model<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
@@ -199,6 +201,7 @@ where
 ///
 /// # Panics
 /// On any finding.
+#[track_caller]
 pub fn check<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,

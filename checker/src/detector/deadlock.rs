@@ -5,8 +5,6 @@
 //! wait-for edges (thread → object → holder thread) to find the cycle and explains every
 //! blocked thread.
 
-use std::collections::HashMap;
-
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 use crate::report::{Finding, FindingKind};
@@ -19,12 +17,21 @@ struct Hold {
     site: Site,
 }
 
-/// Tracks holders and waiters.
+/// Tracks holders and waiters, in tables indexed by object and thread (events arrive at every
+/// step, so this stays free of hashing).
 #[derive(Default)]
 pub struct DeadlockDetector {
-    objects: HashMap<ObjectId, (ObjectKind, Site)>,
-    holds: HashMap<ObjectId, Vec<Hold>>,
-    waiting: HashMap<ThreadId, (WaitFor, Site)>,
+    objects: Vec<Option<(ObjectKind, Site)>>,
+    holds: Vec<Vec<Hold>>,
+    waiting: Vec<Option<(WaitFor, Site)>>,
+}
+
+/// `table[index]`, growing the table when needed.
+fn entry<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
+    if table.len() <= index {
+        table.resize_with(index + 1, T::default);
+    }
+    &mut table[index]
 }
 
 impl DeadlockDetector {
@@ -34,7 +41,7 @@ impl DeadlockDetector {
     }
 
     fn describe(&self, object: ObjectId) -> String {
-        match self.objects.get(&object) {
+        match self.objects.get(object.index()).copied().flatten() {
             Some((kind, site)) => format!(
                 "the {} created at {}:{}",
                 kind.type_name(),
@@ -46,16 +53,20 @@ impl DeadlockDetector {
     }
 
     fn holders(&self, object: ObjectId) -> &[Hold] {
-        self.holds.get(&object).map_or(&[], Vec::as_slice)
+        self.holds.get(object.index()).map_or(&[], Vec::as_slice)
     }
 
     /// The threads `thread` waits for, if it waits on something that has owners.
     fn waits_for(&self, thread: ThreadId) -> Vec<ThreadId> {
-        match self.waiting.get(&thread) {
-            Some((WaitFor::Lock(o, _), _)) => self.holders(*o).iter().map(|h| h.thread).collect(),
-            Some((WaitFor::Join(t), _)) => vec![*t],
+        match self.wait_of(thread) {
+            Some((WaitFor::Lock(o, _), _)) => self.holders(o).iter().map(|h| h.thread).collect(),
+            Some((WaitFor::Join(t), _)) => vec![t],
             _ => Vec::new(),
         }
+    }
+
+    fn wait_of(&self, thread: ThreadId) -> Option<(WaitFor, Site)> {
+        self.waiting.get(thread.index()).copied().flatten()
     }
 
     /// A cycle of threads in the wait-for graph among `blocked`, if there is one.
@@ -79,7 +90,7 @@ impl DeadlockDetector {
 
     fn explain_wait(&self, thread: ThreadId, names: &dyn ThreadNames, finding: &mut Finding) {
         let who = names.label(thread);
-        let Some(&(wait, site)) = self.waiting.get(&thread) else {
+        let Some((wait, site)) = self.wait_of(thread) else {
             finding.notes.push(format!("{who} is blocked"));
             return;
         };
@@ -165,33 +176,35 @@ impl DeadlockDetector {
 impl Detector for DeadlockDetector {
     fn reset(&mut self) {
         self.objects.clear();
-        self.holds.clear();
+        self.holds.iter_mut().for_each(Vec::clear);
         self.waiting.clear();
     }
 
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         if !matches!(event.op, Op::Block { .. }) {
-            self.waiting.remove(&event.thread);
+            if let Some(w) = self.waiting.get_mut(event.thread.index()) {
+                *w = None;
+            }
         }
         let object = event.object;
         match (event.op, object) {
             (Op::Create { kind }, Some(o)) => {
-                self.objects.insert(o, (kind, event.site));
+                *entry(&mut self.objects, o.index()) = Some((kind, event.site));
             }
-            (Op::Acquire { mode, .. }, Some(o)) => self.holds.entry(o).or_default().push(Hold {
+            (Op::Acquire { mode, .. }, Some(o)) => entry(&mut self.holds, o.index()).push(Hold {
                 thread: event.thread,
                 mode,
                 site: event.site,
             }),
             (Op::Release { .. }, Some(o)) => {
-                if let Some(holds) = self.holds.get_mut(&o) {
+                if let Some(holds) = self.holds.get_mut(o.index()) {
                     if let Some(i) = holds.iter().position(|h| h.thread == event.thread) {
                         holds.swap_remove(i);
                     }
                 }
             }
             (Op::Block { wait }, _) => {
-                self.waiting.insert(event.thread, (wait, event.site));
+                *entry(&mut self.waiting, event.thread.index()) = Some((wait, event.site));
                 if let WaitFor::Lock(o, mode) = wait {
                     let holds_exclusively = self.holders(o).iter().any(|h| {
                         h.thread == event.thread

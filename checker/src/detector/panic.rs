@@ -39,6 +39,9 @@ pub fn double_panic_finding(
     names: &dyn ThreadNames,
 ) -> Finding {
     let mut finding = panic_finding(thread, first, names);
+    finding
+        .notes
+        .insert(0, format!("the first panic: {}", first.message));
     finding.message = format!(
         "{} panicked while unwinding from an earlier panic: {} (std aborts the process here)",
         names.label(thread),

@@ -119,6 +119,17 @@ impl Finding {
     }
 }
 
+/// One step of the failing execution, for the "how it got there" part of a report.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TraceStep {
+    /// The thread, e.g. "thread 1 (`worker`)".
+    pub thread: String,
+    /// What it did, e.g. "locks the Mutex created at src/lib.rs:4".
+    pub action: String,
+    /// Where, as `file:line:column`.
+    pub site: String,
+}
+
 /// The outcome of an exploration.
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct Report {
@@ -143,6 +154,8 @@ pub struct Report {
     pub seconds: f64,
     /// Why the exploration stopped early without a finding (time budget, replay mismatch).
     pub stopped_because: Option<String>,
+    /// The last steps of the failing execution, oldest first.
+    pub interleaving: Vec<TraceStep>,
 }
 
 impl Report {

@@ -13,6 +13,16 @@ pub fn render_report(report: &Report) -> String {
         out.push_str(&render_finding(finding, report));
         out.push('\n');
     }
+    if !report.interleaving.is_empty() {
+        out.push_str("  the interleaving that led there (last steps, oldest first):\n");
+        for step in &report.interleaving {
+            out.push_str(&format!(
+                "    {:<24} {:<48} {}\n",
+                step.thread, step.action, step.site
+            ));
+        }
+        out.push('\n');
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     out

@@ -142,6 +142,8 @@ fn run(
         }
         if !e.findings.is_empty() {
             report.findings = std::mem::take(&mut e.findings);
+            let kinds: Vec<_> = e.objects.iter().map(|o| o.kind).collect();
+            report.interleaving = super::trace::describe(&e.trace, &kinds, &e.names());
             let schedule = Schedule {
                 flags,
                 decisions: e.decisions.clone(),

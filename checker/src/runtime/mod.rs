@@ -12,6 +12,7 @@ mod execution;
 mod explorer;
 mod panic_hook;
 mod slot;
+mod trace;
 
 pub use explorer::{explore, replay};
 pub use slot::ObjectSlot;

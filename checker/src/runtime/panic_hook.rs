@@ -39,21 +39,34 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
     let nested = with(|e| {
         let me = e.current;
         match e.thread(me).panic.clone() {
-            Some(first) => {
-                let finding = double_panic_finding(me, &first, &record, &e.names());
-                e.fail(finding);
-                e.tainted = true;
-                true
-            }
+            Some(first) => Some(double_panic_finding(me, &first, &record, &e.names())),
             None => {
                 e.thread(me).panic = Some(record);
-                false
+                None
             }
         }
     });
-    if nested {
-        // std would abort the process once this hook returns. Leave the coroutine here instead;
-        // the explorer retires this OS thread, whose panic state is now inconsistent.
-        api::abandon();
+    if let Some(finding) = nested {
+        stop_process(finding);
     }
+}
+
+/// A panic inside a `Drop` that runs while the thread unwinds: once this hook returns, std
+/// aborts the process, and this frame cannot be left any other way without leaving std's panic
+/// hook locked for good. Report the finding and end the process with the exit code of a failed
+/// test instead of an abort.
+fn stop_process(finding: crate::report::Finding) -> ! {
+    let report = crate::report::Report {
+        findings: vec![finding],
+        executions: 1,
+        strategy: "model".into(),
+        stopped_because: Some(
+            "a Drop panicked while its thread was unwinding; std aborts the process here, so conc-check \
+             reported it and ended the process (exit code 101)"
+                .into(),
+        ),
+        ..Default::default()
+    };
+    eprintln!("\n{report}");
+    std::process::exit(101)
 }
