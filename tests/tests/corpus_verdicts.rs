@@ -18,10 +18,11 @@ fn every_corpus_verdict_holds() {
                 .is_some_and(|f| kinds.contains(&f.kind)),
         };
         println!(
-            "{:<24} {:<40} {:>6} executions  {}",
+            "{:<24} {:<40} {:>6} executions {:<9} {}",
             program.name,
             format!("{:?}", report.kinds()),
             report.executions,
+            if report.complete { "complete" } else { "" },
             if ok { "ok" } else { "WRONG VERDICT" }
         );
         if !ok {
