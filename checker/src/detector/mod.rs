@@ -40,3 +40,39 @@ pub trait Detector {
         None
     }
 }
+
+/// The detectors every execution runs, in order.
+pub struct Detectors {
+    all: Vec<Box<dyn Detector + Send>>,
+    found: Vec<Finding>,
+}
+
+impl Detectors {
+    /// Every detector conc-check has.
+    pub fn standard() -> Self {
+        Detectors {
+            all: vec![Box::new(deadlock::DeadlockDetector::new())],
+            found: Vec::new(),
+        }
+    }
+
+    /// A new execution begins.
+    pub fn reset(&mut self) {
+        self.all.iter_mut().for_each(|d| d.reset());
+    }
+
+    /// Feeds `event` to every detector; returns what they found.
+    pub fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> std::vec::Drain<'_, Finding> {
+        for detector in &mut self.all {
+            if let Some(f) = detector.on_event(event, names) {
+                self.found.push(f);
+            }
+        }
+        self.found.drain(..)
+    }
+
+    /// No thread can run: the first explanation a detector gives.
+    pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+        self.all.iter_mut().find_map(|d| d.on_stuck(blocked, names))
+    }
+}

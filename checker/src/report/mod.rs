@@ -30,6 +30,12 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Whether no thread can go on after this finding, so the execution ends at once. Other
+    /// findings let the execution run to its end (and exploration stops after it).
+    pub fn ends_execution(self) -> bool {
+        matches!(self, FindingKind::Deadlock | FindingKind::Panic | FindingKind::StepLimit)
+    }
+
     /// The serialized name, e.g. `lock_order_cycle`.
     pub fn name(self) -> &'static str {
         match self {

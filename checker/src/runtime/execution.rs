@@ -10,9 +10,9 @@ use std::sync::Arc;
 use corosensei::Yielder;
 
 use crate::config::Config;
-use crate::detector::deadlock::DeadlockDetector;
+use crate::detector::Detectors;
 use crate::detector::panic::PanicRecord;
-use crate::detector::{Detector, ThreadNames};
+use crate::detector::ThreadNames;
 use crate::event::{
     Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason,
 };
@@ -102,7 +102,7 @@ pub(crate) struct Execution {
     pub max_steps: u64,
     pub spurious_wakeups: bool,
     spurious_left: u32,
-    pub deadlock: DeadlockDetector,
+    pub detectors: Detectors,
     pub findings: Vec<Finding>,
     /// A finding ended the execution: no thread may run any more.
     pub fatal: bool,
@@ -128,7 +128,7 @@ impl Execution {
             max_steps: config.max_steps,
             spurious_wakeups: config.spurious_wakeups,
             spurious_left: 0,
-            deadlock: DeadlockDetector::new(),
+            detectors: Detectors::standard(),
             findings: Vec::new(),
             fatal: false,
             tainted: false,
@@ -145,7 +145,7 @@ impl Execution {
         self.decisions.clear();
         self.trace.clear();
         self.findings.clear();
-        self.deadlock.reset();
+        self.detectors.reset();
         self.steps = 0;
         self.fatal = false;
         self.block_seq = 0;
@@ -191,8 +191,8 @@ impl Execution {
         };
         self.trace.push(event);
         let names = Names(&self.threads);
-        if let Some(finding) = self.deadlock.on_event(&event, &names) {
-            self.fatal = true;
+        for finding in self.detectors.on_event(&event, &names) {
+            self.fatal |= finding.kind.ends_execution();
             self.findings.push(finding);
         }
     }
@@ -359,7 +359,7 @@ impl Execution {
             .collect();
         if !blocked.is_empty() {
             let names = Names(&self.threads);
-            let finding = self.deadlock.on_stuck(&blocked, &names).unwrap_or_else(|| {
+            let finding = self.detectors.on_stuck(&blocked, &names).unwrap_or_else(|| {
                 Finding::new(
                     FindingKind::Deadlock,
                     "deadlock: no thread can make progress",
