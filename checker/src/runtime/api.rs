@@ -168,8 +168,10 @@ pub fn thread_name(t: ThreadId) -> Option<Arc<str>> {
 // ---- threads ----
 
 /// Starts a model thread running `body`.
+///
+/// Not a scheduling point: creating a thread touches nothing another thread can observe, so every
+/// interleaving is reached from the parent's next operation.
 pub fn spawn(body: Box<dyn FnOnce() + 'static>, name: Option<String>, site: Site) -> ThreadId {
-    point(site, false);
     let body: Body = body;
     let child = with(|e| e.spawn(body, name.map(Arc::from)));
     emit(None, Op::Spawn { child }, site);
@@ -187,8 +189,10 @@ pub fn is_finished(t: ThreadId) -> bool {
 }
 
 /// Waits for model thread `t` to finish.
+///
+/// Not a scheduling point of its own: joining a finished thread commutes with every other
+/// operation, and joining a running one blocks, which lets the others run.
 pub fn join(t: ThreadId, site: Site) {
-    point(site, false);
     while !is_finished(t) {
         block(WaitFor::Join(t), false, site);
     }
