@@ -1,0 +1,57 @@
+//! conc-check against loom 0.7.3 and shuttle 0.9.10, all measured in one run, printed as
+//! markdown tables of ratios (the source of `BENCHMARKS.md`).
+//!
+//! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
+//! progress to stderr. Three sections: executions per second, unbounded exhaustive search to
+//! completion, and executions and time to the first bug on the buggy corpus programs. Every
+//! measurement is capped in executions and time so the whole run stays under ten minutes on two
+//! cores.
+
+mod child;
+mod exhaustive;
+mod first_bug;
+mod runners;
+mod table;
+mod throughput;
+mod twins;
+
+use std::process::Command;
+use std::time::Instant;
+
+/// The command that reproduces this output.
+const COMMAND: &str = "cargo bench -j2 -p conc-check-tests --bench compare";
+
+fn shell(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "?".to_string())
+}
+
+fn main() {
+    child::serve_if_child();
+
+    let started = Instant::now();
+    let mut notes = Vec::new();
+    println!("# conc-check vs loom 0.7.3 vs shuttle 0.9.10\n");
+    throughput::run(&mut notes);
+    exhaustive::run(&mut notes);
+    first_bug::run(&mut notes);
+    if !notes.is_empty() {
+        println!("## Notes\n");
+        for n in &notes {
+            println!("- {n}");
+        }
+        println!();
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "Measured {} on {} ({cores} cores) in {:.0} s with `{COMMAND}` (release profile).",
+        shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        shell("uname", &["-m"]),
+        started.elapsed().as_secs_f64()
+    );
+}

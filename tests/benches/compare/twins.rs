@@ -1,0 +1,216 @@
+//! The test bodies, written once and instantiated for conc-check, loom and shuttle.
+//!
+//! `bodies!(path)` expands to the same functions over `path::sync` and `path::thread`: the
+//! counters of the throughput and exhaustive sections, and twins of the buggy corpus programs
+//! (same logic as `corpus/src/programs/*.rs`, which stay the reference for conc-check itself).
+
+macro_rules! bodies {
+    ($k:ident) => {
+        use ::$k::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use ::$k::sync::{Arc, Condvar, Mutex};
+        use ::$k::thread;
+
+        /// `n` threads each increment an `Arc<Mutex<usize>>` once; main joins them.
+        fn mutex_counter(n: usize) {
+            let c = Arc::new(Mutex::new(0usize));
+            let hs: Vec<_> = (0..n)
+                .map(|_| {
+                    let c = c.clone();
+                    thread::spawn(move || *c.lock().unwrap() += 1)
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert_eq!(*c.lock().unwrap(), n);
+        }
+
+        /// Three threads on a Mutex counter.
+        pub(crate) fn mutex3() {
+            mutex_counter(3)
+        }
+
+        /// Four threads on a Mutex counter.
+        pub(crate) fn mutex4() {
+            mutex_counter(4)
+        }
+
+        /// Main and one thread each do three `fetch_add` on one atomic.
+        pub(crate) fn atomic_pair() {
+            let c = Arc::new(AtomicUsize::new(0));
+            let t = {
+                let c = c.clone();
+                thread::spawn(move || {
+                    for _ in 0..3 {
+                        c.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            };
+            for _ in 0..3 {
+                c.fetch_add(1, Ordering::SeqCst);
+            }
+            t.join().unwrap();
+            assert_eq!(c.load(Ordering::SeqCst), 6);
+        }
+
+        /// Twin of `corpus::programs::self_relock::buggy`.
+        #[allow(clippy::single_match)]
+        fn self_relock() {
+            let m = Mutex::new(0u32);
+            match *m.lock().unwrap() {
+                0 => *m.lock().unwrap() += 1,
+                _ => {}
+            };
+        }
+
+        /// Twin of `corpus::programs::condvar_if_not_while::buggy`.
+        fn condvar_if_not_while() {
+            let q = Arc::new((Mutex::new(0u32), Condvar::new()));
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let q = q.clone();
+                    thread::spawn(move || {
+                        let (lock, cv) = &*q;
+                        let mut items = lock.lock().unwrap();
+                        if *items == 0 {
+                            items = cv.wait(items).unwrap();
+                        }
+                        assert!(*items > 0, "woke up with nothing to consume");
+                        *items -= 1;
+                    })
+                })
+                .collect();
+            let p = {
+                let q = q.clone();
+                thread::spawn(move || {
+                    for _ in 0..2 {
+                        *q.0.lock().unwrap() += 1;
+                        q.1.notify_one();
+                    }
+                })
+            };
+            p.join().unwrap();
+            for c in consumers {
+                c.join().unwrap();
+            }
+            assert_eq!(*q.0.lock().unwrap(), 0);
+        }
+
+        /// Twin of `corpus::programs::check_then_act::buggy`.
+        fn check_then_act() {
+            let flag = Arc::new(AtomicBool::new(false));
+            let count = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (flag, count) = (flag.clone(), count.clone());
+                    thread::spawn(move || {
+                        if !flag.load(Ordering::SeqCst) {
+                            flag.store(true, Ordering::SeqCst);
+                            count.fetch_add(1, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+            assert!(
+                count.load(Ordering::SeqCst) <= 1,
+                "both threads claimed the flag"
+            );
+        }
+
+        /// Twin of `corpus::programs::lost_update::buggy`.
+        fn lost_update() {
+            let c = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let c = c.clone();
+                    thread::spawn(move || {
+                        for _ in 0..2 {
+                            c.store(c.load(Ordering::SeqCst) + 1, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+            assert_eq!(c.load(Ordering::SeqCst), 4, "an increment was lost");
+        }
+
+        /// Twin of `corpus::programs::order_violation::buggy`.
+        fn order_violation() {
+            let shared: Arc<Mutex<Option<u32>>> = Arc::new(Mutex::new(None));
+            let child = {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    shared
+                        .lock()
+                        .unwrap()
+                        .expect("config used before it was initialised")
+                })
+            };
+            *shared.lock().unwrap() = Some(4);
+            assert_eq!(child.join().unwrap(), 4);
+        }
+
+        /// Twin of `corpus::programs::deep_preemptions::buggy`.
+        fn deep_preemptions() {
+            fn advance(stage: &AtomicUsize, mine: [usize; 3]) {
+                for s in mine {
+                    if stage.load(Ordering::SeqCst) == s {
+                        stage.store(s + 1, Ordering::SeqCst);
+                    }
+                }
+            }
+            let stage = Arc::new(AtomicUsize::new(0));
+            let a = {
+                let stage = stage.clone();
+                thread::spawn(move || advance(&stage, [0, 2, 4]))
+            };
+            let b = {
+                let stage = stage.clone();
+                thread::spawn(move || advance(&stage, [1, 3, 5]))
+            };
+            a.join().unwrap();
+            b.join().unwrap();
+            assert_ne!(
+                stage.load(Ordering::SeqCst),
+                6,
+                "the threads alternated through every stage"
+            );
+        }
+
+        /// The twin of the buggy corpus program called `name`, if this tool can express it.
+        pub(crate) fn twin(name: &str) -> Option<fn()> {
+            let f: fn() = match name {
+                "self_relock" => self_relock,
+                "condvar_if_not_while" => condvar_if_not_while,
+                "check_then_act" => check_then_act,
+                "lost_update" => lost_update,
+                "order_violation" => order_violation,
+                "deep_preemptions" => deep_preemptions,
+                _ => return None,
+            };
+            Some(f)
+        }
+    };
+}
+
+/// The bodies over conc-check's shim. Its bug-finding runs use the corpus programs themselves,
+/// so the twins here are unused.
+#[allow(dead_code)]
+pub(crate) mod cc {
+    bodies!(conc_check);
+}
+
+/// The bodies over loom.
+pub(crate) mod loom {
+    bodies!(loom);
+}
+
+/// The bodies over shuttle.
+pub(crate) mod shuttle {
+    bodies!(shuttle);
+}
