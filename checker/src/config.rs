@@ -51,6 +51,9 @@ pub struct Config {
     pub spurious_wakeups: bool,
     /// A schedule to replay instead of exploring (`CONC_CHECK_REPLAY`).
     pub replay: Option<String>,
+    /// Whether DFS prunes interleavings that only reorder independent operations
+    /// (dynamic partial-order reduction). On by default; `CONC_CHECK_REDUCTION=off` turns it off.
+    pub reduction: bool,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             max_steps: 100_000,
             spurious_wakeups: false,
             replay: None,
+            reduction: true,
         }
     }
 }
@@ -149,6 +153,13 @@ impl Config {
                         "`true` or `false`",
                     ))
                 }
+            };
+        }
+        if let Some(v) = get("CONC_CHECK_REDUCTION") {
+            config.reduction = match v.trim() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(error("CONC_CHECK_REDUCTION", &v, "`on` or `off`")),
             };
         }
         if let Some(v) = get("CONC_CHECK_REPLAY") {

@@ -210,6 +210,8 @@ pub enum Op {
     Send,
     /// A message was received from a channel.
     Receive,
+    /// A thread arrived at a barrier (before it waits for the rest of its round).
+    BarrierArrive,
     /// A barrier wait completed.
     BarrierPass,
     /// A once-initialiser completed.
@@ -221,6 +223,8 @@ pub enum Op {
     },
     /// `yield_now`, `spin_loop` or `sleep`.
     Yield,
+    /// `park` / `park_timeout` returned (unparked, timed out or woken spuriously).
+    Parked,
     /// An atomic load.
     AtomicLoad {
         /// Ordering.
@@ -243,6 +247,12 @@ pub enum Op {
         /// Ordering.
         order: MemOrder,
     },
+    /// An operation that looked at the object's state and changed nothing (a failed `try_send`
+    /// or `try_recv`, a `get` that found a once-cell empty).
+    Observe,
+    /// A state change that has no event of its own (a channel end dropped, an initialiser
+    /// claimed).
+    Update,
     /// A read of a tracked cell.
     CellRead,
     /// A write of a tracked cell.
@@ -265,9 +275,14 @@ impl Op {
     /// The access kind of this operation on its object.
     pub fn access(&self) -> Access {
         match self {
-            Op::AtomicLoad { .. } | Op::CellRead | Op::TryLockFailed { .. } => Access::Read,
+            Op::AtomicLoad { .. } | Op::CellRead | Op::TryLockFailed { .. } | Op::Observe => {
+                Access::Read
+            }
             Op::AtomicRmw { success: false, .. } => Access::Read,
-            Op::Yield | Op::Exit | Op::Block { .. } | Op::LockRequest { .. } => Access::Local,
+            Op::Yield | Op::Parked | Op::Exit | Op::Block { .. } | Op::LockRequest { .. } => {
+                Access::Local
+            }
+            Op::BarrierArrive => Access::Write,
             _ => Access::Write,
         }
     }

@@ -127,6 +127,13 @@ impl Builder {
         self
     }
 
+    /// Whether DFS skips interleavings that only reorder independent operations (dynamic
+    /// partial-order reduction; on by default). Turning it off is for measuring the reduction.
+    pub fn partial_order_reduction(mut self, on: bool) -> Self {
+        self.config.reduction = on;
+        self
+    }
+
     /// The settings this builder will run with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -134,11 +141,23 @@ impl Builder {
 
     /// Runs `f` under many interleavings and reports what was found. Never panics because of a
     /// finding; stops after the first execution that has one.
+    ///
+    /// When `CONC_CHECK_REPORT_DIR` is set (`cargo conc-check` sets it), the report is also
+    /// written there as JSON, one file per exploration, for the command to collect.
     pub fn explore<F>(&self, f: F) -> Report
     where
         F: Fn() + Send + Sync + 'static,
     {
-        explore_with(&self.config, Arc::new(f))
+        let report = explore_with(&self.config, Arc::new(f));
+        if let Some(dir) = std::env::var_os(REPORT_DIR_VAR).filter(|d| !d.is_empty()) {
+            if let Err(e) = write_report(std::path::Path::new(&dir), &report) {
+                eprintln!(
+                    "conc-check: could not write the report to {REPORT_DIR_VAR}={}: {e}",
+                    std::path::Path::new(&dir).display()
+                );
+            }
+        }
+        report
     }
 
     /// Like [`Builder::explore`], then panics with the rendered report if anything was found.
@@ -160,6 +179,50 @@ impl Builder {
             }
         }
     }
+}
+
+/// The variable naming the directory where every exploration writes its report.
+const REPORT_DIR_VAR: &str = "CONC_CHECK_REPORT_DIR";
+
+/// Writes `report` into `dir` as `<test>-<pid>-<n>.json`: the test name (the calling thread's
+/// name, which libtest sets to the test's path), the executable, and the report. The file is
+/// written under a temporary name and renamed, so a reader never sees half a report.
+fn write_report(dir: &std::path::Path, report: &Report) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let thread = std::thread::current();
+    let test = thread.name().filter(|n| *n != "main");
+    let executable = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string());
+    let document = serde_json::json!({
+        "format": "conc-check-report",
+        "version": 1,
+        "test": test,
+        "executable": executable,
+        "pid": std::process::id(),
+        "report": report,
+    });
+    let text = serde_json::to_string(&document).map_err(std::io::Error::other)?;
+    let stem: String = test
+        .unwrap_or("unnamed")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!("{stem}-{}-{n}.json", std::process::id());
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, dir.join(name))
 }
 
 #[cfg(instrumented)]

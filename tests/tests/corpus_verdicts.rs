@@ -34,3 +34,39 @@ fn every_corpus_verdict_holds() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn exhaustive_dfs_finds_every_bug_and_exhausts_every_clean_program() {
+    let mut failures = Vec::new();
+    for program in all() {
+        let report = Builder::new()
+            .strategy(conc_check::Strategy::Dfs)
+            .max_preemptions(None)
+            .iterations(1_000_000)
+            .spurious_wakeups(program.spurious_wakeups)
+            .explore(program.run);
+        let ok = match program.verdict {
+            Verdict::Clean => report.is_clean() && report.complete,
+            Verdict::Finds(kinds) => report
+                .findings
+                .first()
+                .is_some_and(|f| kinds.contains(&f.kind)),
+        };
+        println!(
+            "{:<24} {:<40} {:>7} executions {:>7} pruned {:<9} {}",
+            program.name,
+            format!("{:?}", report.kinds()),
+            report.executions,
+            report.pruned,
+            if report.complete { "complete" } else { "" },
+            if ok { "ok" } else { "WRONG" }
+        );
+        if !ok {
+            failures.push(format!(
+                "{}: expected {:?}\n{report}",
+                program.name, program.verdict
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -6,16 +6,21 @@ use std::sync::Mutex as StdMutex;
 use conc_check::sync::{Arc, Condvar, Mutex};
 use conc_check::{thread, Builder, FindingKind, Report, Strategy};
 
+/// ABBA with work (a yield) between the two locks, so that the default strategy's first schedule
+/// interleaves the threads into the deadlock. Without it, the first schedule runs one thread
+/// after the other and reports the lock-order cycle instead (see `lock_order.rs`).
 fn abba() {
     let a = Arc::new(Mutex::new(()));
     let b = Arc::new(Mutex::new(()));
     let (a2, b2) = (a.clone(), b.clone());
     let t = thread::spawn(move || {
         let _b = b2.lock().unwrap();
+        thread::yield_now();
         let _a = a2.lock().unwrap();
     });
     {
         let _a = a.lock().unwrap();
+        thread::yield_now();
         let _b = b.lock().unwrap();
     }
     t.join().unwrap();

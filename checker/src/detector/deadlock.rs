@@ -2,8 +2,12 @@
 //!
 //! The detector tracks, from events alone, which thread holds which lock (and where it took it)
 //! and what each blocked thread waits for (and where). When no thread can run it follows the
-//! wait-for edges (thread → object → holder thread) to find the cycle and explains every
-//! blocked thread.
+//! wait-for edges (thread → object → holder thread, thread → joined thread) to find the cycle
+//! and explains every blocked thread: what it waits for and where, who holds that lock and where
+//! it took it, and for waits that have no owner (a condvar, a channel, a barrier, a `Once`,
+//! `park`) why no thread can end them: every thread that could is blocked too, or has finished.
+//! For a barrier it counts the threads that arrived, and how many it needs once a round has
+//! passed (the events of a completed round show it).
 
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
@@ -17,13 +21,32 @@ struct Hold {
     site: Site,
 }
 
+/// What a blocked thread waits for, where, and (at a barrier) in which round.
+#[derive(Clone, Copy, Debug)]
+struct Wait {
+    wait: WaitFor,
+    site: Site,
+    round: u64,
+}
+
+/// What the events tell about a barrier.
+#[derive(Clone, Copy, Debug, Default)]
+struct BarrierState {
+    /// Rounds completed.
+    rounds: u64,
+    /// Threads a round needs, known once one round has passed.
+    needed: Option<usize>,
+}
+
 /// Tracks holders and waiters, in tables indexed by object and thread (events arrive at every
 /// step, so this stays free of hashing).
 #[derive(Default)]
 pub struct DeadlockDetector {
     objects: Vec<Option<(ObjectKind, Site)>>,
     holds: Vec<Vec<Hold>>,
-    waiting: Vec<Option<(WaitFor, Site)>>,
+    waiting: Vec<Option<Wait>>,
+    barriers: Vec<BarrierState>,
+    finished: Vec<bool>,
 }
 
 /// `table[index]`, growing the table when needed.
@@ -66,7 +89,119 @@ impl DeadlockDetector {
     }
 
     fn wait_of(&self, thread: ThreadId) -> Option<(WaitFor, Site)> {
-        self.waiting.get(thread.index()).copied().flatten()
+        self.waiting
+            .get(thread.index())
+            .copied()
+            .flatten()
+            .map(|w| (w.wait, w.site))
+    }
+
+    fn is_finished(&self, thread: ThreadId) -> bool {
+        self.finished.get(thread.index()).copied().unwrap_or(false)
+    }
+
+    /// A thread passed `barrier`. The thread that completes a round (the leader) passes without
+    /// having blocked; the others of its round are still recorded as waiting, so the first
+    /// round tells how many threads the barrier needs.
+    fn barrier_pass(&mut self, thread: ThreadId, barrier: ObjectId, was: Option<Wait>) {
+        if matches!(was, Some(w) if w.wait == WaitFor::Barrier(barrier)) {
+            return;
+        }
+        let round = entry(&mut self.barriers, barrier.index()).rounds;
+        let waiting = self
+            .waiting
+            .iter()
+            .enumerate()
+            .filter(|(t, w)| {
+                *t != thread.index()
+                    && matches!(w, Some(w) if w.wait == WaitFor::Barrier(barrier) && w.round == round)
+            })
+            .count();
+        let state = entry(&mut self.barriers, barrier.index());
+        state.needed.get_or_insert(waiting + 1);
+        state.rounds += 1;
+    }
+
+    /// "thread 2 (at f.rs:20:9) and the main thread (at f.rs:30:5)": the blocked threads other
+    /// than `thread` that `keep` accepts, with where each waits.
+    fn blocked_list(
+        &self,
+        thread: ThreadId,
+        blocked: &[ThreadId],
+        names: &dyn ThreadNames,
+        keep: impl Fn(ThreadId) -> bool,
+    ) -> Vec<String> {
+        blocked
+            .iter()
+            .copied()
+            .filter(|t| *t != thread && keep(*t))
+            .map(|t| match self.wait_of(t) {
+                Some((_, site)) => format!("{} (at {})", names.label(t), at(site)),
+                None => names.label(t),
+            })
+            .collect()
+    }
+
+    /// Why no thread can do `what` (send, notify it, …) for `thread`: every other thread is
+    /// blocked, or none is left.
+    fn nobody_can(
+        &self,
+        thread: ThreadId,
+        blocked: &[ThreadId],
+        names: &dyn ThreadNames,
+        what: &str,
+    ) -> String {
+        let others = self.blocked_list(thread, blocked, names, |_| true);
+        if others.is_empty() {
+            format!("no other thread is left that could {what}")
+        } else {
+            format!(
+                "every thread that could {what} is blocked: {}",
+                join_words(&others)
+            )
+        }
+    }
+
+    /// The threads waiting at `barrier`, how many it needs if known, and why no more can come.
+    fn explain_barrier(
+        &self,
+        barrier: ObjectId,
+        blocked: &[ThreadId],
+        names: &dyn ThreadNames,
+    ) -> String {
+        let state = self
+            .barriers
+            .get(barrier.index())
+            .copied()
+            .unwrap_or_default();
+        let at_barrier = |t: ThreadId| {
+            matches!(self.waiting.get(t.index()).copied().flatten(),
+                Some(w) if w.wait == WaitFor::Barrier(barrier) && w.round == state.rounds)
+        };
+        let arrived: Vec<String> = blocked
+            .iter()
+            .copied()
+            .filter(|t| at_barrier(*t))
+            .map(|t| names.label(t))
+            .collect();
+        let count = match arrived.len() {
+            1 => format!("1 thread arrived ({})", arrived[0]),
+            n => format!("{n} threads arrived ({})", join_words(&arrived)),
+        };
+        let of = match state.needed {
+            Some(needed) => format!(" of the {needed} it needs"),
+            None => String::new(),
+        };
+        let elsewhere = self.blocked_list(ThreadId(u32::MAX), blocked, names, |t| !at_barrier(t));
+        let rest = if elsewhere.is_empty() {
+            "every other thread has finished".to_string()
+        } else {
+            format!(
+                "every other thread has finished or is blocked elsewhere: {}",
+                join_words(&elsewhere)
+            )
+        };
+        format!("    {count}{of}; no other thread can arrive ({rest}), so it can never be passed")
     }
 
     /// A cycle of threads in the wait-for graph among `blocked`, if there is one.
@@ -88,7 +223,14 @@ impl DeadlockDetector {
         None
     }
 
-    fn explain_wait(&self, thread: ThreadId, names: &dyn ThreadNames, finding: &mut Finding) {
+    fn explain_wait(
+        &self,
+        thread: ThreadId,
+        blocked: &[ThreadId],
+        cycle: &[ThreadId],
+        names: &dyn ThreadNames,
+        finding: &mut Finding,
+    ) {
         let who = names.label(thread);
         let Some((wait, site)) = self.wait_of(thread) else {
             finding.notes.push(format!("{who} is blocked"));
@@ -97,49 +239,73 @@ impl DeadlockDetector {
         let what = match wait {
             WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", self.describe(o)),
             WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", self.describe(o)),
-            WaitFor::Condvar(o) => format!(
-                "on {}, and no thread is left that could notify it",
-                self.describe(o)
-            ),
-            WaitFor::Receive(o) => format!(
-                "to receive from {}, and no thread is left that could send",
-                self.describe(o)
-            ),
-            WaitFor::Send(o) => format!(
-                "to send on {}, and no thread is left that could receive",
-                self.describe(o)
-            ),
-            WaitFor::Barrier(o) => {
-                format!("at {}, which too few threads can reach", self.describe(o))
-            }
-            WaitFor::Once(o) => format!("for the initialiser of {}", self.describe(o)),
+            WaitFor::Condvar(o) => format!("on {}", self.describe(o)),
+            WaitFor::Receive(o) => format!("to receive from {}", self.describe(o)),
+            WaitFor::Send(o) => format!("to send on {}", self.describe(o)),
+            WaitFor::Barrier(o) => format!("at {}", self.describe(o)),
+            WaitFor::Once(o) => format!("for the initialiser of {} to finish", self.describe(o)),
             WaitFor::Join(t) => format!("to join {}", names.label(t)),
-            WaitFor::Park => "in park(), and no thread is left that could unpark it".to_string(),
+            WaitFor::Park => "in park()".to_string(),
         };
-        finding.notes.push(format!(
-            "{who} waits {what}, at {}:{}:{}",
-            site.file(),
-            site.line(),
-            site.column()
-        ));
+        let why = match wait {
+            WaitFor::Lock(..) => String::new(),
+            WaitFor::Condvar(_) => format!("; {}", self.nobody_can(thread, blocked, names, "notify it")),
+            WaitFor::Receive(_) => format!(
+                "; a sender is still alive, but {}",
+                self.nobody_can(thread, blocked, names, "send")
+            ),
+            WaitFor::Send(_) => format!(
+                "; the channel has no room (it is full, or a rendezvous waiting for its receiver) and {}",
+                self.nobody_can(thread, blocked, names, "receive")
+            ),
+            WaitFor::Barrier(_) => String::new(),
+            WaitFor::Once(_) => format!(
+                "; {}",
+                self.nobody_can(thread, blocked, names, "be running it")
+            ),
+            WaitFor::Join(t) if cycle.contains(&t) => String::new(),
+            WaitFor::Join(t) if blocked.contains(&t) => ", which is blocked too".to_string(),
+            WaitFor::Join(_) => String::new(),
+            WaitFor::Park => format!("; {}", self.nobody_can(thread, blocked, names, "unpark it")),
+        };
+        finding
+            .notes
+            .push(format!("{who} waits {what}, at {}{why}", at(site)));
         finding.sites.push(crate::report::SourceRef::new(
             site,
             format!("{who} waits here"),
         ));
-        if let WaitFor::Lock(o, _) = wait {
-            for hold in self.holders(o) {
-                let holder = names.label(hold.thread);
-                finding.notes.push(format!(
-                    "    it is held by {holder}, which locked it at {}:{}:{}",
-                    hold.site.file(),
-                    hold.site.line(),
-                    hold.site.column()
-                ));
-                finding.sites.push(crate::report::SourceRef::new(
-                    hold.site,
-                    format!("{holder} locked it here"),
-                ));
+        match wait {
+            WaitFor::Lock(o, _) => {
+                for hold in self.holders(o) {
+                    let holder = names.label(hold.thread);
+                    let gone = if self.is_finished(hold.thread) {
+                        ", and finished without unlocking it"
+                    } else {
+                        ""
+                    };
+                    finding.notes.push(format!(
+                        "    it is held by {holder}, which locked it at {}{gone}",
+                        at(hold.site)
+                    ));
+                    finding.sites.push(crate::report::SourceRef::new(
+                        hold.site,
+                        format!("{holder} locked it here"),
+                    ));
+                }
             }
+            WaitFor::Barrier(o) => {
+                // Explained once, after the first of its waiters (`blocked` is in the order
+                // the threads are explained).
+                let first = blocked
+                    .iter()
+                    .copied()
+                    .find(|t| matches!(self.wait_of(*t), Some((WaitFor::Barrier(b), _)) if b == o));
+                if first == Some(thread) {
+                    finding.notes.push(self.explain_barrier(o, blocked, names));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -178,12 +344,15 @@ impl Detector for DeadlockDetector {
         self.objects.clear();
         self.holds.iter_mut().for_each(Vec::clear);
         self.waiting.clear();
+        self.barriers.clear();
+        self.finished.clear();
     }
 
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        let mut was = None;
         if !matches!(event.op, Op::Block { .. }) {
             if let Some(w) = self.waiting.get_mut(event.thread.index()) {
-                *w = None;
+                was = w.take();
             }
         }
         let object = event.object;
@@ -203,8 +372,18 @@ impl Detector for DeadlockDetector {
                     }
                 }
             }
+            (Op::BarrierPass, Some(o)) => self.barrier_pass(event.thread, o, was),
+            (Op::Exit, _) => *entry(&mut self.finished, event.thread.index()) = true,
             (Op::Block { wait }, _) => {
-                *entry(&mut self.waiting, event.thread.index()) = Some((wait, event.site));
+                let round = match wait {
+                    WaitFor::Barrier(o) => entry(&mut self.barriers, o.index()).rounds,
+                    _ => 0,
+                };
+                *entry(&mut self.waiting, event.thread.index()) = Some(Wait {
+                    wait,
+                    site: event.site,
+                    round,
+                });
                 if let WaitFor::Lock(o, mode) = wait {
                     let holds_exclusively = self.holders(o).iter().any(|h| {
                         h.thread == event.thread
@@ -240,16 +419,19 @@ impl Detector for DeadlockDetector {
             }
         };
         let mut finding = Finding::new(FindingKind::Deadlock, message);
-        let order: Vec<ThreadId> = match &cycle {
-            Some(cycle) => cycle
-                .iter()
-                .copied()
-                .chain(blocked.iter().copied().filter(|t| !cycle.contains(t)))
-                .collect(),
-            None => blocked.to_vec(),
-        };
-        for thread in order {
-            self.explain_wait(thread, names, &mut finding);
+        // The cycle first; then the threads with waits of their own, then those that only
+        // wait to join others.
+        let in_cycle: &[ThreadId] = cycle.as_deref().unwrap_or(&[]);
+        let joins = |t: &ThreadId| matches!(self.wait_of(*t), Some((WaitFor::Join(_), _)));
+        let rest = blocked.iter().copied().filter(|t| !in_cycle.contains(t));
+        let order: Vec<ThreadId> = in_cycle
+            .iter()
+            .copied()
+            .chain(rest.clone().filter(|t| !joins(t)))
+            .chain(rest.filter(joins))
+            .collect();
+        for &thread in &order {
+            self.explain_wait(thread, &order, in_cycle, names, &mut finding);
         }
         if let Some(cycle) = &cycle {
             if cycle.len() > 1 {
@@ -260,6 +442,10 @@ impl Detector for DeadlockDetector {
         }
         Some(finding)
     }
+}
+
+fn at(site: Site) -> String {
+    format!("{}:{}:{}", site.file(), site.line(), site.column())
 }
 
 fn join_words(items: &[String]) -> String {
@@ -397,5 +583,303 @@ mod tests {
             "waiting for another thread's lock is not a re-lock"
         );
         assert!(d.waits_for(ThreadId(1)) == vec![ThreadId(0)]);
+    }
+
+    fn create(kind: ObjectKind) -> Op {
+        Op::Create { kind }
+    }
+
+    fn wait(wait: WaitFor) -> Op {
+        Op::Block { wait }
+    }
+
+    fn thread_ev(thread: u32, op: Op, site: Site) -> Event {
+        Event {
+            thread: ThreadId(thread),
+            object: None,
+            op,
+            site,
+        }
+    }
+
+    fn stuck(d: &mut DeadlockDetector, blocked: &[u32]) -> Finding {
+        let blocked: Vec<ThreadId> = blocked.iter().map(|t| ThreadId(*t)).collect();
+        let f = d
+            .on_stuck(&blocked, &NumberedThreads)
+            .expect("stuck threads are a deadlock");
+        assert_eq!(f.kind, FindingKind::Deadlock);
+        f
+    }
+
+    fn created(site: Site) -> String {
+        format!("created at {}:{}", site.file(), site.line())
+    }
+
+    #[test]
+    fn a_receive_cycle_names_every_blocked_thread_and_where() {
+        let (c0, c1, r1, r2, j) = (here(), here(), here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(0, 0, create(ObjectKind::Channel), c0),
+            ev(0, 1, create(ObjectKind::Channel), c1),
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            ev(1, 0, wait(WaitFor::Receive(ObjectId(0))), r1),
+            ev(2, 1, wait(WaitFor::Receive(ObjectId(1))), r2),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0, 1, 2]);
+        assert!(
+            f.message.contains("no thread can make progress"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.notes[0],
+            format!(
+                "thread 1 waits to receive from the channel {}, at {}; a sender is still alive, \
+                 but every thread that could send is blocked: thread 2 (at {}) and the main thread (at {})",
+                created(c0),
+                at(r1),
+                at(r2),
+                at(j)
+            )
+        );
+        assert!(f.notes[1].starts_with("thread 2 waits to receive from the channel"));
+        assert_eq!(
+            f.notes[2],
+            format!(
+                "the main thread waits to join thread 1, at {}, which is blocked too",
+                at(j)
+            )
+        );
+        assert_eq!(f.sites.len(), 3);
+    }
+
+    #[test]
+    fn a_send_with_no_receiver_left_says_so() {
+        let (c, s, j) = (here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(0, 0, create(ObjectKind::Channel), c),
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            ev(1, 0, wait(WaitFor::Send(ObjectId(0))), s),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0, 1]);
+        let text = f.notes.join("\n");
+        assert!(
+            text.contains(&format!(
+                "thread 1 waits to send on the channel {}, at {}; the channel has no room",
+                created(c),
+                at(s)
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "every thread that could receive is blocked: the main thread (at {})",
+                at(j)
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_condvar_wait_with_no_notifier_left_says_so() {
+        let (cv, m, w) = (here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(1, 0, create(ObjectKind::Mutex), m),
+            ev(1, 1, create(ObjectKind::Condvar), cv),
+            ev(1, 0, LOCK, w),
+            ev(1, 0, UNLOCK, w),
+            ev(1, 1, wait(WaitFor::Condvar(ObjectId(1))), w),
+            thread_ev(0, Op::Exit, here()),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[1]);
+        assert_eq!(
+            f.notes[0],
+            format!(
+                "thread 1 waits on the Condvar {}, at {}; no other thread is left that could notify it",
+                created(cv),
+                at(w)
+            )
+        );
+    }
+
+    #[test]
+    fn a_park_with_no_unparker_says_so() {
+        let (p, j) = (here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            thread_ev(1, wait(WaitFor::Park), p),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0, 1]);
+        assert_eq!(
+            f.notes[0],
+            format!(
+                "thread 1 waits in park(), at {}; every thread that could unpark it is blocked: \
+                 the main thread (at {})",
+                at(p),
+                at(j)
+            )
+        );
+    }
+
+    #[test]
+    fn a_once_wait_says_who_could_finish_it() {
+        let (o, w, l, m) = (here(), here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(0, 0, create(ObjectKind::Once), o),
+            ev(0, 1, create(ObjectKind::Mutex), m),
+            // Thread 1 holds the mutex the initialiser (run by thread 2) needs.
+            ev(1, 1, LOCK, here()),
+            ev(1, 0, wait(WaitFor::Once(ObjectId(0))), w),
+            ev(2, 1, block(1), l),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[1, 2]);
+        assert!(
+            f.notes[0].starts_with(&format!(
+                "thread 1 waits for the initialiser of the Once {} to finish, at {}; \
+                 every thread that could be running it is blocked: thread 2 (at {})",
+                created(o),
+                at(w),
+                at(l)
+            )),
+            "{:#?}",
+            f.notes
+        );
+    }
+
+    #[test]
+    fn a_barrier_too_few_threads_reach_counts_the_arrivals() {
+        let (b, w1, w2, j) = (here(), here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let barrier = || ObjectId(0);
+        let events = [
+            ev(0, 0, create(ObjectKind::Barrier), b),
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            ev(1, 0, Op::BarrierArrive, w1),
+            ev(1, 0, wait(WaitFor::Barrier(barrier())), w1),
+            ev(2, 0, Op::BarrierArrive, w2),
+            ev(2, 0, wait(WaitFor::Barrier(barrier())), w2),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0, 1, 2]);
+        assert_eq!(
+            f.notes[0],
+            format!(
+                "thread 1 waits at the Barrier {}, at {}",
+                created(b),
+                at(w1)
+            )
+        );
+        assert_eq!(
+            f.notes[1],
+            format!(
+                "    2 threads arrived (thread 1 and thread 2); no other thread can arrive (every other \
+                 thread has finished or is blocked elsewhere: the main thread (at {})), so it can never \
+                 be passed",
+                at(j)
+            )
+        );
+        assert_eq!(
+            f.notes[2],
+            format!(
+                "thread 2 waits at the Barrier {}, at {}",
+                created(b),
+                at(w2)
+            )
+        );
+        assert_eq!(f.notes.len(), 4, "the count is given once: {:#?}", f.notes);
+    }
+
+    #[test]
+    fn a_barrier_that_passed_a_round_says_how_many_it_needs() {
+        let (b, w) = (here(), here());
+        let mut d = DeadlockDetector::new();
+        let barrier = ObjectId(0);
+        let events = [
+            ev(0, 0, create(ObjectKind::Barrier), b),
+            // Round 1: thread 1 waits, thread 2 completes the round (the leader), thread 1 passes.
+            ev(1, 0, Op::BarrierArrive, w),
+            ev(1, 0, wait(WaitFor::Barrier(barrier)), w),
+            ev(2, 0, Op::BarrierArrive, w),
+            ev(2, 0, Op::BarrierPass, w),
+            ev(1, 0, Op::BarrierPass, w),
+            // Round 2: thread 3 arrives alone; everyone else finishes.
+            ev(3, 0, Op::BarrierArrive, w),
+            ev(3, 0, wait(WaitFor::Barrier(barrier)), w),
+            thread_ev(1, Op::Exit, here()),
+            thread_ev(2, Op::Exit, here()),
+            thread_ev(0, Op::Exit, here()),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[3]);
+        assert_eq!(
+            f.notes[1],
+            "    1 thread arrived (thread 3) of the 2 it needs; no other thread can arrive (every \
+             other thread has finished), so it can never be passed"
+        );
+    }
+
+    #[test]
+    fn a_join_and_a_lock_form_a_cycle() {
+        let (m, lock, j, w) = (here(), here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(0, 0, create(ObjectKind::Mutex), m),
+            ev(0, 0, LOCK, lock),
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            ev(1, 0, block(0), w),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0, 1]);
+        assert_eq!(
+            f.message,
+            "deadlock: the main thread and thread 1 wait for each other"
+        );
+        assert_eq!(
+            f.notes,
+            vec![
+                format!("the main thread waits to join thread 1, at {}", at(j)),
+                format!(
+                    "thread 1 waits to lock the Mutex {}, at {}",
+                    created(m),
+                    at(w)
+                ),
+                format!(
+                    "    it is held by the main thread, which locked it at {}",
+                    at(lock)
+                ),
+                "cycle: the main thread → thread 1 → the main thread".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lock_left_held_by_a_finished_thread_says_so() {
+        let (m, lock, w) = (here(), here(), here());
+        let mut d = DeadlockDetector::new();
+        let events = [
+            ev(1, 0, create(ObjectKind::Mutex), m),
+            ev(1, 0, LOCK, lock),
+            thread_ev(1, Op::Exit, here()),
+            ev(0, 0, block(0), w),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = stuck(&mut d, &[0]);
+        assert_eq!(
+            f.notes[1],
+            format!(
+                "    it is held by thread 1, which locked it at {}, and finished without unlocking it",
+                at(lock)
+            )
+        );
     }
 }

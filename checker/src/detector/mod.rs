@@ -4,8 +4,12 @@
 //! list of blocked threads), so the same detector works on model executions, on real-thread
 //! runs, and on hand-written event lists in unit tests.
 
+pub mod clock;
 pub mod deadlock;
+pub mod happens_before;
+pub mod lock_order;
 pub mod panic;
+pub mod race;
 
 use crate::event::{Event, ThreadId};
 use crate::report::Finding;
@@ -51,7 +55,11 @@ impl Detectors {
     /// Every detector conc-check has.
     pub fn standard() -> Self {
         Detectors {
-            all: vec![Box::new(deadlock::DeadlockDetector::new())],
+            all: vec![
+                Box::new(deadlock::DeadlockDetector::new()),
+                Box::new(lock_order::LockOrderDetector::new()),
+                Box::new(race::DataRaceDetector::new()),
+            ],
             found: Vec::new(),
         }
     }
@@ -62,7 +70,11 @@ impl Detectors {
     }
 
     /// Feeds `event` to every detector; returns what they found.
-    pub fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> std::vec::Drain<'_, Finding> {
+    pub fn on_event(
+        &mut self,
+        event: &Event,
+        names: &dyn ThreadNames,
+    ) -> std::vec::Drain<'_, Finding> {
         for detector in &mut self.all {
             if let Some(f) = detector.on_event(event, names) {
                 self.found.push(f);

@@ -2,13 +2,13 @@
 
 pub mod render;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::event::Site;
 
 /// The kinds of finding, as serialized.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// No thread can run and some are blocked, or a thread re-locks a lock it holds.
@@ -33,7 +33,10 @@ impl FindingKind {
     /// Whether no thread can go on after this finding, so the execution ends at once. Other
     /// findings let the execution run to its end (and exploration stops after it).
     pub fn ends_execution(self) -> bool {
-        matches!(self, FindingKind::Deadlock | FindingKind::Panic | FindingKind::StepLimit)
+        matches!(
+            self,
+            FindingKind::Deadlock | FindingKind::Panic | FindingKind::StepLimit
+        )
     }
 
     /// The serialized name, e.g. `lock_order_cycle`.
@@ -58,7 +61,7 @@ impl fmt::Display for FindingKind {
 }
 
 /// A place in the user's source, with what happened there.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct SourceRef {
     /// File as the compiler saw it (relative to the workspace root).
     pub file: String,
@@ -89,7 +92,7 @@ impl fmt::Display for SourceRef {
 }
 
 /// One problem found in one execution.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Finding {
     /// What kind of problem.
     pub kind: FindingKind,
@@ -126,7 +129,7 @@ impl Finding {
 }
 
 /// One step of the failing execution, for the "how it got there" part of a report.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct TraceStep {
     /// The thread, e.g. "thread 1 (`worker`)".
     pub thread: String,
@@ -137,7 +140,8 @@ pub struct TraceStep {
 }
 
 /// The outcome of an exploration.
-#[derive(Clone, Debug, Serialize, Default)]
+#[derive(Clone, Debug, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Report {
     /// What was found (empty when clean). Exploration stops after the first execution with a
     /// finding, so all findings come from one execution.
@@ -146,6 +150,9 @@ pub struct Report {
     pub executions: u64,
     /// The strategy exhausted its space within its bounds.
     pub complete: bool,
+    /// Scheduling alternatives that partial-order reduction skipped as redundant (each stands
+    /// for at least one execution that was not run).
+    pub pruned: u64,
     /// The schedule of the execution that produced the findings.
     pub schedule: Option<String>,
     /// How to replay that execution.

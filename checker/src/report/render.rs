@@ -41,8 +41,13 @@ pub fn summary_line(report: &Report) -> String {
     } else {
         "the space was not exhausted"
     };
+    let pruned = if report.pruned > 0 {
+        format!(", {} redundant branches pruned", report.pruned)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "conc-check: {outcome} after {} execution{} ({} strategy, seed {}, {:.2}s; {coverage})",
+        "conc-check: {outcome} after {} execution{}{pruned} ({} strategy, seed {}, {:.2}s; {coverage})",
         report.executions,
         if report.executions == 1 { "" } else { "s" },
         report.strategy,

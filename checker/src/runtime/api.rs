@@ -217,7 +217,7 @@ pub fn park(timeout: bool, site: Site) -> WakeReason {
             other => break other,
         }
     };
-    emit(None, Op::Yield, site);
+    emit(None, Op::Parked, site);
     reason
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use corosensei::Yielder;
 
 use crate::config::Config;
-use crate::detector::Detectors;
 use crate::detector::panic::PanicRecord;
+use crate::detector::Detectors;
 use crate::detector::ThreadNames;
 use crate::event::{
     Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason,
@@ -190,6 +190,7 @@ impl Execution {
             site,
         };
         self.trace.push(event);
+        self.strategy.observe(&event);
         let names = Names(&self.threads);
         for finding in self.detectors.on_event(&event, &names) {
             self.fatal |= finding.kind.ends_execution();
@@ -325,12 +326,21 @@ impl Execution {
         }
         let chosen = match self.enabled.len() {
             0 => return self.stuck(),
-            1 => self.enabled[0],
+            1 => {
+                self.strategy.forced_step();
+                self.enabled[0]
+            }
             _ => {
+                let threads = &self.threads;
+                let wakes = self
+                    .enabled
+                    .iter()
+                    .any(|t| matches!(threads[t.index()].state, ThreadState::Blocked(_)));
                 let choice = ThreadChoice {
                     enabled: &self.enabled,
                     current,
                     yielded,
+                    wakes,
                 };
                 let t = self.strategy.choose_thread(&choice);
                 self.decisions.push(Decision::Thread(t));
@@ -359,12 +369,15 @@ impl Execution {
             .collect();
         if !blocked.is_empty() {
             let names = Names(&self.threads);
-            let finding = self.detectors.on_stuck(&blocked, &names).unwrap_or_else(|| {
-                Finding::new(
-                    FindingKind::Deadlock,
-                    "deadlock: no thread can make progress",
-                )
-            });
+            let finding = self
+                .detectors
+                .on_stuck(&blocked, &names)
+                .unwrap_or_else(|| {
+                    Finding::new(
+                        FindingKind::Deadlock,
+                        "deadlock: no thread can make progress",
+                    )
+                });
             self.fail(finding);
         }
         None

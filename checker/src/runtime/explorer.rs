@@ -159,6 +159,7 @@ fn run(
     }
     let e = execution.borrow();
     report.complete = report.findings.is_empty() && e.strategy.is_complete();
+    report.pruned = e.strategy.pruned();
     report.seconds = started.elapsed().as_secs_f64();
     let tainted = e.tainted;
     drop(e);

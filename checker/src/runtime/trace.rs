@@ -59,10 +59,12 @@ fn action(e: &Event, kinds: &[ObjectKind], names: &dyn ThreadNames) -> String {
         Op::Notify { all } => format!("notifies {} on {what}{id}", if all { "all" } else { "one" }),
         Op::Send => format!("sends on {what}{id}"),
         Op::Receive => format!("receives from {what}{id}"),
+        Op::BarrierArrive => format!("arrives at {what}{id}"),
         Op::BarrierPass => format!("passes {what}{id}"),
         Op::OnceComplete => format!("sees {what}{id} initialised"),
         Op::Unpark { target } => format!("unparks {}", names.label(target)),
         Op::Yield => "yields".into(),
+        Op::Parked => "returns from park()".into(),
         Op::AtomicLoad { order } => format!("loads {what}{id} ({order:?})"),
         Op::AtomicStore { order } => format!("stores {what}{id} ({order:?})"),
         Op::AtomicRmw {
@@ -71,6 +73,8 @@ fn action(e: &Event, kinds: &[ObjectKind], names: &dyn ThreadNames) -> String {
         } => format!("read-modify-writes {what}{id} ({order:?})"),
         Op::AtomicRmw { success: false, .. } => format!("fails a compare-exchange on {what}{id}"),
         Op::Fence { order } => format!("fence ({order:?})"),
+        Op::Observe => format!("looks at {what}{id}"),
+        Op::Update => format!("updates {what}{id}"),
         Op::CellRead => format!("reads {what}{id}"),
         Op::CellWrite => format!("writes {what}{id}"),
     }

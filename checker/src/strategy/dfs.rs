@@ -1,17 +1,23 @@
-//! Stateless depth-first search over every scheduling choice, with an optional preemption bound.
+//! Stateless depth-first search over the scheduling choices, with an optional preemption bound
+//! and dynamic partial-order reduction.
 //!
 //! Each execution replays the decisions of the previous one up to the deepest point that still
 //! has an untried alternative, takes that alternative, and then runs on with default choices
-//! (keep the current thread; after a yield, let the others go first). The choices of every point
-//! are kept, so the engine can later prune them with partial-order reduction.
+//! (keep the current thread; after a yield, let the others go first).
+//!
+//! With reduction on (the default), a point's alternatives are not all tried: only those in its
+//! backtrack set, which starts with the default choice and grows when [`super::dpor`] finds two
+//! racing operations that should also run in the other order. Points where a blocked thread may
+//! wake by timeout or spuriously, and value choices, try every alternative.
 
+use super::dpor::{RaceTracker, Reversal};
 use super::{Strategy, ThreadChoice};
-use crate::event::ThreadId;
+use crate::event::{Event, ThreadId};
 
 /// One branching point on the current path.
 #[derive(Debug)]
 struct Node {
-    /// The alternatives in the order they are tried (thread ids, or values).
+    /// The alternatives in preference order (thread ids, or values).
     options: Vec<u32>,
     /// Which option the current path takes.
     chosen: usize,
@@ -19,12 +25,24 @@ struct Node {
     preemptive: Vec<bool>,
     /// Preemptions on the path before this point.
     preemptions_before: usize,
+    /// Options that must be explored from here.
+    backtrack: Vec<bool>,
+    /// Options already explored (or being explored) from here.
+    done: Vec<bool>,
 }
 
 impl Node {
     fn preemptions_after(&self) -> usize {
         self.preemptions_before
             + self.preemptive.get(self.chosen).copied().unwrap_or(false) as usize
+    }
+
+    /// Marks `thread` (or, if it cannot run here, every alternative) for exploration.
+    fn add_backtrack(&mut self, thread: ThreadId) {
+        match self.options.iter().position(|o| *o == thread.0) {
+            Some(i) => self.backtrack[i] = true,
+            None => self.backtrack.iter_mut().for_each(|b| *b = true),
+        }
     }
 }
 
@@ -37,11 +55,24 @@ pub struct Dfs {
     exhausted: bool,
     pruned_by_bound: bool,
     nondeterminism: Option<String>,
+    /// Race tracking when partial-order reduction is on.
+    tracker: Option<RaceTracker>,
+    /// The branching point the running operation follows, if the last point branched.
+    state: Option<usize>,
+    races: Vec<Reversal>,
+    /// Alternatives partial-order reduction showed to be redundant, over finished points.
+    pruned: u64,
 }
 
 impl Dfs {
-    /// A search that allows at most `max_preemptions` preemptions per execution (`None`: any).
+    /// A search that allows at most `max_preemptions` preemptions per execution (`None`: any),
+    /// with partial-order reduction.
     pub fn new(max_preemptions: Option<usize>) -> Self {
+        Self::with_reduction(max_preemptions, true)
+    }
+
+    /// A search with partial-order reduction on or off.
+    pub fn with_reduction(max_preemptions: Option<usize>, reduce: bool) -> Self {
         Dfs {
             max_preemptions,
             path: Vec::new(),
@@ -50,6 +81,10 @@ impl Dfs {
             exhausted: false,
             pruned_by_bound: false,
             nondeterminism: None,
+            tracker: reduce.then(RaceTracker::default),
+            state: None,
+            races: Vec::new(),
+            pruned: 0,
         }
     }
 
@@ -71,35 +106,46 @@ impl Dfs {
         }
     }
 
-    /// Moves the deepest node with an untried, allowed alternative to it; drops the nodes below.
+    /// Moves the deepest node with an alternative left to explore to it; drops the nodes below.
     fn backtrack(&mut self) -> bool {
         while let Some(node) = self.path.last() {
-            let mut next = node.chosen + 1;
-            while next < node.options.len() && !self.allowed(node, next) {
-                self.pruned_by_bound = true;
-                next += 1;
+            let mut next = None;
+            for i in 0..node.options.len() {
+                if node.backtrack[i] && !node.done[i] {
+                    if self.allowed(node, i) {
+                        next = Some(i);
+                        break;
+                    }
+                    self.pruned_by_bound = true;
+                }
             }
-            if next < node.options.len() {
-                self.path.last_mut().expect("non-empty").chosen = next;
+            if let Some(i) = next {
+                let node = self.path.last_mut().expect("non-empty");
+                node.chosen = i;
+                node.done[i] = true;
                 return true;
             }
+            self.pruned += node.backtrack.iter().filter(|b| !**b).count() as u64;
             self.path.pop();
         }
         false
     }
 
-    fn preemptions_so_far(&self) -> usize {
-        self.position
+    /// Preemptions on the path before the node at `index`.
+    fn preemptions_before(&self, index: usize) -> usize {
+        index
             .checked_sub(1)
             .and_then(|i| self.path.get(i))
             .map_or(0, Node::preemptions_after)
     }
 
     /// Follows the recorded path, or opens a new node with `options` and takes its first
-    /// allowed option.
-    fn decide(&mut self, options: Vec<u32>, preemptive: Vec<bool>) -> u32 {
-        if let Some(node) = self.path.get(self.position) {
-            self.position += 1;
+    /// allowed option. `explore_all` puts every option in the backtrack set.
+    fn decide(&mut self, options: Vec<u32>, preemptive: Vec<bool>, explore_all: bool) -> u32 {
+        let index = self.position;
+        self.state = Some(index);
+        self.position += 1;
+        if let Some(node) = self.path.get(index) {
             if node.options == options {
                 return node.options[node.chosen];
             }
@@ -107,27 +153,30 @@ impl Dfs {
             // it is not, say so and take a choice that exists rather than one that does not.
             if self.nondeterminism.is_none() {
                 self.nondeterminism = Some(format!(
-                    "the test is nondeterministic outside conc-check's control: at decision {} it offered \
-                     different choices than in an earlier execution with the same schedule (shared state \
-                     kept across executions, such as a static, or real time or randomness); the search \
-                     may be incomplete",
-                    self.position
+                    "the test is nondeterministic outside conc-check's control: at decision {index} it \
+                     offered different choices than in an earlier execution with the same schedule \
+                     (shared state kept across executions, such as a static, or real time or \
+                     randomness); the search may be incomplete"
                 ));
             }
             return options[0];
         }
+        let n = options.len();
         let mut node = Node {
             options,
             chosen: 0,
             preemptive,
-            preemptions_before: self.preemptions_so_far(),
+            preemptions_before: self.preemptions_before(index),
+            backtrack: vec![explore_all || self.tracker.is_none(); n],
+            done: vec![false; n],
         };
-        while node.chosen + 1 < node.options.len() && !self.allowed(&node, node.chosen) {
+        while node.chosen + 1 < n && !self.allowed(&node, node.chosen) {
             node.chosen += 1;
         }
+        node.backtrack[node.chosen] = true;
+        node.done[node.chosen] = true;
         let value = node.options[node.chosen];
         self.path.push(node);
-        self.position += 1;
         value
     }
 }
@@ -135,6 +184,10 @@ impl Dfs {
 impl Strategy for Dfs {
     fn begin_execution(&mut self) -> bool {
         self.position = 0;
+        self.state = None;
+        if let Some(tracker) = &mut self.tracker {
+            tracker.reset();
+        }
         if !self.started {
             self.started = true;
             return true;
@@ -170,15 +223,40 @@ impl Strategy for Dfs {
             .iter()
             .map(|t| choice.is_preemption(ThreadId(*t)))
             .collect();
-        ThreadId(self.decide(options, preemptive))
+        ThreadId(self.decide(options, preemptive, choice.wakes))
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
-        self.decide((0..n).collect(), vec![false; n as usize])
+        // A value choice sits inside the running thread's step: races still reverse at the
+        // scheduling point that started the step.
+        let state = self.state;
+        let value = self.decide((0..n).collect(), vec![false; n as usize], true);
+        self.state = state;
+        value
+    }
+
+    fn forced_step(&mut self) {
+        self.state = None;
+    }
+
+    fn observe(&mut self, event: &Event) {
+        let Some(tracker) = &mut self.tracker else {
+            return;
+        };
+        tracker.on_event(event, self.state, &mut self.races);
+        for race in self.races.drain(..) {
+            if let Some(node) = self.path.get_mut(race.state) {
+                node.add_backtrack(race.thread);
+            }
+        }
     }
 
     fn is_complete(&self) -> bool {
         self.exhausted && self.nondeterminism.is_none()
+    }
+
+    fn pruned(&self) -> u64 {
+        self.pruned
     }
 
     fn problem(&self) -> Option<String> {
@@ -192,7 +270,7 @@ mod tests {
 
     /// Two threads with `steps` scheduling points each; counts the executions DFS runs.
     fn count_executions(steps: usize, bound: Option<usize>) -> (usize, bool) {
-        let mut dfs = Dfs::new(bound);
+        let mut dfs = Dfs::with_reduction(bound, false);
         let mut executions = 0;
         while dfs.begin_execution() {
             executions += 1;
@@ -210,6 +288,7 @@ mod tests {
                         enabled: &enabled,
                         current,
                         yielded: false,
+                        wakes: false,
                     })
                 };
                 left[t.index()] -= 1;

@@ -5,13 +5,14 @@
 //! portfolio all sit behind [`Strategy`].
 
 pub mod dfs;
+pub mod dpor;
 pub mod pct;
 pub mod portfolio;
 pub mod random;
 pub mod replay;
 
 use crate::config::{Config, StrategyKind};
-use crate::event::ThreadId;
+use crate::event::{Event, ThreadId};
 
 /// The choice at one scheduling point.
 #[derive(Debug)]
@@ -22,6 +23,8 @@ pub struct ThreadChoice<'a> {
     pub current: Option<ThreadId>,
     /// The current thread asked to let others run (`yield_now`, `spin_loop`, `sleep`).
     pub yielded: bool,
+    /// Some enabled thread is blocked and would wake by timeout or spuriously if picked.
+    pub wakes: bool,
 }
 
 impl ThreadChoice<'_> {
@@ -43,9 +46,17 @@ pub trait Strategy: Send {
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId;
     /// Picks a value in `0..n` for a nondeterministic choice (`n >= 2`).
     fn choose_value(&mut self, n: u32) -> u32;
+    /// The execution passed a scheduling point where only one thread could run.
+    fn forced_step(&mut self) {}
+    /// An operation happened (partial-order reduction uses this).
+    fn observe(&mut self, _event: &Event) {}
     /// True when the strategy has exhausted its whole space within its bounds.
     fn is_complete(&self) -> bool {
         false
+    }
+    /// Alternatives skipped because partial-order reduction showed them redundant.
+    fn pruned(&self) -> u64 {
+        0
     }
     /// A problem that makes the execution meaningless, such as a replay that diverged.
     fn problem(&self) -> Option<String> {
@@ -56,7 +67,10 @@ pub trait Strategy: Send {
 /// Builds the strategy the configuration asks for.
 pub fn from_config(config: &Config) -> Box<dyn Strategy> {
     match config.strategy {
-        StrategyKind::Dfs => Box::new(dfs::Dfs::new(config.max_preemptions)),
+        StrategyKind::Dfs => Box::new(dfs::Dfs::with_reduction(
+            config.max_preemptions,
+            config.reduction,
+        )),
         StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
         StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
         StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),

@@ -20,7 +20,7 @@ use super::pct::Pct;
 use super::random::RandomWalk;
 use super::{Strategy, ThreadChoice};
 use crate::config::Config;
-use crate::event::ThreadId;
+use crate::event::{Event, ThreadId};
 
 /// Which member runs the current execution.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -43,6 +43,10 @@ pub struct Portfolio {
     max_bound: Option<usize>,
     /// DFS has run every execution its bounds allow.
     dfs_done: bool,
+    /// Whether DFS uses partial-order reduction.
+    reduce: bool,
+    /// Alternatives pruned by earlier DFS rounds.
+    pruned_before: u64,
     random: RandomWalk,
     pct2: Pct,
     pct3: Pct,
@@ -54,7 +58,9 @@ impl Portfolio {
     /// A portfolio with the configuration's seed and preemption bound.
     pub fn new(config: &Config) -> Self {
         Portfolio {
-            dfs: Dfs::new(Some(0)),
+            dfs: Dfs::with_reduction(Some(0), config.reduction),
+            reduce: config.reduction,
+            pruned_before: 0,
             bound: 0,
             max_bound: config.max_preemptions,
             dfs_done: false,
@@ -87,7 +93,8 @@ impl Portfolio {
                 return false;
             }
             self.bound += 1;
-            self.dfs = Dfs::new(Some(self.bound));
+            self.pruned_before += self.dfs.pruned();
+            self.dfs = Dfs::with_reduction(Some(self.bound), self.reduce);
         }
     }
 }
@@ -117,8 +124,20 @@ impl Strategy for Portfolio {
         self.member().choose_value(n)
     }
 
+    fn forced_step(&mut self) {
+        self.member().forced_step();
+    }
+
+    fn observe(&mut self, event: &Event) {
+        self.member().observe(event);
+    }
+
     fn is_complete(&self) -> bool {
         self.dfs_done && self.dfs.is_complete() && !self.dfs.pruned_by_bound()
+    }
+
+    fn pruned(&self) -> u64 {
+        self.pruned_before + self.dfs.pruned()
     }
 
     fn problem(&self) -> Option<String> {

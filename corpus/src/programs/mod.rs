@@ -1,11 +1,18 @@
 //! The programs, one module per case with its correct twin beside it.
 
+pub mod abba;
+pub mod barrier_miscount;
+pub mod channel_cycle;
 pub mod check_then_act;
 pub mod condvar_if_not_while;
 pub mod deep_preemptions;
+pub mod dining_philosophers;
+pub mod gate_lock;
 pub mod lost_update;
 pub mod order_violation;
+pub mod relaxed_message_passing;
 pub mod self_relock;
+pub mod unsynchronised_counter;
 
 use crate::Program;
 
@@ -23,4 +30,19 @@ pub const ALL: &[Program] = &[
     order_violation::CLEAN,
     deep_preemptions::BUGGY,
     deep_preemptions::CLEAN,
+    relaxed_message_passing::BUGGY,
+    relaxed_message_passing::CLEAN,
+    relaxed_message_passing::FENCE_PAIR,
+    unsynchronised_counter::BUGGY,
+    unsynchronised_counter::CLEAN,
+    abba::BUGGY,
+    abba::CLEAN,
+    dining_philosophers::BUGGY,
+    dining_philosophers::CLEAN,
+    gate_lock::BUGGY,
+    gate_lock::CLEAN,
+    channel_cycle::BUGGY,
+    channel_cycle::CLEAN,
+    barrier_miscount::BUGGY,
+    barrier_miscount::CLEAN,
 ];

@@ -113,6 +113,8 @@ impl Barrier {
             }
             (round, leader)
         };
+        // Everything this thread did before `wait` happens before every thread leaves the round.
+        api::emit(Some(id), Op::BarrierArrive, site);
         if leader {
             api::wake(id, true);
         } else {

@@ -121,6 +121,8 @@ impl<T, F> LazyLock<T, F> {
             let value = this.value.get();
             if value.is_some() {
                 api::emit(Some(id), Op::OnceComplete, site);
+            } else {
+                api::emit(Some(id), Op::Observe, site);
             }
             value
         } else {

@@ -128,6 +128,8 @@ impl Once {
             let done = self.inner.is_completed();
             if done {
                 api::emit(Some(id), Op::OnceComplete, site);
+            } else {
+                api::emit(Some(id), Op::Observe, site);
             }
             done
         } else {
@@ -344,6 +346,11 @@ impl OnceModel {
                 Phase::Running => None,
             });
             match claim {
+                Some(claim @ Claim::Run { .. }) => {
+                    // Which thread runs the initialiser is a race the search must see.
+                    api::emit(Some(id), Op::Update, site);
+                    return claim;
+                }
                 Some(claim) => return claim,
                 None => {
                     api::block(WaitFor::Once(id), false, site);

@@ -56,6 +56,8 @@ impl<T> OnceLock<T> {
             let value = self.inner.get();
             if value.is_some() {
                 api::emit(Some(id), Op::OnceComplete, site);
+            } else {
+                api::emit(Some(id), Op::Observe, site);
             }
             value
         } else {

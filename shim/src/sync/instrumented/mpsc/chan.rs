@@ -110,6 +110,7 @@ impl<T> Chan<T> {
             let mut state = self.state();
             if !state.receiver_alive {
                 drop(state);
+                api::emit(Some(id), Op::Observe, site);
                 return Err(SendError(value));
             }
             if state.has_room() {
@@ -127,11 +128,14 @@ impl<T> Chan<T> {
         loop {
             let mut state = self.state();
             let Some(at) = state.queue.iter().position(|(t, _)| *t == ticket) else {
+                drop(state);
+                api::emit(Some(id), Op::Observe, site);
                 return Ok(());
             };
             if !state.receiver_alive {
                 let (_, value) = state.queue.remove(at).expect("position is in the queue");
                 drop(state);
+                api::emit(Some(id), Op::Update, site);
                 return Err(SendError(value));
             }
             drop(state);
@@ -145,6 +149,7 @@ impl<T> Chan<T> {
         let mut state = self.state();
         if !state.receiver_alive {
             drop(state);
+            api::emit(Some(id), Op::Observe, site);
             return Err(TrySendError::Disconnected(value));
         }
         let room = match state.capacity {
@@ -154,6 +159,7 @@ impl<T> Chan<T> {
         };
         if !room {
             drop(state);
+            api::emit(Some(id), Op::Observe, site);
             return Err(TrySendError::Full(value));
         }
         state.push(value);
@@ -195,6 +201,8 @@ impl<T> Chan<T> {
                 api::emit(Some(id), Op::Receive, site);
                 // Senders waiting for room, or for this message to be taken.
                 api::wake(id, true);
+            } else {
+                api::emit(Some(id), Op::Observe, site);
             }
             return outcome;
         }
@@ -213,6 +221,8 @@ impl<T> Chan<T> {
         if outcome.is_ok() {
             api::emit(Some(id), Op::Receive, site);
             api::wake(id, true);
+        } else {
+            api::emit(Some(id), Op::Observe, site);
         }
         outcome
     }
@@ -233,6 +243,9 @@ impl<T> Chan<T> {
         state.senders -= 1;
         let last = state.senders == 0;
         drop(state);
+        if live {
+            api::emit(Some(self.id()), Op::Update, self.slot.site());
+        }
         if live && last {
             api::wake(self.id(), true);
         }
@@ -255,6 +268,7 @@ impl<T> Chan<T> {
         };
         drop(state);
         if live {
+            api::emit(Some(self.id()), Op::Update, self.slot.site());
             api::wake(self.id(), true);
         }
         // The messages' own `Drop`s may use the channel (a message can hold a sender of it):

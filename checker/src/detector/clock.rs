@@ -1,0 +1,215 @@
+//! Vector clocks and epochs: the arithmetic of happens-before.
+//!
+//! A [`VectorClock`] holds, for every thread, how much of that thread's history is known to
+//! have happened before some point. Thread `t`'s own component counts its synchronisation
+//! "eras": it advances after each operation by which `t` publishes what it did (an unlock, a
+//! send, a Release store, …). An [`Epoch`] is one component, `clock@thread`: the era of a single
+//! access. FastTrack (Flanagan and Freund, PLDI 2009) keeps an epoch per location where it can,
+//! and a full vector clock only where reads are concurrent.
+//!
+//! ```
+//! use conc_check_engine::detector::clock::VectorClock;
+//! use conc_check_engine::event::ThreadId;
+//!
+//! let (a, b) = (ThreadId(0), ThreadId(1));
+//! let mut main = VectorClock::new();
+//! main.set(a, 1);
+//! let write = main.epoch(a);
+//! let mut child = VectorClock::new();
+//! child.set(b, 1);
+//! assert!(!write.happens_before(&child)); // nothing links them yet
+//! child.join(&main); // e.g. `b` acquired a lock `a` released
+//! assert!(write.happens_before(&child));
+//! ```
+
+use std::fmt;
+
+use crate::event::ThreadId;
+
+/// One clock component per thread, indexed by [`ThreadId`]; missing components are 0.
+///
+/// Operations reuse the allocation: joining into or assigning to a clock allocates only when it
+/// must grow, so clocks kept from one execution to the next stop allocating.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct VectorClock(Vec<u32>);
+
+impl VectorClock {
+    /// The clock that knows nothing (every component 0).
+    pub const fn new() -> Self {
+        VectorClock(Vec::new())
+    }
+
+    /// The component of `thread`.
+    #[inline]
+    pub fn get(&self, thread: ThreadId) -> u32 {
+        self.0.get(thread.index()).copied().unwrap_or(0)
+    }
+
+    /// Sets the component of `thread`.
+    #[inline]
+    pub fn set(&mut self, thread: ThreadId, value: u32) {
+        let i = thread.index();
+        if self.0.len() <= i {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] = value;
+    }
+
+    /// Advances the component of `thread` by one.
+    #[inline]
+    pub fn tick(&mut self, thread: ThreadId) {
+        let next = self.get(thread) + 1;
+        self.set(thread, next);
+    }
+
+    /// The epoch of `thread` in this clock: `thread`'s current era.
+    #[inline]
+    pub fn epoch(&self, thread: ThreadId) -> Epoch {
+        Epoch {
+            thread,
+            clock: self.get(thread),
+        }
+    }
+
+    /// Raises every component to at least `other`'s (the pointwise maximum).
+    #[inline]
+    pub fn join(&mut self, other: &VectorClock) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            *mine = (*mine).max(*theirs);
+        }
+    }
+
+    /// Makes this clock a copy of `other`, reusing this clock's allocation.
+    #[inline]
+    pub fn assign(&mut self, other: &VectorClock) {
+        self.0.clear();
+        self.0.extend_from_slice(&other.0);
+    }
+
+    /// Forgets every component (keeps the allocation).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// True when every component is 0.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|c| *c == 0)
+    }
+
+    /// Whether every component is at most `other`'s: everything this clock knows happened
+    /// before the point `other` stands for.
+    #[inline]
+    pub fn le(&self, other: &VectorClock) -> bool {
+        self.0
+            .iter()
+            .enumerate()
+            .all(|(i, c)| *c <= other.0.get(i).copied().unwrap_or(0))
+    }
+
+    /// The first thread whose component here is not covered by `other`, if any: the witness
+    /// that `self` does not happen before `other`.
+    pub fn first_not_le(&self, other: &VectorClock) -> Option<ThreadId> {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(i, c)| **c > other.0.get(*i).copied().unwrap_or(0))
+            .map(|(i, _)| ThreadId(i as u32))
+    }
+
+    /// The threads with a non-zero component, and their components.
+    pub fn iter(&self) -> impl Iterator<Item = (ThreadId, u32)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, c)| (ThreadId(i as u32), *c))
+    }
+}
+
+impl fmt::Debug for VectorClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+/// One access's place in happens-before: the era `clock` of thread `thread`.
+///
+/// An epoch happens before a vector clock when the clock has seen at least that era of that
+/// thread. The FastTrack fast path compares one epoch instead of a whole clock.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Epoch {
+    /// The accessing thread.
+    pub thread: ThreadId,
+    /// Its own clock component at the access.
+    pub clock: u32,
+}
+
+impl Epoch {
+    /// Whether the access at this epoch happens before the point `clock` stands for.
+    #[inline]
+    pub fn happens_before(self, clock: &VectorClock) -> bool {
+        self.clock <= clock.get(self.thread)
+    }
+}
+
+impl fmt::Display for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.clock, self.thread)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vc(components: &[u32]) -> VectorClock {
+        VectorClock(components.to_vec())
+    }
+
+    #[test]
+    fn join_is_the_pointwise_maximum_and_grows() {
+        let mut a = vc(&[3, 0]);
+        a.join(&vc(&[1, 2, 5]));
+        assert_eq!(a, vc(&[3, 2, 5]));
+    }
+
+    #[test]
+    fn le_treats_missing_components_as_zero() {
+        assert!(vc(&[1, 2]).le(&vc(&[1, 2, 7])));
+        assert!(vc(&[1, 2, 0]).le(&vc(&[1, 2])));
+        assert!(!vc(&[1, 3]).le(&vc(&[1, 2, 7])));
+        assert_eq!(vc(&[1, 3]).first_not_le(&vc(&[1, 2])), Some(ThreadId(1)));
+        assert_eq!(vc(&[1, 2]).first_not_le(&vc(&[1, 2])), None);
+    }
+
+    #[test]
+    fn epochs_compare_one_component() {
+        let mut t1 = VectorClock::new();
+        t1.set(ThreadId(1), 4);
+        let e = t1.epoch(ThreadId(1));
+        assert_eq!(e.to_string(), "4@1");
+        assert!(!e.happens_before(&vc(&[9, 3])));
+        assert!(e.happens_before(&vc(&[0, 4])));
+        t1.tick(ThreadId(1));
+        assert!(!t1.epoch(ThreadId(1)).happens_before(&vc(&[0, 4])));
+    }
+
+    #[test]
+    fn assign_and_clear_keep_the_allocation() {
+        let mut a = vc(&[1, 2, 3, 4]);
+        let capacity = a.0.capacity();
+        a.clear();
+        assert!(a.is_empty());
+        a.assign(&vc(&[5, 6]));
+        assert_eq!(a, vc(&[5, 6]));
+        assert_eq!(a.0.capacity(), capacity);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [(ThreadId(0), 5), (ThreadId(1), 6)]
+        );
+    }
+}

@@ -1,0 +1,584 @@
+//! Happens-before from events: one vector clock per thread, advanced by std's documented
+//! synchronisation.
+//!
+//! [`HappensBefore`] is not a detector of its own but the part detectors share: it consumes the
+//! same events and answers "what does thread `t` know of the others right now?". The edges it
+//! draws are the ones std documents:
+//!
+//! - `thread::spawn` (and scoped spawns): the child starts with the parent's clock;
+//!   `join` (and the end of a scope): the joiner acquires the finished thread's final clock.
+//! - `Mutex`/`RwLock`: an unlock releases into the lock; a later lock acquires. A write lock
+//!   acquires every earlier unlock, a read lock only the write unlocks. `Condvar` synchronises
+//!   through its mutex, which `wait` unlocks and locks again.
+//! - `mpsc`: each send happens before the receive that takes that message (FIFO per channel).
+//! - `Barrier`: every arrival of a round happens before every thread leaves that round.
+//! - `Once`/`OnceLock`/`LazyLock`: the initialiser happens before every other thread that sees
+//!   the object initialised.
+//! - `unpark(t)` happens before `t`'s `park` returns.
+//! - Atomics, by ordering: a Release (AcqRel, SeqCst) store starts a release sequence that an
+//!   Acquire (AcqRel, SeqCst) load of it acquires; read-modify-writes continue the sequence; a
+//!   Relaxed store ends it (keeping only what the storing thread's last Release fence
+//!   published). A Relaxed load acquires nothing by itself, but an Acquire fence later in the
+//!   thread acquires what its earlier Relaxed loads read. The model is sequentially consistent —
+//!   a load reads the latest store — so one release clock per location is enough. SeqCst fences
+//!   are treated as AcqRel fences.
+//!
+//! Besides clocks it remembers, per thread and atomic location, which store the thread's last
+//! load read and with which orderings, so that a race report can say which flag "almost"
+//! ordered two accesses.
+//!
+//! Every table is kept from one execution to the next and only cleared, so the steady state
+//! does not allocate.
+
+use std::collections::VecDeque;
+
+use super::clock::{Epoch, VectorClock};
+use crate::event::{Event, LockMode, MemOrder, ObjectId, Op, Site, ThreadId};
+
+/// Whether an access with `order` acquires (Acquire, AcqRel, SeqCst).
+pub fn acquires(order: MemOrder) -> bool {
+    matches!(
+        order,
+        MemOrder::Acquire | MemOrder::AcqRel | MemOrder::SeqCst
+    )
+}
+
+/// Whether an access with `order` releases (Release, AcqRel, SeqCst).
+pub fn releases(order: MemOrder) -> bool {
+    matches!(
+        order,
+        MemOrder::Release | MemOrder::AcqRel | MemOrder::SeqCst
+    )
+}
+
+/// A store to an atomic location (or the store part of a read-modify-write).
+#[derive(Clone, Copy, Debug)]
+pub struct StoreInfo {
+    /// The storing thread.
+    pub thread: ThreadId,
+    /// Where.
+    pub site: Site,
+    /// With which ordering.
+    pub order: MemOrder,
+    /// Its position in the execution's event stream (see [`HappensBefore::index`]).
+    pub index: u64,
+    /// The position of the storing thread's last Release fence before the store, if any.
+    pub fence: Option<u64>,
+}
+
+/// A load of an atomic location (or the load part of a read-modify-write) and the store it
+/// read.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadInfo {
+    /// Where.
+    pub site: Site,
+    /// With which ordering.
+    pub order: MemOrder,
+    /// Its position in the event stream.
+    pub index: u64,
+    /// The store whose value it read.
+    pub store: StoreInfo,
+}
+
+/// What happens-before keeps per thread.
+#[derive(Default)]
+struct ThreadClocks {
+    /// Seen in this execution (the tables outlive executions).
+    live: bool,
+    clock: VectorClock,
+    /// The clock at the thread's last Release fence: what its Relaxed stores publish.
+    fence_release: VectorClock,
+    /// What its Relaxed loads read: an Acquire fence makes it part of `clock`.
+    pending_acquire: VectorClock,
+    /// Every `unpark` of this thread, for its next `park` to acquire.
+    unparks: VectorClock,
+    /// The barrier and round it arrived at and has not left yet.
+    barrier: Option<(ObjectId, u64)>,
+    /// Position of its last Acquire fence.
+    acquire_fence: Option<u64>,
+    /// Position of its last Release fence.
+    release_fence: Option<u64>,
+    /// Its last load of each atomic location, by object index.
+    loads: Vec<Option<LoadInfo>>,
+}
+
+/// What happens-before keeps per object. Which fields mean something depends on the kind.
+#[derive(Default)]
+struct ObjectClocks {
+    /// Locks: every unlock. Atomics: the release sequence. Once: the initialiser's clock.
+    /// Barrier: the arrivals of the round in progress.
+    released: VectorClock,
+    /// RwLock: the write unlocks. Barrier: the arrivals of the last completed round.
+    write_released: VectorClock,
+    /// Channels: the sender's clock of every message not yet received, oldest first.
+    messages: VecDeque<VectorClock>,
+    /// Once: the thread that ran the initialiser.
+    initialised_by: Option<ThreadId>,
+    /// Barrier: rounds completed.
+    round: u64,
+    /// Atomics: the latest store.
+    last_store: Option<StoreInfo>,
+}
+
+/// Per-thread vector clocks maintained from events. See the module documentation.
+///
+/// ```
+/// use conc_check_engine::detector::happens_before::HappensBefore;
+/// use conc_check_engine::event::{Event, LockMode, ObjectId, Op, ThreadId};
+/// use std::panic::Location;
+///
+/// let ev = |thread, op| Event {
+///     thread: ThreadId(thread),
+///     object: Some(ObjectId(0)),
+///     op,
+///     site: Location::caller(),
+/// };
+/// let mut hb = HappensBefore::new();
+/// hb.on_event(&ev(0, Op::Spawn { child: ThreadId(1) }));
+/// let access = hb.epoch(ThreadId(0)); // the era of thread 0's accesses after the spawn
+/// assert!(!access.happens_before(hb.clock(ThreadId(1))));
+/// hb.on_event(&ev(0, Op::Release { mode: LockMode::Exclusive }));
+/// hb.on_event(&ev(1, Op::Acquire { mode: LockMode::Exclusive, try_lock: false }));
+/// assert!(access.happens_before(hb.clock(ThreadId(1))));
+/// ```
+#[derive(Default)]
+pub struct HappensBefore {
+    threads: Vec<ThreadClocks>,
+    objects: Vec<ObjectClocks>,
+    /// Message clocks not in use, reused for the next sends.
+    spare: Vec<VectorClock>,
+    index: u64,
+}
+
+/// The clock of a thread never seen.
+static NO_CLOCK: VectorClock = VectorClock::new();
+
+/// `threads[t]`, growing the table and starting the thread (its own component 1) if needed.
+fn thread(threads: &mut Vec<ThreadClocks>, t: ThreadId) -> &mut ThreadClocks {
+    if threads.len() <= t.index() {
+        threads.resize_with(t.index() + 1, ThreadClocks::default);
+    }
+    let state = &mut threads[t.index()];
+    if !state.live {
+        state.live = true;
+        state.clock.set(t, 1);
+    }
+    state
+}
+
+/// `objects[o]`, growing the table if needed.
+fn object(objects: &mut Vec<ObjectClocks>, o: ObjectId) -> &mut ObjectClocks {
+    if objects.len() <= o.index() {
+        objects.resize_with(o.index() + 1, ObjectClocks::default);
+    }
+    &mut objects[o.index()]
+}
+
+impl HappensBefore {
+    /// No history: no thread has been seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets the previous execution (keeps the tables' memory).
+    pub fn reset(&mut self) {
+        for t in &mut self.threads {
+            t.live = false;
+            t.clock.clear();
+            t.fence_release.clear();
+            t.pending_acquire.clear();
+            t.unparks.clear();
+            t.barrier = None;
+            t.acquire_fence = None;
+            t.release_fence = None;
+            t.loads.clear();
+        }
+        for o in &mut self.objects {
+            o.released.clear();
+            o.write_released.clear();
+            self.spare.extend(o.messages.drain(..));
+            o.initialised_by = None;
+            o.round = 0;
+            o.last_store = None;
+        }
+        self.index = 0;
+    }
+
+    /// The current clock of `t` (empty for a thread not seen yet).
+    pub fn clock(&self, t: ThreadId) -> &VectorClock {
+        match self.threads.get(t.index()) {
+            Some(state) if state.live => &state.clock,
+            _ => &NO_CLOCK,
+        }
+    }
+
+    /// The current epoch of `t`: the era its next access belongs to.
+    pub fn epoch(&self, t: ThreadId) -> Epoch {
+        Epoch {
+            thread: t,
+            clock: self.clock(t).get(t).max(1),
+        }
+    }
+
+    /// The position of the last event seen in this execution (the first event is 1).
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The last load of each atomic location by `t`, with the store it read.
+    pub fn loads(&self, t: ThreadId) -> impl Iterator<Item = (ObjectId, &LoadInfo)> + '_ {
+        self.threads
+            .get(t.index())
+            .filter(|s| s.live)
+            .map_or(&[][..], |s| s.loads.as_slice())
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.as_ref().map(|l| (ObjectId(i as u32), l)))
+    }
+
+    /// The position of `t`'s last Acquire (AcqRel, SeqCst) fence.
+    pub fn last_acquire_fence(&self, t: ThreadId) -> Option<u64> {
+        self.threads
+            .get(t.index())
+            .filter(|s| s.live)
+            .and_then(|s| s.acquire_fence)
+    }
+
+    /// Advances the clocks by one event.
+    pub fn on_event(&mut self, event: &Event) {
+        self.index += 1;
+        let t = event.thread;
+        thread(&mut self.threads, t);
+        match (event.op, event.object) {
+            (Op::Spawn { child }, _) => {
+                let parent = std::mem::take(&mut self.threads[t.index()].clock);
+                thread(&mut self.threads, child).clock.join(&parent);
+                self.threads[t.index()].clock = parent;
+                self.tick(t);
+            }
+            (Op::Join { target }, _) => {
+                let finished = std::mem::take(&mut thread(&mut self.threads, target).clock);
+                self.threads[t.index()].clock.join(&finished);
+                self.threads[target.index()].clock = finished;
+            }
+            (Op::Acquire { mode, .. }, Some(o)) => {
+                let lock = object(&mut self.objects, o);
+                let from = match mode {
+                    LockMode::Exclusive => &lock.released,
+                    LockMode::Shared => &lock.write_released,
+                };
+                self.threads[t.index()].clock.join(from);
+            }
+            (Op::Release { mode }, Some(o)) => {
+                let lock = object(&mut self.objects, o);
+                let clock = &self.threads[t.index()].clock;
+                lock.released.join(clock);
+                if mode == LockMode::Exclusive {
+                    lock.write_released.join(clock);
+                }
+                self.tick(t);
+            }
+            (Op::Send, Some(o)) => {
+                let mut message = self.spare.pop().unwrap_or_default();
+                message.assign(&self.threads[t.index()].clock);
+                object(&mut self.objects, o).messages.push_back(message);
+                self.tick(t);
+            }
+            (Op::Receive, Some(o)) => {
+                if let Some(message) = object(&mut self.objects, o).messages.pop_front() {
+                    self.threads[t.index()].clock.join(&message);
+                    self.spare.push(message);
+                }
+            }
+            (Op::BarrierArrive, Some(o)) => {
+                let barrier = object(&mut self.objects, o);
+                barrier.released.join(&self.threads[t.index()].clock);
+                self.threads[t.index()].barrier = Some((o, barrier.round));
+                self.tick(t);
+            }
+            (Op::BarrierPass, Some(o)) => {
+                let barrier = object(&mut self.objects, o);
+                let me = &mut self.threads[t.index()];
+                let round = match me.barrier.take() {
+                    Some((b, round)) if b == o => round,
+                    _ => barrier.round,
+                };
+                if round == barrier.round {
+                    // The first thread to leave a round: every arrival of it has happened.
+                    std::mem::swap(&mut barrier.released, &mut barrier.write_released);
+                    barrier.released.clear();
+                    barrier.round += 1;
+                }
+                me.clock.join(&barrier.write_released);
+            }
+            (Op::OnceComplete, Some(o)) => {
+                let once = object(&mut self.objects, o);
+                match once.initialised_by {
+                    None => {
+                        once.initialised_by = Some(t);
+                        once.released.assign(&self.threads[t.index()].clock);
+                        self.tick(t);
+                    }
+                    Some(by) if by != t => self.threads[t.index()].clock.join(&once.released),
+                    Some(_) => {}
+                }
+            }
+            (Op::Unpark { target }, _) => {
+                let clock = std::mem::take(&mut self.threads[t.index()].clock);
+                thread(&mut self.threads, target).unparks.join(&clock);
+                self.threads[t.index()].clock = clock;
+                self.tick(t);
+            }
+            (Op::Parked, _) => {
+                let me = &mut self.threads[t.index()];
+                me.clock.join(&me.unparks);
+            }
+            (Op::AtomicLoad { order }, Some(o)) => self.load(t, o, order, event.site),
+            (
+                Op::AtomicRmw {
+                    order,
+                    success: false,
+                },
+                Some(o),
+            ) => self.load(t, o, order, event.site),
+            (
+                Op::AtomicRmw {
+                    order,
+                    success: true,
+                },
+                Some(o),
+            ) => {
+                self.load(t, o, order, event.site);
+                self.store(t, o, order, event.site, true);
+            }
+            (Op::AtomicStore { order }, Some(o)) => self.store(t, o, order, event.site, false),
+            (Op::Fence { order }, _) => {
+                let index = self.index;
+                let me = &mut self.threads[t.index()];
+                if acquires(order) {
+                    me.clock.join(&me.pending_acquire);
+                    me.acquire_fence = Some(index);
+                }
+                if releases(order) {
+                    me.fence_release.assign(&me.clock);
+                    me.release_fence = Some(index);
+                    self.tick(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `t` published its clock: its later operations belong to a new era.
+    fn tick(&mut self, t: ThreadId) {
+        self.threads[t.index()].clock.tick(t);
+    }
+
+    /// A load (or the load part of an RMW) of `o` by `t`.
+    fn load(&mut self, t: ThreadId, o: ObjectId, order: MemOrder, site: Site) {
+        let index = self.index;
+        let location = object(&mut self.objects, o);
+        let me = &mut self.threads[t.index()];
+        if acquires(order) {
+            me.clock.join(&location.released);
+        } else {
+            me.pending_acquire.join(&location.released);
+        }
+        if let Some(store) = location.last_store {
+            if me.loads.len() <= o.index() {
+                me.loads.resize(o.index() + 1, None);
+            }
+            me.loads[o.index()] = Some(LoadInfo {
+                site,
+                order,
+                index,
+                store,
+            });
+        }
+    }
+
+    /// A store (or the store part of an RMW, which continues the release sequence) to `o`
+    /// by `t`.
+    fn store(&mut self, t: ThreadId, o: ObjectId, order: MemOrder, site: Site, rmw: bool) {
+        let location = object(&mut self.objects, o);
+        let me = &self.threads[t.index()];
+        let published = if releases(order) {
+            &me.clock
+        } else {
+            &me.fence_release
+        };
+        if rmw {
+            location.released.join(published);
+        } else {
+            location.released.assign(published);
+        }
+        location.last_store = Some(StoreInfo {
+            thread: t,
+            site,
+            order,
+            index: self.index,
+            fence: me.release_fence,
+        });
+        if releases(order) {
+            self.tick(t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::Location;
+
+    #[track_caller]
+    fn here() -> Site {
+        Location::caller()
+    }
+
+    fn ev(thread: u32, object: u32, op: Op) -> Event {
+        Event {
+            thread: ThreadId(thread),
+            object: Some(ObjectId(object)),
+            op,
+            site: here(),
+        }
+    }
+
+    /// Thread 0 spawns thread 1, then accesses something; `events` follow. Returns whether
+    /// that access happens before thread 1's clock at the end.
+    fn orders(events: &[Event]) -> bool {
+        let mut hb = HappensBefore::new();
+        hb.on_event(&ev(0, 9, Op::Spawn { child: ThreadId(1) }));
+        let access = hb.epoch(ThreadId(0));
+        for e in events {
+            hb.on_event(e);
+        }
+        access.happens_before(hb.clock(ThreadId(1)))
+    }
+
+    const RELEASE: Op = Op::Release {
+        mode: LockMode::Exclusive,
+    };
+    const ACQUIRE: Op = Op::Acquire {
+        mode: LockMode::Exclusive,
+        try_lock: false,
+    };
+
+    #[test]
+    fn spawn_orders_the_past_of_the_parent_only() {
+        let mut hb = HappensBefore::new();
+        let before = hb.epoch(ThreadId(0));
+        hb.on_event(&ev(0, 9, Op::Spawn { child: ThreadId(1) }));
+        assert!(before.happens_before(hb.clock(ThreadId(1))));
+        assert!(!hb.epoch(ThreadId(0)).happens_before(hb.clock(ThreadId(1))));
+        assert!(
+            !orders(&[]),
+            "nothing after the spawn orders the parent's next era"
+        );
+    }
+
+    #[test]
+    fn unlock_then_lock_orders_and_lock_alone_does_not() {
+        assert!(orders(&[
+            ev(0, 1, ACQUIRE),
+            ev(0, 1, RELEASE),
+            ev(1, 1, ACQUIRE)
+        ]));
+        assert!(!orders(&[
+            ev(1, 1, ACQUIRE),
+            ev(1, 1, RELEASE),
+            ev(0, 1, ACQUIRE)
+        ]));
+    }
+
+    #[test]
+    fn readers_acquire_only_write_unlocks() {
+        let read = LockMode::Shared;
+        let mut hb = HappensBefore::new();
+        hb.on_event(&ev(0, 9, Op::Spawn { child: ThreadId(1) }));
+        let e0 = hb.epoch(ThreadId(0));
+        hb.on_event(&ev(
+            0,
+            1,
+            Op::Acquire {
+                mode: read,
+                try_lock: false,
+            },
+        ));
+        hb.on_event(&ev(0, 1, Op::Release { mode: read }));
+        hb.on_event(&ev(
+            1,
+            1,
+            Op::Acquire {
+                mode: read,
+                try_lock: false,
+            },
+        ));
+        assert!(
+            !e0.happens_before(hb.clock(ThreadId(1))),
+            "reader after reader"
+        );
+        hb.on_event(&ev(1, 1, Op::Release { mode: read }));
+        hb.on_event(&ev(2, 1, ACQUIRE));
+        assert!(
+            e0.happens_before(hb.clock(ThreadId(2))),
+            "writer after readers"
+        );
+    }
+
+    #[test]
+    fn relaxed_stores_end_release_sequences_and_rmws_continue_them() {
+        let store = |order| Op::AtomicStore { order };
+        let rmw = |order| Op::AtomicRmw {
+            order,
+            success: true,
+        };
+        let load = Op::AtomicLoad {
+            order: MemOrder::Acquire,
+        };
+        assert!(orders(&[
+            ev(0, 1, store(MemOrder::Release)),
+            ev(2, 1, rmw(MemOrder::Relaxed)),
+            ev(1, 1, load),
+        ]));
+        assert!(!orders(&[
+            ev(0, 1, store(MemOrder::Release)),
+            ev(2, 1, store(MemOrder::Relaxed)),
+            ev(1, 1, load),
+        ]));
+    }
+
+    #[test]
+    fn failed_compare_exchange_is_a_load_with_the_failure_ordering() {
+        let store = Op::AtomicStore {
+            order: MemOrder::Release,
+        };
+        let failed = |order| Op::AtomicRmw {
+            order,
+            success: false,
+        };
+        assert!(orders(&[
+            ev(0, 1, store),
+            ev(1, 1, failed(MemOrder::Acquire))
+        ]));
+        assert!(!orders(&[
+            ev(0, 1, store),
+            ev(1, 1, failed(MemOrder::Relaxed))
+        ]));
+    }
+
+    #[test]
+    fn tables_are_reused_across_executions() {
+        let mut hb = HappensBefore::new();
+        hb.on_event(&ev(0, 3, Op::Send));
+        hb.reset();
+        assert_eq!(
+            hb.spare.len(),
+            1,
+            "the unreceived message's clock is kept for reuse"
+        );
+        assert!(hb.clock(ThreadId(0)).is_empty());
+        hb.on_event(&ev(0, 3, Op::Receive));
+        assert_eq!(hb.clock(ThreadId(0)).get(ThreadId(0)), 1);
+    }
+}

@@ -1,0 +1,977 @@
+//! Data races on tracked cells: two accesses to one `UnsafeCell`, at least one of them a write,
+//! that happens-before does not order.
+//!
+//! The check is FastTrack's (Flanagan and Freund, PLDI 2009): per cell, the epoch of the last
+//! write, and the epoch of the last read, which inflates to a vector clock of reads only while
+//! reads by different threads are concurrent. Both checks of an access are then one or two
+//! integer comparisons, and nothing is allocated per event once the tables have grown.
+//!
+//! A report names both accesses and says why nothing orders them, from what the detector saw:
+//! a flag that the second thread read from the first but with too weak an ordering, a lock that
+//! only one side held (or two different locks), or no synchronisation at all.
+
+use super::clock::{Epoch, VectorClock};
+use super::happens_before::{acquires, releases, HappensBefore};
+use super::{Detector, ThreadNames};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::report::{Finding, FindingKind};
+
+/// One access to a cell, as remembered for the race check and the report.
+#[derive(Clone, Copy, Debug)]
+struct Access {
+    epoch: Epoch,
+    site: Site,
+    /// Position in the event stream ([`HappensBefore::index`]).
+    index: u64,
+    write: bool,
+    /// The innermost lock the thread held.
+    lock: Option<(ObjectId, LockMode)>,
+}
+
+impl Access {
+    fn thread(&self) -> ThreadId {
+        self.epoch.thread
+    }
+
+    fn verb(&self) -> &'static str {
+        if self.write {
+            "writes"
+        } else {
+            "reads"
+        }
+    }
+
+    fn noun(&self) -> &'static str {
+        if self.write {
+            "write"
+        } else {
+            "read"
+        }
+    }
+}
+
+/// FastTrack's state of one cell.
+#[derive(Default)]
+struct CellState {
+    write: Option<Access>,
+    /// The last read, while reads are totally ordered.
+    read: Option<Access>,
+    /// Reads are concurrent: `reads` and `readers` hold them instead of `read`.
+    shared: bool,
+    /// The epoch of each thread's last read, while `shared`.
+    reads: VectorClock,
+    /// Each thread's last read, by thread index, while `shared`.
+    readers: Vec<Option<Access>>,
+}
+
+impl CellState {
+    fn clear(&mut self) {
+        self.write = None;
+        self.read = None;
+        self.shared = false;
+        self.reads.clear();
+        self.readers.clear();
+    }
+
+    fn add_reader(&mut self, read: Access) {
+        let i = read.thread().index();
+        self.reads.set(read.thread(), read.epoch.clock);
+        if self.readers.len() <= i {
+            self.readers.resize(i + 1, None);
+        }
+        self.readers[i] = Some(read);
+    }
+
+    /// Checks and records a read by a thread whose clock is `clock`; returns the earlier
+    /// access it races with.
+    fn read(&mut self, now: Access, clock: &VectorClock) -> Option<Access> {
+        let t = now.thread();
+        // Same era as this thread's last read: nothing new to check.
+        if self.shared {
+            if self.reads.get(t) == now.epoch.clock {
+                self.readers[t.index()] = Some(now);
+                return None;
+            }
+        } else if self.read.is_some_and(|r| r.epoch == now.epoch) {
+            self.read = Some(now);
+            return None;
+        }
+        if let Some(w) = self.write {
+            if !w.epoch.happens_before(clock) {
+                return Some(w);
+            }
+        }
+        if self.shared {
+            self.add_reader(now);
+        } else {
+            match self.read {
+                Some(r) if !r.epoch.happens_before(clock) => {
+                    // Concurrent reads: keep one epoch per reader.
+                    self.shared = true;
+                    self.reads.clear();
+                    self.readers.clear();
+                    self.add_reader(r);
+                    self.add_reader(now);
+                    self.read = None;
+                }
+                _ => self.read = Some(now),
+            }
+        }
+        None
+    }
+
+    /// Checks and records a write; returns the earlier access it races with.
+    fn write(&mut self, now: Access, clock: &VectorClock) -> Option<Access> {
+        if let Some(w) = self.write {
+            if w.epoch == now.epoch {
+                self.write = Some(now);
+                return None;
+            }
+            if !w.epoch.happens_before(clock) {
+                return Some(w);
+            }
+        }
+        if self.shared {
+            if let Some(u) = self.reads.first_not_le(clock) {
+                return self.readers.get(u.index()).copied().flatten();
+            }
+        } else if let Some(r) = self.read {
+            if !r.epoch.happens_before(clock) {
+                return Some(r);
+            }
+        }
+        // Every earlier access happens before this write: it alone matters from now on.
+        self.shared = false;
+        self.reads.clear();
+        self.read = None;
+        self.write = Some(now);
+        None
+    }
+}
+
+/// Finds the first data race of an execution on `cell::UnsafeCell`s.
+#[derive(Default)]
+pub struct DataRaceDetector {
+    hb: HappensBefore,
+    cells: Vec<CellState>,
+    /// Kind and creation site of every object, for messages.
+    created: Vec<Option<(ObjectKind, Site)>>,
+    /// The locks each thread holds, innermost last.
+    held: Vec<Vec<(ObjectId, LockMode)>>,
+    /// A race was reported in this execution.
+    reported: bool,
+}
+
+/// `table[index]`, growing the table when needed.
+fn entry<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
+    if table.len() <= index {
+        table.resize_with(index + 1, T::default);
+    }
+    &mut table[index]
+}
+
+/// `file:line:column`.
+fn at(site: Site) -> String {
+    format!("{}:{}:{}", site.file(), site.line(), site.column())
+}
+
+impl DataRaceDetector {
+    /// A detector with no history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn describe(&self, object: ObjectId) -> String {
+        match self.created.get(object.index()).copied().flatten() {
+            Some((kind, site)) => format!(
+                "the {} created at {}:{}",
+                kind.type_name(),
+                site.file(),
+                site.line()
+            ),
+            None => format!("object #{}", object.0),
+        }
+    }
+
+    fn access(
+        &mut self,
+        event: &Event,
+        cell: ObjectId,
+        write: bool,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let t = event.thread;
+        let now = Access {
+            epoch: self.hb.epoch(t),
+            site: event.site,
+            index: self.hb.index(),
+            write,
+            lock: self.held.get(t.index()).and_then(|h| h.last().copied()),
+        };
+        let clock = self.hb.clock(t);
+        let state = entry(&mut self.cells, cell.index());
+        let earlier = if write {
+            state.write(now, clock)
+        } else {
+            state.read(now, clock)
+        }?;
+        self.reported = true;
+        Some(self.finding(cell, earlier, now, names))
+    }
+
+    fn finding(
+        &self,
+        cell: ObjectId,
+        earlier: Access,
+        now: Access,
+        names: &dyn ThreadNames,
+    ) -> Finding {
+        let first = names.label(earlier.thread());
+        let second = names.label(now.thread());
+        let mut finding = Finding::new(
+            FindingKind::DataRace,
+            format!(
+                "data race on {}: {first} {} it and {second} {} it, and neither access happens \
+                 before the other",
+                self.describe(cell),
+                earlier.verb(),
+                now.verb()
+            ),
+        )
+        .note(format!(
+            "{first} {} it at {}",
+            earlier.verb(),
+            at(earlier.site)
+        ))
+        .note(format!("{second} {} it at {}", now.verb(), at(now.site)))
+        .site(earlier.site, format!("{first} {} here", earlier.verb()))
+        .site(now.site, format!("{second} {} here", now.verb()));
+        self.explain(&mut finding, earlier, now, &first, &second);
+        finding
+    }
+
+    /// Why nothing orders `earlier` before `now`, in the user's terms.
+    fn explain(
+        &self,
+        finding: &mut Finding,
+        earlier: Access,
+        now: Access,
+        first: &str,
+        second: &str,
+    ) {
+        if self.explain_flag(finding, earlier, now, first, second) {
+            return;
+        }
+        let (why, help) = match (earlier.lock, now.lock) {
+            (Some((a, LockMode::Shared)), Some((b, _)))
+            | (Some((a, _)), Some((b, LockMode::Shared)))
+                if a == b =>
+            {
+                (
+                    format!(
+                        "both hold {}, but a read lock does not exclude other readers",
+                        self.describe(a)
+                    ),
+                    "take the write lock for the write".to_string(),
+                )
+            }
+            (Some((a, _)), Some((b, _))) if a != b => (
+                format!(
+                    "{first} holds {} and {second} holds {}: different locks do not order each \
+                     other",
+                    self.describe(a),
+                    self.describe(b)
+                ),
+                "guard the cell with one lock".to_string(),
+            ),
+            (Some((a, _)), None) => (
+                format!(
+                    "{first} holds {} at its {}, but {second} does not hold it at its {}",
+                    self.describe(a),
+                    earlier.noun(),
+                    now.noun()
+                ),
+                "take the same lock for every access".to_string(),
+            ),
+            (None, Some((b, _))) => (
+                format!(
+                    "{second} holds {} at its {}, but {first} did not hold it at its {}",
+                    self.describe(b),
+                    now.noun(),
+                    earlier.noun()
+                ),
+                "take the same lock for every access".to_string(),
+            ),
+            _ => (
+                "nothing orders them: no lock, channel, join or Release/Acquire pair between the \
+                 two accesses"
+                    .to_string(),
+                "synchronise the two threads between the accesses (a lock, a channel, join, or \
+                 a Release store read by an Acquire load)"
+                    .to_string(),
+            ),
+        };
+        finding.notes.push(format!("why: {why}"));
+        finding.notes.push(format!("help: {help}"));
+    }
+
+    /// The second thread read an atomic that the first stored after its access, but the pair
+    /// did not synchronise: says which ordering was too weak. False when there is no such flag.
+    fn explain_flag(
+        &self,
+        finding: &mut Finding,
+        earlier: Access,
+        now: Access,
+        first: &str,
+        second: &str,
+    ) -> bool {
+        let flag = self
+            .hb
+            .loads(now.thread())
+            .filter(|(_, l)| l.store.thread == earlier.thread() && l.store.index > earlier.index)
+            .max_by_key(|(_, l)| l.index);
+        let Some((flag, load)) = flag else {
+            return false;
+        };
+        let store = load.store;
+        let published = releases(store.order) || store.fence.is_some_and(|i| i > earlier.index);
+        let acquired = acquires(load.order)
+            || self
+                .hb
+                .last_acquire_fence(now.thread())
+                .is_some_and(|i| i > load.index);
+        let name = self.describe(flag);
+        let (noun, later) = (earlier.noun(), now.noun());
+        let (why, help) = match (published, acquired) {
+            (false, false) => (
+                format!(
+                    "{first} stored the flag ({name}) with Relaxed at {}, after its {noun}, and \
+                     {second} loaded it with Relaxed at {}; Relaxed accesses order nothing but \
+                     the flag itself, so seeing the flag does not make the {noun} happen before \
+                     the {later}",
+                    at(store.site),
+                    at(load.site)
+                ),
+                "store the flag with Ordering::Release and load it with Ordering::Acquire (or \
+                 put a Release fence before the store and an Acquire fence after the load)",
+            ),
+            (false, true) => (
+                format!(
+                    "{first} stored the flag ({name}) with Relaxed at {}, after its {noun}; a \
+                     Relaxed store publishes nothing, so {second}'s {} at {} does not order the \
+                     {noun} before the {later}",
+                    at(store.site),
+                    if acquires(load.order) {
+                        format!("{:?} load", load.order)
+                    } else {
+                        "load and Acquire fence".to_string()
+                    },
+                    at(load.site)
+                ),
+                "store the flag with Ordering::Release (or put a Release fence between the \
+                 access and the store)",
+            ),
+            (true, false) => (
+                format!(
+                    "{first} published its {noun} by storing the flag ({name}) at {} ({:?}), but \
+                     {second} loaded it with Relaxed at {} and no Acquire fence follows, so the \
+                     load acquires nothing and the {noun} does not happen before the {later}",
+                    at(store.site),
+                    store.order,
+                    at(load.site)
+                ),
+                "load the flag with Ordering::Acquire (or put an Acquire fence after the load)",
+            ),
+            (true, true) => return false,
+        };
+        finding.notes.push(format!("why: {why}"));
+        finding.notes.push(format!("help: {help}"));
+        finding.sites.push(crate::report::SourceRef::new(
+            store.site,
+            format!("{first} stores the flag here ({:?})", store.order),
+        ));
+        finding.sites.push(crate::report::SourceRef::new(
+            load.site,
+            format!("{second} loads it here ({:?})", load.order),
+        ));
+        true
+    }
+}
+
+impl Detector for DataRaceDetector {
+    fn reset(&mut self) {
+        self.hb.reset();
+        self.cells.iter_mut().for_each(CellState::clear);
+        self.created.clear();
+        self.held.iter_mut().for_each(Vec::clear);
+        self.reported = false;
+    }
+
+    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        if self.reported {
+            return None;
+        }
+        self.hb.on_event(event);
+        let t = event.thread;
+        match (event.op, event.object) {
+            (Op::CellRead, Some(o)) => return self.access(event, o, false, names),
+            (Op::CellWrite, Some(o)) => return self.access(event, o, true, names),
+            (Op::Create { kind }, Some(o)) => {
+                *entry(&mut self.created, o.index()) = Some((kind, event.site));
+            }
+            (Op::Acquire { mode, .. }, Some(o)) => entry(&mut self.held, t.index()).push((o, mode)),
+            (Op::Release { .. }, Some(o)) => {
+                if let Some(held) = self.held.get_mut(t.index()) {
+                    if let Some(i) = held.iter().rposition(|(l, _)| *l == o) {
+                        held.remove(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::NumberedThreads;
+    use crate::event::MemOrder::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
+    use std::panic::Location;
+
+    /// An event at the caller's line.
+    #[track_caller]
+    fn ev(thread: u32, object: u32, op: Op) -> Event {
+        Event {
+            thread: ThreadId(thread),
+            object: Some(ObjectId(object)),
+            op,
+            site: Location::caller(),
+        }
+    }
+
+    /// The cell every test races on.
+    const CELL: u32 = 0;
+    /// The synchronisation object of a test.
+    const SYNC: u32 = 1;
+    const OTHER: u32 = 2;
+    /// A mutex.
+    const MUTEX: u32 = 3;
+
+    /// The main thread creates the cell and spawns threads 1 and 2, then `events` run.
+    fn run(events: &[Event]) -> Option<Finding> {
+        let mut d = DataRaceDetector::new();
+        let prelude = [
+            ev(
+                0,
+                CELL,
+                Op::Create {
+                    kind: ObjectKind::Cell,
+                },
+            ),
+            ev(
+                0,
+                SYNC,
+                Op::Create {
+                    kind: ObjectKind::Atomic,
+                },
+            ),
+            ev(
+                0,
+                MUTEX,
+                Op::Create {
+                    kind: ObjectKind::Mutex,
+                },
+            ),
+            ev(0, 9, Op::Spawn { child: ThreadId(1) }),
+            ev(0, 9, Op::Spawn { child: ThreadId(2) }),
+        ];
+        prelude
+            .iter()
+            .chain(events)
+            .find_map(|e| d.on_event(e, &NumberedThreads))
+    }
+
+    fn races(events: &[Event]) -> Finding {
+        let f = run(events).expect("a data race");
+        assert_eq!(f.kind, FindingKind::DataRace);
+        f
+    }
+
+    fn clean(events: &[Event]) {
+        if let Some(f) = run(events) {
+            panic!("unexpected finding: {}\n{}", f.message, f.notes.join("\n"));
+        }
+    }
+
+    fn text(f: &Finding) -> String {
+        format!("{}\n{}", f.message, f.notes.join("\n"))
+    }
+
+    fn store(order: MemOrder) -> Op {
+        Op::AtomicStore { order }
+    }
+    fn load(order: MemOrder) -> Op {
+        Op::AtomicLoad { order }
+    }
+    fn rmw(order: MemOrder) -> Op {
+        Op::AtomicRmw {
+            order,
+            success: true,
+        }
+    }
+    fn fence(order: MemOrder) -> Op {
+        Op::Fence { order }
+    }
+    const LOCK: Op = Op::Acquire {
+        mode: LockMode::Exclusive,
+        try_lock: false,
+    };
+    const UNLOCK: Op = Op::Release {
+        mode: LockMode::Exclusive,
+    };
+    const READ: Op = Op::CellRead;
+    const WRITE: Op = Op::CellWrite;
+
+    /// Thread 1 writes the payload then stores the flag; the main thread loads it, then reads.
+    fn message_passing(store_order: MemOrder, load_order: MemOrder) -> Option<Finding> {
+        run(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(store_order)),
+            ev(0, SYNC, load(load_order)),
+            ev(0, CELL, READ),
+        ])
+    }
+
+    #[test]
+    fn release_acquire_message_passing_is_clean() {
+        for (s, l) in [(Release, Acquire), (SeqCst, SeqCst), (AcqRel, Acquire)] {
+            assert!(message_passing(s, l).is_none(), "{s:?}/{l:?}");
+        }
+    }
+
+    #[test]
+    fn relaxed_message_passing_races_and_blames_the_flag() {
+        let f = message_passing(Relaxed, Relaxed).expect("race");
+        let t = text(&f);
+        assert!(
+            t.contains("thread 1 writes it and the main thread reads it"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Relaxed accesses order nothing but the flag itself"),
+            "{t}"
+        );
+        assert!(t.contains("Ordering::Release"), "{t}");
+        assert!(
+            t.contains(&format!("the atomic created at {}", file!())),
+            "{t}"
+        );
+        let labels: Vec<&str> = f.sites.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "thread 1 writes here",
+                "the main thread reads here",
+                "thread 1 stores the flag here (Relaxed)",
+                "the main thread loads it here (Relaxed)",
+            ]
+        );
+    }
+
+    #[test]
+    fn one_relaxed_side_is_named() {
+        let t = text(&message_passing(Relaxed, Acquire).expect("race"));
+        assert!(
+            t.contains("thread 1 stored the flag (the atomic created at"),
+            "{t}"
+        );
+        assert!(t.contains("a Relaxed store publishes nothing"), "{t}");
+        let t = text(&message_passing(Release, Relaxed).expect("race"));
+        assert!(
+            t.contains("but the main thread loaded it with Relaxed"),
+            "{t}"
+        );
+        assert!(t.contains("load the flag with Ordering::Acquire"), "{t}");
+    }
+
+    #[test]
+    fn fence_pair_orders_relaxed_accesses() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, 9, fence(Release)),
+            ev(1, SYNC, store(Relaxed)),
+            ev(0, SYNC, load(Relaxed)),
+            ev(0, 9, fence(Acquire)),
+            ev(0, CELL, READ),
+        ]);
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, 9, fence(SeqCst)),
+            ev(1, SYNC, store(Relaxed)),
+            ev(0, SYNC, load(Relaxed)),
+            ev(0, 9, fence(SeqCst)),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn fences_in_the_wrong_place_do_not_order() {
+        // The Acquire fence is missing.
+        let t = text(&races(&[
+            ev(1, CELL, WRITE),
+            ev(1, 9, fence(Release)),
+            ev(1, SYNC, store(Relaxed)),
+            ev(0, SYNC, load(Relaxed)),
+            ev(0, CELL, READ),
+        ]));
+        assert!(t.contains("the load acquires nothing"), "{t}");
+        // The Release fence comes before the write.
+        races(&[
+            ev(1, 9, fence(Release)),
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Relaxed)),
+            ev(0, SYNC, load(Relaxed)),
+            ev(0, 9, fence(Acquire)),
+            ev(0, CELL, READ),
+        ]);
+        // The Acquire fence comes before the load.
+        races(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Release)),
+            ev(0, 9, fence(Acquire)),
+            ev(0, SYNC, load(Relaxed)),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn release_sequence_continues_through_rmws_and_ends_at_relaxed_stores() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Release)),
+            ev(2, SYNC, rmw(Relaxed)),
+            ev(0, SYNC, load(Acquire)),
+            ev(0, CELL, READ),
+        ]);
+        races(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Release)),
+            ev(2, SYNC, store(Relaxed)),
+            ev(0, SYNC, load(Acquire)),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn a_failed_compare_exchange_acquires_only_with_an_acquire_failure_ordering() {
+        let failed = |order| Op::AtomicRmw {
+            order,
+            success: false,
+        };
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Release)),
+            ev(0, SYNC, failed(Acquire)),
+            ev(0, CELL, READ),
+        ]);
+        races(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, store(Release)),
+            ev(0, SYNC, failed(Relaxed)),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn a_lock_orders_the_accesses_it_guards() {
+        clean(&[
+            ev(1, MUTEX, LOCK),
+            ev(1, CELL, WRITE),
+            ev(1, MUTEX, UNLOCK),
+            ev(0, MUTEX, LOCK),
+            ev(0, CELL, WRITE),
+            ev(0, MUTEX, UNLOCK),
+        ]);
+    }
+
+    #[test]
+    fn a_lock_held_by_one_side_only_is_named() {
+        let t = text(&races(&[
+            ev(1, MUTEX, LOCK),
+            ev(1, CELL, WRITE),
+            ev(1, MUTEX, UNLOCK),
+            ev(0, CELL, READ),
+        ]));
+        assert!(t.contains("thread 1 holds the Mutex created at"), "{t}");
+        assert!(t.contains("but the main thread does not hold it"), "{t}");
+    }
+
+    #[test]
+    fn two_different_locks_do_not_order() {
+        let t = text(&races(&[
+            ev(1, MUTEX, LOCK),
+            ev(1, CELL, WRITE),
+            ev(1, MUTEX, UNLOCK),
+            ev(0, OTHER, LOCK),
+            ev(0, CELL, WRITE),
+            ev(0, OTHER, UNLOCK),
+        ]));
+        assert!(t.contains("different locks do not order each other"), "{t}");
+    }
+
+    #[test]
+    fn read_locks_do_not_exclude_each_other() {
+        let read_lock = Op::Acquire {
+            mode: LockMode::Shared,
+            try_lock: false,
+        };
+        let read_unlock = Op::Release {
+            mode: LockMode::Shared,
+        };
+        clean(&[
+            ev(1, SYNC, read_lock),
+            ev(1, CELL, READ),
+            ev(0, SYNC, read_lock),
+            ev(0, CELL, READ),
+            ev(1, SYNC, read_unlock),
+            ev(0, SYNC, read_unlock),
+            ev(2, SYNC, LOCK),
+            ev(2, CELL, WRITE),
+        ]);
+        let t = text(&races(&[
+            ev(1, SYNC, read_lock),
+            ev(1, CELL, WRITE),
+            ev(0, SYNC, read_lock),
+            ev(0, CELL, READ),
+        ]));
+        assert!(
+            t.contains("a read lock does not exclude other readers"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn join_orders_the_joined_thread() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, 9, Op::Exit),
+            ev(
+                0,
+                9,
+                Op::Join {
+                    target: ThreadId(1),
+                },
+            ),
+            ev(0, CELL, READ),
+        ]);
+        let f = races(&[
+            ev(1, CELL, WRITE),
+            ev(1, 9, Op::Exit),
+            ev(
+                0,
+                9,
+                Op::Join {
+                    target: ThreadId(2),
+                },
+            ),
+            ev(0, CELL, READ),
+        ]);
+        assert!(text(&f).contains("nothing orders them"), "{}", text(&f));
+    }
+
+    #[test]
+    fn spawn_orders_what_the_parent_did_before() {
+        clean(&[
+            ev(0, CELL, WRITE),
+            ev(0, 9, Op::Spawn { child: ThreadId(3) }),
+            ev(3, CELL, READ),
+        ]);
+        races(&[
+            ev(0, 9, Op::Spawn { child: ThreadId(3) }),
+            ev(0, CELL, WRITE),
+            ev(3, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn a_message_orders_its_send_before_its_receive() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, Op::Send),
+            ev(0, SYNC, Op::Receive),
+            ev(0, CELL, READ),
+        ]);
+        // The receive takes the first message, sent before the write.
+        races(&[
+            ev(1, SYNC, Op::Send),
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, Op::Send),
+            ev(0, SYNC, Op::Receive),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn barrier_arrivals_happen_before_departures_of_the_same_round() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, Op::BarrierArrive),
+            ev(0, SYNC, Op::BarrierArrive),
+            ev(0, SYNC, Op::BarrierPass),
+            ev(1, SYNC, Op::BarrierPass),
+            ev(0, CELL, READ),
+        ]);
+        // Thread 1 leaves round 1, writes, and arrives at round 2 before the main thread
+        // leaves round 1: the write is not ordered before the main thread's read.
+        races(&[
+            ev(1, SYNC, Op::BarrierArrive),
+            ev(0, SYNC, Op::BarrierArrive),
+            ev(1, SYNC, Op::BarrierPass),
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, Op::BarrierArrive),
+            ev(0, SYNC, Op::BarrierPass),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn once_orders_the_initialiser_before_later_observers() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, SYNC, Op::OnceComplete),
+            ev(0, SYNC, Op::OnceComplete),
+            ev(0, CELL, READ),
+        ]);
+        races(&[
+            ev(1, SYNC, Op::OnceComplete),
+            ev(1, CELL, WRITE),
+            ev(0, SYNC, Op::OnceComplete),
+            ev(0, CELL, READ),
+        ]);
+    }
+
+    #[test]
+    fn unpark_happens_before_park_returns() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(
+                1,
+                9,
+                Op::Unpark {
+                    target: ThreadId(0),
+                },
+            ),
+            ev(0, 9, Op::Parked),
+            ev(0, CELL, READ),
+        ]);
+        // A park that returned (timed out) before the unpark.
+        races(&[
+            ev(1, CELL, WRITE),
+            ev(0, 9, Op::Parked),
+            ev(0, CELL, READ),
+            ev(
+                1,
+                9,
+                Op::Unpark {
+                    target: ThreadId(0),
+                },
+            ),
+        ]);
+    }
+
+    #[test]
+    fn concurrent_reads_are_fine_but_a_write_must_follow_all_of_them() {
+        clean(&[ev(1, CELL, READ), ev(2, CELL, READ), ev(0, CELL, READ)]);
+        // Thread 1 and 2 read concurrently; the main thread joins thread 1 only and writes.
+        let f = races(&[
+            ev(1, CELL, READ),
+            ev(2, CELL, READ),
+            ev(1, 9, Op::Exit),
+            ev(
+                0,
+                9,
+                Op::Join {
+                    target: ThreadId(1),
+                },
+            ),
+            ev(0, CELL, WRITE),
+        ]);
+        assert!(
+            f.message
+                .contains("thread 2 reads it and the main thread writes it"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_thread_never_races_with_itself() {
+        clean(&[
+            ev(1, CELL, WRITE),
+            ev(1, CELL, READ),
+            ev(1, SYNC, UNLOCK),
+            ev(1, CELL, WRITE),
+        ]);
+    }
+
+    #[test]
+    fn the_report_names_the_cell_both_accesses_and_their_sites() {
+        let (create, write, read) = (
+            ev(
+                0,
+                5,
+                Op::Create {
+                    kind: ObjectKind::Cell,
+                },
+            ),
+            ev(2, 5, WRITE),
+            ev(1, 5, READ),
+        );
+        let f = races(&[create, write, read]);
+        let t = text(&f);
+        assert!(
+            f.message.starts_with(&format!(
+                "data race on the UnsafeCell created at {}:{}: thread 2 writes it and thread 1 \
+                 reads it",
+                file!(),
+                create.site.line()
+            )),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!("thread 2 writes it at {}", at(write.site))),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!("thread 1 reads it at {}", at(read.site))),
+            "{t}"
+        );
+        let sites: Vec<(u32, &str)> = f.sites.iter().map(|s| (s.line, s.label.as_str())).collect();
+        assert_eq!(
+            sites,
+            [
+                (write.site.line(), "thread 2 writes here"),
+                (read.site.line(), "thread 1 reads here")
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_first_race_of_an_execution_is_reported() {
+        let mut d = DataRaceDetector::new();
+        let events = [ev(1, CELL, WRITE), ev(2, CELL, WRITE), ev(0, CELL, WRITE)];
+        let found: Vec<Finding> = events
+            .iter()
+            .filter_map(|e| d.on_event(e, &NumberedThreads))
+            .collect();
+        assert_eq!(found.len(), 1);
+        d.reset();
+        let again = events
+            .iter()
+            .filter_map(|e| d.on_event(e, &NumberedThreads))
+            .count();
+        assert_eq!(again, 1, "a new execution reports again");
+    }
+}
