@@ -54,6 +54,8 @@ pub struct Config {
     /// Whether DFS prunes interleavings that only reorder independent operations
     /// (dynamic partial-order reduction). On by default; `CONC_CHECK_REDUCTION=off` turns it off.
     pub reduction: bool,
+    /// Whether the data-race detector runs (on by default).
+    pub race_detection: bool,
 }
 
 impl Default for Config {
@@ -68,6 +70,7 @@ impl Default for Config {
             spurious_wakeups: false,
             replay: None,
             reduction: true,
+            race_detection: true,
         }
     }
 }

@@ -1,6 +1,11 @@
 //! Command-line options, in cargo's conventions.
 
-use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::partition::Partition;
 
 /// The exploration strategies the tests can be told to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -15,30 +20,100 @@ pub enum StrategyArg {
     Pct,
 }
 
-/// `cargo conc-check [OPTIONS] [FILTER] [-- TEST-ARGS]`
+impl StrategyArg {
+    /// The name `CONC_CHECK_STRATEGY` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyArg::Portfolio => "portfolio",
+            StrategyArg::Dfs => "dfs",
+            StrategyArg::Random => "random",
+            StrategyArg::Pct => "pct",
+        }
+    }
+}
+
+/// The report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Findings rendered with source snippets, then a summary table (the default).
+    Human,
+    /// Every test, report and finding, with fingerprints (also usable as a baseline).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, one testcase per test.
+    Junit,
+}
+
+/// `cargo conc-check [OPTIONS] [FILTER] [-- TEST-ARGS]`, or one of the subcommands.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo conc-check",
     bin_name = "cargo conc-check",
     version,
     about = "Model-check the tests that use conc_check::sync and conc_check::thread",
-    after_help = "Exit status: 0 when every test is clean, 1 when conc-check found something (or a test failed), 2 on a usage or build error."
+    after_help = "Exit status: 0 when every test is clean, 1 when conc-check found something \
+                  (or a test failed), 2 on a usage or build error, or when no test matches.\n\n\
+                  Examples:\n  \
+                  cargo conc-check -p my-crate\n  \
+                  cargo conc-check --format sarif --output conc.sarif --format junit --output conc.xml\n  \
+                  cargo conc-check --partition 2/4 --baseline conc-baseline.json\n  \
+                  cargo conc-check replay cc1.AAAABA4IEg.a5bfd03f --test lost_update"
 )]
-pub struct Options {
-    /// Run only the tests whose name contains this string.
-    pub filter: Option<String>,
+pub struct Cli {
+    /// A subcommand; without one, the tests are model-checked.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The options of the default action.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay one execution of one test from the schedule string its report printed.
+    Replay(ReplayArgs),
+    /// Run the tests on real OS threads with the detectors watching (not available yet).
+    Run(RunArgs),
+}
+
+/// Which packages to build, and how (cargo's own options). Global: they may come before or
+/// after a subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildArgs {
     /// Package(s) to check.
-    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    #[arg(short = 'p', long = "package", value_name = "SPEC", global = true)]
     pub packages: Vec<String>,
     /// Check every package in the workspace.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub workspace: bool,
     /// Space or comma separated features to activate.
-    #[arg(short = 'F', long, value_name = "FEATURES")]
+    #[arg(short = 'F', long, value_name = "FEATURES", global = true)]
     pub features: Vec<String>,
+    /// Activate all available features.
+    #[arg(long, global = true)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature.
+    #[arg(long, global = true)]
+    pub no_default_features: bool,
     /// Build in release mode (faster exploration).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub release: bool,
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub manifest_path: Option<PathBuf>,
+    /// Number of parallel build jobs.
+    #[arg(short = 'j', long, value_name = "N", global = true)]
+    pub jobs: Option<u32>,
+    /// No progress line and no cargo build output.
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+}
+
+/// Exploration settings, passed to the tests as `CONC_CHECK_*` variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExploreArgs {
     /// Exploration strategy.
     #[arg(long, value_enum)]
     pub strategy: Option<StrategyArg>,
@@ -51,15 +126,71 @@ pub struct Options {
     /// Most time per test, e.g. 20s, 500ms, 2m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<String>,
-    /// Seed of the random strategies.
+    /// Seed of the random strategies (the first seed, with --seeds).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Most preemptions per execution for DFS, or `none`.
     #[arg(long, value_name = "N|none", value_parser = parse_bound)]
     pub max_preemptions: Option<String>,
+}
+
+/// The options of the default action: build, run, report, gate.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// Run only the tests whose name contains this string.
+    pub filter: Option<String>,
+    /// Build options.
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Exploration settings.
+    #[command(flatten)]
+    pub explore: ExploreArgs,
+    /// Run every test once per seed: SEED, SEED+1, …, SEED+N-1 (SEED from --seed, else 0).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub seeds: Option<u64>,
+    /// Report format; repeatable, each followed by its own --output.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<Format>,
+    /// Where the --format before it is written (default: standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Findings listed in this file (a --write-baseline file or a --format json report) do not
+    /// fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of every finding of this run to FILE, for --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Run only the K-th of N shards of the tests (and seeds), e.g. 2/4.
+    #[arg(long, value_name = "K/N", value_parser = Partition::parse)]
+    pub partition: Option<Partition>,
     /// Arguments passed on to the test binaries.
     #[arg(last = true)]
     pub test_args: Vec<String>,
+    /// Each --format with the file it goes to (`None`: standard output); filled in by [`parse`].
+    #[arg(skip)]
+    pub destinations: Vec<(Format, Option<PathBuf>)>,
+}
+
+/// `cargo conc-check replay SCHEDULE --test NAME`.
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// The schedule string, as the report printed it (`cc1.….…`).
+    pub schedule: String,
+    /// The full name of the test the schedule came from, e.g. `tests::lost_update`.
+    #[arg(long = "test", value_name = "NAME")]
+    pub test: String,
+    /// Arguments passed on to the test binaries.
+    #[arg(last = true)]
+    pub test_args: Vec<String>,
+}
+
+/// `cargo conc-check run`: the real-mode runner (issue 7).
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Whatever the real-mode runner will take.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub rest: Vec<String>,
 }
 
 fn parse_duration(value: &str) -> Result<String, String> {
@@ -92,7 +223,160 @@ fn conc_check_duration(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses the command line (without the program name handling cargo adds).
-pub fn parse(argv: &[String]) -> Result<Options, clap::Error> {
-    Options::try_parse_from(argv)
+/// Parses the command line (the program name first, cargo's `conc-check` already removed).
+pub fn parse(argv: &[String]) -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches_from(argv)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if cli.command.is_none() {
+        cli.check.destinations = destinations(&matches, &cli.check)?;
+    }
+    Ok(cli)
+}
+
+/// Pairs every `--output` with the `--format` before it on the command line.
+fn destinations(
+    matches: &ArgMatches,
+    check: &CheckArgs,
+) -> Result<Vec<(Format, Option<PathBuf>)>, clap::Error> {
+    let error = |message: String| Cli::command().error(ErrorKind::ArgumentConflict, message);
+    let format_at: Vec<usize> = matches
+        .indices_of("formats")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let output_at: Vec<usize> = matches
+        .indices_of("outputs")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    if check.formats.is_empty() {
+        return match check.outputs.as_slice() {
+            [] => Ok(vec![(Format::Human, None)]),
+            [one] => Ok(vec![(Format::Human, Some(one.clone()))]),
+            _ => Err(error(
+                "several --output files but no --format: put each --output after its --format"
+                    .into(),
+            )),
+        };
+    }
+    let mut pairs: Vec<(Format, Option<PathBuf>)> =
+        check.formats.iter().map(|f| (*f, None)).collect();
+    for (output, at) in check.outputs.iter().zip(output_at) {
+        let Some(owner) = format_at.iter().rposition(|f| *f < at) else {
+            return Err(error(format!(
+                "--output {} comes before any --format: put each --output after its --format",
+                output.display()
+            )));
+        };
+        if pairs[owner].1.is_some() {
+            return Err(error(format!(
+                "--format {} has two --output files",
+                format_name(pairs[owner].0)
+            )));
+        }
+        pairs[owner].1 = Some(output.clone());
+    }
+    let to_stdout: Vec<&str> = pairs
+        .iter()
+        .filter(|(_, o)| o.is_none())
+        .map(|(f, _)| format_name(*f))
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(error(format!(
+            "--format {} would all write to standard output: give all but one an --output FILE",
+            to_stdout.join(", --format ")
+        )));
+    }
+    Ok(pairs)
+}
+
+/// The name a format has on the command line.
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Human => "human",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Junit => "junit",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        std::iter::once("cargo-conc-check")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn outputs_pair_with_the_format_before_them() {
+        let cli = parse(&argv(&[
+            "--format", "human", "--format", "sarif", "-o", "a.sarif", "--format", "junit",
+            "--output", "b.xml",
+        ]))
+        .unwrap();
+        assert_eq!(
+            cli.check.destinations,
+            vec![
+                (Format::Human, None),
+                (Format::Sarif, Some("a.sarif".into())),
+                (Format::Junit, Some("b.xml".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn default_is_human_on_stdout() {
+        let cli = parse(&argv(&["some_test"])).unwrap();
+        assert_eq!(cli.check.destinations, vec![(Format::Human, None)]);
+        assert_eq!(cli.check.filter.as_deref(), Some("some_test"));
+    }
+
+    #[test]
+    fn two_formats_on_stdout_is_an_error() {
+        let e = parse(&argv(&["--format", "json", "--format", "sarif"])).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("standard output"), "{e}");
+    }
+
+    #[test]
+    fn output_before_any_format_is_an_error() {
+        let e = parse(&argv(&["--output", "x", "--format", "json"])).unwrap_err();
+        assert!(e.to_string().contains("comes before any --format"), "{e}");
+    }
+
+    #[test]
+    fn malformed_values_are_usage_errors() {
+        for args in [
+            &["--time-budget", "soon"][..],
+            &["--partition", "3/2"],
+            &["--partition", "0/2"],
+            &["--max-preemptions", "many"],
+            &["--format", "xml"],
+            &["--no-such-option"],
+        ] {
+            let e = parse(&argv(args)).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = parse(&argv(&["replay", "cc1.AA.00", "--test", "t", "-p", "x"])).unwrap();
+        match cli.command {
+            Some(Command::Replay(r)) => {
+                assert_eq!(r.schedule, "cc1.AA.00");
+                assert_eq!(r.test, "t");
+                assert_eq!(cli.check.build.packages, vec!["x".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(&argv(&["run", "--anything"])).unwrap().command,
+            Some(Command::Run(_))
+        ));
+        let e = parse(&argv(&["replay", "cc1.AA.00"])).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
 }

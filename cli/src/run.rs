@@ -1,104 +1,242 @@
-//! Builds and runs the tests under `--cfg conc_check`.
+//! The default action: build the tests under `--cfg conc_check`, list and select them (filter,
+//! partition, seeds), run them, gate on the findings and write every report format asked for.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use crate::args::{Options, StrategyArg};
+use conc_check_engine::schedule::Schedule;
+
+use crate::args::{format_name, CheckArgs, ExploreArgs};
+use crate::cargo::{self, TestBinary, Workspace};
+use crate::execute::{run_jobs, Job};
+use crate::fingerprint::load_baseline;
+use crate::libtest::{self, split_test_args};
+use crate::outcome::RunResults;
+use crate::output;
+use crate::partition;
 
 /// Exit codes.
-const CLEAN: u8 = 0;
-const FINDINGS: u8 = 1;
-const USAGE: u8 = 2;
+pub const CLEAN: u8 = 0;
+/// Findings, or a test that failed.
+pub const FINDINGS: u8 = 1;
+/// A usage or build error, or nothing to run.
+pub const USAGE: u8 = 2;
 
-/// Builds the tests, then runs them; returns the exit code.
-pub fn run(options: &Options) -> u8 {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let target_dir = target_dir();
-    let mut build = test_command(&cargo, options, &target_dir);
-    build.arg("--no-run");
-    match build.status() {
-        Ok(status) if status.success() => {}
-        Ok(_) => {
-            eprintln!("cargo conc-check: the tests did not build under --cfg conc_check");
-            return USAGE;
-        }
-        Err(e) => {
-            eprintln!("cargo conc-check: could not run {cargo}: {e}");
-            return USAGE;
-        }
-    }
-    let mut test = test_command(&cargo, options, &target_dir);
-    test.arg("--");
-    if let Some(filter) = &options.filter {
-        test.arg(filter);
-    }
-    test.args(&options.test_args);
-    match test.status() {
-        Ok(status) if status.success() => CLEAN,
-        Ok(_) => FINDINGS,
-        Err(e) => {
-            eprintln!("cargo conc-check: could not run {cargo}: {e}");
+/// Runs the default action; returns the exit code.
+pub fn check(args: &CheckArgs) -> u8 {
+    match try_check(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("cargo conc-check: error: {message}");
             USAGE
         }
     }
 }
 
-/// `cargo test` with the conc_check cfg, its own target directory, and the exploration
-/// settings as `CONC_CHECK_*` variables.
-fn test_command(cargo: &str, options: &Options, target_dir: &PathBuf) -> Command {
-    let mut cmd = Command::new(cargo);
-    cmd.arg("test").arg("--target-dir").arg(target_dir);
-    for p in &options.packages {
-        cmd.arg("--package").arg(p);
-    }
-    if options.workspace {
-        cmd.arg("--workspace");
-    }
-    for f in &options.features {
-        cmd.arg("--features").arg(f);
-    }
-    if options.release {
-        cmd.arg("--release");
-    }
-    let mut rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    if !rustflags.split_whitespace().any(|f| f == "conc_check") {
-        rustflags.push_str(" --cfg conc_check");
-    }
-    cmd.env("RUSTFLAGS", rustflags.trim());
-    if let Some(s) = options.strategy {
-        let name = match s {
-            StrategyArg::Portfolio => "portfolio",
-            StrategyArg::Dfs => "dfs",
-            StrategyArg::Random => "random",
-            StrategyArg::Pct => "pct",
-        };
-        cmd.env("CONC_CHECK_STRATEGY", name);
-    }
+/// The `CONC_CHECK_*` variables for the exploration settings.
+pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
     let settings = [
-        ("CONC_CHECK_DEPTH", options.depth.map(|d| d.to_string())),
         (
-            "CONC_CHECK_ITERATIONS",
-            options.iterations.map(|i| i.to_string()),
+            "CONC_CHECK_STRATEGY",
+            e.strategy.map(|s| s.name().to_string()),
         ),
-        ("CONC_CHECK_TIME_BUDGET", options.time_budget.clone()),
-        ("CONC_CHECK_SEED", options.seed.map(|s| s.to_string())),
-        (
-            "CONC_CHECK_MAX_PREEMPTIONS",
-            options.max_preemptions.clone(),
-        ),
+        ("CONC_CHECK_DEPTH", e.depth.map(|d| d.to_string())),
+        ("CONC_CHECK_ITERATIONS", e.iterations.map(|i| i.to_string())),
+        ("CONC_CHECK_TIME_BUDGET", e.time_budget.clone()),
+        ("CONC_CHECK_SEED", e.seed.map(|s| s.to_string())),
+        ("CONC_CHECK_MAX_PREEMPTIONS", e.max_preemptions.clone()),
     ];
-    for (name, value) in settings {
-        if let Some(value) = value {
-            cmd.env(name, value);
-        }
-    }
-    cmd
+    settings
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+        .collect()
 }
 
-/// `target/conc-check` next to the normal target directory, so the normal build cache stays warm.
-fn target_dir() -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    base.join("conc-check")
+/// Lists the tests of every binary; an error when nothing matches.
+pub fn list_all<'a>(
+    ws: &Workspace,
+    binaries: &'a [TestBinary],
+    filter: Option<&str>,
+    test_args: &[String],
+) -> Result<Vec<(&'a TestBinary, Vec<String>)>, String> {
+    let mut listed = Vec::new();
+    for binary in binaries {
+        let tests = libtest::list(ws, binary, filter, test_args)?;
+        if !tests.is_empty() {
+            listed.push((binary, tests));
+        }
+    }
+    if listed.is_empty() {
+        let searched = format!(
+            "{} test binar{}",
+            binaries.len(),
+            if binaries.len() == 1 { "y" } else { "ies" }
+        );
+        return Err(match filter {
+            Some(f) => format!("no test matches `{f}` (searched {searched}); nothing was run"),
+            None => format!("no tests found (searched {searched}); nothing was run"),
+        });
+    }
+    Ok(listed)
+}
+
+fn try_check(args: &CheckArgs) -> Result<u8, String> {
+    if let Ok(schedule) = std::env::var("CONC_CHECK_REPLAY") {
+        if !schedule.trim().is_empty() {
+            Schedule::decode(&schedule).map_err(|e| format!("CONC_CHECK_REPLAY: {e}"))?;
+        }
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let destinations: Vec<_> = args
+        .destinations
+        .iter()
+        .map(|(f, p)| (*f, p.as_ref().map(|p| cwd.join(p))))
+        .collect();
+    let baseline = match &args.baseline {
+        Some(path) => Some(load_baseline(&cwd.join(path))?),
+        None => None,
+    };
+    let ws = cargo::workspace(&args.build)?;
+    let binaries = cargo::build_tests(&ws, &args.build)?;
+    let listed = list_all(&ws, &binaries, args.filter.as_deref(), &args.test_args)?;
+
+    let seeds: Vec<Option<u64>> = match args.seeds {
+        Some(n) => {
+            let first = args.explore.seed.unwrap_or(0);
+            (0..n).map(|i| Some(first.wrapping_add(i))).collect()
+        }
+        None => vec![None],
+    };
+    let base_env = explore_env(&args.explore);
+    let (options, _filters) = split_test_args(&args.test_args);
+    let options: Vec<String> = options.into_iter().filter(|o| o != "--exact").collect();
+    let total: usize = listed.iter().map(|(_, t)| t.len()).sum::<usize>() * seeds.len();
+    let mut jobs = Vec::new();
+    for seed in &seeds {
+        for (binary, tests) in &listed {
+            let selected: Vec<String> = tests
+                .iter()
+                .filter(|t| {
+                    args.partition
+                        .is_none_or(|p| p.contains(&partition::key(t, *seed)))
+                })
+                .cloned()
+                .collect();
+            if selected.is_empty() {
+                continue;
+            }
+            let run_args = if args.partition.is_some() {
+                // Exactly the shard's tests: the filters were applied when listing.
+                let mut a = vec!["--exact".to_string()];
+                a.extend(selected.iter().cloned());
+                a.extend(options.iter().cloned());
+                a
+            } else {
+                let mut a: Vec<String> = args.filter.iter().cloned().collect();
+                a.extend(args.test_args.iter().cloned());
+                a
+            };
+            let mut env = base_env.clone();
+            if let Some(seed) = seed {
+                env.retain(|(k, _)| k != "CONC_CHECK_SEED");
+                env.push(("CONC_CHECK_SEED".into(), seed.to_string()));
+            }
+            jobs.push(Job {
+                binary,
+                tests: selected,
+                seed: *seed,
+                args: run_args,
+                env,
+            });
+        }
+    }
+    let selected: usize = jobs.iter().map(|j| j.tests.len()).sum();
+    if !args.build.quiet {
+        let shard = args
+            .partition
+            .map(|p| format!(" (partition {p} of {total})"))
+            .unwrap_or_default();
+        eprintln!(
+            "conc-check: running {selected} test{}{shard} from {} binar{}",
+            if selected == 1 { "" } else { "s" },
+            jobs.len(),
+            if jobs.len() == 1 { "y" } else { "ies" }
+        );
+    }
+    if selected == 0 {
+        eprintln!(
+            "conc-check: partition {} has none of the {total} tests; nothing to run",
+            args.partition.map(|p| p.to_string()).unwrap_or_default()
+        );
+    }
+    let (mut outcomes, seconds) = run_jobs(&ws, &jobs, args.build.quiet);
+    if let Some(baseline) = &baseline {
+        for o in &mut outcomes {
+            o.apply_baseline(baseline);
+        }
+    }
+    let results = RunResults {
+        outcomes,
+        root: ws.root.clone(),
+        seconds,
+        partition: args.partition,
+        baseline: args.baseline.clone(),
+        filter: args.filter.clone(),
+    };
+    // Reports name files relative to the workspace root; render from there.
+    let _ = std::env::set_current_dir(&ws.root);
+    for (format, path) in &destinations {
+        let text = output::render(*format, &results);
+        output::write(&text, path.as_deref())?;
+        if let Some(path) = path {
+            if !args.build.quiet {
+                eprintln!(
+                    "conc-check: wrote the {} report to {}",
+                    format_name(*format),
+                    path.display()
+                );
+            }
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let path: PathBuf = cwd.join(path);
+        output::write(&write_baseline(&results), Some(&path))?;
+        if !args.build.quiet {
+            eprintln!("conc-check: wrote the baseline to {}", path.display());
+        }
+    }
+    Ok(if results.exit_code() == 0 {
+        CLEAN
+    } else {
+        FINDINGS
+    })
+}
+
+/// A baseline: the fingerprint of every finding of the run, with what it was, for people
+/// reviewing the file.
+fn write_baseline(results: &RunResults) -> String {
+    let entries: Vec<serde_json::Value> = results
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.findings.iter().map(move |f| {
+                let finding = o.finding(f);
+                serde_json::json!({
+                    "fingerprint": f.fingerprint,
+                    "kind": finding.kind.name(),
+                    "test": o.name,
+                    "package": o.package,
+                    "message": finding.message,
+                })
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "format": "conc-check-baseline",
+        "version": 1,
+        "fingerprints": entries,
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
 }

@@ -57,7 +57,8 @@ impl From<Strategy> for StrategyKind {
 ///         assert_eq!(n.load(Ordering::SeqCst), 2);
 ///     });
 /// assert!(report.findings.is_empty());
-/// assert!(report.complete);
+/// // With instrumentation (`cargo conc-check`, or the `model` feature) `report.complete` is
+/// // true here: DFS ran every interleaving.
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a Builder does nothing until `explore` or `check` runs it"]
@@ -131,6 +132,12 @@ impl Builder {
     /// partial-order reduction; on by default). Turning it off is for measuring the reduction.
     pub fn partial_order_reduction(mut self, on: bool) -> Self {
         self.config.reduction = on;
+        self
+    }
+
+    /// Whether tracked cells are checked for data races (on by default).
+    pub fn race_detection(mut self, on: bool) -> Self {
+        self.config.race_detection = on;
         self
     }
 

@@ -54,12 +54,21 @@ pub struct Detectors {
 impl Detectors {
     /// Every detector conc-check has.
     pub fn standard() -> Self {
+        Self::with_races(true)
+    }
+
+    /// Every detector, with or without the data-race detector (whose cost the benchmark
+    /// measures).
+    pub fn with_races(races: bool) -> Self {
+        let mut all: Vec<Box<dyn Detector + Send>> = vec![
+            Box::new(deadlock::DeadlockDetector::new()),
+            Box::new(lock_order::LockOrderDetector::new()),
+        ];
+        if races {
+            all.push(Box::new(race::DataRaceDetector::new()));
+        }
         Detectors {
-            all: vec![
-                Box::new(deadlock::DeadlockDetector::new()),
-                Box::new(lock_order::LockOrderDetector::new()),
-                Box::new(race::DataRaceDetector::new()),
-            ],
+            all,
             found: Vec::new(),
         }
     }

@@ -128,7 +128,7 @@ impl Execution {
             max_steps: config.max_steps,
             spurious_wakeups: config.spurious_wakeups,
             spurious_left: 0,
-            detectors: Detectors::standard(),
+            detectors: Detectors::with_races(config.race_detection),
             findings: Vec::new(),
             fatal: false,
             tainted: false,

@@ -10,6 +10,7 @@
 mod child;
 mod exhaustive;
 mod first_bug;
+mod race_cost;
 mod runners;
 mod table;
 mod throughput;
@@ -40,6 +41,7 @@ fn main() {
     throughput::run(&mut notes);
     exhaustive::run(&mut notes);
     first_bug::run(&mut notes);
+    race_cost::run();
     if !notes.is_empty() {
         println!("## Notes\n");
         for n in &notes {

@@ -94,7 +94,11 @@ pub(crate) fn ratio(r: f64) -> String {
         format!("{r:.0}×")
     } else if r >= 1.0 {
         format!("{r:.1}×")
-    } else {
+    } else if r >= 0.1 || r <= 0.0 {
         format!("{r:.2}×")
+    } else {
+        // Two significant digits, so that 0.0042× does not print as 0.00×.
+        let decimals = (-r.log10()).ceil() as usize + 1;
+        format!("{r:.decimals$}×")
     }
 }

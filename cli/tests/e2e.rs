@@ -1,0 +1,555 @@
+//! End-to-end tests of `cargo conc-check`: the built command, run on the fixture crates in
+//! `tests/fixtures/` the way a user or a CI job runs it, checked by what they would check: the
+//! exit code, the human report, the JSON, SARIF and JUnit files, baselines, partitions and
+//! replay.
+//!
+//! They live in the cli package rather than in the workspace's `tests/` crate because cargo
+//! hands the path of a freshly built binary (`CARGO_BIN_EXE_cargo-conc-check`) only to the
+//! integration tests of the binary's own package. The fixtures themselves are in
+//! `tests/fixtures/` (see its README). Every run builds into one shared target directory,
+//! `<target>/fixture-target`, so the fixture's dependencies are compiled once (about a minute
+//! on 2 cores the first time) and later runs only re-check them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde_json::Value;
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ is inside the repository")
+        .to_path_buf()
+}
+
+/// The crate with a buggy and a clean `#[conc_check::test]` (and a plain `#[test]`).
+fn fixture() -> PathBuf {
+    repository().join("tests/fixtures/conc-fixture")
+}
+
+/// Every test in the fixture.
+const ALL_TESTS: [&str; 3] = ["abba_deadlock", "plain_arithmetic", "two_increments"];
+
+/// A fresh directory for one test's output files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The fixture resolves its dependencies to the workspace's versions: its lock file is a copy
+/// of the workspace's (cargo drops the entries it does not need).
+fn seed_lock_file() {
+    static SEEDED: OnceLock<()> = OnceLock::new();
+    SEEDED.get_or_init(|| {
+        std::fs::copy(
+            repository().join("Cargo.lock"),
+            fixture().join("Cargo.lock"),
+        )
+        .expect("copy Cargo.lock into the fixture");
+        // Let cargo trim the lock file now, once, rather than in several runs at the same time.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--manifest-path"])
+            .arg(fixture().join("Cargo.toml"))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run cargo metadata");
+        assert!(status.success(), "cargo metadata on the fixture failed");
+    });
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `cargo-conc-check ARGS` in `dir`, as `cargo conc-check ARGS` would.
+fn conc_check(dir: &Path, args: &[&str]) -> Run {
+    seed_lock_file();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("fixture-target");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-conc-check"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_BUILD_JOBS", "2");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CONC_CHECK_") {
+            cmd.env_remove(key);
+        }
+    }
+    let output = cmd.output().expect("run cargo-conc-check");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `(name, verdict)` of every test in a `--format json` report.
+fn verdicts(report: &Value) -> Vec<(String, String)> {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The official SARIF 2.1.0 JSON schema, from the package of the `serde-sarif` crate (a
+/// dev-dependency that ships it as `src/schema.json`).
+fn sarif_schema() -> Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let manifest = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif is a dev-dependency");
+    let path = Path::new(manifest)
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    let schema: Value = read_json(&path);
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    fix_language_pattern(schema)
+}
+
+/// The schema as shipped has a stray `]` in the `pattern` of the two `language` properties
+/// (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`), which is not a valid ECMA 262 regex, so a
+/// strict validator refuses to compile the schema. It is replaced by the pattern of the OASIS
+/// schema (`^[a-zA-Z]{2}(-[a-zA-Z]{2})?$`); nothing else is touched, and conc-check's SARIF has
+/// no `language` property anyway.
+fn fix_language_pattern(mut schema: Value) -> Value {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    const OASIS: &str = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
+    let mut fixed = 0;
+    for definition in ["run", "toolComponent"] {
+        let pattern = &mut schema["definitions"][definition]["properties"]["language"]["pattern"];
+        if pattern == BROKEN {
+            *pattern = Value::from(OASIS);
+            fixed += 1;
+        }
+    }
+    assert!(fixed <= 2);
+    schema
+}
+
+#[test]
+fn a_clean_test_exits_0() {
+    let run = conc_check(&fixture(), &["two_increments"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("two_increments"), "{run:?}");
+    assert!(run.stdout.contains("verdict"), "the summary table: {run:?}");
+    assert!(run.stdout.contains("1 test: 1 ok"), "{run:?}");
+    assert!(
+        run.stderr.contains("[1/1] two_increments ... ok"),
+        "the progress line: {run:?}"
+    );
+    assert!(run.stderr.contains("executions/s"), "{run:?}");
+}
+
+#[test]
+fn a_buggy_test_exits_1_and_every_format_reports_it() {
+    let dir = scratch("formats");
+    let (json, sarif, junit) = (
+        dir.join("report.json"),
+        dir.join("report.sarif"),
+        dir.join("report.xml"),
+    );
+    let run = conc_check(
+        &fixture(),
+        &[
+            "--format",
+            "human",
+            "--format",
+            "json",
+            "--output",
+            json.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().unwrap(),
+            "--format",
+            "junit",
+            "--output",
+            junit.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+
+    // Human: the finding with the user's source lines, the replay command, the summary.
+    let human = &run.stdout;
+    assert!(human.contains("abba_deadlock: finding"), "{run:?}");
+    assert!(
+        human.contains("let _b = b2.lock().unwrap();"),
+        "a source snippet: {run:?}"
+    );
+    assert!(
+        human.contains("cargo conc-check replay cc1."),
+        "the replay command: {run:?}"
+    );
+    for column in ["test", "verdict", "findings", "executions", "complete"] {
+        assert!(human.contains(column), "{column}: {run:?}");
+    }
+    assert!(human.contains("3 tests: 2 ok, 1 FINDINGS"), "{run:?}");
+    assert!(run.stderr.contains("[3/3]"), "the progress line: {run:?}");
+
+    // JSON: every test with its verdict; the finding with a fingerprint and a schedule.
+    let report = read_json(&json);
+    assert_eq!(report["exit_code"], 1);
+    assert_eq!(
+        verdicts(&report),
+        vec![
+            ("abba_deadlock".into(), "findings".into()),
+            ("plain_arithmetic".into(), "ok".into()),
+            ("two_increments".into(), "ok".into()),
+        ]
+    );
+    let buggy = &report["tests"][0];
+    let findings = buggy["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let kind = f["finding"]["kind"].as_str().unwrap();
+        assert!(
+            ["deadlock", "lock_order_cycle"].contains(&kind),
+            "an ABBA bug is a deadlock or a lock-order cycle, not {kind}"
+        );
+        assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+        assert!(f["schedule"].as_str().unwrap().starts_with("cc1."));
+    }
+    assert_eq!(
+        report["tests"][2]["complete"], true,
+        "the clean test was exhausted"
+    );
+
+    // SARIF: valid against the official schema; a result per finding, a location per site.
+    let sarif: Value = read_json(&sarif);
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(sarif["version"], "2.1.0");
+    let sarif_run = &sarif["runs"][0];
+    let results = sarif_run["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let rules = sarif_run["tool"]["driver"]["rules"].as_array().unwrap();
+    for (result, finding) in results.iter().zip(findings) {
+        let finding = &finding["finding"];
+        assert_eq!(result["ruleId"], finding["kind"]);
+        let rule = &rules[result["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], finding["kind"]);
+        let locations = result["locations"].as_array().unwrap();
+        let sites = finding["sites"].as_array().unwrap();
+        assert!(sites.len() >= 2, "both threads' sites: {sites:?}");
+        assert_eq!(locations.len(), sites.len(), "a location for every site");
+        for (location, site) in locations.iter().zip(sites) {
+            let physical = &location["physicalLocation"];
+            assert_eq!(physical["artifactLocation"]["uri"], "tests/fixture.rs");
+            assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            assert_eq!(physical["region"]["startLine"], site["line"]);
+            assert_eq!(physical["region"]["startColumn"], site["column"]);
+        }
+        assert!(result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(finding["message"].as_str().unwrap()));
+    }
+
+    // JUnit: one testcase per test, a failure only for the buggy one.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let mut reader = Reader::from_str(&xml);
+    let mut cases: Vec<(String, bool)> = Vec::new();
+    let mut suite_attributes = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testsuite" => {
+                    for a in e.attributes() {
+                        let a = a.unwrap();
+                        suite_attributes.push((
+                            String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                            a.unescape_value().unwrap().into_owned(),
+                        ));
+                    }
+                }
+                b"testcase" => {
+                    let name = e.try_get_attribute("name").unwrap().unwrap();
+                    cases.push((name.unescape_value().unwrap().into_owned(), false));
+                }
+                b"failure" => cases.last_mut().expect("inside a testcase").1 = true,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        cases,
+        vec![
+            ("abba_deadlock".to_string(), true),
+            ("plain_arithmetic".to_string(), false),
+            ("two_increments".to_string(), false),
+        ]
+    );
+    assert!(suite_attributes.contains(&("tests".into(), "3".into())));
+    assert!(suite_attributes.contains(&("failures".into(), "1".into())));
+    assert!(xml.contains("b2.lock().unwrap()"), "the rendered finding");
+}
+
+#[test]
+fn replay_reproduces_the_finding_from_its_schedule() {
+    let dir = scratch("replay");
+    let json = dir.join("report.json");
+    let run = conc_check(
+        &fixture(),
+        &[
+            "abba_deadlock",
+            "--format",
+            "json",
+            "--output",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = read_json(&json);
+    let finding = &report["tests"][0]["findings"][0];
+    let schedule = finding["schedule"].as_str().unwrap();
+    let message = finding["finding"]["message"].as_str().unwrap();
+
+    let replayed = conc_check(&fixture(), &["replay", schedule, "--test", "abba_deadlock"]);
+    assert_eq!(replayed.code, 1, "{replayed:?}");
+    assert!(replayed.stdout.contains(message), "{replayed:?}");
+    assert!(
+        replayed
+            .stdout
+            .contains("1 test: 1 FINDINGS · 1 execution "),
+        "exactly one execution: {replayed:?}"
+    );
+
+    // A damaged schedule is a clear error before anything is built.
+    let mut damaged = schedule.to_string();
+    let last = damaged.pop().unwrap();
+    damaged.push(if last == '0' { '1' } else { '0' });
+    let run = conc_check(&fixture(), &["replay", &damaged, "--test", "abba_deadlock"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("damaged schedule"), "{run:?}");
+    let run = conc_check(&fixture(), &["replay", "not-a-schedule", "--test", "x"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not a conc-check schedule"), "{run:?}");
+
+    // A test name that does not exist is named as such, with the near misses.
+    let run = conc_check(&fixture(), &["replay", schedule, "--test", "abba"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("no test is named `abba`") && run.stderr.contains("abba_deadlock"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_baseline_keeps_known_findings_from_failing_the_run() {
+    let dir = scratch("baseline");
+    let (json, baseline) = (dir.join("run.json"), dir.join("baseline.json"));
+    let run = conc_check(
+        &fixture(),
+        &[
+            "--format",
+            "json",
+            "--output",
+            json.to_str().unwrap(),
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let written = read_json(&baseline);
+    let entries = written["fingerprints"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert_eq!(entries[0]["test"], "abba_deadlock");
+
+    // The fingerprints are stable across runs: the same finding is suppressed.
+    let run = conc_check(&fixture(), &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("baselined"), "{run:?}");
+    assert!(run.stdout.contains("findings in the baseline"), "{run:?}");
+
+    // A --format json report serves as a baseline too.
+    let run = conc_check(&fixture(), &["--baseline", json.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // A baseline without the finding does not suppress it.
+    let empty = dir.join("empty.json");
+    std::fs::write(
+        &empty,
+        r#"{"format":"conc-check-baseline","version":1,"fingerprints":[]}"#,
+    )
+    .unwrap();
+    let run = conc_check(&fixture(), &["--baseline", empty.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{run:?}");
+}
+
+#[test]
+fn partitions_cover_every_test_exactly_once() {
+    let dir = scratch("partition");
+    for count in [2u32, 3] {
+        let mut seen: Vec<String> = Vec::new();
+        for index in 1..=count {
+            let json = dir.join(format!("{index}-of-{count}.json"));
+            let partition = format!("{index}/{count}");
+            let run = conc_check(
+                &fixture(),
+                &[
+                    "--partition",
+                    &partition,
+                    "--format",
+                    "json",
+                    "--output",
+                    json.to_str().unwrap(),
+                ],
+            );
+            let names: Vec<String> = verdicts(&read_json(&json))
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            let buggy_here = names.iter().any(|n| n == "abba_deadlock");
+            assert_eq!(run.code, i32::from(buggy_here), "{partition}: {run:?}");
+            seen.extend(names);
+        }
+        seen.sort();
+        assert_eq!(seen, ALL_TESTS, "{count} partitions");
+    }
+
+    // With --seeds, the shards split the (test, seed) pairs.
+    let mut pairs: Vec<(String, u64)> = Vec::new();
+    for index in 1..=2 {
+        let json = dir.join(format!("seeds-{index}.json"));
+        let partition = format!("{index}/2");
+        let run = conc_check(
+            &fixture(),
+            &[
+                "--seeds",
+                "2",
+                "--seed",
+                "7",
+                "--partition",
+                &partition,
+                "--format",
+                "json",
+                "--output",
+                json.to_str().unwrap(),
+            ],
+        );
+        assert!(run.code == 0 || run.code == 1, "{run:?}");
+        for t in read_json(&json)["tests"].as_array().unwrap() {
+            pairs.push((
+                t["name"].as_str().unwrap().to_string(),
+                t["seed"].as_u64().unwrap(),
+            ));
+        }
+    }
+    pairs.sort();
+    let expected: Vec<(String, u64)> = ALL_TESTS
+        .iter()
+        .flat_map(|t| [(t.to_string(), 7), (t.to_string(), 8)])
+        .collect();
+    assert_eq!(pairs, expected);
+}
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--no-such-option"],
+            "unexpected argument '--no-such-option'",
+        ),
+        (
+            &["--time-budget", "soon"],
+            "invalid value 'soon' for '--time-budget",
+        ),
+        (
+            &["--partition", "4/3"],
+            "invalid value '4/3' for '--partition",
+        ),
+        (
+            &["--format", "json", "--format", "sarif"],
+            "would all write to standard output",
+        ),
+        (
+            &["--baseline", "/nonexistent/baseline.json"],
+            "cannot read the baseline",
+        ),
+        (&["run"], "arrives with issue 7"),
+    ];
+    for (args, message) in cases {
+        let run = conc_check(&fixture(), args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(message), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so_and_exits_2() {
+    let run = conc_check(&fixture(), &["no_test_has_this_name"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("no test matches `no_test_has_this_name`"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("nothing was run"), "{run:?}");
+}
+
+#[test]
+fn a_crate_that_does_not_build_exits_2() {
+    let run = conc_check(&repository().join("tests/fixtures/broken"), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("mismatched types"),
+        "the compiler's error: {run:?}"
+    );
+    assert!(run.stderr.contains("did not build"), "{run:?}");
+}
