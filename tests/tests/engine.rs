@@ -57,11 +57,14 @@ fn abba_is_a_deadlock_within_a_few_executions_with_the_defaults() {
         "four distinct lock lines expected: {lines:?}"
     );
     assert!(report.schedule.as_deref().unwrap_or("").starts_with("cc1."));
-    assert!(report
-        .replay
-        .as_deref()
-        .unwrap_or("")
-        .contains("CONC_CHECK_REPLAY=cc1."));
+    let replay = report.replay.as_deref().unwrap_or("");
+    assert!(
+        replay.starts_with("cargo conc-check replay cc1.")
+            && replay
+                .contains("--test abba_is_a_deadlock_within_a_few_executions_with_the_defaults")
+            && replay.ends_with("-p conc-check-tests"),
+        "{replay}"
+    );
 }
 
 #[test]

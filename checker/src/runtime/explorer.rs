@@ -220,7 +220,13 @@ fn run_one(
 /// The one-line command that replays `schedule`.
 fn replay_command(schedule: &str, test_name: Option<&str>) -> String {
     match test_name.filter(|n| *n != "main") {
-        Some(test) => format!("CONC_CHECK_REPLAY={schedule} cargo conc-check {test} -- --exact"),
+        Some(test) => {
+            // Cargo names the package of a test binary it runs.
+            let package = std::env::var("CARGO_PKG_NAME")
+                .map(|p| format!(" -p {p}"))
+                .unwrap_or_default();
+            format!("cargo conc-check replay {schedule} --test {test}{package}")
+        }
         None => format!("conc_check::replay(\"{schedule}\", <the test closure>)"),
     }
 }
