@@ -9,8 +9,9 @@
 //! For a barrier it counts the threads that arrived, and how many it needs once a round has
 //! passed (the events of a completed round show it).
 
+use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
+use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
 use crate::report::{Finding, FindingKind};
 
 /// Who holds a lock, how, and since where.
@@ -42,19 +43,11 @@ struct BarrierState {
 /// step, so this stays free of hashing).
 #[derive(Default)]
 pub struct DeadlockDetector {
-    objects: Vec<Option<(ObjectKind, Site)>>,
+    objects: Created,
     holds: Vec<Vec<Hold>>,
     waiting: Vec<Option<Wait>>,
     barriers: Vec<BarrierState>,
     finished: Vec<bool>,
-}
-
-/// `table[index]`, growing the table when needed.
-fn entry<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
-    if table.len() <= index {
-        table.resize_with(index + 1, T::default);
-    }
-    &mut table[index]
 }
 
 impl DeadlockDetector {
@@ -64,15 +57,7 @@ impl DeadlockDetector {
     }
 
     fn describe(&self, object: ObjectId) -> String {
-        match self.objects.get(object.index()).copied().flatten() {
-            Some((kind, site)) => format!(
-                "the {} created at {}:{}",
-                kind.type_name(),
-                site.file(),
-                site.line()
-            ),
-            None => format!("object #{}", object.0),
-        }
+        self.objects.describe(object)
     }
 
     fn holders(&self, object: ObjectId) -> &[Hold] {
@@ -107,7 +92,7 @@ impl DeadlockDetector {
         if matches!(was, Some(w) if w.wait == WaitFor::Barrier(barrier)) {
             return;
         }
-        let round = entry(&mut self.barriers, barrier.index()).rounds;
+        let round = grow(&mut self.barriers, barrier.index()).rounds;
         let waiting = self
             .waiting
             .iter()
@@ -117,7 +102,7 @@ impl DeadlockDetector {
                     && matches!(w, Some(w) if w.wait == WaitFor::Barrier(barrier) && w.round == round)
             })
             .count();
-        let state = entry(&mut self.barriers, barrier.index());
+        let state = grow(&mut self.barriers, barrier.index());
         state.needed.get_or_insert(waiting + 1);
         state.rounds += 1;
     }
@@ -357,10 +342,8 @@ impl Detector for DeadlockDetector {
         }
         let object = event.object;
         match (event.op, object) {
-            (Op::Create { kind }, Some(o)) => {
-                *entry(&mut self.objects, o.index()) = Some((kind, event.site));
-            }
-            (Op::Acquire { mode, .. }, Some(o)) => entry(&mut self.holds, o.index()).push(Hold {
+            (Op::Create { .. }, Some(_)) => self.objects.note(event),
+            (Op::Acquire { mode, .. }, Some(o)) => grow(&mut self.holds, o.index()).push(Hold {
                 thread: event.thread,
                 mode,
                 site: event.site,
@@ -373,13 +356,13 @@ impl Detector for DeadlockDetector {
                 }
             }
             (Op::BarrierPass, Some(o)) => self.barrier_pass(event.thread, o, was),
-            (Op::Exit, _) => *entry(&mut self.finished, event.thread.index()) = true,
+            (Op::Exit, _) => *grow(&mut self.finished, event.thread.index()) = true,
             (Op::Block { wait }, _) => {
                 let round = match wait {
-                    WaitFor::Barrier(o) => entry(&mut self.barriers, o.index()).rounds,
+                    WaitFor::Barrier(o) => grow(&mut self.barriers, o.index()).rounds,
                     _ => 0,
                 };
-                *entry(&mut self.waiting, event.thread.index()) = Some(Wait {
+                *grow(&mut self.waiting, event.thread.index()) = Some(Wait {
                     wait,
                     site: event.site,
                     round,
@@ -444,10 +427,6 @@ impl Detector for DeadlockDetector {
     }
 }
 
-fn at(site: Site) -> String {
-    format!("{}:{}:{}", site.file(), site.line(), site.column())
-}
-
 fn join_words(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -460,6 +439,7 @@ fn join_words(items: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::detector::NumberedThreads;
+    use crate::event::ObjectKind;
     use std::panic::Location;
 
     #[track_caller]

@@ -58,6 +58,7 @@ use std::hash::RandomState;
 use petgraph::algo::all_simple_paths;
 use petgraph::graphmap::{DiGraphMap, NodeTrait};
 
+use super::objects::at;
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind};
@@ -506,10 +507,6 @@ fn letter(i: usize) -> String {
     } else {
         format!("L{}", i + 1)
     }
-}
-
-fn at(site: Site) -> String {
-    format!("{}:{}:{}", site.file(), site.line(), site.column())
 }
 
 fn created(site: Site) -> String {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod deadlock;
 pub mod happens_before;
 pub mod lock_order;
+mod objects;
 pub mod panic;
 pub mod race;
 

@@ -12,8 +12,9 @@
 
 use super::clock::{Epoch, VectorClock};
 use super::happens_before::{acquires, releases, HappensBefore};
+use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind};
 
 /// One access to a cell, as remembered for the race check and the report.
@@ -155,24 +156,11 @@ pub struct DataRaceDetector {
     hb: HappensBefore,
     cells: Vec<CellState>,
     /// Kind and creation site of every object, for messages.
-    created: Vec<Option<(ObjectKind, Site)>>,
+    created: Created,
     /// The locks each thread holds, innermost last.
     held: Vec<Vec<(ObjectId, LockMode)>>,
     /// A race was reported in this execution.
     reported: bool,
-}
-
-/// `table[index]`, growing the table when needed.
-fn entry<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
-    if table.len() <= index {
-        table.resize_with(index + 1, T::default);
-    }
-    &mut table[index]
-}
-
-/// `file:line:column`.
-fn at(site: Site) -> String {
-    format!("{}:{}:{}", site.file(), site.line(), site.column())
 }
 
 impl DataRaceDetector {
@@ -182,15 +170,7 @@ impl DataRaceDetector {
     }
 
     fn describe(&self, object: ObjectId) -> String {
-        match self.created.get(object.index()).copied().flatten() {
-            Some((kind, site)) => format!(
-                "the {} created at {}:{}",
-                kind.type_name(),
-                site.file(),
-                site.line()
-            ),
-            None => format!("object #{}", object.0),
-        }
+        self.created.describe(object)
     }
 
     fn access(
@@ -209,7 +189,7 @@ impl DataRaceDetector {
             lock: self.held.get(t.index()).and_then(|h| h.last().copied()),
         };
         let clock = self.hb.clock(t);
-        let state = entry(&mut self.cells, cell.index());
+        let state = grow(&mut self.cells, cell.index());
         let earlier = if write {
             state.write(now, clock)
         } else {
@@ -416,10 +396,8 @@ impl Detector for DataRaceDetector {
         match (event.op, event.object) {
             (Op::CellRead, Some(o)) => return self.access(event, o, false, names),
             (Op::CellWrite, Some(o)) => return self.access(event, o, true, names),
-            (Op::Create { kind }, Some(o)) => {
-                *entry(&mut self.created, o.index()) = Some((kind, event.site));
-            }
-            (Op::Acquire { mode, .. }, Some(o)) => entry(&mut self.held, t.index()).push((o, mode)),
+            (Op::Create { .. }, Some(_)) => self.created.note(event),
+            (Op::Acquire { mode, .. }, Some(o)) => grow(&mut self.held, t.index()).push((o, mode)),
             (Op::Release { .. }, Some(o)) => {
                 if let Some(held) = self.held.get_mut(t.index()) {
                     if let Some(i) = held.iter().rposition(|(l, _)| *l == o) {
@@ -438,6 +416,7 @@ mod tests {
     use super::*;
     use crate::detector::NumberedThreads;
     use crate::event::MemOrder::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
+    use crate::event::ObjectKind;
     use std::panic::Location;
 
     /// An event at the caller's line.

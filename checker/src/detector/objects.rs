@@ -1,0 +1,55 @@
+//! Small pieces every detector needs: growable tables, site formatting, and the names of the
+//! objects seen created in the event stream.
+
+use crate::event::{Event, ObjectId, ObjectKind, Op, Site};
+
+/// `table[index]`, growing the table when needed (detectors index by thread and object).
+pub(crate) fn grow<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
+    if table.len() <= index {
+        table.resize_with(index + 1, T::default);
+    }
+    &mut table[index]
+}
+
+/// `file:line:column` of a site.
+pub(crate) fn at(site: Site) -> String {
+    format!("{}:{}:{}", site.file(), site.line(), site.column())
+}
+
+/// Kind and creation site of every object an execution created, from its `Create` events.
+#[derive(Default)]
+pub(crate) struct Created {
+    table: Vec<Option<(ObjectKind, Site)>>,
+}
+
+impl Created {
+    /// Records `event` if it creates an object.
+    pub(crate) fn note(&mut self, event: &Event) {
+        if let (Op::Create { kind }, Some(o)) = (event.op, event.object) {
+            *grow(&mut self.table, o.index()) = Some((kind, event.site));
+        }
+    }
+
+    /// Kind and creation site of `object`, if its creation was seen.
+    pub(crate) fn get(&self, object: ObjectId) -> Option<(ObjectKind, Site)> {
+        self.table.get(object.index()).copied().flatten()
+    }
+
+    /// "the Mutex created at src/lib.rs:4", or "object #3" when the creation was not seen.
+    pub(crate) fn describe(&self, object: ObjectId) -> String {
+        match self.get(object) {
+            Some((kind, site)) => format!(
+                "the {} created at {}:{}",
+                kind.type_name(),
+                site.file(),
+                site.line()
+            ),
+            None => format!("object #{}", object.0),
+        }
+    }
+
+    /// Forgets the previous execution's objects.
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
+    }
+}
