@@ -125,55 +125,10 @@ fn verdicts(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The official SARIF 2.1.0 JSON schema, from the package of the `serde-sarif` crate (a
-/// dev-dependency that ships it as `src/schema.json`).
-fn sarif_schema() -> Value {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let manifest = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "serde-sarif")
-        .and_then(|p| p["manifest_path"].as_str())
-        .expect("serde-sarif is a dev-dependency");
-    let path = Path::new(manifest)
-        .parent()
-        .unwrap()
-        .join("src/schema.json");
-    let schema: Value = read_json(&path);
-    assert_eq!(
-        schema["title"],
-        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
-    );
-    fix_language_pattern(schema)
-}
-
-/// The schema as shipped has a stray `]` in the `pattern` of the two `language` properties
-/// (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`), which is not a valid ECMA 262 regex, so a
-/// strict validator refuses to compile the schema. It is replaced by the pattern of the OASIS
-/// schema (`^[a-zA-Z]{2}(-[a-zA-Z]{2})?$`); nothing else is touched, and conc-check's SARIF has
-/// no `language` property anyway.
-fn fix_language_pattern(mut schema: Value) -> Value {
-    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
-    const OASIS: &str = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
-    let mut fixed = 0;
-    for definition in ["run", "toolComponent"] {
-        let pattern = &mut schema["definitions"][definition]["properties"]["language"]["pattern"];
-        if pattern == BROKEN {
-            *pattern = Value::from(OASIS);
-            fixed += 1;
-        }
-    }
-    assert!(fixed <= 2);
-    schema
-}
+// The schema loader the unit tests use (one copy, so both check against the same schema).
+#[path = "../src/test_support.rs"]
+mod test_support;
+use test_support::sarif_schema;
 
 #[test]
 fn a_clean_test_exits_0() {

@@ -115,16 +115,8 @@ impl<T, F> LazyLock<T, F> {
     #[track_caller]
     pub fn get(this: &LazyLock<T, F>) -> Option<&T> {
         if api::in_model() {
-            let site = Location::caller();
-            let id = this.model.id();
-            api::point(site, false);
-            let value = this.value.get();
-            if value.is_some() {
-                api::emit(Some(id), Op::OnceComplete, site);
-            } else {
-                api::emit(Some(id), Op::Observe, site);
-            }
-            value
+            this.model
+                .look(Location::caller(), || this.value.get(), Option::is_some)
         } else {
             this.value.get()
         }

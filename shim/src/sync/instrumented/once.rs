@@ -122,16 +122,11 @@ impl Once {
     #[track_caller]
     pub fn is_completed(&self) -> bool {
         if api::in_model() {
-            let site = Location::caller();
-            let id = self.model.id();
-            api::point(site, false);
-            let done = self.inner.is_completed();
-            if done {
-                api::emit(Some(id), Op::OnceComplete, site);
-            } else {
-                api::emit(Some(id), Op::Observe, site);
-            }
-            done
+            self.model.look(
+                Location::caller(),
+                || self.inner.is_completed(),
+                |done| *done,
+            )
         } else {
             self.inner.is_completed()
         }
@@ -298,6 +293,27 @@ impl OnceModel {
     /// The object's id in the running execution.
     pub(super) fn id(&self) -> ObjectId {
         self.slot.id(ObjectKind::Once)
+    }
+
+    /// A look that changes nothing (`get`, `is_completed`): a scheduling point, then `read`,
+    /// then an event saying whether it found the object complete (which orders it after the
+    /// initialiser) or not (which the reduction must still see as a read).
+    pub(super) fn look<R>(
+        &self,
+        site: Site,
+        read: impl FnOnce() -> R,
+        complete: impl FnOnce(&R) -> bool,
+    ) -> R {
+        let id = self.id();
+        api::point(site, false);
+        let value = read();
+        let op = if complete(&value) {
+            Op::OnceComplete
+        } else {
+            Op::Observe
+        };
+        api::emit(Some(id), op, site);
+        value
     }
 
     /// Where the object was created.

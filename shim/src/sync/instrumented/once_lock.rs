@@ -50,16 +50,8 @@ impl<T> OnceLock<T> {
     #[track_caller]
     pub fn get(&self) -> Option<&T> {
         if api::in_model() {
-            let site = Location::caller();
-            let id = self.model.id();
-            api::point(site, false);
-            let value = self.inner.get();
-            if value.is_some() {
-                api::emit(Some(id), Op::OnceComplete, site);
-            } else {
-                api::emit(Some(id), Op::Observe, site);
-            }
-            value
+            self.model
+                .look(Location::caller(), || self.inner.get(), Option::is_some)
         } else {
             self.inner.get()
         }
