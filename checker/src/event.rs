@@ -229,11 +229,15 @@ pub enum Op {
     AtomicLoad {
         /// Ordering.
         order: MemOrder,
+        /// The value read, as bits (a pointer's address, `0`/`1` for a bool).
+        value: u64,
     },
     /// An atomic store.
     AtomicStore {
         /// Ordering.
         order: MemOrder,
+        /// The value written, as bits.
+        value: u64,
     },
     /// An atomic read-modify-write (including a failed compare-exchange, which only reads).
     AtomicRmw {
@@ -241,6 +245,13 @@ pub enum Op {
         order: MemOrder,
         /// False for a compare-exchange that failed (only a load took place).
         success: bool,
+        /// A compare-exchange (`compare_exchange`, `_weak`, `fetch_update`) rather than an
+        /// unconditional read-modify-write such as `fetch_add` or `swap`.
+        cas: bool,
+        /// The value found, as bits.
+        old: u64,
+        /// The value left behind, as bits (`old` when nothing was stored).
+        new: u64,
     },
     /// A fence.
     Fence {

@@ -333,11 +333,12 @@ impl HappensBefore {
                 let me = &mut self.threads[t.index()];
                 me.clock.join(&me.unparks);
             }
-            (Op::AtomicLoad { order }, Some(o)) => self.load(t, o, order, event.site),
+            (Op::AtomicLoad { order, .. }, Some(o)) => self.load(t, o, order, event.site),
             (
                 Op::AtomicRmw {
                     order,
                     success: false,
+                    ..
                 },
                 Some(o),
             ) => self.load(t, o, order, event.site),
@@ -345,13 +346,14 @@ impl HappensBefore {
                 Op::AtomicRmw {
                     order,
                     success: true,
+                    ..
                 },
                 Some(o),
             ) => {
                 self.load(t, o, order, event.site);
                 self.store(t, o, order, event.site, true);
             }
-            (Op::AtomicStore { order }, Some(o)) => self.store(t, o, order, event.site, false),
+            (Op::AtomicStore { order, .. }, Some(o)) => self.store(t, o, order, event.site, false),
             (Op::Fence { order }, _) => {
                 let index = self.index;
                 let me = &mut self.threads[t.index()];
@@ -528,13 +530,17 @@ mod tests {
 
     #[test]
     fn relaxed_stores_end_release_sequences_and_rmws_continue_them() {
-        let store = |order| Op::AtomicStore { order };
+        let store = |order| Op::AtomicStore { order, value: 1 };
         let rmw = |order| Op::AtomicRmw {
             order,
             success: true,
+            cas: false,
+            old: 1,
+            new: 2,
         };
         let load = Op::AtomicLoad {
             order: MemOrder::Acquire,
+            value: 2,
         };
         assert!(orders(&[
             ev(0, 1, store(MemOrder::Release)),
@@ -552,10 +558,14 @@ mod tests {
     fn failed_compare_exchange_is_a_load_with_the_failure_ordering() {
         let store = Op::AtomicStore {
             order: MemOrder::Release,
+            value: 1,
         };
         let failed = |order| Op::AtomicRmw {
             order,
             success: false,
+            cas: true,
+            old: 1,
+            new: 1,
         };
         assert!(orders(&[
             ev(0, 1, store),

@@ -489,15 +489,18 @@ mod tests {
     }
 
     fn store(order: MemOrder) -> Op {
-        Op::AtomicStore { order }
+        Op::AtomicStore { order, value: 1 }
     }
     fn load(order: MemOrder) -> Op {
-        Op::AtomicLoad { order }
+        Op::AtomicLoad { order, value: 1 }
     }
     fn rmw(order: MemOrder) -> Op {
         Op::AtomicRmw {
             order,
             success: true,
+            cas: false,
+            old: 0,
+            new: 1,
         }
     }
     fn fence(order: MemOrder) -> Op {
@@ -648,6 +651,9 @@ mod tests {
         let failed = |order| Op::AtomicRmw {
             order,
             success: false,
+            cas: true,
+            old: 0,
+            new: 0,
         };
         clean(&[
             ev(1, CELL, WRITE),

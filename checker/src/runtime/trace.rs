@@ -65,13 +65,20 @@ fn action(e: &Event, kinds: &[ObjectKind], names: &dyn ThreadNames) -> String {
         Op::Unpark { target } => format!("unparks {}", names.label(target)),
         Op::Yield => "yields".into(),
         Op::Parked => "returns from park()".into(),
-        Op::AtomicLoad { order } => format!("loads {what}{id} ({order:?})"),
-        Op::AtomicStore { order } => format!("stores {what}{id} ({order:?})"),
+        Op::AtomicLoad { order, value } => format!("loads {value} from {what}{id} ({order:?})"),
+        Op::AtomicStore { order, value } => format!("stores {value} to {what}{id} ({order:?})"),
         Op::AtomicRmw {
             order,
             success: true,
-        } => format!("read-modify-writes {what}{id} ({order:?})"),
-        Op::AtomicRmw { success: false, .. } => format!("fails a compare-exchange on {what}{id}"),
+            old,
+            new,
+            ..
+        } => format!("changes {what}{id} from {old} to {new} ({order:?})"),
+        Op::AtomicRmw {
+            success: false,
+            old,
+            ..
+        } => format!("fails a compare-exchange on {what}{id} (found {old})"),
         Op::Fence { order } => format!("fence ({order:?})"),
         Op::Observe => format!("looks at {what}{id}"),
         Op::Update => format!("updates {what}{id}"),

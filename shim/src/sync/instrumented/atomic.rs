@@ -28,24 +28,62 @@ fn mem_order(o: Ordering) -> MemOrder {
     }
 }
 
-/// The event of a read-modify-write that stored.
-fn rmw(order: Ordering) -> Op {
-    Op::AtomicRmw {
-        order: mem_order(order),
-        success: true,
+/// An atomic value as the bits the engine records: integers as their two's-complement bits,
+/// `bool` as 0 or 1, pointers as their address.
+trait Bits: Copy {
+    fn bits(self) -> u64;
+}
+
+macro_rules! bits_by_cast {
+    ($($t:ty),*) => {$(
+        impl Bits for $t {
+            #[inline]
+            fn bits(self) -> u64 {
+                self as u64
+            }
+        }
+    )*};
+}
+
+bits_by_cast!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, bool);
+
+impl<T> Bits for *mut T {
+    #[inline]
+    fn bits(self) -> u64 {
+        self as usize as u64
     }
 }
 
-/// The event of a compare-exchange: a store with the success ordering, or only a load with the
-/// failure ordering.
-fn cas(ok: bool, success: Ordering, failure: Ordering) -> Op {
-    if ok {
-        rmw(success)
-    } else {
-        Op::AtomicRmw {
+/// The event of an unconditional read-modify-write (`swap`, `fetch_add`, ...) that found `old`
+/// and left `new`.
+fn rmw(order: Ordering, old: impl Bits, new: impl Bits) -> Op {
+    Op::AtomicRmw {
+        order: mem_order(order),
+        success: true,
+        cas: false,
+        old: old.bits(),
+        new: new.bits(),
+    }
+}
+
+/// The event of a compare-exchange that tried to store `new`: a store with the success
+/// ordering, or only a load of the value found with the failure ordering.
+fn cas<T: Bits>(result: &Result<T, T>, new: T, success: Ordering, failure: Ordering) -> Op {
+    match *result {
+        Ok(prev) => Op::AtomicRmw {
+            order: mem_order(success),
+            success: true,
+            cas: true,
+            old: prev.bits(),
+            new: new.bits(),
+        },
+        Err(actual) => Op::AtomicRmw {
             order: mem_order(failure),
             success: false,
-        }
+            cas: true,
+            old: actual.bits(),
+            new: actual.bits(),
+        },
     }
 }
 
@@ -109,8 +147,9 @@ macro_rules! common_methods {
                     &self.slot,
                     Location::caller(),
                     || self.inner.load(order),
-                    |_| Op::AtomicLoad {
+                    |v| Op::AtomicLoad {
                         order: mem_order(order),
+                        value: v.bits(),
                     },
                 )
             } else {
@@ -132,6 +171,7 @@ macro_rules! common_methods {
                     || self.inner.store(val, order),
                     |_| Op::AtomicStore {
                         order: mem_order(order),
+                        value: val.bits(),
                     },
                 )
             } else {
@@ -148,7 +188,7 @@ macro_rules! common_methods {
                     &self.slot,
                     Location::caller(),
                     || self.inner.swap(val, order),
-                    |_| rmw(order),
+                    |old| rmw(order, *old, val),
                 )
             } else {
                 self.inner.swap(val, order)
@@ -177,7 +217,7 @@ macro_rules! common_methods {
                     &self.slot,
                     Location::caller(),
                     || self.inner.compare_exchange(current, new, success, failure),
-                    |r| cas(r.is_ok(), success, failure),
+                    |r| cas(r, new, success, failure),
                 )
             } else {
                 self.inner.compare_exchange(current, new, success, failure)
@@ -208,7 +248,7 @@ macro_rules! common_methods {
                     &self.slot,
                     Location::caller(),
                     || self.inner.compare_exchange(current, new, success, failure),
-                    |r| cas(r.is_ok(), success, failure),
+                    |r| cas(r, new, success, failure),
                 )
             } else {
                 self.inner
@@ -308,7 +348,12 @@ macro_rules! rmw_method {
         #[inline]
         pub fn $method(&self, val: $t, order: Ordering) -> $r {
             if api::in_model() {
-                step(&self.slot, Location::caller(), || self.inner.$method(val, order), |_| rmw(order))
+                step(
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.$method(val, order),
+                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
+                )
             } else {
                 self.inner.$method(val, order)
             }
@@ -490,7 +535,7 @@ macro_rules! ptr_rmw_method {
                     &self.slot,
                     Location::caller(),
                     || self.rmw_ptr(order, |$p| $new),
-                    |_| rmw(order),
+                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
                 )
             } else {
                 self.rmw_ptr(order, |$p| $new)
