@@ -56,6 +56,12 @@ pub struct Config {
     pub reduction: bool,
     /// Whether the data-race detector runs (on by default).
     pub race_detection: bool,
+    /// Steps in a row without a new shared state after which the retrying threads are reported
+    /// as a `livelock` (`CONC_CHECK_LIVELOCK_STEPS`).
+    pub livelock_steps: u64,
+    /// Times other threads may take a resource while one thread keeps retrying it before that
+    /// thread is reported as starving (`CONC_CHECK_STARVATION_WINS`).
+    pub starvation_wins: u32,
 }
 
 impl Default for Config {
@@ -71,6 +77,8 @@ impl Default for Config {
             replay: None,
             reduction: true,
             race_detection: true,
+            livelock_steps: 1_000,
+            starvation_wins: 10,
         }
     }
 }
@@ -144,6 +152,14 @@ impl Config {
         }
         if let Some(v) = get("CONC_CHECK_MAX_STEPS") {
             config.max_steps = parse_number("CONC_CHECK_MAX_STEPS", &v, "a positive integer")?;
+        }
+        if let Some(v) = get("CONC_CHECK_LIVELOCK_STEPS") {
+            config.livelock_steps =
+                parse_number("CONC_CHECK_LIVELOCK_STEPS", &v, "a positive integer")?;
+        }
+        if let Some(v) = get("CONC_CHECK_STARVATION_WINS") {
+            config.starvation_wins =
+                parse_number("CONC_CHECK_STARVATION_WINS", &v, "a positive integer")?;
         }
         if let Some(v) = get("CONC_CHECK_SPURIOUS_WAKEUPS") {
             config.spurious_wakeups = match v.trim() {

@@ -6,6 +6,7 @@
 //! The shim talks to the engine through [`runtime::api`].
 
 pub mod config;
+mod describe;
 pub mod detector;
 pub mod event;
 pub mod report;

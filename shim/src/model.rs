@@ -141,6 +141,21 @@ impl Builder {
         self
     }
 
+    /// Steps in a row without any new shared state (under fair scheduling) after which the
+    /// threads still retrying are reported as a `livelock` (1,000 by default).
+    pub fn livelock_steps(mut self, steps: u64) -> Self {
+        self.config.livelock_steps = steps;
+        self
+    }
+
+    /// How many times other threads may take a resource (lock it, or change it with a
+    /// successful read-modify-write) while one thread keeps failing to get it, before that
+    /// thread is reported as starving (10 by default).
+    pub fn starvation_threshold(mut self, wins: u32) -> Self {
+        self.config.starvation_wins = wins;
+        self
+    }
+
     /// The settings this builder will run with.
     pub fn config(&self) -> &Config {
         &self.config

@@ -4,14 +4,20 @@
 //! list of blocked threads), so the same detector works on model executions, on real-thread
 //! runs, and on hand-written event lists in unit tests.
 
+pub mod aba;
 pub mod clock;
 pub mod deadlock;
 pub mod happens_before;
+pub mod livelock;
 pub mod lock_order;
 mod objects;
 pub mod panic;
 pub mod race;
+pub mod retry;
+pub mod starvation;
+pub mod state_hash;
 
+use crate::config::Config;
 use crate::event::{Event, ThreadId};
 use crate::report::Finding;
 
@@ -59,15 +65,30 @@ impl Detectors {
     }
 
     /// Every detector, with or without the data-race detector (whose cost the benchmark
-    /// measures).
+    /// measures), with default thresholds.
     pub fn with_races(races: bool) -> Self {
+        Self::from_config(&Config {
+            race_detection: races,
+            ..Config::default()
+        })
+    }
+
+    /// Every detector, with the thresholds and switches of `config`.
+    pub fn from_config(config: &Config) -> Self {
         let mut all: Vec<Box<dyn Detector + Send>> = vec![
             Box::new(deadlock::DeadlockDetector::new()),
             Box::new(lock_order::LockOrderDetector::new()),
         ];
-        if races {
+        if config.race_detection {
             all.push(Box::new(race::DataRaceDetector::new()));
         }
+        all.push(Box::new(aba::AbaDetector::new()));
+        all.push(Box::new(starvation::StarvationDetector::new(
+            config.starvation_wins,
+        )));
+        all.push(Box::new(livelock::LivelockDetector::new(
+            config.livelock_steps,
+        )));
         Detectors {
             all,
             found: Vec::new(),
@@ -96,5 +117,29 @@ impl Detectors {
     /// No thread can run: the first explanation a detector gives.
     pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
         self.all.iter_mut().find_map(|d| d.on_stuck(blocked, names))
+    }
+}
+
+/// Event builders for the detectors' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::event::{internal_site, Event, MemOrder, ObjectId, Op, ThreadId};
+
+    /// An event of `thread` on `object` at an engine site.
+    pub(crate) fn ev(thread: u32, object: Option<u32>, op: Op) -> Event {
+        Event {
+            thread: ThreadId(thread),
+            object: object.map(ObjectId),
+            op,
+            site: internal_site(),
+        }
+    }
+
+    /// A sequentially consistent load that read 0.
+    pub(crate) fn load() -> Op {
+        Op::AtomicLoad {
+            order: MemOrder::SeqCst,
+            value: 0,
+        }
     }
 }

@@ -35,7 +35,11 @@ impl FindingKind {
     pub fn ends_execution(self) -> bool {
         matches!(
             self,
-            FindingKind::Deadlock | FindingKind::Panic | FindingKind::StepLimit
+            FindingKind::Deadlock
+                | FindingKind::Panic
+                | FindingKind::StepLimit
+                | FindingKind::Livelock
+                | FindingKind::Starvation
         )
     }
 

@@ -281,9 +281,13 @@ pub fn lock(object: ObjectId, mode: LockMode, site: Site) {
 
 /// The blocking part of [`lock`], without the scheduling point.
 fn acquire(object: ObjectId, mode: LockMode, site: Site) {
+    let mut waited = false;
     loop {
         let got = with(|e| {
             if e.lock_available(object, mode) {
+                if waited && mode == LockMode::Exclusive {
+                    e.objects[object.index()].writers_waiting -= 1;
+                }
                 e.take_lock(object, mode);
                 e.emit(
                     Some(object),
@@ -302,6 +306,10 @@ fn acquire(object: ObjectId, mode: LockMode, site: Site) {
             Some(false) => return,
             Some(true) => abandon(),
             None => {
+                if !waited && mode == LockMode::Exclusive {
+                    with(|e| e.objects[object.index()].writers_waiting += 1);
+                }
+                waited = true;
                 block(WaitFor::Lock(object, mode), false, site);
             }
         }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use corosensei::Yielder;
 
+use super::fairness::Fairness;
 use crate::config::Config;
 use crate::detector::panic::PanicRecord;
 use crate::detector::Detectors;
@@ -86,6 +87,10 @@ pub(crate) struct ObjectState {
     pub kind: ObjectKind,
     pub writer: Option<ThreadId>,
     pub readers: Vec<ThreadId>,
+    /// Threads waiting to take the lock exclusively: from their first failed attempt until they
+    /// get it, whether blocked or woken and not yet run (a woken writer still keeps new readers
+    /// out, as std's writer-preferring `RwLock` does).
+    pub writers_waiting: u32,
 }
 
 /// One execution, and what persists from one to the next (the strategy, buffers).
@@ -112,6 +117,8 @@ pub(crate) struct Execution {
     pub generation: u32,
     block_seq: u64,
     enabled: Vec<ThreadId>,
+    /// Hides spinning threads from the strategy until the others moved.
+    fairness: Fairness,
 }
 
 impl Execution {
@@ -128,13 +135,14 @@ impl Execution {
             max_steps: config.max_steps,
             spurious_wakeups: config.spurious_wakeups,
             spurious_left: 0,
-            detectors: Detectors::with_races(config.race_detection),
+            detectors: Detectors::from_config(config),
             findings: Vec::new(),
             fatal: false,
             tainted: false,
             generation: 0,
             block_seq: 0,
             enabled: Vec::new(),
+            fairness: Fairness::default(),
         }
     }
 
@@ -146,6 +154,7 @@ impl Execution {
         self.trace.clear();
         self.findings.clear();
         self.detectors.reset();
+        self.fairness.reset();
         self.steps = 0;
         self.fatal = false;
         self.block_seq = 0;
@@ -168,6 +177,7 @@ impl Execution {
             kind,
             writer: None,
             readers: Vec::new(),
+            writers_waiting: 0,
         });
         self.emit(Some(id), Op::Create { kind }, site);
         id
@@ -191,6 +201,7 @@ impl Execution {
         };
         self.trace.push(event);
         self.strategy.observe(&event);
+        self.fairness.on_event(&event);
         let names = Names(&self.threads);
         for finding in self.detectors.on_event(&event, &names) {
             self.fatal |= finding.kind.ends_execution();
@@ -267,14 +278,8 @@ impl Execution {
         match mode {
             LockMode::Exclusive => o.writer.is_none() && o.readers.is_empty(),
             // std's RwLock prefers writers: a reader waits while a writer waits.
-            LockMode::Shared => o.writer.is_none() && !self.writer_waiting(object),
+            LockMode::Shared => o.writer.is_none() && o.writers_waiting == 0,
         }
-    }
-
-    fn writer_waiting(&self, object: ObjectId) -> bool {
-        self.threads.iter().any(|t| {
-            matches!(t.state, ThreadState::Blocked(b) if b.wait == WaitFor::Lock(object, LockMode::Exclusive))
-        })
     }
 
     /// Takes the lock for the current thread (the caller checked availability).
@@ -324,6 +329,10 @@ impl Execution {
                 self.enabled.push(ThreadId(i as u32));
             }
         }
+        let threads = &self.threads;
+        self.fairness.filter(&mut self.enabled, |t| {
+            matches!(threads[t.index()].state, ThreadState::Runnable)
+        });
         let chosen = match self.enabled.len() {
             0 => return self.stuck(),
             1 => {

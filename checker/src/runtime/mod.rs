@@ -10,6 +10,7 @@ mod context;
 mod coroutine;
 mod execution;
 mod explorer;
+mod fairness;
 mod panic_hook;
 mod slot;
 mod trace;

@@ -1,0 +1,448 @@
+//! ABA: a compare-exchange succeeds because a value came back, on top of data that went stale.
+//!
+//! The rule has two halves, and both must hold for a compare-exchange by thread T on location L
+//! to be reported:
+//!
+//! 1. Since T last saw L's value A (by a load or a failed compare-exchange), other threads
+//!    changed L to something else and back to A; the compare-exchange expected A and succeeded.
+//! 2. In between, T read other shared data (an atomic or a tracked cell) that another thread has
+//!    overwritten since: what T is about to install was computed from a stale read (the `next`
+//!    of a Treiber stack's popped node).
+//!
+//! The first half alone is harmless in a counter or a state machine whose values come back; the
+//! second half is what makes the successful compare-exchange wrong.
+
+use super::objects::{at, grow, Created};
+use super::{Detector, ThreadNames};
+use crate::event::{Event, ObjectId, Op, Site, ThreadId};
+use crate::report::{Finding, FindingKind};
+
+/// Writes remembered per object, and reads per thread.
+const REMEMBERED: usize = 64;
+
+/// What a thread last saw of an atomic.
+#[derive(Clone, Copy)]
+struct Observation {
+    object: ObjectId,
+    value: u64,
+    step: u64,
+    site: Site,
+}
+
+/// A read of shared data.
+#[derive(Clone, Copy)]
+struct Read {
+    object: ObjectId,
+    step: u64,
+    site: Site,
+}
+
+/// A write of shared data: its values for an atomic, none for a cell.
+#[derive(Clone, Copy)]
+struct Write {
+    thread: ThreadId,
+    step: u64,
+    values: Option<(u64, u64)>,
+    site: Site,
+}
+
+#[derive(Default)]
+struct ThreadView {
+    observed: Vec<Observation>,
+    reads: Vec<Read>,
+}
+
+#[derive(Default)]
+struct ObjectHistory {
+    /// The value after the latest event that showed it.
+    value: u64,
+    writes: Vec<Write>,
+}
+
+/// Reports compare-exchanges that succeed on a value that went A→B→A over stale data.
+#[derive(Default)]
+pub struct AbaDetector {
+    step: u64,
+    threads: Vec<ThreadView>,
+    objects: Vec<ObjectHistory>,
+    created: Created,
+    reported: bool,
+}
+
+fn push_bounded<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == REMEMBERED {
+        list.remove(0);
+    }
+    list.push(item);
+}
+
+impl AbaDetector {
+    /// A detector with nothing seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn observe(&mut self, thread: ThreadId, object: ObjectId, value: u64, site: Site) {
+        let view = grow(&mut self.threads, thread.index());
+        let observation = Observation {
+            object,
+            value,
+            step: self.step,
+            site,
+        };
+        match view.observed.iter_mut().find(|o| o.object == object) {
+            Some(o) => *o = observation,
+            None => push_bounded(&mut view.observed, observation),
+        }
+        grow(&mut self.objects, object.index()).value = value;
+    }
+
+    fn read(&mut self, thread: ThreadId, object: ObjectId, site: Site) {
+        let step = self.step;
+        push_bounded(
+            &mut grow(&mut self.threads, thread.index()).reads,
+            Read { object, step, site },
+        );
+    }
+
+    fn write(&mut self, event: &Event, object: ObjectId, values: Option<(u64, u64)>) {
+        let history = grow(&mut self.objects, object.index());
+        if let Some((_, new)) = values {
+            history.value = new;
+        }
+        push_bounded(
+            &mut history.writes,
+            Write {
+                thread: event.thread,
+                step: self.step,
+                values,
+                site: event.site,
+            },
+        );
+    }
+
+    /// Writes to `object` by threads other than `thread`, after step `after`.
+    fn writes_by_others(&self, object: ObjectId, thread: ThreadId, after: u64) -> Vec<Write> {
+        self.objects
+            .get(object.index())
+            .map(|h| {
+                h.writes
+                    .iter()
+                    .filter(|w| w.step > after && w.thread != thread)
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A successful compare-exchange by `event.thread` on `location` that expected `expected`:
+    /// the finding, when both halves of the rule hold.
+    fn check(
+        &self,
+        event: &Event,
+        location: ObjectId,
+        expected: u64,
+        new: u64,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let me = event.thread;
+        let view = self.threads.get(me.index())?;
+        let seen = view.observed.iter().find(|o| o.object == location)?;
+        if seen.value != expected {
+            return None;
+        }
+        let between = self.writes_by_others(location, me, seen.step);
+        if !between
+            .iter()
+            .any(|w| w.values.is_some_and(|(_, to)| to != expected))
+        {
+            return None;
+        }
+        let (stale, overwrite) = view
+            .reads
+            .iter()
+            .filter(|r| r.step > seen.step && r.object != location)
+            .find_map(|r| {
+                self.writes_by_others(r.object, me, r.step)
+                    .first()
+                    .map(|w| (*r, *w))
+            })?;
+        Some(self.finding(event, seen, &between, (stale, overwrite), new, names))
+    }
+
+    fn finding(
+        &self,
+        cas: &Event,
+        seen: &Observation,
+        between: &[Write],
+        (stale, overwrite): (Read, Write),
+        new: u64,
+        names: &dyn ThreadNames,
+    ) -> Finding {
+        let me = names.label(cas.thread);
+        let location = self.created.describe(seen.object);
+        let data = self.created.describe(stale.object);
+        let a = seen.value;
+        let mut finding = Finding::new(
+            FindingKind::Aba,
+            format!(
+                "ABA: {me}'s compare-exchange on {location} succeeded because the value {a} came \
+                 back, but what it installs was computed from {data}, which has been overwritten since"
+            ),
+        )
+        .note(format!("{me} saw {a} in {location} at {}", at(seen.site)))
+        .site(seen.site, format!("{me} reads {a} here"))
+        .note(format!("{me} read {data} at {}", at(stale.site)))
+        .site(stale.site, format!("{me} reads the data it will rely on here"));
+        let mut steps: Vec<(u64, String, Site)> = between
+            .iter()
+            .map(|w| {
+                let (from, to) = w.values.unwrap_or((a, a));
+                (
+                    w.step,
+                    format!("{} changed it from {from} to {to}", names.label(w.thread)),
+                    w.site,
+                )
+            })
+            .collect();
+        steps.push((
+            overwrite.step,
+            format!(
+                "{} overwrote the data {me} had read",
+                names.label(overwrite.thread)
+            ),
+            overwrite.site,
+        ));
+        steps.sort_by_key(|s| s.0);
+        for (_, what, site) in steps {
+            finding = finding
+                .note(format!("then {what} at {}", at(site)))
+                .site(site, what);
+        }
+        finding
+            .note(format!(
+                "then {me}'s compare-exchange expected {a}, found {a} and stored {new} at {}",
+                at(cas.site)
+            ))
+            .site(
+                cas.site,
+                format!("{me}'s compare-exchange succeeds here on stale data"),
+            )
+            .note(
+                "help: a value that comes back does not mean nothing changed; tag it with a \
+                 version counter that every change increments, or keep nodes from being reused \
+                 while a thread may still hold them (hazard pointers, epochs)",
+            )
+    }
+}
+
+impl Detector for AbaDetector {
+    fn reset(&mut self) {
+        self.step = 0;
+        self.threads.clear();
+        self.objects.clear();
+        self.created.clear();
+        self.reported = false;
+    }
+
+    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        self.created.note(event);
+        self.step += 1;
+        let object = event.object?;
+        let t = event.thread;
+        match event.op {
+            Op::AtomicLoad { value, .. } => {
+                self.observe(t, object, value, event.site);
+                self.read(t, object, event.site);
+            }
+            Op::AtomicRmw {
+                success: false,
+                old,
+                ..
+            } => {
+                self.observe(t, object, old, event.site);
+                self.read(t, object, event.site);
+            }
+            Op::AtomicRmw { cas, old, new, .. } => {
+                let finding = if cas && !self.reported {
+                    self.check(event, object, old, new, names)
+                } else {
+                    None
+                };
+                self.write(event, object, Some((old, new)));
+                self.observe(t, object, new, event.site);
+                if finding.is_some() {
+                    self.reported = true;
+                    return finding;
+                }
+            }
+            Op::AtomicStore { value, .. } => {
+                let old = self.objects.get(object.index()).map_or(value, |h| h.value);
+                self.write(event, object, Some((old, value)));
+                self.observe(t, object, value, event.site);
+            }
+            Op::CellRead => self.read(t, object, event.site),
+            Op::CellWrite => self.write(event, object, None),
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::NumberedThreads;
+    use crate::event::{internal_site, MemOrder, ObjectKind};
+
+    const HEAD: u32 = 0;
+    const NEXT_OF_A: u32 = 1;
+
+    fn ev(thread: u32, object: u32, op: Op) -> Event {
+        Event {
+            thread: ThreadId(thread),
+            object: Some(ObjectId(object)),
+            op,
+            site: internal_site(),
+        }
+    }
+
+    fn load(thread: u32, object: u32, value: u64) -> Event {
+        ev(
+            thread,
+            object,
+            Op::AtomicLoad {
+                order: MemOrder::Acquire,
+                value,
+            },
+        )
+    }
+
+    fn store(thread: u32, object: u32, value: u64) -> Event {
+        ev(
+            thread,
+            object,
+            Op::AtomicStore {
+                order: MemOrder::Release,
+                value,
+            },
+        )
+    }
+
+    fn cas(thread: u32, object: u32, old: u64, new: u64) -> Event {
+        ev(
+            thread,
+            object,
+            Op::AtomicRmw {
+                order: MemOrder::AcqRel,
+                success: true,
+                cas: true,
+                old,
+                new,
+            },
+        )
+    }
+
+    fn run(events: &[Event]) -> Vec<Finding> {
+        let mut d = AbaDetector::new();
+        let mut created: Vec<Event> = [HEAD, NEXT_OF_A]
+            .iter()
+            .map(|&o| {
+                ev(
+                    0,
+                    o,
+                    Op::Create {
+                        kind: ObjectKind::Atomic,
+                    },
+                )
+            })
+            .collect();
+        created.extend_from_slice(events);
+        created
+            .iter()
+            .filter_map(|e| d.on_event(e, &NumberedThreads))
+            .collect()
+    }
+
+    /// Pop in thread 1 reads head = A (1) and A.next = B (2), then thread 2 pops A, pops B and
+    /// pushes A back with A.next = C (3). Thread 1's compare-exchange(A, B) succeeds.
+    fn treiber_interleaving() -> Vec<Event> {
+        vec![
+            load(1, HEAD, 1),
+            load(1, NEXT_OF_A, 2),
+            load(2, HEAD, 1),
+            load(2, NEXT_OF_A, 2),
+            cas(2, HEAD, 1, 2),
+            cas(2, HEAD, 2, 3),
+            store(2, NEXT_OF_A, 3),
+            cas(2, HEAD, 3, 1),
+            cas(1, HEAD, 1, 2),
+        ]
+    }
+
+    #[test]
+    fn a_treiber_pop_over_a_recycled_node_is_aba() {
+        let found = run(&treiber_interleaving());
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!(f.kind, FindingKind::Aba);
+        assert!(f.message.contains("thread 1"), "{}", f.message);
+        assert!(f.message.contains("value 1 came back"), "{}", f.message);
+        let text = f.notes.join("\n");
+        assert!(text.contains("thread 2 changed"), "{text}");
+        assert!(text.contains("from 1 to 2"), "{text}");
+        assert!(text.contains("from 3 to 1"), "{text}");
+        assert!(text.contains("thread 2 overwrote"), "{text}");
+        assert!(text.contains("stored 2"), "{text}");
+    }
+
+    #[test]
+    fn a_value_that_comes_back_without_a_stale_read_is_silent() {
+        // A CAS-loop counter / state machine: 0 → 1 → 0 while thread 1 waited, nothing else read.
+        let events = [
+            load(1, HEAD, 0),
+            cas(2, HEAD, 0, 1),
+            store(2, HEAD, 0),
+            cas(1, HEAD, 0, 1),
+        ];
+        assert!(run(&events).is_empty());
+    }
+
+    #[test]
+    fn a_stale_read_without_the_value_coming_back_is_silent() {
+        // Nobody touched head: the read of A.next may have been overwritten, but the exchange
+        // is on an unchanged head (nothing to blame on ABA).
+        let events = [
+            load(1, HEAD, 1),
+            load(1, NEXT_OF_A, 2),
+            store(2, NEXT_OF_A, 3),
+            cas(1, HEAD, 1, 2),
+        ];
+        assert!(run(&events).is_empty());
+    }
+
+    #[test]
+    fn the_same_interleaving_without_the_recycling_is_silent() {
+        // Thread 2 pops A and B and pushes a fresh node D: head never comes back to A, so thread
+        // 1's exchange fails.
+        let events = [
+            load(1, HEAD, 1),
+            load(1, NEXT_OF_A, 2),
+            cas(2, HEAD, 1, 2),
+            cas(2, HEAD, 2, 3),
+            cas(2, HEAD, 3, 4),
+            ev(
+                1,
+                HEAD,
+                Op::AtomicRmw {
+                    order: MemOrder::AcqRel,
+                    success: false,
+                    cas: true,
+                    old: 4,
+                    new: 4,
+                },
+            ),
+        ];
+        assert!(run(&events).is_empty());
+    }
+}

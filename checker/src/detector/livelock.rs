@@ -1,0 +1,340 @@
+//! Livelock: a long stretch in which threads keep running but nothing moves.
+//!
+//! The detector wakes up at the first retry (see [`super::retry`]) and from then on fingerprints
+//! the shared state after every step ([`super::state_hash`]: atomic values, lock holders, queue
+//! lengths, and where each thread is). A step that reaches a state not seen since the detector
+//! woke is progress. When `window` steps in a row bring no new state, every thread is only going
+//! round in circles: that is a livelock. The scheduler is fair while this happens (spinning
+//! threads must let the others move), so the threads are not merely waiting for a turn.
+//!
+//! An event whose effect the fingerprint cannot see (a cell write, a new thread or object, a
+//! thread finishing) counts as progress and puts the detector back to sleep.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::objects::{at, Created};
+use super::retry::{RetryTracker, StepKind};
+use super::state_hash::{Change, StateHash};
+use super::{Detector, ThreadNames};
+use crate::event::{Event, Site, ThreadId};
+use crate::report::{Finding, FindingKind};
+
+/// Steps kept for the finding's summary and the repeating cycle.
+const RECENT: usize = 256;
+/// Steps of a cycle the finding spells out.
+const CYCLE_SHOWN: usize = 16;
+/// Novel states in a row after which the detector goes back to sleep.
+const FRESH_RUN: u32 = 64;
+/// Fingerprints remembered before the table is cleared.
+const MAX_REMEMBERED: usize = 1 << 16;
+
+/// Reports `window` steps in a row without a new shared state.
+pub struct LivelockDetector {
+    window: u64,
+    retries: RetryTracker,
+    state: StateHash,
+    active: bool,
+    step: u64,
+    /// When each fingerprint was last seen (step number).
+    last_seen: HashMap<u64, u64>,
+    /// Steps in a row without a new state.
+    stale: u64,
+    /// New states in a row.
+    fresh: u32,
+    /// How many steps ago the current state was last seen.
+    period: u64,
+    recent: VecDeque<Event>,
+    created: Created,
+    reported: bool,
+}
+
+impl LivelockDetector {
+    /// A detector that reports after `window` steps without progress.
+    pub fn new(window: u64) -> Self {
+        LivelockDetector {
+            window: window.max(1),
+            retries: RetryTracker::new(),
+            state: StateHash::default(),
+            active: false,
+            step: 0,
+            last_seen: HashMap::new(),
+            stale: 0,
+            fresh: 0,
+            period: 0,
+            recent: VecDeque::with_capacity(RECENT),
+            created: Created::default(),
+            reported: false,
+        }
+    }
+
+    fn sleep(&mut self) {
+        self.active = false;
+        self.last_seen.clear();
+        self.recent.clear();
+        self.stale = 0;
+        self.fresh = 0;
+    }
+
+    fn wake(&mut self) {
+        self.active = true;
+        self.step = 0;
+        self.stale = 0;
+        self.fresh = 0;
+        self.last_seen.insert(self.state.get(), 0);
+    }
+
+    fn describe(&self, event: &Event, names: &dyn ThreadNames) -> String {
+        let kind_of = |o| self.created.get(o).map(|(k, _)| k);
+        crate::describe::action(event, &kind_of, names)
+    }
+
+    fn finding(&self, names: &dyn ThreadNames) -> Finding {
+        // What each thread did over the recent steps: (action, site) → count, in first-seen order.
+        let mut per_thread: Vec<(ThreadId, Vec<Repeated>)> = Vec::new();
+        for event in &self.recent {
+            let action = self.describe(event, names);
+            let entry = match per_thread.iter_mut().find(|(t, _)| *t == event.thread) {
+                Some(e) => e,
+                None => {
+                    per_thread.push((event.thread, Vec::new()));
+                    per_thread.last_mut().expect("just pushed")
+                }
+            };
+            match entry
+                .1
+                .iter_mut()
+                .find(|(a, s, _)| *a == action && std::ptr::eq(*s, event.site))
+            {
+                Some(e) => e.2 += 1,
+                None => entry.1.push((action, event.site, 1)),
+            }
+        }
+        per_thread.sort_by_key(|(t, _)| *t);
+        let looping: Vec<String> = per_thread.iter().map(|(t, _)| names.label(*t)).collect();
+        let mut finding = Finding::new(
+            FindingKind::Livelock,
+            format!(
+                "livelock: for {} steps no thread made progress; {} kept retrying",
+                self.stale,
+                join_words(&looping)
+            ),
+        );
+        for (thread, actions) in &mut per_thread {
+            actions.sort_by_key(|a| std::cmp::Reverse(a.2));
+            let what: Vec<String> = actions
+                .iter()
+                .take(3)
+                .map(|(a, s, n)| format!("{a} at {} ({n}x)", at(s)))
+                .collect();
+            finding = finding.note(format!(
+                "{} kept doing: {}",
+                names.label(*thread),
+                what.join("; ")
+            ));
+            if let Some((_, site, _)) = actions.first() {
+                finding = finding.site(site, format!("{} retries here", names.label(*thread)));
+            }
+        }
+        let period = self.period as usize;
+        if period > 0 && period <= self.recent.len() {
+            finding = finding.note(format!(
+                "the same state comes back every {period} step{}; one round:",
+                if period == 1 { "" } else { "s" }
+            ));
+            let round = self.recent.iter().skip(self.recent.len() - period);
+            for event in round.clone().take(CYCLE_SHOWN) {
+                finding = finding.note(format!(
+                    "  {} {} at {}",
+                    names.label(event.thread),
+                    self.describe(event, names),
+                    at(event.site)
+                ));
+            }
+            if period > CYCLE_SHOWN {
+                finding = finding.note(format!("  ... and {} more steps", period - CYCLE_SHOWN));
+            }
+        }
+        finding.note(
+            "the scheduler was fair (each spinning thread had to let the others move), so no \
+             thread was merely waiting for its turn: the retry logic itself never lets one win",
+        )
+    }
+}
+
+/// An action a thread repeated, where, and how often.
+type Repeated = (String, Site, u32);
+
+/// "a", "a and b", "a, b and c".
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => "no thread".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+impl Detector for LivelockDetector {
+    fn reset(&mut self) {
+        self.retries.reset();
+        self.state.reset();
+        self.created.clear();
+        self.reported = false;
+        self.sleep();
+    }
+
+    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        self.created.note(event);
+        let kind = self.retries.classify(event);
+        if self.state.apply(event) == Change::Unknown {
+            self.sleep();
+            return None;
+        }
+        if !self.active {
+            if kind == StepKind::Progress {
+                return None;
+            }
+            self.wake();
+        }
+        self.step += 1;
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(*event);
+        if self.last_seen.len() >= MAX_REMEMBERED {
+            self.last_seen.clear();
+        }
+        match self.last_seen.insert(self.state.get(), self.step) {
+            None => {
+                self.stale = 0;
+                self.fresh += 1;
+                if self.fresh >= FRESH_RUN {
+                    self.sleep();
+                }
+                None
+            }
+            Some(before) => {
+                self.stale += 1;
+                self.fresh = 0;
+                self.period = self.step - before;
+                if self.stale < self.window || self.reported {
+                    return None;
+                }
+                self.reported = true;
+                Some(self.finding(names))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::testing::ev;
+    use crate::detector::NumberedThreads;
+    use crate::event::{MemOrder, ObjectKind, Op};
+
+    fn store(thread: u32, object: u32, value: u64) -> Event {
+        ev(
+            thread,
+            Some(object),
+            Op::AtomicStore {
+                order: MemOrder::SeqCst,
+                value,
+            },
+        )
+    }
+
+    fn load(thread: u32, object: u32, value: u64) -> Event {
+        ev(
+            thread,
+            Some(object),
+            Op::AtomicLoad {
+                order: MemOrder::SeqCst,
+                value,
+            },
+        )
+    }
+
+    fn run(window: u64, events: impl IntoIterator<Item = Event>) -> Vec<Finding> {
+        let mut d = LivelockDetector::new(window);
+        let mut found = Vec::new();
+        for e in events {
+            found.extend(d.on_event(&e, &NumberedThreads));
+        }
+        found
+    }
+
+    fn created(object: u32) -> Event {
+        ev(
+            0,
+            Some(object),
+            Op::Create {
+                kind: ObjectKind::Atomic,
+            },
+        )
+    }
+
+    /// Two threads raise their flag, see the other's, lower it and yield, in lockstep.
+    fn polite_round() -> Vec<Event> {
+        vec![
+            store(1, 0, 1),
+            store(2, 1, 1),
+            load(1, 1, 1),
+            load(2, 0, 1),
+            store(1, 0, 0),
+            store(2, 1, 0),
+            ev(1, None, Op::Yield),
+            ev(2, None, Op::Yield),
+        ]
+    }
+
+    #[test]
+    fn threads_that_go_round_in_lockstep_are_a_livelock_with_their_cycle() {
+        let mut events = vec![created(0), created(1)];
+        for _ in 0..20 {
+            events.extend(polite_round());
+        }
+        let found = run(40, events);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!(f.kind, FindingKind::Livelock);
+        assert!(f.message.contains("thread 1 and thread 2"), "{}", f.message);
+        let text = f.notes.join("\n");
+        assert!(text.contains("every 8 steps"), "{text}");
+        assert!(text.contains("thread 1 kept doing"), "{text}");
+    }
+
+    #[test]
+    fn a_spin_that_sees_its_flag_set_is_not_a_livelock() {
+        let mut events = vec![created(0)];
+        for _ in 0..30 {
+            events.push(load(1, 0, 0));
+            events.push(ev(1, None, Op::Yield));
+        }
+        events.push(store(2, 0, 1));
+        events.push(load(1, 0, 1));
+        assert!(run(100, events).is_empty());
+    }
+
+    #[test]
+    fn a_spin_on_a_flag_nobody_sets_is_a_livelock() {
+        let mut events = vec![created(0)];
+        for _ in 0..60 {
+            events.push(load(1, 0, 0));
+            events.push(ev(1, None, Op::Yield));
+        }
+        let found = run(100, events);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("thread 1 kept retrying"));
+    }
+
+    #[test]
+    fn a_counter_that_keeps_growing_is_progress() {
+        let mut events = vec![created(0)];
+        for i in 0..200 {
+            events.push(ev(1, None, Op::Yield));
+            events.push(store(1, 0, i));
+        }
+        assert!(run(50, events).is_empty());
+    }
+}

@@ -1,0 +1,219 @@
+//! Fair scheduling, after CHESS ("Fair stateless model checking", PLDI 2008): a thread that
+//! spins is not offered to the strategy again until every other runnable thread has taken a
+//! step. A correct spin loop that waits for another thread therefore always terminates, with or
+//! without a `yield_now` in it.
+//!
+//! A `yield_now`/`spin_loop`/`sleep` deprioritises at once (the thread asked for it, and loom and
+//! shuttle do the same). Other retries (a failed `try_lock` or compare-exchange, an unchanged
+//! re-read; see [`RetryTracker`]) deprioritise when the thread retries the same object a second
+//! time while no other thread has moved: whatever it does in between (a reader that takes and
+//! releases a lock around each re-read), it is going round a loop that only another thread can
+//! end. A single failed attempt followed by other work is ordinary code, not a spin, and
+//! keeping the scheduler's hands off it keeps every interleaving of such code reachable.
+
+use crate::detector::retry::{RetryTracker, StepKind};
+use crate::event::{Event, ObjectId, ThreadId};
+
+/// Retries of one object, with no other thread moving, after which a thread counts as spinning.
+const SPIN_STREAK: u32 = 2;
+
+/// Per-thread fairness state.
+#[derive(Default, Clone)]
+struct ThreadFairness {
+    /// Steps the thread has taken in this execution.
+    steps: u64,
+    /// Retries per object while no other thread moved.
+    retried: Vec<(ObjectId, u32)>,
+    /// Steps of the other threads when `retried` was started.
+    others_at_streak: u64,
+    /// Set while the thread spins: every other thread's step count when it was deprioritised.
+    waiting_for: Option<Vec<u64>>,
+}
+
+/// Tracks who spins, and hides spinning threads from the strategy until the others moved.
+#[derive(Default)]
+pub(crate) struct Fairness {
+    retries: RetryTracker,
+    threads: Vec<ThreadFairness>,
+    /// Steps of all threads.
+    total_steps: u64,
+    /// Some thread is deprioritised (the common case is none, and then filtering is free).
+    any_waiting: bool,
+}
+
+impl Fairness {
+    /// Forgets the previous execution.
+    pub(crate) fn reset(&mut self) {
+        self.retries.reset();
+        self.threads.clear();
+        self.total_steps = 0;
+        self.any_waiting = false;
+    }
+
+    fn thread(&mut self, t: ThreadId) -> &mut ThreadFairness {
+        let i = t.index();
+        if self.threads.len() <= i {
+            self.threads.resize(i + 1, ThreadFairness::default());
+        }
+        &mut self.threads[i]
+    }
+
+    /// Sees one step.
+    pub(crate) fn on_event(&mut self, event: &Event) {
+        let kind = self.retries.classify(event);
+        self.total_steps += 1;
+        let total = self.total_steps;
+        let me = self.thread(event.thread);
+        me.steps += 1;
+        let others = total - me.steps;
+        let spins = match kind {
+            StepKind::Yield => true,
+            StepKind::Retry(object) => {
+                if me.others_at_streak != others {
+                    me.retried.clear();
+                    me.others_at_streak = others;
+                }
+                let count = match me.retried.iter_mut().find(|(o, _)| *o == object) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        me.retried.push((object, 1));
+                        1
+                    }
+                };
+                count >= SPIN_STREAK
+            }
+            StepKind::Progress => false,
+        };
+        if spins {
+            let snapshot = self.threads.iter().map(|t| t.steps).collect();
+            self.thread(event.thread).waiting_for = Some(snapshot);
+            self.any_waiting = true;
+        }
+    }
+
+    /// Removes from `enabled` the spinning threads that must still let another thread of
+    /// `runnable` move first. Never empties `enabled`.
+    pub(crate) fn filter(
+        &mut self,
+        enabled: &mut Vec<ThreadId>,
+        runnable: impl Fn(ThreadId) -> bool,
+    ) {
+        if !self.any_waiting {
+            return;
+        }
+        let mut still_waiting = false;
+        let mut allowed = Vec::with_capacity(enabled.len());
+        for &t in enabled.iter() {
+            let Some(snapshot) = self
+                .threads
+                .get(t.index())
+                .and_then(|f| f.waiting_for.as_ref())
+            else {
+                allowed.push(t);
+                continue;
+            };
+            let blocked_by_other = enabled.iter().any(|&u| {
+                u != t
+                    && runnable(u)
+                    && self.threads.get(u.index()).map_or(0, |f| f.steps)
+                        <= snapshot.get(u.index()).copied().unwrap_or(0)
+            });
+            if blocked_by_other {
+                still_waiting = true;
+            } else {
+                self.threads[t.index()].waiting_for = None;
+                allowed.push(t);
+            }
+        }
+        self.any_waiting = still_waiting;
+        if !allowed.is_empty() {
+            *enabled = allowed;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::testing::{ev, load};
+    use crate::event::{MemOrder, Op};
+
+    fn offered(f: &mut Fairness, threads: &[u32]) -> Vec<u32> {
+        let mut enabled: Vec<ThreadId> = threads.iter().map(|&t| ThreadId(t)).collect();
+        f.filter(&mut enabled, |_| true);
+        enabled.iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn a_yielding_thread_waits_until_the_others_moved() {
+        let mut f = Fairness::default();
+        f.on_event(&ev(1, None, Op::Yield));
+        assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 2]);
+        f.on_event(&ev(0, Some(0), load()));
+        assert_eq!(
+            offered(&mut f, &[0, 1, 2]),
+            vec![0, 2],
+            "thread 2 has not moved"
+        );
+        f.on_event(&ev(2, Some(0), load()));
+        assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_spinning_reader_is_deprioritised_from_its_second_unchanged_re_read() {
+        let mut f = Fairness::default();
+        f.on_event(&ev(1, Some(0), load()));
+        f.on_event(&ev(1, Some(0), load()));
+        assert_eq!(
+            offered(&mut f, &[0, 1]),
+            vec![0, 1],
+            "one retry is not a spin"
+        );
+        f.on_event(&ev(1, Some(0), load()));
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
+    }
+
+    #[test]
+    fn a_loop_that_re_reads_between_its_own_writes_is_a_spin() {
+        let mut f = Fairness::default();
+        let store = Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value: 1,
+        };
+        for _ in 0..2 {
+            f.on_event(&ev(1, Some(0), load()));
+            f.on_event(&ev(1, Some(2), load()));
+            f.on_event(&ev(1, Some(1), store));
+        }
+        assert_eq!(
+            offered(&mut f, &[0, 1]),
+            vec![0, 1],
+            "one retry of object 0"
+        );
+        f.on_event(&ev(1, Some(0), load()));
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
+    }
+
+    #[test]
+    fn retries_with_other_threads_moving_in_between_are_not_a_spin() {
+        let mut f = Fairness::default();
+        let failed = Op::TryLockFailed {
+            mode: crate::event::LockMode::Exclusive,
+        };
+        for _ in 0..4 {
+            f.on_event(&ev(1, Some(0), failed));
+            f.on_event(&ev(0, Some(5), load()));
+        }
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_lone_spinner_is_still_offered() {
+        let mut f = Fairness::default();
+        f.on_event(&ev(1, None, Op::Yield));
+        assert_eq!(offered(&mut f, &[1]), vec![1]);
+    }
+}
