@@ -44,4 +44,13 @@ corpus_tests! {
     channel_ping_pong_ok => programs::channel_cycle::clean,
     barrier_miscount => programs::barrier_miscount::buggy,
     barrier_ok => programs::barrier_miscount::clean,
+    spin_never_set => programs::spin_flag::buggy,
+    spin_set_ok => programs::spin_flag::clean,
+    polite_livelock => programs::polite::buggy,
+    priority_backoff_ok => programs::polite::clean,
+    reader_pref_starvation => programs::reader_pref::buggy,
+    rwlock_readers_ok => programs::reader_pref::clean,
+    treiber_index_aba => programs::treiber_index::buggy,
+    treiber_tagged_ok => programs::treiber_index::clean,
+    state_machine_cas_ok => programs::state_machine_cas::clean,
 }

@@ -10,8 +10,13 @@ pub mod dining_philosophers;
 pub mod gate_lock;
 pub mod lost_update;
 pub mod order_violation;
+pub mod polite;
+pub mod reader_pref;
 pub mod relaxed_message_passing;
 pub mod self_relock;
+pub mod spin_flag;
+pub mod state_machine_cas;
+pub mod treiber_index;
 pub mod unsynchronised_counter;
 
 use crate::Program;
@@ -45,4 +50,13 @@ pub const ALL: &[Program] = &[
     channel_cycle::CLEAN,
     barrier_miscount::BUGGY,
     barrier_miscount::CLEAN,
+    spin_flag::BUGGY,
+    spin_flag::CLEAN,
+    polite::BUGGY,
+    polite::CLEAN,
+    reader_pref::BUGGY,
+    reader_pref::CLEAN,
+    treiber_index::BUGGY,
+    treiber_index::CLEAN,
+    state_machine_cas::CLEAN,
 ];
