@@ -1,0 +1,126 @@
+//! Fair scheduling and the liveness settings, end to end through the public API.
+
+use conc_check::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use conc_check::sync::{Arc, Mutex};
+use conc_check::{thread, Builder, FindingKind, Strategy};
+use conc_check_corpus::programs;
+
+#[test]
+fn the_livelock_window_is_a_builder_setting() {
+    let report = Builder::new()
+        .livelock_steps(50)
+        .explore(programs::spin_flag::buggy);
+    assert_eq!(report.kinds(), vec![FindingKind::Livelock]);
+    assert!(
+        report.findings[0].message.contains("for 50 steps"),
+        "{}",
+        report.findings[0].message
+    );
+}
+
+#[test]
+fn the_step_limit_stays_a_last_resort_of_its_own_kind() {
+    let report = Builder::new()
+        .livelock_steps(1_000_000)
+        .max_steps(2_000)
+        .explore(programs::spin_flag::buggy);
+    assert_eq!(report.kinds(), vec![FindingKind::StepLimit]);
+}
+
+#[test]
+fn a_busy_wait_without_yield_terminates_under_every_strategy() {
+    for strategy in [Strategy::Dfs, Strategy::Random, Strategy::Pct { depth: 3 }] {
+        let report = Builder::new()
+            .strategy(strategy)
+            .iterations(300)
+            .explore(programs::spin_flag::clean);
+        assert!(report.is_clean(), "{strategy:?}: {report}");
+    }
+}
+
+#[test]
+fn threads_hammering_a_mutex_are_not_starving_each_other() {
+    let report = Builder::new().iterations(2_000).explore(|| {
+        let counter = Arc::new(Mutex::new(0));
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let c = counter.clone();
+                thread::spawn(move || {
+                    for _ in 0..6 {
+                        *c.lock().unwrap() += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(*counter.lock().unwrap(), 18);
+    });
+    assert!(report.is_clean(), "{report}");
+}
+
+#[test]
+fn a_try_lock_spinner_that_keeps_losing_is_starving_with_a_low_threshold() {
+    let report = Builder::new()
+        .starvation_threshold(3)
+        .iterations(2_000)
+        .explore(|| {
+            let lock = Arc::new(Mutex::new(()));
+            let done = Arc::new(AtomicBool::new(false));
+            let (l, d) = (lock.clone(), done.clone());
+            let greedy = thread::spawn(move || {
+                while !d.load(Ordering::Relaxed) {
+                    drop(l.lock().unwrap());
+                }
+            });
+            loop {
+                if let Ok(_guard) = lock.try_lock() {
+                    done.store(true, Ordering::Relaxed);
+                    break;
+                }
+                thread::yield_now();
+            }
+            greedy.join().unwrap();
+        });
+    assert_eq!(report.kinds(), vec![FindingKind::Starvation], "{report}");
+    let f = &report.findings[0];
+    assert!(f.message.contains("the main thread"), "{}", f.message);
+    assert!(f.notes.iter().any(|n| n.contains("thread 1 took it")));
+}
+
+#[test]
+fn a_cas_loop_counter_whose_value_comes_back_is_not_aba() {
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .iterations(100_000)
+        .explore(|| {
+            let n = Arc::new(AtomicUsize::new(0));
+            let handles: Vec<_> = (0..2)
+                .map(|i| {
+                    let n = n.clone();
+                    thread::spawn(move || {
+                        // One thread adds, the other subtracts: values come back all the time.
+                        let _ = n.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+                            Some(if i == 0 {
+                                v.wrapping_add(1)
+                            } else {
+                                v.wrapping_sub(1)
+                            })
+                        });
+                        let _ = n.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+                            Some(if i == 0 {
+                                v.wrapping_sub(1)
+                            } else {
+                                v.wrapping_add(1)
+                            })
+                        });
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+        });
+    assert!(report.is_clean() && report.complete, "{report}");
+}
