@@ -1,7 +1,7 @@
 //! Livelock: a long stretch in which threads keep running but nothing moves.
 //!
-//! The detector wakes up at the first retry (see [`super::retry`]) and from then on fingerprints
-//! the shared state after every step ([`super::state_hash`]: atomic values, lock holders, queue
+//! The detector sleeps (and costs one classification per step) until the first retry (see
+//! [`super::retry`]); from then on it fingerprints the shared state after every step ([`super::state_hash`]: atomic values, lock holders, queue
 //! lengths, and where each thread is). A step that reaches a state not seen since the detector
 //! woke is progress. When `window` steps in a row bring no new state, every thread is only going
 //! round in circles: that is a livelock. The scheduler is fair while this happens (spinning
@@ -31,6 +31,8 @@ const MAX_REMEMBERED: usize = 1 << 16;
 /// Reports `window` steps in a row without a new shared state.
 pub struct LivelockDetector {
     window: u64,
+    /// Classifies steps when the detector is fed alone (`on_event`); inside [`super::Detectors`]
+    /// the classification comes with each step.
     retries: RetryTracker,
     state: StateHash,
     active: bool,
@@ -76,6 +78,9 @@ impl LivelockDetector {
     }
 
     fn wake(&mut self) {
+        // The fingerprint starts afresh: components not touched since are constant, and one
+        // touched for the first time looks new once, which only delays a report by a step.
+        self.state.reset();
         self.active = true;
         self.step = 0;
         self.stale = 0;
@@ -183,17 +188,26 @@ impl Detector for LivelockDetector {
     }
 
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
-        self.created.note(event);
         let kind = self.retries.classify(event);
-        if self.state.apply(event) == Change::Unknown {
-            self.sleep();
-            return None;
-        }
+        self.on_step(event, kind, names)
+    }
+
+    fn on_step(
+        &mut self,
+        event: &Event,
+        kind: StepKind,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        self.created.note(event);
         if !self.active {
             if kind == StepKind::Progress {
                 return None;
             }
             self.wake();
+        }
+        if self.state.apply(event) == Change::Unknown {
+            self.sleep();
+            return None;
         }
         self.step += 1;
         if self.recent.len() == RECENT {

@@ -46,6 +46,17 @@ pub trait Detector {
     fn reset(&mut self);
     /// Sees one event; returns a finding when the event completes a problem.
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding>;
+    /// Sees one event together with what kind of step it was (classified once for every
+    /// detector by [`Detectors`]). Detectors that care about retries override this to save
+    /// classifying each event again; the default ignores the kind.
+    fn on_step(
+        &mut self,
+        event: &Event,
+        _step: retry::StepKind,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        self.on_event(event, names)
+    }
     /// No thread can run and `blocked` are blocked: explains why, if this detector can.
     fn on_stuck(&mut self, _blocked: &[ThreadId], _names: &dyn ThreadNames) -> Option<Finding> {
         None
@@ -56,6 +67,8 @@ pub trait Detector {
 pub struct Detectors {
     all: Vec<Box<dyn Detector + Send>>,
     found: Vec<Finding>,
+    retries: retry::RetryTracker,
+    last_step: retry::StepKind,
 }
 
 impl Detectors {
@@ -92,12 +105,15 @@ impl Detectors {
         Detectors {
             all,
             found: Vec::new(),
+            retries: retry::RetryTracker::new(),
+            last_step: retry::StepKind::Progress,
         }
     }
 
     /// A new execution begins.
     pub fn reset(&mut self) {
         self.all.iter_mut().for_each(|d| d.reset());
+        self.retries.reset();
     }
 
     /// Feeds `event` to every detector; returns what they found.
@@ -106,12 +122,20 @@ impl Detectors {
         event: &Event,
         names: &dyn ThreadNames,
     ) -> std::vec::Drain<'_, Finding> {
+        let step = self.retries.classify(event);
+        self.last_step = step;
         for detector in &mut self.all {
-            if let Some(f) = detector.on_event(event, names) {
+            if let Some(f) = detector.on_step(event, step, names) {
                 self.found.push(f);
             }
         }
         self.found.drain(..)
+    }
+
+    /// What kind of step the last event was (a retry, a yield, or progress), for the fair
+    /// scheduler.
+    pub fn last_step(&self) -> retry::StepKind {
+        self.last_step
     }
 
     /// No thread can run: the first explanation a detector gives.

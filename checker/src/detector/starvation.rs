@@ -14,7 +14,6 @@
 //! progress by writing something else.
 
 use super::objects::{at, grow, Created};
-use super::retry::{RetryTracker, StepKind};
 use super::{Detector, ThreadNames};
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind};
@@ -37,8 +36,9 @@ struct Streak {
 /// Reports a thread that lost a resource to others `threshold` times in a row.
 pub struct StarvationDetector {
     threshold: u32,
-    retries: RetryTracker,
     streaks: Vec<Option<Streak>>,
+    /// Streaks under way (most of the time none, and then only failed attempts need a look).
+    active: usize,
     created: Created,
     reported: bool,
 }
@@ -48,8 +48,8 @@ impl StarvationDetector {
     pub fn new(threshold: u32) -> Self {
         StarvationDetector {
             threshold: threshold.max(1),
-            retries: RetryTracker::new(),
             streaks: Vec::new(),
+            active: 0,
             created: Created::default(),
             reported: false,
         }
@@ -68,6 +68,9 @@ impl StarvationDetector {
                 s.last = event.site;
             }
             _ => {
+                if slot.is_none() {
+                    self.active += 1;
+                }
                 *slot = Some(Streak {
                     resource,
                     retries: 1,
@@ -146,26 +149,25 @@ impl StarvationDetector {
 
 impl Detector for StarvationDetector {
     fn reset(&mut self) {
-        self.retries.reset();
         self.streaks.clear();
+        self.active = 0;
         self.created.clear();
         self.reported = false;
     }
 
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         self.created.note(event);
-        let kind = self.retries.classify(event);
-        if let StepKind::Retry(resource) = kind {
-            match event.op {
-                // A failed attempt starts or extends a streak.
-                Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe => {
-                    self.retry(event, resource);
-                    return None;
-                }
-                // Re-reading while waiting for the next attempt neither starts nor ends one.
-                Op::AtomicLoad { .. } | Op::CellRead => return None,
-                _ => {}
-            }
+        if let (
+            Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe,
+            Some(resource),
+        ) = (event.op, event.object)
+        {
+            // A failed attempt starts or extends a streak.
+            self.retry(event, resource);
+            return None;
+        }
+        if self.active == 0 {
+            return None;
         }
         let me = event.thread.index();
         let own = self
@@ -180,8 +182,9 @@ impl Detector for StarvationDetector {
             _ => false,
         };
         if ends_streak {
-            if let Some(slot) = self.streaks.get_mut(me) {
+            if let Some(slot @ Some(_)) = self.streaks.get_mut(me) {
                 *slot = None;
+                self.active -= 1;
             }
         }
         let object = event.object?;

@@ -10,7 +10,6 @@ use super::context::{self, with};
 use super::execution::{Body, ThreadState};
 use crate::detector::panic::{blocked_while_unwinding, panic_finding, PanicRecord};
 use crate::event::{LockMode, ObjectId, Op, Site, ThreadId, WaitFor, WakeReason};
-use crate::report::{Finding, FindingKind};
 
 /// True when the caller runs inside a model thread.
 #[inline]
@@ -67,14 +66,7 @@ pub fn point(site: Site, yielded: bool) {
             e.thread(me).panic = None;
         }
         if e.steps > e.max_steps {
-            let finding = Finding::new(
-                FindingKind::StepLimit,
-                format!(
-                    "an execution ran for more than {} scheduling steps without finishing",
-                    e.max_steps
-                ),
-            )
-            .note("a thread may be spinning forever, or the test is larger than the limit (Builder::max_steps)");
+            let finding = super::step_limit::step_limit_finding(&e.trace, e.max_steps, &e.names());
             e.fail(finding);
             return None;
         }

@@ -201,12 +201,12 @@ impl Execution {
         };
         self.trace.push(event);
         self.strategy.observe(&event);
-        self.fairness.on_event(&event);
         let names = Names(&self.threads);
         for finding in self.detectors.on_event(&event, &names) {
             self.fatal |= finding.kind.ends_execution();
             self.findings.push(finding);
         }
+        self.fairness.on_event(&event, self.detectors.last_step());
     }
 
     /// Ends the execution with `finding`.

@@ -11,7 +11,9 @@
 //! end. A single failed attempt followed by other work is ordinary code, not a spin, and
 //! keeping the scheduler's hands off it keeps every interleaving of such code reachable.
 
-use crate::detector::retry::{RetryTracker, StepKind};
+#[cfg(doc)]
+use crate::detector::retry::RetryTracker;
+use crate::detector::retry::StepKind;
 use crate::event::{Event, ObjectId, ThreadId};
 
 /// Retries of one object, with no other thread moving, after which a thread counts as spinning.
@@ -33,7 +35,6 @@ struct ThreadFairness {
 /// Tracks who spins, and hides spinning threads from the strategy until the others moved.
 #[derive(Default)]
 pub(crate) struct Fairness {
-    retries: RetryTracker,
     threads: Vec<ThreadFairness>,
     /// Steps of all threads.
     total_steps: u64,
@@ -44,7 +45,6 @@ pub(crate) struct Fairness {
 impl Fairness {
     /// Forgets the previous execution.
     pub(crate) fn reset(&mut self) {
-        self.retries.reset();
         self.threads.clear();
         self.total_steps = 0;
         self.any_waiting = false;
@@ -58,9 +58,8 @@ impl Fairness {
         &mut self.threads[i]
     }
 
-    /// Sees one step.
-    pub(crate) fn on_event(&mut self, event: &Event) {
-        let kind = self.retries.classify(event);
+    /// Sees one step, which the detectors classified as `kind`.
+    pub(crate) fn on_event(&mut self, event: &Event, kind: StepKind) {
         self.total_steps += 1;
         let total = self.total_steps;
         let me = self.thread(event.thread);
@@ -138,8 +137,14 @@ impl Fairness {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detector::retry::RetryTracker;
     use crate::detector::testing::{ev, load};
     use crate::event::{MemOrder, Op};
+
+    fn feed(f: &mut Fairness, r: &mut RetryTracker, e: Event) {
+        let kind = r.classify(&e);
+        f.on_event(&e, kind);
+    }
 
     fn offered(f: &mut Fairness, threads: &[u32]) -> Vec<u32> {
         let mut enabled: Vec<ThreadId> = threads.iter().map(|&t| ThreadId(t)).collect();
@@ -150,62 +155,66 @@ mod tests {
     #[test]
     fn a_yielding_thread_waits_until_the_others_moved() {
         let mut f = Fairness::default();
-        f.on_event(&ev(1, None, Op::Yield));
+        let mut r = RetryTracker::new();
+        feed(&mut f, &mut r, ev(1, None, Op::Yield));
         assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 2]);
-        f.on_event(&ev(0, Some(0), load()));
+        feed(&mut f, &mut r, ev(0, Some(0), load()));
         assert_eq!(
             offered(&mut f, &[0, 1, 2]),
             vec![0, 2],
             "thread 2 has not moved"
         );
-        f.on_event(&ev(2, Some(0), load()));
+        feed(&mut f, &mut r, ev(2, Some(0), load()));
         assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 1, 2]);
     }
 
     #[test]
     fn a_spinning_reader_is_deprioritised_from_its_second_unchanged_re_read() {
         let mut f = Fairness::default();
-        f.on_event(&ev(1, Some(0), load()));
-        f.on_event(&ev(1, Some(0), load()));
+        let mut r = RetryTracker::new();
+        feed(&mut f, &mut r, ev(1, Some(0), load()));
+        feed(&mut f, &mut r, ev(1, Some(0), load()));
         assert_eq!(
             offered(&mut f, &[0, 1]),
             vec![0, 1],
             "one retry is not a spin"
         );
-        f.on_event(&ev(1, Some(0), load()));
+        feed(&mut f, &mut r, ev(1, Some(0), load()));
         assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
     }
 
     #[test]
     fn a_loop_that_re_reads_between_its_own_writes_is_a_spin() {
         let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
         let store = Op::AtomicStore {
             order: MemOrder::SeqCst,
             value: 1,
         };
         for _ in 0..2 {
-            f.on_event(&ev(1, Some(0), load()));
-            f.on_event(&ev(1, Some(2), load()));
-            f.on_event(&ev(1, Some(1), store));
+            feed(&mut f, &mut r, ev(1, Some(0), load()));
+            feed(&mut f, &mut r, ev(1, Some(2), load()));
+            feed(&mut f, &mut r, ev(1, Some(1), store));
         }
         assert_eq!(
             offered(&mut f, &[0, 1]),
             vec![0, 1],
             "one retry of object 0"
         );
-        f.on_event(&ev(1, Some(0), load()));
+        feed(&mut f, &mut r, ev(1, Some(0), load()));
         assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
     }
 
     #[test]
     fn retries_with_other_threads_moving_in_between_are_not_a_spin() {
         let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
         let failed = Op::TryLockFailed {
             mode: crate::event::LockMode::Exclusive,
         };
         for _ in 0..4 {
-            f.on_event(&ev(1, Some(0), failed));
-            f.on_event(&ev(0, Some(5), load()));
+            feed(&mut f, &mut r, ev(1, Some(0), failed));
+            feed(&mut f, &mut r, ev(0, Some(5), load()));
         }
         assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
     }
@@ -213,7 +222,8 @@ mod tests {
     #[test]
     fn a_lone_spinner_is_still_offered() {
         let mut f = Fairness::default();
-        f.on_event(&ev(1, None, Op::Yield));
+        let mut r = RetryTracker::new();
+        feed(&mut f, &mut r, ev(1, None, Op::Yield));
         assert_eq!(offered(&mut f, &[1]), vec![1]);
     }
 }

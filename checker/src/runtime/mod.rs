@@ -13,6 +13,7 @@ mod explorer;
 mod fairness;
 mod panic_hook;
 mod slot;
+mod step_limit;
 mod trace;
 
 pub use explorer::{explore, replay};

@@ -2,8 +2,9 @@
 //! markdown tables of ratios (the source of `BENCHMARKS.md`).
 //!
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
-//! progress to stderr. Three sections: executions per second, unbounded exhaustive search to
-//! completion, and executions and time to the first bug on the buggy corpus programs. Every
+//! progress to stderr. Sections: executions per second, unbounded exhaustive search to
+//! completion, executions and time to the first bug on the buggy corpus programs, the cost of
+//! race detection, and what each tool says about spin loops. Every
 //! measurement is capped in executions and time so the whole run stays under ten minutes on two
 //! cores.
 
@@ -12,6 +13,7 @@ mod exhaustive;
 mod first_bug;
 mod race_cost;
 mod runners;
+mod spin;
 mod table;
 mod throughput;
 mod twins;
@@ -42,6 +44,7 @@ fn main() {
     exhaustive::run(&mut notes);
     first_bug::run(&mut notes);
     race_cost::run();
+    spin::run();
     if !notes.is_empty() {
         println!("## Notes\n");
         for n in &notes {

@@ -182,7 +182,185 @@ macro_rules! bodies {
             );
         }
 
-        /// The twin of the buggy corpus program called `name`, if this tool can express it.
+        /// Twin of `corpus::programs::spin_flag::buggy`: a yielding spin on a flag nobody sets.
+        fn spin_never_set() {
+            let started = Arc::new(AtomicBool::new(false));
+            let ready = Arc::new(AtomicBool::new(false));
+            let r = ready.clone();
+            let waiter = thread::spawn(move || {
+                while !r.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+            });
+            started.store(true, Ordering::Release);
+            waiter.join().unwrap();
+        }
+
+        /// Twin of `corpus::programs::spin_flag::clean`: a busy-wait without yield on a flag
+        /// the other thread sets.
+        pub(crate) fn spin_set_ok() {
+            let ready = Arc::new(AtomicBool::new(false));
+            let r = ready.clone();
+            let waiter = thread::spawn(move || while !r.load(Ordering::Acquire) {});
+            let setter = thread::spawn(move || ready.store(true, Ordering::Release));
+            waiter.join().unwrap();
+            setter.join().unwrap();
+        }
+
+        /// Twin of `corpus::programs::polite::buggy`.
+        fn polite_livelock() {
+            fn polite(flags: &[AtomicBool; 2], me: usize) {
+                loop {
+                    flags[me].store(true, Ordering::SeqCst);
+                    thread::yield_now();
+                    let busy = flags[1 - me].load(Ordering::SeqCst);
+                    thread::yield_now();
+                    if !busy {
+                        break;
+                    }
+                    flags[me].store(false, Ordering::SeqCst);
+                    thread::yield_now();
+                }
+                flags[me].store(false, Ordering::SeqCst);
+            }
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let hs: Vec<_> = (0..2)
+                .map(|me| {
+                    let f = flags.clone();
+                    thread::spawn(move || polite(&f, me))
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+        }
+
+        /// Twin of `corpus::programs::reader_pref::buggy`.
+        fn reader_pref_starvation() {
+            const WRITER: usize = 1 << 20;
+            let lock = Arc::new(AtomicUsize::new(0));
+            let published = Arc::new(AtomicBool::new(false));
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (lock, published) = (lock.clone(), published.clone());
+                    thread::spawn(move || loop {
+                        loop {
+                            let s = lock.load(Ordering::Acquire);
+                            if s & WRITER == 0
+                                && lock
+                                    .compare_exchange(
+                                        s,
+                                        s + 1,
+                                        Ordering::Acquire,
+                                        Ordering::Relaxed,
+                                    )
+                                    .is_ok()
+                            {
+                                break;
+                            }
+                            thread::yield_now();
+                        }
+                        let done = published.load(Ordering::Relaxed);
+                        lock.fetch_sub(1, Ordering::Release);
+                        if done {
+                            break;
+                        }
+                    })
+                })
+                .collect();
+            let writer = {
+                let (lock, published) = (lock.clone(), published.clone());
+                thread::spawn(move || {
+                    while lock
+                        .compare_exchange(0, WRITER, Ordering::Acquire, Ordering::Relaxed)
+                        .is_err()
+                    {}
+                    published.store(true, Ordering::Relaxed);
+                    lock.store(0, Ordering::Release);
+                })
+            };
+            writer.join().unwrap();
+            for r in readers {
+                r.join().unwrap();
+            }
+        }
+
+        /// Twin of `corpus::programs::treiber_index::buggy` (untagged head of pool indices).
+        fn treiber_index_aba() {
+            const NIL: usize = usize::MAX;
+            struct Stack {
+                head: AtomicUsize,
+                next: [AtomicUsize; 3],
+            }
+            impl Stack {
+                fn pop(&self) -> Option<usize> {
+                    loop {
+                        let h = self.head.load(Ordering::Acquire);
+                        if h == NIL {
+                            return None;
+                        }
+                        let next = self.next[h].load(Ordering::Relaxed);
+                        if self
+                            .head
+                            .compare_exchange(h, next, Ordering::AcqRel, Ordering::Acquire)
+                            .is_ok()
+                        {
+                            return Some(h);
+                        }
+                    }
+                }
+                fn push(&self, i: usize) {
+                    loop {
+                        let h = self.head.load(Ordering::Acquire);
+                        self.next[i].store(h, Ordering::Relaxed);
+                        if self
+                            .head
+                            .compare_exchange(h, i, Ordering::AcqRel, Ordering::Acquire)
+                            .is_ok()
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+            let stack = Arc::new(Stack {
+                head: AtomicUsize::new(0),
+                next: [
+                    AtomicUsize::new(1),
+                    AtomicUsize::new(2),
+                    AtomicUsize::new(NIL),
+                ],
+            });
+            let s = stack.clone();
+            let popper = thread::spawn(move || s.pop());
+            let s = stack.clone();
+            let recycler = thread::spawn(move || {
+                let a = s.pop();
+                let b = s.pop();
+                if let Some(a) = a {
+                    s.push(a);
+                }
+                b
+            });
+            let mut owned: Vec<usize> = Vec::new();
+            owned.extend(popper.join().unwrap());
+            owned.extend(recycler.join().unwrap());
+            let mut i = stack.head.load(Ordering::Acquire);
+            while i != NIL && owned.len() <= 6 {
+                owned.push(i);
+                i = stack.next[i].load(Ordering::Relaxed);
+            }
+            let mut distinct = owned.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(
+                distinct.len(),
+                owned.len(),
+                "a node was handed out twice: {owned:?}"
+            );
+        }
+
+        /// The twin of the corpus program called `name`, if this tool can express it.
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
                 "self_relock" => self_relock,
@@ -191,6 +369,11 @@ macro_rules! bodies {
                 "lost_update" => lost_update,
                 "order_violation" => order_violation,
                 "deep_preemptions" => deep_preemptions,
+                "spin_never_set" => spin_never_set,
+                "spin_set_ok" => spin_set_ok,
+                "polite_livelock" => polite_livelock,
+                "reader_pref_starvation" => reader_pref_starvation,
+                "treiber_index_aba" => treiber_index_aba,
                 _ => return None,
             };
             Some(f)
