@@ -165,12 +165,19 @@ fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
     let mut total = (0u64, 0u64);
     let mut with_findings = 0;
     let mut compared = 0;
-    // CONC_CHECK_SOUNDNESS_SEEDS=500 for a deeper run than CI's.
+    // CONC_CHECK_SOUNDNESS_SEEDS=500 for a deeper run than CI's; CONC_CHECK_SOUNDNESS_SEED=97
+    // (with SEEDS above it) reruns one program.
     let seeds: u64 = std::env::var("CONC_CHECK_SOUNDNESS_SEEDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
+    let only: Option<u64> = std::env::var("CONC_CHECK_SOUNDNESS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for seed in 0..seeds {
+        if only.is_some_and(|o| o != seed) {
+            continue;
+        }
         let program = Arc::new(generate(seed));
         let (plain_states, plain) = explore(&program, false);
         let (reduced_states, reduced) = explore(&program, true);
@@ -208,6 +215,9 @@ fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
         total.1,
         100.0 * total.1 as f64 / total.0 as f64
     );
+    if only.is_some() {
+        return;
+    }
     assert!(
         with_findings > 0,
         "the generator should produce some buggy programs"

@@ -9,8 +9,16 @@
 //! backtrack set, which starts with the default choice and grows when [`super::dpor`] finds two
 //! racing operations that should also run in the other order. Points where a blocked thread may
 //! wake by timeout or spuriously, and value choices, try every alternative.
+//!
+//! Without a preemption bound the search also keeps sleep sets ([`super::sleep`]): once the
+//! subtree of thread `p` at a point is finished, `p` is not run first at that point again, nor
+//! at any later point reached by steps that commute with the step `p` took there. A new point
+//! whose every runnable thread is asleep starts a *redundant* execution (it can only repeat
+//! explored interleavings): it runs to its end with default choices and nothing in it is
+//! explored further. [`Dfs::sleep_blocked`] counts them.
 
 use super::dpor::{RaceTracker, Reversal};
+use super::sleep::{Census, Footprint, Sleeper, StepRecorder};
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ThreadId};
 
@@ -29,12 +37,38 @@ struct Node {
     backtrack: Vec<bool>,
     /// Options already explored (or being explored) from here.
     done: Vec<bool>,
+    /// Thread choices: options asleep when the search reached this point (never run here).
+    asleep: Vec<bool>,
+    /// Thread choices: the step each explored option took from here, once it ended.
+    footprints: Vec<Option<Footprint>>,
+    /// Objects and threads that existed at this point.
+    census: Census,
+    /// A value choice rather than a thread choice.
+    value: bool,
 }
 
 impl Node {
     fn preemptions_after(&self) -> usize {
         self.preemptions_before
             + self.preemptive.get(self.chosen).copied().unwrap_or(false) as usize
+    }
+
+    /// Source-DPOR: makes sure one of `initials` (threads that can start the reversed order) is
+    /// explored from here or asleep here; if none of them can run here, explores everything.
+    fn add_initial(&mut self, racing: ThreadId, initials: &[ThreadId]) {
+        let index = |t: &ThreadId| self.options.iter().position(|o| *o == t.0);
+        if initials
+            .iter()
+            .filter_map(index)
+            .any(|i| self.backtrack[i] || self.asleep[i])
+        {
+            return;
+        }
+        let preferred = initials.iter().find(|t| **t == racing).and_then(index);
+        match preferred.or_else(|| initials.iter().find_map(index)) {
+            Some(i) => self.backtrack[i] = true,
+            None => self.backtrack.iter_mut().for_each(|b| *b = true),
+        }
     }
 
     /// Marks `thread` (or, if it cannot run here, every alternative) for exploration.
@@ -62,6 +96,19 @@ pub struct Dfs {
     races: Vec<Reversal>,
     /// Alternatives partial-order reduction showed to be redundant, over finished points.
     pruned: u64,
+    /// Sleep sets are used (reduction on, no preemption bound).
+    sleep_sets: bool,
+    /// The threads asleep at the current point.
+    sleep: Vec<Sleeper>,
+    /// The running step's footprint.
+    recorder: StepRecorder,
+    /// The node and option the running step was chosen at, if it was chosen at a branching point.
+    step_at: Option<(usize, usize)>,
+    /// The running execution only repeats explored interleavings (a sleeping thread had to run):
+    /// it is run to its end with default choices, and nothing in it is explored further.
+    redundant: bool,
+    /// Executions that turned out redundant that way.
+    sleep_blocked: u64,
 }
 
 impl Dfs {
@@ -81,11 +128,60 @@ impl Dfs {
             exhausted: false,
             pruned_by_bound: false,
             nondeterminism: None,
-            tracker: reduce.then(RaceTracker::default),
+            tracker: reduce.then(|| RaceTracker::new(max_preemptions.is_none())),
             state: None,
             races: Vec::new(),
             pruned: 0,
+            sleep_sets: reduce && max_preemptions.is_none(),
+            sleep: Vec::new(),
+            recorder: StepRecorder::default(),
+            step_at: None,
+            redundant: false,
+            sleep_blocked: 0,
         }
+    }
+
+    /// Executions that sleep sets showed to be redundant only once they had started (every
+    /// thread that could run next was asleep); they ran to their end without branching.
+    pub fn sleep_blocked(&self) -> u64 {
+        self.sleep_blocked
+    }
+
+    /// Ends the running step: stores its footprint at the point it was chosen at and wakes the
+    /// sleepers it does not commute with.
+    fn end_step(&mut self) {
+        let Some((_, footprint)) = self.recorder.finish() else {
+            return;
+        };
+        if let Some((index, option)) = self.step_at.take() {
+            if let Some(node) = self.path.get_mut(index) {
+                node.footprints[option] = Some(footprint.clone());
+            }
+        }
+        self.recorder.wake(&mut self.sleep, &footprint);
+    }
+
+    /// Starts the step of thread option `option` at node `index`.
+    fn start_step(&mut self, index: usize, option: usize) {
+        let node = &self.path[index];
+        let thread = ThreadId(node.options[option]);
+        // Every option explored before the current one at this point goes to sleep.
+        for (i, footprint) in node.footprints.iter().enumerate() {
+            if i != option && node.done[i] {
+                if let Some(f) = footprint {
+                    let t = ThreadId(node.options[i]);
+                    if !self.sleep.iter().any(|s| s.thread == t) {
+                        self.sleep.push(Sleeper::new(t, f.clone(), node.census));
+                    }
+                }
+            }
+        }
+        self.step_at = Some((index, option));
+        self.recorder.start(Some(thread));
+    }
+
+    fn is_asleep(&self, thread: u32) -> bool {
+        self.sleep.iter().any(|s| s.thread.0 == thread)
     }
 
     /// True when the bound cut off at least one alternative, so exhausting the search is not a
@@ -111,7 +207,7 @@ impl Dfs {
         while let Some(node) = self.path.last() {
             let mut next = None;
             for i in 0..node.options.len() {
-                if node.backtrack[i] && !node.done[i] {
+                if node.backtrack[i] && !node.done[i] && !node.asleep[i] {
                     if self.allowed(node, i) {
                         next = Some(i);
                         break;
@@ -125,7 +221,9 @@ impl Dfs {
                 node.done[i] = true;
                 return true;
             }
-            self.pruned += node.backtrack.iter().filter(|b| !**b).count() as u64;
+            self.pruned += (0..node.options.len())
+                .filter(|&i| !node.done[i] && (!node.backtrack[i] || node.asleep[i]))
+                .count() as u64;
             self.path.pop();
         }
         false
@@ -140,14 +238,30 @@ impl Dfs {
     }
 
     /// Follows the recorded path, or opens a new node with `options` and takes its first
-    /// allowed option. `explore_all` puts every option in the backtrack set.
-    fn decide(&mut self, options: Vec<u32>, preemptive: Vec<bool>, explore_all: bool) -> u32 {
+    /// allowed option that is not asleep. `explore_all` puts every option in the backtrack set;
+    /// `value` says the options are values rather than threads.
+    fn decide(
+        &mut self,
+        options: Vec<u32>,
+        preemptive: Vec<bool>,
+        explore_all: bool,
+        value: bool,
+    ) -> u32 {
+        if self.redundant {
+            // Nothing below a redundant point is explored: take the default and record nothing.
+            self.state = None;
+            return options[0];
+        }
         let index = self.position;
         self.state = Some(index);
         self.position += 1;
         if let Some(node) = self.path.get(index) {
-            if node.options == options {
-                return node.options[node.chosen];
+            if node.options == options && node.value == value {
+                let chosen = node.chosen;
+                if !value && self.sleep_sets {
+                    self.start_step(index, chosen);
+                }
+                return self.path[index].options[chosen];
             }
             // A stateless search assumes the program is deterministic given the schedule. When
             // it is not, say so and take a choice that exists rather than one that does not.
@@ -162,6 +276,10 @@ impl Dfs {
             return options[0];
         }
         let n = options.len();
+        let asleep: Vec<bool> = options
+            .iter()
+            .map(|t| !value && self.sleep_sets && self.is_asleep(*t))
+            .collect();
         let mut node = Node {
             options,
             chosen: 0,
@@ -169,22 +287,43 @@ impl Dfs {
             preemptions_before: self.preemptions_before(index),
             backtrack: vec![explore_all || self.tracker.is_none(); n],
             done: vec![false; n],
+            asleep,
+            footprints: vec![None; n],
+            census: self.recorder.census(),
+            value,
         };
-        while node.chosen + 1 < n && !self.allowed(&node, node.chosen) {
-            node.chosen += 1;
-        }
-        node.backtrack[node.chosen] = true;
-        node.done[node.chosen] = true;
-        let value = node.options[node.chosen];
+        let pick = (0..n)
+            .find(|&i| self.allowed(&node, i) && !node.asleep[i])
+            .or_else(|| (0..n).find(|&i| self.allowed(&node, i)));
+        let Some(chosen) = pick.filter(|&i| !node.asleep[i]) else {
+            // Every thread that may run here is asleep: whatever runs next repeats an
+            // interleaving already explored.
+            self.redundant = true;
+            self.sleep_blocked += 1;
+            self.state = None;
+            return node.options[pick.unwrap_or(0)];
+        };
+        node.chosen = chosen;
+        node.backtrack[chosen] = true;
+        node.done[chosen] = true;
+        let value_chosen = node.options[chosen];
         self.path.push(node);
-        value
+        if !value && self.sleep_sets {
+            self.start_step(index, chosen);
+        }
+        value_chosen
     }
 }
 
 impl Strategy for Dfs {
     fn begin_execution(&mut self) -> bool {
+        self.end_step();
+        self.step_at = None;
         self.position = 0;
         self.state = None;
+        self.sleep.clear();
+        self.recorder.reset();
+        self.redundant = false;
         if let Some(tracker) = &mut self.tracker {
             tracker.reset();
         }
@@ -223,30 +362,63 @@ impl Strategy for Dfs {
             .iter()
             .map(|t| choice.is_preemption(ThreadId(*t)))
             .collect();
-        ThreadId(self.decide(options, preemptive, choice.wakes))
+        if self.sleep_sets {
+            self.end_step();
+        }
+        if let Some(tracker) = &mut self.tracker {
+            tracker.begin_step();
+        }
+        ThreadId(self.decide(options, preemptive, choice.wakes, false))
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
         // A value choice sits inside the running thread's step: races still reverse at the
-        // scheduling point that started the step.
+        // scheduling point that started the step. The step is no longer one transition, so a
+        // thread that took it never sleeps with it.
+        self.recorder.value_choice();
         let state = self.state;
-        let value = self.decide((0..n).collect(), vec![false; n as usize], true);
+        let value = self.decide((0..n).collect(), vec![false; n as usize], true, true);
         self.state = state;
         value
     }
 
     fn forced_step(&mut self) {
         self.state = None;
+        if let Some(tracker) = &mut self.tracker {
+            tracker.begin_step();
+        }
+        if self.sleep_sets {
+            self.end_step();
+            self.recorder.start(None);
+        }
     }
 
     fn observe(&mut self, event: &Event) {
+        if self.redundant {
+            return;
+        }
+        if self.sleep_sets {
+            self.recorder.on_event(event);
+            if self.recorder.thread() == Some(event.thread) && self.is_asleep(event.thread.0) {
+                // The only thread that could run was asleep: this interleaving is equivalent to
+                // one already explored.
+                self.redundant = true;
+                self.sleep_blocked += 1;
+                return;
+            }
+        }
         let Some(tracker) = &mut self.tracker else {
             return;
         };
         tracker.on_event(event, self.state, &mut self.races);
+        let source = self.sleep_sets;
         for race in self.races.drain(..) {
             if let Some(node) = self.path.get_mut(race.state) {
-                node.add_backtrack(race.thread);
+                if source {
+                    node.add_initial(race.thread, &race.initials);
+                } else {
+                    node.add_backtrack(race.thread);
+                }
             }
         }
     }

@@ -1,13 +1,13 @@
-//! Race detection on the executed trace, for dynamic partial-order reduction (Flanagan and
-//! Godefroid, POPL 2005).
+//! Race detection on the executed trace, for dynamic partial-order reduction: source-DPOR with
+//! sleep sets (Abdulla, Aronis, Jonsson and Sagonas, POPL 2014) for unbounded searches, and
+//! Flanagan and Godefroid's DPOR (POPL 2005) under a preemption bound.
 //!
 //! Every operation of an execution is classified by the object it touches and whether it only
 //! reads it. Two operations of different threads on the same object, at least one of which
 //! changes it, are dependent; if neither happens before the other (through program order and
 //! earlier dependent operations, tracked with vector clocks), they race, and the search must also
-//! try them the other way round: the racing thread is added to the backtrack set of the
-//! scheduling point just before the first of the two. Everything else commutes, so orders that
-//! only differ in independent operations are run once.
+//! try them the other way round. Everything else commutes, so orders that only differ in
+//! independent operations are run once.
 //!
 //! Locks get a finer relation (two operations that can never be enabled together need no
 //! reversal): acquisitions of one lock are dependent with each other, a failed `try_lock` or a
@@ -16,12 +16,73 @@
 //! happens-before (the acquisition synchronises with the release; run the other way round the
 //! acquirer would only block and then get the lock at the same point) rather than raced. A
 //! successful `try_lock` does race with the release before it: the other way round it fails.
+//!
+//! # Reversing a race
+//!
+//! The search branches at scheduling points, so what it reorders are *steps* (everything a thread
+//! does between two scheduling points), not single operations. For a race between an operation
+//! `e` in a step that started at point `s` and a later operation `e'` of thread `q`:
+//!
+//! - **Unbounded (source-DPOR).** Two steps race only if nothing in `e'`'s thread depends on
+//!   anything in `e`'s step. The reversed order is `v = notdep(e).e'`: the operations after `e`'s
+//!   step that do not depend on it, then `e'`. A thread can start `v` if its first operation in
+//!   `v` depends on no other thread's operation in `v` (an *initial*; `q` itself is not one when
+//!   what it did before `e'` waited for others). If no initial is already explored or asleep at
+//!   `s`, one is added to the backtrack set of `s` (`q` if it is one); if none can run at `s`,
+//!   every thread that can is. Adding `q` unconditionally, as Flanagan and Godefroid do, is not
+//!   enough once sleep sets are used: `q` may be asleep at `s` while the reversal needs another
+//!   thread to go first there (the soundness test's seed 97 loses a final state that way).
+//!   Threads that went to sleep at `s` ([`super::sleep`]) are never run from it again.
+//! - **Under a preemption bound (Flanagan–Godefroid).** `q` is added to the backtrack set of the
+//!   point before `e` itself, or every thread if `q` cannot run there, and no sleep sets are
+//!   used: sleep sets assume that an interleaving skipped here is run elsewhere, which a bound can
+//!   forbid (Coons, Musuvathi and McKinley, OOPSLA 2013), so a bounded round explores the same
+//!   executions as before sleep sets existed. The default portfolio's iterative bounding rounds
+//!   therefore run without sleep sets; `Strategy::Dfs` with `max_preemptions(None)` uses them.
+//!
+//! Points where a blocked thread may wake by timeout or spuriously, and value choices, have every
+//! alternative in their backtrack sets; sleep sets still skip threads asleep there, whose step
+//! (including how they woke) was explored before and not disturbed since.
+//!
+//! # What detectors see on the reduced set
+//!
+//! Every execution the reduced search runs is a real, complete execution, and every detector
+//! sees all of its events, exactly as without reduction. What reduction drops are executions that
+//! differ from an explored one only in the order of independent steps, so what detectors need
+//! must not depend on that order — and it does not:
+//!
+//! - **Data races** are judged on happens-before, which is built from the order of dependent
+//!   operations only (lock release → acquire, release store → acquire load of the same atomic,
+//!   spawn, join, channel send → receive); every execution of one equivalence class has the
+//!   same happens-before, so a race reported in one is reported in the one that is run. Two cell
+//!   accesses, one a write, are themselves dependent, so both of their orders are run.
+//! - **Lock-order cycles** are built from per-thread edges (locks held → lock acquired), which
+//!   depend on what each thread does, not on how independent steps interleave; the class graph
+//!   is kept across executions, and every behaviour of every thread occurs in some explored
+//!   execution.
+//! - **Deadlocks** are final states, and every reachable final state is reached (that is what
+//!   the soundness test checks).
+//! - **ABA** needs the sequence of values an atomic location took and the CAS that succeeded;
+//!   accesses of one atomic that change it are dependent with every access of it, so every
+//!   order of them is run.
+//! - **Liveness (starvation, livelock)** detectors must count what a thread *retried because
+//!   another thread's dependent step got in first* (a failed CAS, a lock found held, a flag read
+//!   again), all of which is dependent and therefore explored in every order. An execution in
+//!   which an independent step is merely postponed for many steps is equivalent to one in which
+//!   it ran at once, and may not be run; step counts over such postponements are a property of
+//!   the scheduler, not of the program, and should not be what a liveness finding rests on.
+//!
+//! Reduction needs the strategy to see every choice the runtime makes; a runtime that hides
+//! runnable threads from the strategy (for fairness) must do so in a way that depends only on
+//! what the hidden thread itself did, or the reduction may lose interleavings.
 
 use crate::event::{Access, Event, ObjectKind, Op, ThreadId, WaitFor};
 
 /// One recorded access of an object.
 #[derive(Clone, Debug)]
 struct Touch {
+    /// Where it is in the execution's log of accesses.
+    pos: usize,
     thread: ThreadId,
     /// The thread's own clock component at this access.
     local: u32,
@@ -29,6 +90,8 @@ struct Touch {
     clock: Vec<u32>,
     /// The scheduling point (DFS node) right before the access, if it was a branching one.
     state: Option<usize>,
+    /// The thread's clock component at the first access of the step this access belongs to.
+    step_local: u32,
 }
 
 /// What has touched one object since its last write.
@@ -67,12 +130,25 @@ enum Place {
 }
 
 /// A race found: try `thread` at scheduling point `state`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Reversal {
     /// The DFS node before the earlier operation.
     pub state: usize,
     /// The thread whose later operation raced with it.
     pub thread: ThreadId,
+    /// The threads that can start the reversed order (source-DPOR's initials of
+    /// `notdep(e).e'`): each one's first operation after the earlier operation depends on no
+    /// other operation in that sequence. `thread` is among them only if its own operations
+    /// before the race do not wait for others'.
+    pub initials: Vec<ThreadId>,
+}
+
+/// One access in the order it ran, for computing initials.
+#[derive(Clone, Debug)]
+struct Logged {
+    thread: ThreadId,
+    local: u32,
+    clock: Vec<u32>,
 }
 
 /// Vector clocks and per-object access histories of the current execution.
@@ -84,6 +160,24 @@ pub struct RaceTracker {
     parks: Vec<History>,
     locks: Vec<LockHistory>,
     kinds: Vec<Option<ObjectKind>>,
+    /// Every access of the execution, in order.
+    log: Vec<Logged>,
+    /// Races the running event completes: the earlier access's log position, the clock
+    /// component of the first access of its step, and its state.
+    pending: Vec<(usize, u32, usize)>,
+    /// Races and initials are computed for whole steps (source-DPOR with sleep sets) rather
+    /// than for single operations (Flanagan and Godefroid's DPOR).
+    steps: bool,
+    /// The clock component of the running step's first access, once it has one.
+    step_local: Option<u32>,
+}
+
+/// Whether a thread whose clock is `clock` is ordered after `touch` (after its whole step, when
+/// reasoning about `steps`: two steps cannot be reordered once anything in the later one depends
+/// on anything in the earlier one).
+fn ordered_after(steps: bool, clock: &[u32], touch: &Touch) -> bool {
+    let bar = if steps { touch.step_local } else { touch.local };
+    clock.get(touch.thread.index()).copied().unwrap_or(0) >= bar
 }
 
 fn join(into: &mut Vec<u32>, other: &[u32]) {
@@ -103,6 +197,20 @@ fn grow<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
 }
 
 impl RaceTracker {
+    /// A tracker that reasons about whole steps (what a thread does between two scheduling
+    /// points) when `steps`, as source-DPOR with sleep sets needs; otherwise about operations.
+    pub fn new(steps: bool) -> Self {
+        RaceTracker {
+            steps,
+            ..RaceTracker::default()
+        }
+    }
+
+    /// A new step starts: the next access is its first.
+    pub fn begin_step(&mut self) {
+        self.step_local = None;
+    }
+
     /// Forgets the previous execution.
     pub fn reset(&mut self) {
         self.clocks.clear();
@@ -111,6 +219,56 @@ impl RaceTracker {
         self.parks.clear();
         self.locks.clear();
         self.kinds.clear();
+        self.log.clear();
+        self.pending.clear();
+        self.step_local = None;
+    }
+
+    /// Turns the races found for the access just logged (the last one) into reversals.
+    fn resolve(&mut self, races: &mut Vec<Reversal>) {
+        let Some(last) = self.log.last() else {
+            self.pending.clear();
+            return;
+        };
+        let (q, q_clock) = (last.thread, &last.clock);
+        for (pos, step_local, state) in self.pending.drain(..) {
+            let e = &self.log[pos];
+            let bar = if self.steps { step_local } else { e.local };
+            let after_e = |l: &Logged| l.clock.get(e.thread.index()).copied().unwrap_or(0) >= bar;
+            // notdep(e): the accesses after e that do not happen after it, then e' itself.
+            let notdep: Vec<&Logged> = self.log[pos + 1..self.log.len() - 1]
+                .iter()
+                .filter(|l| !after_e(l))
+                .collect();
+            let before = |g: &Logged, clock: &[u32]| {
+                clock.get(g.thread.index()).copied().unwrap_or(0) >= g.local
+            };
+            let mut initials: Vec<ThreadId> = Vec::new();
+            let mut seen: Vec<ThreadId> = Vec::new();
+            for (i, f) in notdep.iter().enumerate() {
+                if seen.contains(&f.thread) {
+                    continue;
+                }
+                seen.push(f.thread);
+                let waits = notdep[..i]
+                    .iter()
+                    .any(|g| g.thread != f.thread && before(g, &f.clock));
+                if !waits {
+                    initials.push(f.thread);
+                }
+            }
+            if !seen.contains(&q) {
+                let waits = notdep.iter().any(|g| g.thread != q && before(g, q_clock));
+                if !waits {
+                    initials.push(q);
+                }
+            }
+            races.push(Reversal {
+                state,
+                thread: q,
+                initials,
+            });
+        }
     }
 
     /// Records `event`, which ran right after scheduling point `state`; returns the races it
@@ -151,6 +309,7 @@ impl RaceTracker {
         let Some((place, access)) = footprint(event) else {
             return;
         };
+        let steps = self.steps;
         let history = match place {
             Place::Object(i) => grow(&mut self.objects, i),
             Place::Park(i) => grow(&mut self.parks, i),
@@ -165,10 +324,10 @@ impl RaceTracker {
                 .collect(),
         };
         for touch in &earlier {
-            let ordered = clock.get(touch.thread.index()).copied().unwrap_or(0) >= touch.local;
+            let ordered = ordered_after(steps, clock, touch);
             if touch.thread != t && !ordered {
                 if let Some(state) = touch.state {
-                    races.push(Reversal { state, thread: t });
+                    self.pending.push((touch.pos, touch.step_local, state));
                 }
             }
         }
@@ -177,12 +336,21 @@ impl RaceTracker {
         }
         let me = grow(clock, t.index());
         *me += 1;
+        let local = *me;
+        let step_local = *self.step_local.get_or_insert(local);
         let touch = Touch {
+            pos: self.log.len(),
             thread: t,
-            local: *me,
+            local,
             clock: clock.clone(),
             state,
+            step_local,
         };
+        self.log.push(Logged {
+            thread: t,
+            local: touch.local,
+            clock: touch.clock.clone(),
+        });
         match access {
             Access::Read => history.reads.push(touch),
             _ => {
@@ -190,6 +358,7 @@ impl RaceTracker {
                 history.last_write = Some(touch);
             }
         }
+        self.resolve(races);
     }
 
     /// The lock operation `event` is, if it is one.
@@ -228,6 +397,7 @@ impl RaceTracker {
         state: Option<usize>,
         races: &mut Vec<Reversal>,
     ) {
+        let steps = self.steps;
         let history = grow(&mut self.locks, lock);
         let clock = &mut self.clocks[t.index()];
         let (raced, synced): (Vec<&Touch>, Vec<&Touch>) = match step {
@@ -252,10 +422,10 @@ impl RaceTracker {
             LockStep::FoundHeld => (history.last_acquire.iter().collect(), Vec::new()),
         };
         for touch in &raced {
-            let ordered = clock.get(touch.thread.index()).copied().unwrap_or(0) >= touch.local;
+            let ordered = ordered_after(steps, clock, touch);
             if touch.thread != t && !ordered {
                 if let Some(state) = touch.state {
-                    races.push(Reversal { state, thread: t });
+                    self.pending.push((touch.pos, touch.step_local, state));
                 }
             }
         }
@@ -264,12 +434,21 @@ impl RaceTracker {
         }
         let me = grow(clock, t.index());
         *me += 1;
+        let local = *me;
+        let step_local = *self.step_local.get_or_insert(local);
         let touch = Touch {
+            pos: self.log.len(),
             thread: t,
-            local: *me,
+            local,
             clock: clock.clone(),
             state,
+            step_local,
         };
+        self.log.push(Logged {
+            thread: t,
+            local: touch.local,
+            clock: touch.clock.clone(),
+        });
         match step {
             LockStep::Acquire | LockStep::TryAcquire => {
                 history.observers.clear();
@@ -278,6 +457,7 @@ impl RaceTracker {
             LockStep::Release => history.last_release = Some(touch),
             LockStep::FoundHeld => history.observers.push(touch),
         }
+        self.resolve(races);
     }
 
     fn tick(&mut self, t: ThreadId) {

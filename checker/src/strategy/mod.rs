@@ -10,6 +10,7 @@ pub mod pct;
 pub mod portfolio;
 pub mod random;
 pub mod replay;
+pub mod sleep;
 
 use crate::config::{Config, StrategyKind};
 use crate::event::{Event, ThreadId};
