@@ -1,14 +1,15 @@
 //! Which steps are retries: the steps of a thread that is waiting for someone else.
 //!
-//! A retry is a step that cannot change anything by itself: `yield_now`/`spin_loop`/`sleep`, a
-//! failed `try_lock`, a failed compare-exchange, a failed `try_recv`/`try_send`, a re-read of
-//! a location no other thread wrote since the thread last looked at it, or taking a lock again
-//! that no other thread took since (what the thread finds under it is what it left there). The fair scheduler deprioritises
-//! threads that keep retrying, and the starvation detector counts what a thread retried while
-//! others won.
+//! A retry is a step that cannot change anything by itself and tells the thread nothing new:
+//! `yield_now`/`spin_loop`/`sleep`; or a look at an object, from the same place in the code as
+//! the thread's last look at it, when no other thread changed the object since: a re-read, a
+//! failed `try_lock`, compare-exchange or `try_recv`/`try_send`, or taking a lock again (what
+//! the thread finds under it is what it left there). Requiring the same place keeps
+//! straight-line code that reads back what it wrote (a stack's pop, then its push) from looking
+//! like a spin: a spin is a loop, which looks from the same place every time.
 
 use super::objects::grow;
-use crate::event::{Event, LockMode, ObjectId, Op};
+use crate::event::{Event, LockMode, ObjectId, Op, Site};
 
 /// How many objects per thread the tracker remembers having read (a spin loop reads one or two).
 const REMEMBERED_READS: usize = 8;
@@ -24,13 +25,22 @@ pub enum StepKind {
     Progress,
 }
 
+/// A thread's last look at an object: the version it saw and where it looked.
+struct Look {
+    object: ObjectId,
+    version: u64,
+    site: Site,
+    /// The look was a retry (so releasing a lock taken by it is one too).
+    retried: bool,
+}
+
 /// Classifies steps; fed every event of an execution in order.
 #[derive(Default)]
 pub struct RetryTracker {
     /// Writes to each object so far.
     versions: Vec<u64>,
-    /// Per thread: the objects it read recently and the version it saw.
-    seen: Vec<Vec<(ObjectId, u64)>>,
+    /// Per thread: its last look at each object it touched recently.
+    looks: Vec<Vec<Look>>,
 }
 
 impl RetryTracker {
@@ -42,7 +52,7 @@ impl RetryTracker {
     /// Forgets the previous execution.
     pub fn reset(&mut self) {
         self.versions.clear();
-        self.seen.iter_mut().for_each(Vec::clear);
+        self.looks.iter_mut().for_each(Vec::clear);
     }
 
     /// Classifies `event` and records its effect.
@@ -54,66 +64,99 @@ impl RetryTracker {
             };
         };
         match event.op {
-            Op::TryLockFailed { .. } | Op::Observe | Op::AtomicRmw { success: false, .. } => {
-                StepKind::Retry(object)
-            }
-            Op::AtomicLoad { .. } | Op::CellRead => self.read(event, object),
+            // A failed attempt is a look at the object like a read: the first failure after
+            // another thread changed it tells the thread something (a compare-exchange loop
+            // then retries with the new value); failing again on an unchanged object is a spin.
+            Op::TryLockFailed { .. }
+            | Op::Observe
+            | Op::AtomicRmw { success: false, .. }
+            | Op::AtomicLoad { .. }
+            | Op::CellRead => self.read(event, object),
             // Readers of an `RwLock` change nothing for each other; only a writer's turn can
             // change what a reader finds.
             Op::Acquire {
                 mode: LockMode::Shared,
                 ..
-            }
-            | Op::Release {
-                mode: LockMode::Shared,
             } => self.read(event, object),
+            Op::Release {
+                mode: LockMode::Shared,
+            } => self.release(event, object),
+            // Taking a lock looks at what it protects and may change it; releasing it changes
+            // the version but is not a new look (the next acquisition at the same place is).
             Op::Acquire { .. } => {
                 let kind = self.read(event, object);
-                self.write(event, object);
+                self.write(event, object, None);
+                kind
+            }
+            Op::Release { .. } => {
+                let kind = self.release(event, object);
+                self.write(event, object, None);
                 kind
             }
             Op::Create { .. } | Op::LockRequest { .. } | Op::Block { .. } => StepKind::Progress,
             _ => {
-                self.write(event, object);
+                self.write(event, object, Some(event.site));
                 StepKind::Progress
             }
         }
     }
 
-    /// A write: a new version, which the writer itself has seen.
-    fn write(&mut self, event: &Event, object: ObjectId) {
+    /// The thread's look at `object`, created if it has none.
+    fn look(&mut self, event: &Event, object: ObjectId) -> (&mut Look, bool) {
+        let looks = grow(&mut self.looks, event.thread.index());
+        match looks.iter().position(|l| l.object == object) {
+            Some(i) => (&mut looks[i], false),
+            None => {
+                if looks.len() == REMEMBERED_READS {
+                    looks.remove(0);
+                }
+                looks.push(Look {
+                    object,
+                    version: 0,
+                    site: event.site,
+                    retried: false,
+                });
+                (looks.last_mut().expect("just pushed"), true)
+            }
+        }
+    }
+
+    /// A write: a new version, which the writer itself knows; `site` becomes its last look at
+    /// the object when given.
+    fn write(&mut self, event: &Event, object: ObjectId, site: Option<Site>) {
         let version = grow(&mut self.versions, object.index());
         *version += 1;
         let version = *version;
-        let seen = grow(&mut self.seen, event.thread.index());
-        match seen.iter_mut().find(|(o, _)| *o == object) {
-            Some((_, v)) => *v = version,
-            None => {
-                if seen.len() == REMEMBERED_READS {
-                    seen.remove(0);
-                }
-                seen.push((object, version));
-            }
+        let (look, _) = self.look(event, object);
+        look.version = version;
+        if let Some(site) = site {
+            look.site = site;
         }
     }
 
-    /// A read: a retry when the thread saw this version of the object before.
+    /// Releasing a lock is part of a spin when taking it was a retry.
+    fn release(&mut self, event: &Event, object: ObjectId) -> StepKind {
+        let (look, _) = self.look(event, object);
+        if look.retried {
+            StepKind::Retry(object)
+        } else {
+            StepKind::Progress
+        }
+    }
+
+    /// A look: a retry when it is at the same place as the thread's last look at the object and
+    /// nobody else changed the object since.
     fn read(&mut self, event: &Event, object: ObjectId) -> StepKind {
         let version = *grow(&mut self.versions, object.index());
-        let seen = grow(&mut self.seen, event.thread.index());
-        match seen.iter_mut().find(|(o, _)| *o == object) {
-            Some((_, v)) if *v == version => StepKind::Retry(object),
-            Some((_, v)) => {
-                *v = version;
-                StepKind::Progress
-            }
-            None => {
-                if seen.len() == REMEMBERED_READS {
-                    seen.remove(0);
-                }
-                seen.push((object, version));
-                StepKind::Progress
-            }
+        let (look, new) = self.look(event, object);
+        let retry = !new && look.version == version && std::ptr::eq(look.site, event.site);
+        look.version = version;
+        look.site = event.site;
+        look.retried = retry;
+        if retry {
+            StepKind::Retry(object)
+        } else {
+            StepKind::Progress
         }
     }
 }
@@ -179,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn failed_attempts_and_yields_are_retries() {
+    fn failed_attempts_are_retries_when_nothing_changed_since_the_last_look() {
         let mut r = RetryTracker::new();
         let failed = Op::AtomicRmw {
             order: MemOrder::SeqCst,
@@ -188,6 +231,14 @@ mod tests {
             old: 3,
             new: 3,
         };
+        let store = Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value: 3,
+        };
+        r.classify(&ev(1, Some(4), load()));
+        r.classify(&ev(2, Some(4), store));
+        // The failure shows thread 1 the new value: a compare-exchange loop learns from it.
+        assert_eq!(r.classify(&ev(1, Some(4), failed)), StepKind::Progress);
         assert_eq!(
             r.classify(&ev(1, Some(4), failed)),
             StepKind::Retry(ObjectId(4))
@@ -195,11 +246,40 @@ mod tests {
         let try_lock = Op::TryLockFailed {
             mode: crate::event::LockMode::Exclusive,
         };
+        assert_eq!(r.classify(&ev(1, Some(2), try_lock)), StepKind::Progress);
         assert_eq!(
             r.classify(&ev(1, Some(2), try_lock)),
             StepKind::Retry(ObjectId(2))
         );
         assert_eq!(r.classify(&ev(1, None, Op::Yield)), StepKind::Yield);
         assert_eq!(r.classify(&ev(1, None, Op::Exit)), StepKind::Progress);
+    }
+
+    #[test]
+    fn reading_back_from_another_place_is_not_a_retry() {
+        #[track_caller]
+        fn at_caller(mut e: Event) -> Event {
+            e.site = std::panic::Location::caller();
+            e
+        }
+        let mut r = RetryTracker::new();
+        let cas = Op::AtomicRmw {
+            order: MemOrder::SeqCst,
+            success: true,
+            cas: true,
+            old: 0,
+            new: 1,
+        };
+        let pop_load = |r: &mut RetryTracker| r.classify(&at_caller(ev(1, Some(0), load())));
+        assert_eq!(pop_load(&mut r), StepKind::Progress);
+        r.classify(&at_caller(ev(1, Some(0), cas)));
+        // Straight-line code: the push reads back the pop's write from another line.
+        assert_eq!(
+            r.classify(&at_caller(ev(1, Some(0), load()))),
+            StepKind::Progress
+        );
+        // A loop looks from the same line each time.
+        assert_eq!(pop_load(&mut r), StepKind::Progress);
+        assert_eq!(pop_load(&mut r), StepKind::Retry(ObjectId(0)));
     }
 }

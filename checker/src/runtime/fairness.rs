@@ -6,7 +6,8 @@
 //! A `yield_now`/`spin_loop`/`sleep` deprioritises at once (the thread asked for it, and loom and
 //! shuttle do the same). Other retries (a failed `try_lock` or compare-exchange, an unchanged
 //! re-read; see [`RetryTracker`]) deprioritise when the thread retries the same object a second
-//! time while no other thread has moved: whatever it does in between (a reader that takes and
+//! time while no other thread has made progress (two threads that only retry in turns are both
+//! spinning): whatever it does in between (a reader that takes and
 //! releases a lock around each re-read), it is going round a loop that only another thread can
 //! end. A single failed attempt followed by other work is ordinary code, not a spin, and
 //! keeping the scheduler's hands off it keeps every interleaving of such code reachable.
@@ -24,9 +25,11 @@ const SPIN_STREAK: u32 = 2;
 struct ThreadFairness {
     /// Steps the thread has taken in this execution.
     steps: u64,
-    /// Retries per object while no other thread moved.
+    /// Those of its steps that were progress (not retries or yields).
+    progress: u64,
+    /// Retries per object while no other thread made progress.
     retried: Vec<(ObjectId, u32)>,
-    /// Steps of the other threads when `retried` was started.
+    /// Progress steps of the other threads when `retried` was started.
     others_at_streak: u64,
     /// Set while the thread spins: every other thread's step count when it was deprioritised.
     waiting_for: Option<Vec<u64>>,
@@ -36,8 +39,8 @@ struct ThreadFairness {
 #[derive(Default)]
 pub(crate) struct Fairness {
     threads: Vec<ThreadFairness>,
-    /// Steps of all threads.
-    total_steps: u64,
+    /// Progress steps of all threads.
+    total_progress: u64,
     /// Some thread is deprioritised (the common case is none, and then filtering is free).
     any_waiting: bool,
 }
@@ -46,7 +49,7 @@ impl Fairness {
     /// Forgets the previous execution.
     pub(crate) fn reset(&mut self) {
         self.threads.clear();
-        self.total_steps = 0;
+        self.total_progress = 0;
         self.any_waiting = false;
     }
 
@@ -60,11 +63,17 @@ impl Fairness {
 
     /// Sees one step, which the detectors classified as `kind`.
     pub(crate) fn on_event(&mut self, event: &Event, kind: StepKind) {
-        self.total_steps += 1;
-        let total = self.total_steps;
+        if kind == StepKind::Progress {
+            self.total_progress += 1;
+        }
+        let total = self.total_progress;
         let me = self.thread(event.thread);
         me.steps += 1;
-        let others = total - me.steps;
+        if kind == StepKind::Progress {
+            me.progress += 1;
+        }
+        // Other threads that only retried did not move anything this thread could wait for.
+        let others = total - me.progress;
         let spins = match kind {
             StepKind::Yield => true,
             StepKind::Retry(object) => {
@@ -212,11 +221,26 @@ mod tests {
         let failed = Op::TryLockFailed {
             mode: crate::event::LockMode::Exclusive,
         };
+        let store = Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value: 1,
+        };
         for _ in 0..4 {
             feed(&mut f, &mut r, ev(1, Some(0), failed));
-            feed(&mut f, &mut r, ev(0, Some(5), load()));
+            feed(&mut f, &mut r, ev(0, Some(5), store));
         }
         assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
+    }
+
+    #[test]
+    fn two_threads_retrying_in_turns_both_spin() {
+        let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
+        for _ in 0..3 {
+            feed(&mut f, &mut r, ev(1, Some(0), load()));
+            feed(&mut f, &mut r, ev(2, Some(0), load()));
+        }
+        assert_eq!(offered(&mut f, &[1, 2, 3]), vec![3]);
     }
 
     #[test]
