@@ -124,3 +124,17 @@ fn a_cas_loop_counter_whose_value_comes_back_is_not_aba() {
         });
     assert!(report.is_clean() && report.complete, "{report}");
 }
+
+#[test]
+fn the_treiber_aba_is_reported_at_the_exchange_and_its_damage_as_a_panic() {
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .iterations(100_000)
+        .explore(programs::treiber_index::buggy);
+    assert_eq!(
+        report.kinds(),
+        vec![FindingKind::Aba, FindingKind::Panic],
+        "{report}"
+    );
+    assert!(report.findings[1].message.contains("handed out twice"));
+}
