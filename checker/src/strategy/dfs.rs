@@ -292,16 +292,19 @@ impl Dfs {
             census: self.recorder.census(),
             value,
         };
-        let pick = (0..n)
-            .find(|&i| self.allowed(&node, i) && !node.asleep[i])
-            .or_else(|| (0..n).find(|&i| self.allowed(&node, i)));
-        let Some(chosen) = pick.filter(|&i| !node.asleep[i]) else {
-            // Every thread that may run here is asleep: whatever runs next repeats an
-            // interleaving already explored.
-            self.redundant = true;
-            self.sleep_blocked += 1;
-            self.state = None;
-            return node.options[pick.unwrap_or(0)];
+        let awake = (0..n).find(|&i| self.allowed(&node, i) && !node.asleep[i]);
+        let chosen = match awake {
+            Some(i) => i,
+            None if node.asleep.iter().any(|a| *a) => {
+                // Every thread that may run here is asleep: whatever runs next repeats an
+                // interleaving already explored.
+                self.redundant = true;
+                self.sleep_blocked += 1;
+                self.state = None;
+                let i = (0..n).find(|&i| self.allowed(&node, i)).unwrap_or(0);
+                return node.options[i];
+            }
+            None => (0..n).find(|&i| self.allowed(&node, i)).unwrap_or(n - 1),
         };
         node.chosen = chosen;
         node.backtrack[chosen] = true;

@@ -225,12 +225,23 @@ impl RaceTracker {
     }
 
     /// Turns the races found for the access just logged (the last one) into reversals.
-    fn resolve(&mut self, races: &mut Vec<Reversal>) {
+    fn resolve(&mut self, q: ThreadId, races: &mut Vec<Reversal>) {
+        if !self.steps {
+            // Flanagan and Godefroid's rule only needs the racing thread.
+            for (_, _, state) in self.pending.drain(..) {
+                races.push(Reversal {
+                    state,
+                    thread: q,
+                    initials: Vec::new(),
+                });
+            }
+            return;
+        }
         let Some(last) = self.log.last() else {
             self.pending.clear();
             return;
         };
-        let (q, q_clock) = (last.thread, &last.clock);
+        let q_clock = &last.clock;
         for (pos, step_local, state) in self.pending.drain(..) {
             let e = &self.log[pos];
             let bar = if self.steps { step_local } else { e.local };
@@ -346,11 +357,13 @@ impl RaceTracker {
             state,
             step_local,
         };
-        self.log.push(Logged {
-            thread: t,
-            local: touch.local,
-            clock: touch.clock.clone(),
-        });
+        if self.steps {
+            self.log.push(Logged {
+                thread: t,
+                local: touch.local,
+                clock: touch.clock.clone(),
+            });
+        }
         match access {
             Access::Read => history.reads.push(touch),
             _ => {
@@ -358,7 +371,7 @@ impl RaceTracker {
                 history.last_write = Some(touch);
             }
         }
-        self.resolve(races);
+        self.resolve(t, races);
     }
 
     /// The lock operation `event` is, if it is one.
@@ -444,11 +457,13 @@ impl RaceTracker {
             state,
             step_local,
         };
-        self.log.push(Logged {
-            thread: t,
-            local: touch.local,
-            clock: touch.clock.clone(),
-        });
+        if self.steps {
+            self.log.push(Logged {
+                thread: t,
+                local: touch.local,
+                clock: touch.clock.clone(),
+            });
+        }
         match step {
             LockStep::Acquire | LockStep::TryAcquire => {
                 history.observers.clear();
@@ -457,7 +472,7 @@ impl RaceTracker {
             LockStep::Release => history.last_release = Some(touch),
             LockStep::FoundHeld => history.observers.push(touch),
         }
-        self.resolve(races);
+        self.resolve(t, races);
     }
 
     fn tick(&mut self, t: ThreadId) {

@@ -1,0 +1,304 @@
+//! Partial-order reduction must not lose behaviours of programs that block: on randomly
+//! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels, an
+//! RwLock, threads that spawn and join their own children, and yields, reduced DFS reaches
+//! exactly the set of final states that plain DFS reaches, and the same findings.
+//!
+//! `CONC_CHECK_SOUNDNESS_SEEDS` sets the number of programs (40 by default, as in
+//! `dpor_soundness.rs`).
+
+use std::collections::BTreeSet;
+use std::sync::Mutex as StdMutex;
+use std::time::Duration;
+
+use conc_check::sync::atomic::{AtomicUsize, Ordering};
+use conc_check::sync::mpsc::{channel, Receiver, Sender};
+use conc_check::sync::{Arc, Condvar, Mutex, RwLock};
+use conc_check::{thread, Builder, Report, Strategy};
+
+/// One operation of a generated thread.
+#[derive(Clone, Copy, Debug)]
+enum Instr {
+    /// Load atomic `c` and log it.
+    Load(usize),
+    /// Store `v` into atomic `c`.
+    Store(usize, usize),
+    /// `fetch_add(1)` on atomic `c`, logging the previous value.
+    FetchAdd(usize),
+    /// Lock the condvar's mutex, add 1 to the flag, notify one or all.
+    Notify { all: bool },
+    /// `notify_one` without the mutex (nothing else changes, so a waiter can only tell whether
+    /// it was notified by what `wait_timeout` returns).
+    NotifyBare,
+    /// Lock the mutex; if the flag is 0, wait once with a timeout; log the flag and whether
+    /// the wait timed out.
+    Wait,
+    /// Take the RwLock for reading and log atomic `c`.
+    Read(usize),
+    /// Take the RwLock for writing and store `v` into atomic `c`.
+    Write(usize, usize),
+    /// Send `v` (threads other than main).
+    Send(usize),
+    /// `try_recv` (main only), logging what came.
+    TryRecv,
+    /// `recv` (main only): blocks until a message comes or every sender is gone.
+    Recv,
+    /// Spawn a child that does `fetch_add(1)` on atomic `c`; joined at the end of the thread.
+    Spawn(usize),
+    /// `yield_now`.
+    Yield,
+}
+
+const ATOMICS: usize = 2;
+
+struct Gen(u64);
+
+impl Gen {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
+struct Program {
+    threads: Vec<Vec<Instr>>,
+    spurious: bool,
+}
+
+fn generate(seed: u64) -> Program {
+    let mut g = Gen(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let threads = 2 + (g.below(3) == 0) as usize;
+    let spurious = g.below(3) == 0;
+    let threads = (0..threads)
+        .map(|t| {
+            let ops = match (threads, t) {
+                (2, 0) => 2,
+                (2, _) => 2 + g.below(2),
+                _ => 1 + g.below(2),
+            };
+            (0..ops)
+                .map(|_| match g.below(12) {
+                    0 => Instr::Load(g.below(ATOMICS)),
+                    1 => Instr::Store(g.below(ATOMICS), 1 + g.below(3)),
+                    2 => Instr::FetchAdd(g.below(ATOMICS)),
+                    3 => Instr::Notify {
+                        all: g.below(2) == 0,
+                    },
+                    4 => Instr::Wait,
+                    5 => Instr::Read(g.below(ATOMICS)),
+                    6 => Instr::Write(g.below(ATOMICS), 1 + g.below(3)),
+                    7 if t == 0 => {
+                        if g.below(2) == 0 {
+                            Instr::TryRecv
+                        } else {
+                            Instr::Recv
+                        }
+                    }
+                    7 => Instr::Send(1 + g.below(3)),
+                    8 => Instr::Spawn(g.below(ATOMICS)),
+                    9 => Instr::Yield,
+                    10 => Instr::NotifyBare,
+                    _ => Instr::FetchAdd(g.below(ATOMICS)),
+                })
+                .collect()
+        })
+        .collect();
+    Program { threads, spurious }
+}
+
+struct Shared {
+    atomics: Vec<AtomicUsize>,
+    flag: Mutex<usize>,
+    cv: Condvar,
+    rw: RwLock<()>,
+}
+
+fn run_thread(
+    shared: &Arc<Shared>,
+    program: &[Instr],
+    tx: Option<Sender<usize>>,
+    rx: Option<&Receiver<usize>>,
+) -> Vec<usize> {
+    let mut log = Vec::new();
+    let mut children = Vec::new();
+    for instr in program {
+        match *instr {
+            Instr::Load(c) => log.push(shared.atomics[c].load(Ordering::SeqCst)),
+            Instr::Store(c, v) => shared.atomics[c].store(v, Ordering::SeqCst),
+            Instr::FetchAdd(c) => log.push(shared.atomics[c].fetch_add(1, Ordering::SeqCst)),
+            Instr::Notify { all } => {
+                *shared.flag.lock().unwrap() += 1;
+                if all {
+                    shared.cv.notify_all();
+                } else {
+                    shared.cv.notify_one();
+                }
+            }
+            Instr::NotifyBare => shared.cv.notify_one(),
+            Instr::Wait => {
+                let mut flag = shared.flag.lock().unwrap();
+                let mut timed_out = false;
+                let mut tries = 0;
+                while *flag == 0 && tries < 1 {
+                    let (f, t) = shared
+                        .cv
+                        .wait_timeout(flag, Duration::from_millis(1))
+                        .unwrap();
+                    flag = f;
+                    timed_out = t.timed_out();
+                    tries += 1;
+                }
+                log.push(*flag);
+                log.push(timed_out as usize);
+            }
+            Instr::Read(c) => {
+                let _g = shared.rw.read().unwrap();
+                log.push(shared.atomics[c].load(Ordering::SeqCst));
+            }
+            Instr::Write(c, v) => {
+                let _g = shared.rw.write().unwrap();
+                shared.atomics[c].store(v, Ordering::SeqCst);
+            }
+            Instr::Send(v) => {
+                if let Some(tx) = &tx {
+                    let _ = tx.send(v);
+                }
+            }
+            Instr::TryRecv => {
+                if let Some(rx) = rx {
+                    log.push(rx.try_recv().map_or(0, |v| v + 10));
+                }
+            }
+            Instr::Recv => {
+                if let Some(rx) = rx {
+                    log.push(rx.recv().map_or(0, |v| v + 10));
+                }
+            }
+            Instr::Spawn(c) => {
+                let shared = shared.clone();
+                children.push(thread::spawn(move || {
+                    shared.atomics[c].fetch_add(1, Ordering::SeqCst)
+                }));
+            }
+            Instr::Yield => thread::yield_now(),
+        }
+    }
+    drop(tx);
+    for child in children {
+        log.push(100 + child.join().unwrap());
+    }
+    log
+}
+
+type States = Arc<StdMutex<BTreeSet<Vec<usize>>>>;
+
+fn explore(program: &Arc<Program>, reduction: bool) -> (BTreeSet<Vec<usize>>, Report) {
+    let states: States = Arc::new(StdMutex::new(BTreeSet::new()));
+    let (sink, p) = (states.clone(), program.clone());
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(None)
+        .iterations(if reduction { 400_000 } else { 100_000 })
+        .spurious_wakeups(program.spurious)
+        .partial_order_reduction(reduction)
+        .explore(move || {
+            let shared = Arc::new(Shared {
+                atomics: (0..ATOMICS).map(|_| AtomicUsize::new(0)).collect(),
+                flag: Mutex::new(0),
+                cv: Condvar::new(),
+                rw: RwLock::new(()),
+            });
+            let (tx, rx) = channel();
+            let handles: Vec<_> = p.threads[1..]
+                .iter()
+                .map(|prog| {
+                    let (shared, prog, tx) = (shared.clone(), prog.clone(), tx.clone());
+                    thread::spawn(move || run_thread(&shared, &prog, Some(tx), None))
+                })
+                .collect();
+            drop(tx);
+            let mut state = run_thread(&shared, &p.threads[0], None, Some(&rx));
+            for h in handles {
+                state.extend(h.join().unwrap());
+                state.push(usize::MAX);
+            }
+            state.extend(shared.atomics.iter().map(|a| a.load(Ordering::SeqCst)));
+            state.push(*shared.flag.lock().unwrap());
+            while let Ok(v) = rx.try_recv() {
+                state.push(v + 1000);
+            }
+            sink.lock().unwrap().insert(state);
+        });
+    let set = states.lock().unwrap().clone();
+    (set, report)
+}
+
+#[test]
+fn reduced_dfs_reaches_the_same_final_states_on_blocking_programs() {
+    let seeds: u64 = std::env::var("CONC_CHECK_SOUNDNESS_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let only: Option<u64> = std::env::var("CONC_CHECK_SOUNDNESS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let (mut plain_total, mut reduced_total, mut compared) = (0u64, 0u64, 0usize);
+    let (mut with_findings, mut too_large) = (0usize, 0usize);
+    for seed in 0..seeds {
+        if only.is_some_and(|o| o != seed) {
+            continue;
+        }
+        let program = Arc::new(generate(seed));
+        let (plain_states, plain) = explore(&program, false);
+        let (reduced_states, reduced) = explore(&program, true);
+        let kinds =
+            |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
+        let what = format!(
+            "seed {seed}: {:?} (spurious wakeups: {})",
+            program.threads, program.spurious
+        );
+        assert_eq!(
+            kinds(&plain),
+            kinds(&reduced),
+            "{what}\nplain: {plain}\nreduced: {reduced}"
+        );
+        if !plain.findings.is_empty() {
+            with_findings += 1;
+            if std::env::var("CONC_CHECK_SOUNDNESS_VERBOSE").is_ok() {
+                println!("{what}: {:?}", kinds(&plain));
+            }
+            continue;
+        }
+        if !plain.complete {
+            if std::env::var("CONC_CHECK_SOUNDNESS_VERBOSE").is_ok() {
+                println!(
+                    "{what}: too large ({} reduced executions)",
+                    reduced.executions
+                );
+            }
+            too_large += 1;
+            continue;
+        }
+        assert!(reduced.complete, "{what}: the reduced search must finish");
+        let missing: Vec<_> = plain_states.difference(&reduced_states).collect();
+        assert!(
+            missing.is_empty(),
+            "{what}\nmissing {missing:?}\nreached {reduced_states:?}"
+        );
+        assert!(reduced.executions <= plain.executions, "{what}");
+        compared += 1;
+        plain_total += plain.executions;
+        reduced_total += reduced.executions;
+    }
+    println!(
+        "plain DFS {plain_total} executions, reduced {reduced_total}, {compared} programs compared, \
+         {with_findings} with findings, {too_large} too large for plain DFS"
+    );
+    if only.is_none() {
+        assert!(
+            compared * 2 >= seeds as usize,
+            "only {compared} programs were small enough to compare"
+        );
+    }
+}
