@@ -119,6 +119,8 @@ pub(crate) struct Execution {
     enabled: Vec<ThreadId>,
     /// Hides spinning threads from the strategy until the others moved.
     fairness: Fairness,
+    /// The threads it hides at the current point.
+    hidden: Vec<ThreadId>,
 }
 
 impl Execution {
@@ -143,6 +145,7 @@ impl Execution {
             block_seq: 0,
             enabled: Vec::new(),
             fairness: Fairness::default(),
+            hidden: Vec::new(),
         }
     }
 
@@ -330,9 +333,14 @@ impl Execution {
             }
         }
         let threads = &self.threads;
-        self.fairness.filter(&mut self.enabled, |t| {
-            matches!(threads[t.index()].state, ThreadState::Runnable)
-        });
+        self.fairness
+            .filter(&mut self.enabled, &mut self.hidden, |t| {
+                matches!(threads[t.index()].state, ThreadState::Runnable)
+            });
+        let hidden = !self.hidden.is_empty();
+        if hidden {
+            self.strategy.fairness_engaged(&self.hidden);
+        }
         let chosen = match self.enabled.len() {
             0 => return self.stuck(),
             1 => {
@@ -350,6 +358,7 @@ impl Execution {
                     current,
                     yielded,
                     wakes,
+                    hidden,
                 };
                 let t = self.strategy.choose_thread(&choice);
                 self.decisions.push(Decision::Thread(t));

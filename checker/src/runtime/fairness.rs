@@ -103,12 +103,14 @@ impl Fairness {
     }
 
     /// Removes from `enabled` the spinning threads that must still let another thread of
-    /// `runnable` move first. Never empties `enabled`.
+    /// `runnable` move first, and puts them in `hidden`. Never empties `enabled`.
     pub(crate) fn filter(
         &mut self,
         enabled: &mut Vec<ThreadId>,
+        hidden: &mut Vec<ThreadId>,
         runnable: impl Fn(ThreadId) -> bool,
     ) {
+        hidden.clear();
         if !self.any_waiting {
             return;
         }
@@ -131,15 +133,18 @@ impl Fairness {
             });
             if blocked_by_other {
                 still_waiting = true;
+                hidden.push(t);
             } else {
                 self.threads[t.index()].waiting_for = None;
                 allowed.push(t);
             }
         }
         self.any_waiting = still_waiting;
-        if !allowed.is_empty() {
-            *enabled = allowed;
+        if allowed.is_empty() {
+            hidden.clear();
+            return;
         }
+        *enabled = allowed;
     }
 }
 
@@ -157,7 +162,7 @@ mod tests {
 
     fn offered(f: &mut Fairness, threads: &[u32]) -> Vec<u32> {
         let mut enabled: Vec<ThreadId> = threads.iter().map(|&t| ThreadId(t)).collect();
-        f.filter(&mut enabled, |_| true);
+        f.filter(&mut enabled, &mut Vec::new(), |_| true);
         enabled.iter().map(|t| t.0).collect()
     }
 

@@ -371,7 +371,7 @@ impl Strategy for Dfs {
         if let Some(tracker) = &mut self.tracker {
             tracker.begin_step();
         }
-        ThreadId(self.decide(options, preemptive, choice.wakes, false))
+        ThreadId(self.decide(options, preemptive, choice.wakes || choice.hidden, false))
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
@@ -393,6 +393,26 @@ impl Strategy for Dfs {
         if self.sleep_sets {
             self.end_step();
             self.recorder.start(None);
+        }
+    }
+
+    fn fairness_engaged(&mut self, hidden: &[ThreadId]) {
+        if self.tracker.is_none() {
+            return;
+        }
+        // Sleep sets assume that a thread's next step stays enabled while independent steps
+        // run; hiding breaks that, so the search goes on with race reversal alone, explores
+        // every offered thread where something is hidden, and tries each hidden thread at
+        // every earlier point of the path (it may spin earlier and be hidden elsewhere).
+        self.sleep_sets = false;
+        self.sleep.clear();
+        for node in self.path.iter_mut().filter(|n| !n.value) {
+            node.asleep.iter_mut().for_each(|a| *a = false);
+            for (i, option) in node.options.iter().enumerate() {
+                if hidden.iter().any(|h| h.0 == *option) {
+                    node.backtrack[i] = true;
+                }
+            }
         }
     }
 
@@ -464,6 +484,7 @@ mod tests {
                         current,
                         yielded: false,
                         wakes: false,
+                        hidden: false,
                     })
                 };
                 left[t.index()] -= 1;

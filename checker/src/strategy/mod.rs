@@ -26,6 +26,11 @@ pub struct ThreadChoice<'a> {
     pub yielded: bool,
     /// Some enabled thread is blocked and would wake by timeout or spuriously if picked.
     pub wakes: bool,
+    /// The fair scheduler is hiding a spinning thread that could otherwise run here. Which
+    /// threads are hidden depends on how many steps the others took, so reordering independent
+    /// steps can change it: partial-order reduction explores every offered thread at such a
+    /// point.
+    pub hidden: bool,
 }
 
 impl ThreadChoice<'_> {
@@ -51,6 +56,10 @@ pub trait Strategy: Send {
     fn forced_step(&mut self) {}
     /// An operation happened (partial-order reduction uses this).
     fn observe(&mut self, _event: &Event) {}
+    /// The fair scheduler hid the spinning threads `hidden` from this point. What is enabled
+    /// then depends on how many steps each thread took, which reordering independent steps
+    /// changes, so a reducing search must also try those threads earlier.
+    fn fairness_engaged(&mut self, _hidden: &[ThreadId]) {}
     /// True when the strategy has exhausted its whole space within its bounds.
     fn is_complete(&self) -> bool {
         false

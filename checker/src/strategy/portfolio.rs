@@ -132,6 +132,10 @@ impl Strategy for Portfolio {
         self.member().observe(event);
     }
 
+    fn fairness_engaged(&mut self, hidden: &[ThreadId]) {
+        self.member().fairness_engaged(hidden);
+    }
+
     fn is_complete(&self) -> bool {
         self.dfs_done && self.dfs.is_complete() && !self.dfs.pruned_by_bound()
     }
