@@ -8,6 +8,7 @@
 pub mod config;
 pub mod detector;
 pub mod event;
+pub mod real;
 pub mod report;
 pub mod runtime;
 pub mod schedule;

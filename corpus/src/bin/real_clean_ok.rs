@@ -1,0 +1,65 @@
+//! Real threads doing it right, the clean twin of the other `real_*` programs: two locks always
+//! taken in one order, a payload in a tracked cell published with Release/Acquire, a payload
+//! handed over by a lock and by join. Real mode must find nothing.
+
+use conc_check::cell::UnsafeCell;
+use conc_check::sync::atomic::{AtomicBool, Ordering};
+use conc_check::sync::{Arc, Condvar, Mutex, RwLock};
+use conc_check::thread;
+
+struct Shared {
+    payload: UnsafeCell<u64>,
+    ready: AtomicBool,
+    guarded: UnsafeCell<u64>,
+    lock: Mutex<()>,
+}
+
+// SAFETY: every access to the cells is ordered by the flag, the lock or join.
+unsafe impl Sync for Shared {}
+
+fn main() {
+    let a = Arc::new(Mutex::new(0u32));
+    let b = Arc::new(RwLock::new(0u32));
+    let shared = Arc::new(Shared {
+        payload: UnsafeCell::new(0),
+        ready: AtomicBool::new(false),
+        guarded: UnsafeCell::new(0),
+        lock: Mutex::new(()),
+    });
+    let turn = Arc::new((Mutex::new(false), Condvar::new()));
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let (a, b, shared, turn) = (a.clone(), b.clone(), shared.clone(), turn.clone());
+            thread::spawn(move || {
+                for _ in 0..100 {
+                    let mut x = a.lock().unwrap();
+                    let mut y = b.write().unwrap();
+                    *x += 1;
+                    *y += 1;
+                }
+                if i == 0 {
+                    shared.payload.with_mut(|p| unsafe { *p = 42 });
+                    shared.ready.store(true, Ordering::Release);
+                    let (done, cv) = &*turn;
+                    *done.lock().unwrap() = true;
+                    cv.notify_all();
+                } else {
+                    let (done, cv) = &*turn;
+                    let _ready = cv.wait_while(done.lock().unwrap(), |d| !*d).unwrap();
+                }
+                let _g = shared.lock.lock().unwrap();
+                shared.guarded.with_mut(|p| unsafe { *p += 1 });
+            })
+        })
+        .collect();
+    while !shared.ready.load(Ordering::Acquire) {
+        std::hint::spin_loop();
+    }
+    let payload = shared.payload.with(|p| unsafe { *p });
+    for h in handles {
+        h.join().unwrap();
+    }
+    let guarded = shared.guarded.with(|p| unsafe { *p });
+    assert_eq!((payload, guarded), (42, 2));
+    println!("a = {}, b = {}", a.lock().unwrap(), b.read().unwrap());
+}
