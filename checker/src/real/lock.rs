@@ -19,18 +19,18 @@ use super::thread::{self, Held, Local, WaitKind};
 use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
 
 const NOBODY: u32 = u32::MAX;
+/// Rounds of spinning (1, 2, 4, … pause instructions each) before a waiter publishes its wait.
+const SPIN_ROUNDS: u32 = 4;
 
-/// What real mode knows of one lock; shared with the watchdog and the exit summary, so it
-/// outlives the lock when it has been contended.
+/// What real mode knows of one lock that does not change once it is first used: its identity,
+/// and the figures kept for the exit summary. Shared with the list of contended locks, so it
+/// outlives the lock.
 #[derive(Debug)]
 pub(crate) struct LockInfo {
     pub(crate) object: ObjectId,
     pub(crate) kind: ObjectKind,
     pub(crate) created: Site,
-    /// The thread holding it exclusively, or [`NOBODY`].
-    holder: AtomicU32,
-    /// Where that thread locked it.
-    holder_site: AtomicPtr<Location<'static>>,
+    /// The figures as of the lock's last contended acquisition (or its drop).
     pub(crate) acquisitions: AtomicU64,
     pub(crate) contended: AtomicU64,
     pub(crate) longest_wait_ns: AtomicU64,
@@ -48,8 +48,6 @@ impl LockInfo {
             object: central::new_object(),
             kind,
             created,
-            holder: AtomicU32::new(NOBODY),
-            holder_site: AtomicPtr::new(std::ptr::null_mut()),
             acquisitions: AtomicU64::new(0),
             contended: AtomicU64::new(0),
             longest_wait_ns: AtomicU64::new(0),
@@ -58,24 +56,23 @@ impl LockInfo {
             starved: AtomicBool::new(false),
         }
     }
-
-    /// The thread holding the lock exclusively, and where it locked it.
-    pub(crate) fn holder(&self) -> Option<(ThreadId, Option<Site>)> {
-        let t = self.holder.load(Ordering::Acquire);
-        if t == NOBODY {
-            return None;
-        }
-        let site = self.holder_site.load(Ordering::Acquire);
-        // SAFETY: only `&'static Location` pointers are ever stored.
-        Some((ThreadId(t), unsafe { site.as_ref() }))
-    }
 }
 
-/// The real-mode half of a shim lock. Zero-sized until first used: the metadata is allocated
-/// on the first acquisition.
+/// The real-mode half of a shim lock.
+///
+/// What changes at every acquisition (the holder, the counts) lives here, beside the std lock
+/// and so on the cache line its acquirer owns anyway; the identity is allocated on first use.
 #[derive(Debug)]
 pub struct RealLock {
     info: AtomicPtr<LockInfo>,
+    /// The thread holding it exclusively, or [`NOBODY`].
+    holder: AtomicU32,
+    /// Where that thread locked it.
+    holder_site: AtomicPtr<Location<'static>>,
+    acquisitions: AtomicU64,
+    contended: AtomicU64,
+    longest_wait_ns: AtomicU64,
+    most_bypassed: AtomicU64,
 }
 
 impl Default for RealLock {
@@ -84,11 +81,40 @@ impl Default for RealLock {
     }
 }
 
+/// Raises a figure only the lock's holder writes (or, for shared holders, atomically).
+#[inline]
+fn raise(figure: &AtomicU64, value: u64, mode: LockMode) {
+    if mode == LockMode::Exclusive {
+        if value > figure.load(Ordering::Relaxed) {
+            figure.store(value, Ordering::Relaxed);
+        }
+    } else {
+        figure.fetch_max(value, Ordering::Relaxed);
+    }
+}
+
+/// Adds one to a counter only the lock's holder writes (no read-modify-write needed), or, for
+/// shared holders, atomically.
+#[inline]
+fn bump(counter: &AtomicU64, mode: LockMode) {
+    if mode == LockMode::Exclusive {
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    } else {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl RealLock {
     /// A lock not used yet.
     pub const fn new() -> Self {
         RealLock {
             info: AtomicPtr::new(std::ptr::null_mut()),
+            holder: AtomicU32::new(NOBODY),
+            holder_site: AtomicPtr::new(std::ptr::null_mut()),
+            acquisitions: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
+            longest_wait_ns: AtomicU64::new(0),
+            most_bypassed: AtomicU64::new(0),
         }
     }
 
@@ -122,14 +148,26 @@ impl RealLock {
         }
     }
 
-    /// A counted reference to the metadata, for the watchdog.
-    fn shared(&self, info: &LockInfo) -> Arc<LockInfo> {
-        let p = info as *const LockInfo;
-        // SAFETY: `p` came from `Arc::into_raw` and the lock still holds its reference.
-        unsafe {
-            Arc::increment_strong_count(p);
-            Arc::from_raw(p)
+    /// The thread holding the lock exclusively, and where it locked it.
+    pub(crate) fn holder(&self) -> Option<(ThreadId, Option<Site>)> {
+        let t = self.holder.load(Ordering::Acquire);
+        if t == NOBODY {
+            return None;
         }
+        let site = self.holder_site.load(Ordering::Acquire);
+        // SAFETY: only `&'static Location` pointers are ever stored.
+        Some((ThreadId(t), unsafe { site.as_ref() }))
+    }
+
+    /// Copies the figures into the shared record, for the exit summary.
+    fn publish_figures(&self, info: &LockInfo) {
+        let copy = |from: &AtomicU64, to: &AtomicU64| {
+            to.store(from.load(Ordering::Relaxed), Ordering::Relaxed);
+        };
+        copy(&self.acquisitions, &info.acquisitions);
+        copy(&self.contended, &info.contended);
+        copy(&self.longest_wait_ns, &info.longest_wait_ns);
+        copy(&self.most_bypassed, &info.most_bypassed);
     }
 
     /// Takes the lock: `try_lock` attempts it without blocking (the std `try_lock`); if the lock
@@ -144,36 +182,113 @@ impl RealLock {
         created: Site,
         mode: LockMode,
         site: Site,
-        try_lock: impl FnOnce() -> TryLockResult<G>,
+        try_lock: impl Fn() -> TryLockResult<G>,
         lock: impl FnOnce() -> LockResult<G>,
     ) -> Result<G, G> {
         let info = self.info(kind, created);
-        let now = match try_lock() {
+        // The thread's own records are written before the lock is taken, so that the critical
+        // section grows by a few stores on the lock's own cache line only.
+        let me = thread::with(|l| {
+            if !l.held.is_empty() {
+                check_order(l, info, mode, site);
+            }
+            l.held.push(held(info, mode, site));
+            l.id()
+        });
+        let attempt = || match try_lock() {
             Ok(g) => Some(Ok(g)),
             Err(TryLockError::Poisoned(p)) => Some(Err(p.into_inner())),
             Err(TryLockError::WouldBlock) => None,
         };
-        if let Some(r) = now {
-            thread::with(|l| acquired(l, info, mode, site, false, true));
+        if let Some(r) = attempt() {
+            if let Some(me) = me {
+                self.taken(me, info.object, mode, site, false);
+            }
             return r;
         }
-        let before = info.acquisitions.load(Ordering::Relaxed);
+        // Most waits end within a microsecond: too short to publish for the watchdog or to
+        // time. Spin a little (as std's lock does) before the slow path.
+        let before = self.acquisitions.load(Ordering::Relaxed);
+        for round in 0..SPIN_ROUNDS {
+            for _ in 0..(1u32 << round) {
+                std::hint::spin_loop();
+            }
+            // Test before test-and-set: reading the holder leaves the cache line shared, where
+            // a failed `try_lock` would take it from the thread about to unlock.
+            if self.holder.load(Ordering::Relaxed) != NOBODY {
+                continue;
+            }
+            if let Some(r) = attempt() {
+                if let Some(me) = me {
+                    self.taken(me, info.object, mode, site, false);
+                    let bypassed = self.acquisitions.load(Ordering::Relaxed) - before - 1;
+                    self.briefly_contended(info, mode, bypassed);
+                }
+                return r;
+            }
+        }
+        thread::with(|l| l.held.pop());
+        self.lock_slowly(info, mode, site, lock)
+    }
+
+    /// A contended acquisition that spinning resolved: counted, not timed.
+    #[inline]
+    fn briefly_contended(&self, info: &LockInfo, mode: LockMode, bypassed: u64) {
+        bump(&self.contended, mode);
+        raise(&self.most_bypassed, bypassed, mode);
+        self.list(info);
+    }
+
+    /// Puts the lock on the list of contended locks (once), and refreshes its figures there
+    /// now and then.
+    #[inline]
+    fn list(&self, info: &LockInfo) {
+        if !info.listed.load(Ordering::Relaxed) && !info.listed.swap(true, Ordering::Relaxed) {
+            let p = info as *const LockInfo;
+            // SAFETY: `p` came from `Arc::into_raw` and the lock still holds its reference.
+            let shared = unsafe {
+                Arc::increment_strong_count(p);
+                Arc::from_raw(p)
+            };
+            central::list_contended(shared);
+        }
+        // The shared record is refreshed now and then, and when the lock is dropped.
+        if self.contended.load(Ordering::Relaxed) % 64 == 1 {
+            self.publish_figures(info);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_slowly<G>(
+        &self,
+        info: &LockInfo,
+        mode: LockMode,
+        site: Site,
+        lock: impl FnOnce() -> LockResult<G>,
+    ) -> Result<G, G> {
+        let before = self.acquisitions.load(Ordering::Relaxed);
         let started = Instant::now();
-        let shared = self.shared(info);
         thread::with(|l| {
-            check_order(l, info, mode, site);
-            l.begin_wait(WaitKind::Lock { info: shared, mode }, site);
+            let wait = WaitKind::Lock {
+                object: info.object,
+                kind: info.kind,
+                created: info.created,
+                mode,
+                lock: LockRef::new(self),
+            };
+            l.begin_wait(wait, site, started);
         });
         let r = lock().map_err(PoisonError::into_inner);
         let waited = started.elapsed();
-        let bypassed = info
+        let bypassed = self
             .acquisitions
             .load(Ordering::Relaxed)
             .saturating_sub(before);
         thread::with(|l| {
             l.end_wait();
-            acquired(l, info, mode, site, false, false);
-            contended(l, info, waited, bypassed, site);
+            self.acquired(l, info, mode, site, false, false);
+            self.contended(l, info, mode, waited, bypassed, site);
         });
         r
     }
@@ -183,7 +298,7 @@ impl RealLock {
     pub fn try_lock(&self, kind: ObjectKind, created: Site, mode: LockMode, site: Site, got: bool) {
         if got {
             let info = self.info(kind, created);
-            thread::with(|l| acquired(l, info, mode, site, true, false));
+            thread::with(|l| self.acquired(l, info, mode, site, true, false));
         }
     }
 
@@ -191,31 +306,112 @@ impl RealLock {
     #[inline]
     pub fn relocked(&self, kind: ObjectKind, created: Site, site: Site) {
         let info = self.info(kind, created);
-        thread::with(|l| acquired(l, info, LockMode::Exclusive, site, false, true));
+        thread::with(|l| self.acquired(l, info, LockMode::Exclusive, site, false, true));
     }
 
-    /// Records a release. Call it just before the std unlock, so that a race check sees the
-    /// release before the next thread's acquisition.
     #[inline]
-    pub fn unlock(&self, mode: LockMode, site: Site) {
+    fn object(&self) -> Option<ObjectId> {
         let p = self.info.load(Ordering::Acquire);
-        if p.is_null() {
-            return;
-        }
         // SAFETY: as in `info`.
-        let info = unsafe { &*p };
+        (!p.is_null()).then(|| unsafe { (*p).object })
+    }
+
+    /// Records a release, part one: call it just before the std unlock, so that a race check
+    /// sees the release before the next thread's acquisition. Then call [`RealLock::released`].
+    #[inline]
+    pub fn release(&self, mode: LockMode, site: Site) {
+        if mode == LockMode::Exclusive {
+            self.holder.store(NOBODY, Ordering::Release);
+        }
+        if races::active() {
+            if let (Some(object), Some(me)) = (self.object(), thread::current()) {
+                races::feed(me, Some(object), Op::Release { mode }, site);
+            }
+        }
+    }
+
+    /// Records a release, part two: call it just after the std unlock (the thread's own
+    /// records need not be written inside the critical section).
+    #[inline]
+    pub fn released(&self) {
+        let Some(object) = self.object() else { return };
         thread::with(|l| {
-            if races::active() {
-                races::feed(l.id(), Some(info.object), Op::Release { mode }, site);
-            }
-            if mode == LockMode::Exclusive {
-                info.holder.store(NOBODY, Ordering::Release);
-            }
-            if let Some(i) = l.held.iter().rposition(|h| h.object == info.object) {
+            // Locks are mostly released in the reverse order of taking them.
+            if l.held.last().is_some_and(|h| h.object == object) {
+                l.held.pop();
+            } else if let Some(i) = l.held.iter().rposition(|h| h.object == object) {
                 l.held.remove(i);
             }
             l.progressed();
         });
+    }
+
+    /// Records a release whole (before a condvar wait unlocks the lock).
+    #[inline]
+    pub fn unlock(&self, mode: LockMode, site: Site) {
+        self.release(mode, site);
+        self.released();
+    }
+
+    /// The lock is now held by `me`: what must be written inside the critical section.
+    #[inline]
+    fn taken(&self, me: ThreadId, object: ObjectId, mode: LockMode, site: Site, try_lock: bool) {
+        if mode == LockMode::Exclusive {
+            self.holder_site.store(
+                site as *const Location<'static> as *mut _,
+                Ordering::Release,
+            );
+            self.holder.store(me.0, Ordering::Release);
+        }
+        bump(&self.acquisitions, mode);
+        if races::active() {
+            races::feed(me, Some(object), Op::Acquire { mode, try_lock }, site);
+        }
+    }
+
+    /// The lock is now held by the calling thread: its records and the lock's.
+    #[inline]
+    fn acquired(
+        &self,
+        l: &mut Local,
+        info: &LockInfo,
+        mode: LockMode,
+        site: Site,
+        try_lock: bool,
+        order: bool,
+    ) {
+        if order && !try_lock {
+            check_order(l, info, mode, site);
+        }
+        l.held.push(held(info, mode, site));
+        l.progressed();
+        self.taken(l.id(), info.object, mode, site, try_lock);
+    }
+
+    /// A contended acquisition finished after `waited`, with `bypassed` acquisitions by others
+    /// meanwhile.
+    fn contended(
+        &self,
+        l: &mut Local,
+        info: &LockInfo,
+        mode: LockMode,
+        waited: std::time::Duration,
+        bypassed: u64,
+        site: Site,
+    ) {
+        bump(&self.contended, mode);
+        let ns = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        raise(&self.longest_wait_ns, ns, mode);
+        raise(&self.most_bypassed, bypassed, mode);
+        self.list(info);
+        let settings = Settings::get();
+        let limit = settings.starvation_bypasses;
+        if bypassed > limit
+            && waited >= settings.starvation_wait
+            && !info.starved.swap(true, Ordering::Relaxed)
+        {
+            central::starvation(l.id(), info, waited, bypassed, limit, site);
+        }
     }
 }
 
@@ -224,49 +420,48 @@ impl Drop for RealLock {
         let p = *self.info.get_mut();
         if !p.is_null() {
             // SAFETY: from `Arc::into_raw` in `init`; this is the lock's own reference.
-            drop(unsafe { Arc::from_raw(p) });
+            let info = unsafe { Arc::from_raw(p) };
+            if info.listed.load(Ordering::Relaxed) {
+                self.publish_figures(&info);
+            }
         }
     }
 }
 
-/// The lock is now held by the calling thread.
+/// A lock a blocked thread waits for. Only read while the waiter's record says it still waits
+/// (the waiter clears it, under the record's lock, before its `lock` call returns, so the lock
+/// is alive and in place meanwhile).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LockRef(*const RealLock);
+
+// SAFETY: see the type's documentation; `RealLock` is `Sync`.
+unsafe impl Send for LockRef {}
+
+impl LockRef {
+    /// A reference to `lock`.
+    pub(crate) fn new(lock: &RealLock) -> Self {
+        LockRef(lock)
+    }
+
+    /// The lock's exclusive holder.
+    ///
+    /// # Safety
+    /// Only while the waiter that published this reference still waits (see the type).
+    pub(crate) unsafe fn holder(self) -> Option<(ThreadId, Option<Site>)> {
+        // SAFETY: guaranteed by the caller.
+        unsafe { (*self.0).holder() }
+    }
+}
+
+/// The held-stack entry for `info`.
 #[inline]
-fn acquired(
-    l: &mut Local,
-    info: &LockInfo,
-    mode: LockMode,
-    site: Site,
-    try_lock: bool,
-    order: bool,
-) {
-    if order && !try_lock && !l.held.is_empty() {
-        check_order(l, info, mode, site);
-    }
-    let me = l.id();
-    if mode == LockMode::Exclusive {
-        info.holder_site.store(
-            site as *const Location<'static> as *mut _,
-            Ordering::Release,
-        );
-        info.holder.store(me.0, Ordering::Release);
-    }
-    if mode == LockMode::Exclusive {
-        // Only the holder writes the count: no read-modify-write needed.
-        let n = &info.acquisitions;
-        n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-    } else {
-        info.acquisitions.fetch_add(1, Ordering::Relaxed);
-    }
-    l.held.push(Held {
+fn held(info: &LockInfo, mode: LockMode, site: Site) -> Held {
+    Held {
         object: info.object,
         kind: info.kind,
         created: info.created,
         mode,
         site,
-    });
-    l.progressed();
-    if races::active() {
-        races::feed(me, Some(info.object), Op::Acquire { mode, try_lock }, site);
     }
 }
 
@@ -297,42 +492,9 @@ fn check_order(l: &mut Local, info: &LockInfo, mode: LockMode, site: Site) {
     }
 }
 
-/// A contended acquisition finished after `waited`, with `bypassed` acquisitions by others
-/// meanwhile.
-#[cold]
-fn contended(
-    l: &mut Local,
-    info: &LockInfo,
-    waited: std::time::Duration,
-    bypassed: u64,
-    site: Site,
-) {
-    info.contended.fetch_add(1, Ordering::Relaxed);
-    let ns = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
-    info.longest_wait_ns.fetch_max(ns, Ordering::Relaxed);
-    info.most_bypassed.fetch_max(bypassed, Ordering::Relaxed);
-    if !info.listed.swap(true, Ordering::Relaxed) {
-        let p = info as *const LockInfo;
-        // SAFETY: `p` came from `Arc::into_raw` and the lock still holds its reference.
-        let shared = unsafe {
-            Arc::increment_strong_count(p);
-            Arc::from_raw(p)
-        };
-        central::list_contended(shared);
-    }
-    let settings = Settings::get();
-    let limit = settings.starvation_bypasses;
-    if bypassed > limit
-        && waited >= settings.starvation_wait
-        && !info.starved.swap(true, Ordering::Relaxed)
-    {
-        central::starvation(l.id(), info, waited, bypassed, limit, site);
-    }
-}
-
 /// A fast hasher for lock chains (FxHash's multiply-rotate).
 #[derive(Default, Clone, Copy)]
-struct ChainHasher;
+pub(crate) struct ChainHasher;
 
 impl BuildHasher for ChainHasher {
     type Hasher = FxLike;
@@ -341,7 +503,7 @@ impl BuildHasher for ChainHasher {
     }
 }
 
-struct FxLike(u64);
+pub(crate) struct FxLike(u64);
 
 impl Hasher for FxLike {
     fn finish(&self) -> u64 {

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use backtrace::Backtrace;
 
-use super::lock::LockInfo;
+use super::lock::{ChainHasher, LockRef};
 use crate::detector::ThreadNames;
 use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
 
@@ -29,8 +29,14 @@ pub(crate) struct Held {
 /// What a blocked thread waits for.
 #[derive(Clone)]
 pub(crate) enum WaitKind {
-    /// To lock `info` in `mode`.
-    Lock { info: Arc<LockInfo>, mode: LockMode },
+    /// To lock `object` (a `kind` created at `created`) in `mode`.
+    Lock {
+        object: ObjectId,
+        kind: ObjectKind,
+        created: Site,
+        mode: LockMode,
+        lock: LockRef,
+    },
     /// A notification on the condvar created at `created`.
     Condvar { object: ObjectId, created: Site },
     /// Another thread to finish.
@@ -50,6 +56,8 @@ pub(crate) struct Wait {
     pub(crate) stack: Option<Arc<Backtrace>>,
     /// Counts the thread's waits: the same number on two looks means the same wait.
     pub(crate) number: u64,
+    /// For a lock: its exclusive holder and where it locked it, as [`ThreadRecord::wait`] saw.
+    pub(crate) holder: Option<(ThreadId, Option<Site>)>,
 }
 
 /// What other threads (the watchdog, the exit summary) may read of a thread.
@@ -66,7 +74,14 @@ pub(crate) struct ThreadRecord {
 impl ThreadRecord {
     /// The thread's current wait, if it is blocked in a shim primitive.
     pub(crate) fn wait(&self) -> Option<Wait> {
-        lock_ignoring_poison(&self.wait).clone()
+        let slot = lock_ignoring_poison(&self.wait);
+        let mut wait = slot.clone()?;
+        if let WaitKind::Lock { lock, .. } = wait.kind {
+            // SAFETY: the waiter still waits: it clears `slot` (under this lock, held here)
+            // before its `lock` call returns.
+            wait.holder = unsafe { lock.holder() };
+        }
+        Some(wait)
     }
 
     /// Operations the thread has done so far.
@@ -83,7 +98,7 @@ pub(crate) struct Local {
     /// Hashes of the lock chains already sent to the lock-order detector.
     pub(crate) chains: HashSet<u64>,
     /// The stack of the first wait at each site.
-    first_waits: HashMap<usize, Arc<Backtrace>>,
+    first_waits: HashMap<usize, Arc<Backtrace>, ChainHasher>,
 }
 
 impl Local {
@@ -101,7 +116,7 @@ impl Local {
     }
 
     /// Publishes that this thread is about to block.
-    pub(crate) fn begin_wait(&mut self, kind: WaitKind, site: Site) {
+    pub(crate) fn begin_wait(&mut self, kind: WaitKind, site: Site, since: Instant) {
         let stack = self
             .first_waits
             .entry(site as *const _ as usize)
@@ -111,10 +126,11 @@ impl Local {
         *lock_ignoring_poison(&self.record.wait) = Some(Wait {
             kind,
             site,
-            since: Instant::now(),
+            since,
             held: self.held.clone(),
             stack: Some(stack),
             number,
+            holder: None,
         });
     }
 
@@ -187,7 +203,7 @@ fn new_local() -> Local {
         record,
         held: Vec::new(),
         chains: HashSet::new(),
-        first_waits: HashMap::new(),
+        first_waits: HashMap::default(),
     }
 }
 
@@ -256,7 +272,7 @@ impl ThreadNames for Names {
 /// Runs `wait` (a blocking std call: a join, a condvar wait) with the wait published for the
 /// watchdog.
 pub(crate) fn waiting<R>(kind: WaitKind, site: Site, wait: impl FnOnce() -> R) -> R {
-    with(|l| l.begin_wait(kind, site));
+    with(|l| l.begin_wait(kind, site, Instant::now()));
     let r = wait();
     with(|l| l.end_wait());
     r

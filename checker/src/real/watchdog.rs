@@ -98,10 +98,10 @@ fn blocked(records: &[Arc<ThreadRecord>]) -> Vec<Blocked> {
 /// The thread `b` waits for, if its wait has an owner.
 fn waits_for(b: &Blocked, all: &[Blocked]) -> Option<ThreadId> {
     match &b.wait.kind {
-        WaitKind::Lock { info, .. } => info.holder().map(|(t, _)| t).or_else(|| {
+        WaitKind::Lock { object, .. } => b.wait.holder.map(|(t, _)| t).or_else(|| {
             // A read-locked RwLock has no single holder: a blocked thread holding it will do.
             all.iter()
-                .find(|o| o.wait.held.iter().any(|h| h.object == info.object))
+                .find(|o| o.wait.held.iter().any(|h| h.object == *object))
                 .map(|o| o.id)
         }),
         WaitKind::Join(t) => Some(*t),
@@ -137,8 +137,13 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
             created.insert(h.object, (h.kind, h.created));
         }
         match &b.wait.kind {
-            WaitKind::Lock { info, .. } => {
-                created.insert(info.object, (info.kind, info.created));
+            WaitKind::Lock {
+                object,
+                kind,
+                created: at,
+                ..
+            } => {
+                created.insert(*object, (*kind, *at));
             }
             WaitKind::Condvar {
                 object,
@@ -181,21 +186,21 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
     }
     // A lock holder that is not blocked still holds its lock.
     for b in threads {
-        if let WaitKind::Lock { info, .. } = &b.wait.kind {
-            if let Some((holder, Some(site))) = info.holder() {
-                if !threads.iter().any(|o| o.id == holder) {
-                    let op = Op::Acquire {
-                        mode: LockMode::Exclusive,
-                        try_lock: false,
-                    };
-                    feed(holder, Some(info.object), op, site);
-                }
+        if let (WaitKind::Lock { object, .. }, Some((holder, Some(site)))) =
+            (&b.wait.kind, b.wait.holder)
+        {
+            if !threads.iter().any(|o| o.id == holder) {
+                let op = Op::Acquire {
+                    mode: LockMode::Exclusive,
+                    try_lock: false,
+                };
+                feed(holder, Some(*object), op, site);
             }
         }
     }
     for b in threads {
         let wait = match &b.wait.kind {
-            WaitKind::Lock { info, mode } => WaitFor::Lock(info.object, *mode),
+            WaitKind::Lock { object, mode, .. } => WaitFor::Lock(*object, *mode),
             WaitKind::Condvar { object, .. } => WaitFor::Condvar(*object),
             WaitKind::Join(t) => WaitFor::Join(*t),
         };
@@ -243,5 +248,102 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
 impl Names {
     fn label_of(&self, t: ThreadId) -> String {
         crate::detector::ThreadNames::label(self, t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::real::lock::RealLock;
+    use crate::real::thread::Held;
+    use std::panic::Location;
+
+    fn site() -> Site {
+        Location::caller()
+    }
+
+    fn blocked(id: u32, kind: WaitKind, held: Vec<Held>, holder: Option<u32>) -> Blocked {
+        Blocked {
+            id: ThreadId(id),
+            wait: Wait {
+                kind,
+                site: site(),
+                since: Instant::now(),
+                held,
+                stack: None,
+                number: 1,
+                holder: holder.map(|t| (ThreadId(t), Some(site()))),
+            },
+        }
+    }
+
+    fn lock_wait(object: u32, lock: &RealLock) -> WaitKind {
+        WaitKind::Lock {
+            object: ObjectId(object),
+            kind: ObjectKind::Mutex,
+            created: site(),
+            mode: LockMode::Exclusive,
+            lock: crate::real::lock::LockRef::new(lock),
+        }
+    }
+
+    fn holding(object: u32) -> Held {
+        Held {
+            object: ObjectId(object),
+            kind: ObjectKind::Mutex,
+            created: site(),
+            mode: LockMode::Exclusive,
+            site: site(),
+        }
+    }
+
+    #[test]
+    fn two_threads_waiting_for_each_others_locks_form_a_cycle() {
+        let (a, b) = (RealLock::new(), RealLock::new());
+        let threads = [
+            blocked(1, lock_wait(2, &b), vec![holding(1)], Some(2)),
+            blocked(2, lock_wait(1, &a), vec![holding(2)], Some(1)),
+        ];
+        assert_eq!(find_cycle(&threads), Some(vec![0, 1]));
+        let found = explain(&threads.iter().collect::<Vec<_>>(), None);
+        assert_eq!(found.finding.kind, FindingKind::Deadlock);
+        assert!(
+            found
+                .finding
+                .message
+                .contains("thread 1 and thread 2 wait for each other"),
+            "{:?}",
+            found.finding
+        );
+    }
+
+    #[test]
+    fn a_wait_for_a_running_holder_is_no_cycle() {
+        let a = RealLock::new();
+        let threads = [
+            blocked(1, lock_wait(1, &a), vec![], Some(3)),
+            blocked(2, WaitKind::Join(ThreadId(1)), vec![], None),
+        ];
+        assert_eq!(find_cycle(&threads), None);
+    }
+
+    #[test]
+    fn the_holder_of_a_read_lock_is_found_among_the_blocked_threads() {
+        let a = RealLock::new();
+        let threads = [
+            blocked(1, lock_wait(7, &a), vec![holding(8)], None),
+            blocked(2, lock_wait(8, &a), vec![holding(7)], None),
+        ];
+        assert_eq!(find_cycle(&threads), Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn a_join_cycle_through_a_lock_is_found() {
+        let a = RealLock::new();
+        let threads = [
+            blocked(0, WaitKind::Join(ThreadId(1)), vec![holding(4)], None),
+            blocked(1, lock_wait(4, &a), vec![], Some(0)),
+        ];
+        assert_eq!(find_cycle(&threads), Some(vec![0, 1]));
     }
 }

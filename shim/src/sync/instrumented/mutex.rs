@@ -170,11 +170,15 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         // Real mode records the release before the std unlock, so that the next holder's
         // acquisition is seen after it.
-        if let (Some(site), Some(_)) = (self.real, &self.inner) {
-            self.lock.real.unlock(LockMode::Exclusive, site);
+        let real = self.real.filter(|_| self.inner.is_some());
+        if let Some(site) = real {
+            self.lock.real.release(LockMode::Exclusive, site);
         }
         // Unlock (and poison, if panicking) the real lock first, then tell the model.
         drop(self.inner.take());
+        if real.is_some() {
+            self.lock.real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Exclusive, site);

@@ -301,10 +301,13 @@ fn write_guard<'a, T: ?Sized>(
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
         if let Some((real, site)) = self.real {
-            real.unlock(LockMode::Shared, site);
+            real.release(LockMode::Shared, site);
         }
         // Release the real lock first, then tell the model.
         drop(self.inner.take());
+        if let Some((real, _)) = self.real {
+            real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Shared, site);
@@ -316,10 +319,13 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
         if let Some((real, site)) = self.real {
-            real.unlock(LockMode::Exclusive, site);
+            real.release(LockMode::Exclusive, site);
         }
         // Unlock (and poison, if panicking) the real lock first, then tell the model.
         drop(self.inner.take());
+        if let Some((real, _)) = self.real {
+            real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Exclusive, site);
