@@ -71,6 +71,13 @@ pub const ALL: &[RealProgram] = &[
         ],
     },
     RealProgram {
+        name: "real_slow_ok",
+        note: "a condvar wait longer than the watchdog's time, for a busy worker: not a hang",
+        verdict: Verdict::Clean,
+        ending: Ending::Normal,
+        env: &[("CONC_CHECK_WATCHDOG_SECS", "0.5")],
+    },
+    RealProgram {
         name: "real_contended_ok",
         note: "8 threads, one Mutex, default limits: clean, with contention figures",
         verdict: Verdict::Clean,

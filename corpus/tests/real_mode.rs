@@ -224,7 +224,7 @@ fn contention_figures_are_printed_and_written() {
     assert!(kinds(report).is_empty(), "{ran:?}");
     let locks = report["locks"].as_array().unwrap();
     assert_eq!(locks.len(), 1, "{ran:?}");
-    assert_eq!(locks[0]["acquisitions"], 8 * 20_000 + 1, "{ran:?}");
+    assert_eq!(locks[0]["acquisitions"], 8 * 100_000 + 1, "{ran:?}");
     assert!(locks[0]["contended"].as_u64().unwrap() >= 1, "{ran:?}");
     assert!(
         locks[0]["lock"]

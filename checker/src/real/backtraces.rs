@@ -5,7 +5,7 @@ use backtrace::Backtrace;
 
 /// Frames of conc-check itself, the standard library and the runtime start-up, which say
 /// nothing about the user's code.
-const NOISE: [&str; 13] = [
+const NOISE: [&str; 14] = [
     "backtrace::",
     "conc_check_engine::",
     "conc_check::",
@@ -19,6 +19,7 @@ const NOISE: [&str; 13] = [
     "_start",
     "__libc_start",
     "start_thread",
+    "clone",
 ];
 
 /// Frames shown per stack.

@@ -212,7 +212,7 @@ pub(crate) fn starvation(
     ))
     .note(format!(
         "the limit is {limit} bypasses during one wait of at least {} ms (CONC_CHECK_STARVATION_BYPASSES, CONC_CHECK_STARVATION_MS); std's locks are not fair: a thread that unlocks and locks again at once usually wins over one that waits",
-        super::settings::Settings::get().starvation_wait.as_millis()
+        super::settings::Settings::get().starvation_wait.as_secs_f64() * 1000.0
     ))
     .note("hold the lock for less time, unlock before the slow part of the loop, or use a fair (queueing) lock")
     .site(site, format!("{who} waits here"));

@@ -6,9 +6,10 @@ use std::time::Duration;
 /// Real-mode settings, from `CONC_CHECK_*` environment variables.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// `CONC_CHECK_WATCHDOG_SECS` (default 10): how long threads may stay blocked in shim
-    /// primitives with no thread making progress before the watchdog reports the hang. A
-    /// wait-for cycle among locks and joins is reported sooner, as soon as it is seen twice.
+    /// `CONC_CHECK_WATCHDOG_SECS` (default 10): how long every thread that used conc-check may
+    /// stay blocked in shim primitives, with none making progress, before the watchdog reports
+    /// the hang. A wait-for cycle among locks and joins is reported sooner, as soon as it is
+    /// seen twice.
     pub stall: Duration,
     /// `CONC_CHECK_WATCHDOG=off` turns the watchdog off.
     pub watchdog: bool,
@@ -16,8 +17,9 @@ pub struct Settings {
     /// of the lock than this, while it waited at least `starvation_wait`, is reported as
     /// `starvation`.
     pub starvation_bypasses: u64,
-    /// `CONC_CHECK_STARVATION_MS` (default 100): the shortest wait that can be starvation (a
-    /// fast lock is taken thousands of times in a millisecond; that alone starves nobody).
+    /// `CONC_CHECK_STARVATION_MS` (default 1000): the shortest wait that can be starvation (a
+    /// fast lock is taken thousands of times in a millisecond, and a loaded machine makes
+    /// waits of tens of milliseconds common; that alone starves nobody).
     pub starvation_wait: Duration,
     /// `CONC_CHECK_REPORT_DIR`: where the JSON report goes.
     pub report_dir: Option<std::path::PathBuf>,
@@ -51,7 +53,7 @@ impl Settings {
             starvation_wait: var("CONC_CHECK_STARVATION_MS")
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .filter(|s| s.is_finite() && *s >= 0.0)
-                .map_or(Duration::from_millis(100), |ms| {
+                .map_or(Duration::from_millis(1000), |ms| {
                     Duration::from_secs_f64(ms / 1000.0)
                 }),
             report_dir: std::env::var_os("CONC_CHECK_REPORT_DIR")

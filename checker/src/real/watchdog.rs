@@ -5,8 +5,10 @@
 //! what they wait for. Every look (ten a second), the watchdog follows the wait-for edges:
 //! a thread waiting for a lock waits for the lock's holder, a joining thread for the joined one.
 //! A cycle of blocked threads seen on two looks in a row, with every thread still in the same
-//! wait, is a deadlock. Separately, when some thread has been blocked and no thread has done
-//! any shim operation for `CONC_CHECK_WATCHDOG_SECS`, the process is reported as hung.
+//! wait, is a deadlock. Separately, when every thread that has used conc-check (and not
+//! finished) is blocked in a shim primitive and none has done anything for
+//! `CONC_CHECK_WATCHDOG_SECS`, the process is reported as hung. A thread that is busy, or
+//! blocked elsewhere (reading a socket, say), keeps an idle program from being called hung.
 //!
 //! Either way the explanation is built by the model's deadlock detector, from events that
 //! restate what the blocked threads hold and wait for, then printed with every finding of the
@@ -73,6 +75,7 @@ fn watch(stall: Duration) {
             progress = now;
             last_change = Instant::now();
         } else if !blocked.is_empty()
+            && blocked.len() == live(&records)
             && last_change.elapsed() >= stall
             && blocked.iter().all(|b| b.wait.since.elapsed() >= stall)
         {
@@ -80,6 +83,14 @@ fn watch(stall: Duration) {
             super::exit::deadlock(explain(&all, Some(stall)));
         }
     }
+}
+
+/// Threads that have used conc-check and not finished.
+fn live(records: &[Arc<ThreadRecord>]) -> usize {
+    records
+        .iter()
+        .filter(|r| !r.finished.load(std::sync::atomic::Ordering::Acquire))
+        .count()
 }
 
 fn blocked(records: &[Arc<ThreadRecord>]) -> Vec<Blocked> {

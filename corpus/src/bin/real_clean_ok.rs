@@ -1,6 +1,7 @@
 //! Real threads doing it right, the clean twin of the other `real_*` programs: two locks always
 //! taken in one order, a payload in a tracked cell published with Release/Acquire, a payload
-//! handed over by a lock and by join. Real mode must find nothing.
+//! handed over by a lock, by join and by the end of a thread scope. Real mode must find
+//! nothing.
 
 use conc_check::cell::UnsafeCell;
 use conc_check::sync::atomic::{AtomicBool, Ordering};
@@ -61,5 +62,16 @@ fn main() {
     }
     let guarded = shared.guarded.with(|p| unsafe { *p });
     assert_eq!((payload, guarded), (42, 2));
+    let scoped = UnsafeCell::new(0u64);
+    let cell = &scoped;
+    struct Shareable<'a>(&'a UnsafeCell<u64>);
+    // SAFETY: the scoped thread's write is ordered before the read by the end of the scope.
+    unsafe impl Sync for Shareable<'_> {}
+    let shareable = Shareable(cell);
+    thread::scope(|s| {
+        let shareable = &shareable;
+        s.spawn(move || shareable.0.with_mut(|p| unsafe { *p = 7 }));
+    });
+    assert_eq!(scoped.with(|p| unsafe { *p }), 7);
     println!("a = {}, b = {}", a.lock().unwrap(), b.read().unwrap());
 }

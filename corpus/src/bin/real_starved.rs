@@ -14,8 +14,13 @@ fn main() {
             thread::Builder::new()
                 .name(format!("hog {i}"))
                 .spawn(move || {
-                    for _ in 0..50_000 {
-                        *lock.lock().unwrap() += 1;
+                    for _ in 0..100_000 {
+                        let mut count = lock.lock().unwrap();
+                        *count += 1;
+                        // A little work with the lock held: it is held most of the time.
+                        for _ in 0..50 {
+                            std::hint::spin_loop();
+                        }
                     }
                 })
                 .unwrap()
