@@ -22,7 +22,7 @@ const UNCONTENDED: u32 = 5_000_000;
 const THREADS: usize = 8;
 const INCREMENTS: usize = 100_000;
 /// Rounds per measurement; the best counts.
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 15;
 
 /// The same operations on std's Mutex and on the shim's.
 trait Lock: Send + Sync + 'static {

@@ -342,7 +342,6 @@ impl RealLock {
             } else if let Some(i) = l.held.iter().rposition(|h| h.object == object) {
                 l.held.remove(i);
             }
-            l.progressed();
         });
     }
 
@@ -384,7 +383,6 @@ impl RealLock {
             check_order(l, info, mode, site);
         }
         l.held.push(held(info, mode, site));
-        l.progressed();
         self.taken(l.id(), info.object, mode, site, try_lock);
     }
 
