@@ -221,7 +221,8 @@ impl RealLock {
             if let Some(r) = attempt() {
                 if let Some(me) = me {
                     self.taken(me, info.object, mode, site, false);
-                    let bypassed = self.acquisitions.load(Ordering::Relaxed) - before - 1;
+                    let after = self.acquisitions.load(Ordering::Relaxed);
+                    let bypassed = after.saturating_sub(before).saturating_sub(1);
                     self.briefly_contended(info, mode, bypassed);
                 }
                 return r;
