@@ -115,6 +115,79 @@ pub fn condvar_wait<R>(slot: &RealSlot, created: Site, site: Site, wait: impl Fn
     thread::waiting(kind, site, wait)
 }
 
+impl RealSlot {
+    /// Records that the calling thread publishes what it did through this object (a message
+    /// sent, a barrier reached), as a release of it.
+    pub fn publish(&self, kind: ObjectKind, created: Site, site: Site) {
+        if !active() {
+            return;
+        }
+        self.synchronise(kind, created, site, false);
+    }
+
+    /// Records that the calling thread has seen what others published through this object (a
+    /// message received, a barrier passed), as an acquisition of every release so far.
+    ///
+    /// That is more than std promises (a receive is ordered after its own message's send, not
+    /// after every earlier one), so it can hide a race, never invent one.
+    pub fn observe(&self, kind: ObjectKind, created: Site, site: Site) {
+        if !active() {
+            return;
+        }
+        self.synchronise(kind, created, site, true);
+    }
+
+    fn synchronise(&self, kind: ObjectKind, created: Site, site: Site, acquire: bool) {
+        let object = self.id();
+        let Some(me) = thread::current() else { return };
+        let mode = crate::event::LockMode::Exclusive;
+        central::with(|c| {
+            c.announce(object, kind, created);
+            let event = |op| Event {
+                thread: me,
+                object: Some(object),
+                op,
+                site,
+            };
+            if acquire {
+                // Acquired and at once released: nothing is left held.
+                c.race_event(&event(Op::Acquire {
+                    mode,
+                    try_lock: true,
+                }));
+            }
+            c.race_event(&event(Op::Release { mode }));
+        });
+    }
+}
+
+/// The real-mode identity of a channel, shared by its ends.
+#[derive(Debug)]
+pub struct RealChannel {
+    slot: RealSlot,
+    created: Site,
+}
+
+impl RealChannel {
+    /// A channel created at `created`.
+    pub fn new(created: Site) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(RealChannel {
+            slot: RealSlot::new(),
+            created,
+        })
+    }
+
+    /// Call before each send: the sender's past happens before the receive.
+    pub fn sent(&self, site: Site) {
+        self.slot.publish(ObjectKind::Channel, self.created, site);
+    }
+
+    /// Call after each successful receive.
+    pub fn received(&self, site: Site) {
+        self.slot.observe(ObjectKind::Channel, self.created, site);
+    }
+}
+
 /// Feeds one event of `thread` (call only when [`active`]).
 pub(crate) fn feed(thread: ThreadId, object: Option<ObjectId>, op: Op, site: Site) {
     central::with(|c| {

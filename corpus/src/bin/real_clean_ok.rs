@@ -1,11 +1,11 @@
 //! Real threads doing it right, the clean twin of the other `real_*` programs: two locks always
 //! taken in one order, a payload in a tracked cell published with Release/Acquire, a payload
-//! handed over by a lock, by join and by the end of a thread scope. Real mode must find
-//! nothing.
+//! handed over by a lock, by join, by the end of a thread scope, by a channel and by a
+//! barrier. Real mode must find nothing.
 
 use conc_check::cell::UnsafeCell;
 use conc_check::sync::atomic::{AtomicBool, Ordering};
-use conc_check::sync::{Arc, Condvar, Mutex, RwLock};
+use conc_check::sync::{mpsc, Arc, Barrier, Condvar, Mutex, RwLock};
 use conc_check::thread;
 
 struct Shared {
@@ -73,5 +73,40 @@ fn main() {
         s.spawn(move || shareable.0.with_mut(|p| unsafe { *p = 7 }));
     });
     assert_eq!(scoped.with(|p| unsafe { *p }), 7);
+    handed_over();
     println!("a = {}, b = {}", a.lock().unwrap(), b.read().unwrap());
+}
+
+struct Handoff {
+    by_channel: UnsafeCell<u64>,
+    by_barrier: UnsafeCell<u64>,
+}
+
+// SAFETY: each cell is written by one thread before the message or the barrier, and read by
+// the other after it.
+unsafe impl Sync for Handoff {}
+
+/// Payloads handed over by a message and by a barrier, read while the writer still runs.
+fn handed_over() {
+    let shared = Arc::new(Handoff {
+        by_channel: UnsafeCell::new(0),
+        by_barrier: UnsafeCell::new(0),
+    });
+    let barrier = Arc::new(Barrier::new(2));
+    let (tx, rx) = mpsc::channel();
+    let writer = {
+        let (shared, barrier) = (shared.clone(), barrier.clone());
+        thread::spawn(move || {
+            shared.by_channel.with_mut(|p| unsafe { *p = 1 });
+            tx.send(()).unwrap();
+            shared.by_barrier.with_mut(|p| unsafe { *p = 2 });
+            barrier.wait();
+        })
+    };
+    rx.recv().unwrap();
+    let first = shared.by_channel.with(|p| unsafe { *p });
+    barrier.wait();
+    let second = shared.by_barrier.with(|p| unsafe { *p });
+    writer.join().unwrap();
+    assert_eq!((first, second), (1, 2));
 }
