@@ -319,7 +319,7 @@ impl RealLock {
 
     /// Records a release, part one: call it just before the std unlock, so that a race check
     /// sees the release before the next thread's acquisition. Then call [`RealLock::released`].
-    #[inline]
+    #[inline(always)]
     pub fn release(&self, mode: LockMode, site: Site) {
         if mode == LockMode::Exclusive {
             self.holder.store(NOBODY, Ordering::Release);
@@ -333,7 +333,7 @@ impl RealLock {
 
     /// Records a release, part two: call it just after the std unlock (the thread's own
     /// records need not be written inside the critical section).
-    #[inline]
+    #[inline(always)]
     pub fn released(&self) {
         let Some(object) = self.object() else { return };
         thread::with(|l| {
@@ -354,7 +354,7 @@ impl RealLock {
     }
 
     /// The lock is now held by `me`: what must be written inside the critical section.
-    #[inline]
+    #[inline(always)]
     fn taken(&self, me: ThreadId, object: ObjectId, mode: LockMode, site: Site, try_lock: bool) {
         if mode == LockMode::Exclusive {
             self.holder_site.store(

@@ -182,6 +182,8 @@ pub fn enter(id: ThreadId) {
     let _ = CHOSEN.try_with(|c| c.set(Some(id)));
 }
 
+#[cold]
+#[inline(never)]
 fn new_local() -> Local {
     let current = std::thread::current();
     let name = current.name().map(str::to_string);
@@ -214,7 +216,7 @@ fn new_local() -> Local {
 
 /// Runs `f` on the calling thread's state, creating it on first use. `None` while the thread's
 /// thread-locals are being destroyed, or when called again from inside `f`.
-#[inline]
+#[inline(always)]
 pub(crate) fn with<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
     LOCAL
         .try_with(|cell| {
