@@ -9,6 +9,7 @@ pub mod config;
 mod describe;
 pub mod detector;
 pub mod event;
+pub mod real;
 pub mod report;
 pub mod runtime;
 pub mod schedule;

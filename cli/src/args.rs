@@ -74,7 +74,7 @@ pub struct Cli {
 pub enum Command {
     /// Replay one execution of one test from the schedule string its report printed.
     Replay(ReplayArgs),
-    /// Run the tests on real OS threads with the detectors watching (not available yet).
+    /// Run a program on real OS threads with the detectors watching, and gate on what they find.
     Run(RunArgs),
 }
 
@@ -185,12 +185,15 @@ pub struct ReplayArgs {
     pub test_args: Vec<String>,
 }
 
-/// `cargo conc-check run`: the real-mode runner (issue 7).
+/// `cargo conc-check run [--bin NAME] [-- ARGS]`: real mode.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
-    /// Whatever the real-mode runner will take.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// The bin target to run (needed when the package has several).
+    #[arg(long, value_name = "NAME")]
+    pub bin: Option<String>,
+    /// Arguments passed on to the program.
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 fn parse_duration(value: &str) -> Result<String, String> {
@@ -372,10 +375,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            parse(&argv(&["run", "--anything"])).unwrap().command,
-            Some(Command::Run(_))
-        ));
+        let cli = parse(&argv(&[
+            "run", "--bin", "server", "-p", "x", "--", "--port", "1",
+        ]))
+        .unwrap();
+        match cli.command {
+            Some(Command::Run(r)) => {
+                assert_eq!(r.bin.as_deref(), Some("server"));
+                assert_eq!(r.args, ["--port", "1"]);
+                assert_eq!(cli.check.build.packages, vec!["x".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse(&argv(&["run", "--anything"]))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
         let e = parse(&argv(&["replay", "cc1.AA.00"])).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }

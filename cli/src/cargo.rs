@@ -116,9 +116,14 @@ pub fn workspace(build: &BuildArgs) -> Result<Workspace, String> {
 /// `cargo test` with the package selection, features and profile of `build`, into conc-check's
 /// target directory, with `--cfg conc_check` added to the compiler flags.
 fn cargo_test(ws: &Workspace, build: &BuildArgs) -> Command {
+    cargo_command(ws, build, "test")
+}
+
+/// `cargo <subcommand>` with the options of `build`, as [`cargo_test`] describes.
+fn cargo_command(ws: &Workspace, build: &BuildArgs, subcommand: &str) -> Command {
     let mut cmd = Command::new(&ws.cargo);
     cmd.current_dir(&ws.invocation_dir)
-        .arg("test")
+        .arg(subcommand)
         .arg("--target-dir")
         .arg(&ws.target_dir);
     if let Some(manifest) = &build.manifest_path {
@@ -211,6 +216,68 @@ pub fn build_tests(ws: &Workspace, build: &BuildArgs) -> Result<Vec<TestBinary>,
     }
     binaries.sort_by_key(TestBinary::label);
     Ok(binaries)
+}
+
+/// One program `cargo build` built.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The bin target's name.
+    pub name: String,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+/// Builds the bin targets of the selected packages (only `bin` when given) under
+/// `--cfg conc_check` and returns them. A build failure is an error: the compiler's
+/// diagnostics have gone to standard error already.
+pub fn build_bins(
+    ws: &Workspace,
+    build: &BuildArgs,
+    bin: Option<&str>,
+) -> Result<Vec<Program>, String> {
+    let mut cmd = cargo_command(ws, build, "build");
+    match bin {
+        Some(name) => cmd.arg("--bin").arg(name),
+        None => cmd.arg("--bins"),
+    };
+    cmd.args(["--message-format", "json-render-diagnostics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not run `{} build`: {e}", ws.cargo))?;
+    let mut programs: Vec<Program> = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Ok(message) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if message["reason"] != "compiler-artifact" || message["target"]["kind"][0] != "bin" {
+                continue;
+            }
+            let (Some(name), Some(path)) = (
+                message["target"]["name"].as_str(),
+                message["executable"].as_str(),
+            ) else {
+                continue;
+            };
+            programs.push(Program {
+                name: name.to_string(),
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("`cargo build` did not finish: {e}"))?;
+    if !status.success() {
+        return Err(
+            "the program did not build under --cfg conc_check (the compiler's messages are above)"
+                .into(),
+        );
+    }
+    Ok(programs)
 }
 
 impl Workspace {

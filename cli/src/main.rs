@@ -11,6 +11,7 @@ mod libtest;
 mod outcome;
 mod output;
 mod partition;
+mod real;
 mod replay;
 mod run;
 #[cfg(test)]
@@ -37,14 +38,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         None => run::check(&cli.check),
         Some(Command::Replay(replay)) => replay::replay(replay, &cli.check.build),
-        Some(Command::Run(_)) => {
-            eprintln!(
-                "cargo conc-check run: real-mode running (the tests on real OS threads, with the \
-                 detectors watching) arrives with issue 7 and is not available yet; \
-                 `cargo conc-check` model-checks the tests"
-            );
-            run::USAGE
-        }
+        Some(Command::Run(args)) => real::run(args, &cli.check.build),
     };
     ExitCode::from(code)
 }

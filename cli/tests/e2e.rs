@@ -477,7 +477,7 @@ fn bad_input_exits_2_with_a_clear_message() {
             &["--baseline", "/nonexistent/baseline.json"],
             "cannot read the baseline",
         ),
-        (&["run"], "arrives with issue 7"),
+        (&["run", "--bin", "no_such_program"], "no bin target named"),
     ];
     for (args, message) in cases {
         let run = conc_check(&fixture(), args);
@@ -507,4 +507,64 @@ fn a_crate_that_does_not_build_exits_2() {
         "the compiler's error: {run:?}"
     );
     assert!(run.stderr.contains("did not build"), "{run:?}");
+}
+
+// ---- `cargo conc-check run`: real mode ----
+
+#[test]
+fn run_reports_a_lock_order_cycle_from_a_run_that_did_not_deadlock() {
+    let run = conc_check(&fixture(), &["run", "--bin", "abba_sleepy"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for needle in [
+        "conc_check::lock_order_cycle",
+        "lock order cycle: thread 1 takes A then B, the main thread takes B then A",
+        "thread 1 holds A, locked at src/bin/abba_sleepy.rs:13:21, and locks B at src/bin/abba_sleepy.rs:14:21",
+        "conc-check run: abba_sleepy on real threads: 1 finding(s) (lock_order_cycle); it exited with 0 · exit 1",
+    ] {
+        assert!(run.stdout.contains(needle), "missing {needle:?}: {run:?}");
+    }
+    // The program itself only summarises (the command renders).
+    assert!(
+        run.stderr
+            .contains("conc-check: lock_order_cycle: lock order cycle"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn run_passes_arguments_and_exits_0_when_clean() {
+    let run = conc_check(&fixture(), &["run", "--bin", "fine", "--", "one", "--two"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("args: one --two"), "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "conc-check run: fine on real threads: no findings; it exited with 0 · exit 0"
+        ),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn run_turns_a_hang_into_a_deadlock_report() {
+    let run = conc_check(&fixture(), &["run", "--bin", "stuck"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for needle in [
+        "conc_check::deadlock",
+        "deadlock: the main thread and thread 1 wait for each other",
+        "it is held by thread 1, which locked it at src/bin/stuck.rs:12:21",
+        "the watchdog ended it (exit 86)",
+    ] {
+        assert!(run.stdout.contains(needle), "missing {needle:?}: {run:?}");
+    }
+}
+
+#[test]
+fn run_needs_a_bin_name_when_there_are_several() {
+    let run = conc_check(&fixture(), &["run"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("several bin targets (abba_sleepy, fine, stuck): say which with --bin NAME"),
+        "{run:?}"
+    );
 }

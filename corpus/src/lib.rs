@@ -7,6 +7,7 @@
 //! benchmarks.
 
 pub mod programs;
+pub mod real;
 
 use conc_check::FindingKind;
 

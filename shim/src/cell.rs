@@ -7,6 +7,8 @@
 #[cfg(instrumented)]
 use conc_check_engine::event::{ObjectKind, Op};
 #[cfg(instrumented)]
+use conc_check_engine::real::RealSlot;
+#[cfg(instrumented)]
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 /// A cell whose contents are accessed through raw pointers inside closures.
@@ -20,6 +22,8 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 pub struct UnsafeCell<T: ?Sized> {
     #[cfg(instrumented)]
     slot: ObjectSlot,
+    #[cfg(instrumented)]
+    real: RealSlot,
     value: std::cell::UnsafeCell<T>,
 }
 
@@ -31,6 +35,8 @@ impl<T> UnsafeCell<T> {
         UnsafeCell {
             #[cfg(instrumented)]
             slot: ObjectSlot::new(std::panic::Location::caller()),
+            #[cfg(instrumented)]
+            real: RealSlot::new(),
             value: std::cell::UnsafeCell::new(value),
         }
     }
@@ -73,6 +79,9 @@ impl<T: ?Sized> UnsafeCell<T> {
             let id = self.slot.id(ObjectKind::Cell);
             api::point(site, false);
             api::emit(Some(id), op, site);
+        } else {
+            self.real
+                .cell_access(self.slot.site(), op == Op::CellWrite, site);
         }
     }
 }

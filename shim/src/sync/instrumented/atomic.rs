@@ -12,6 +12,7 @@ use std::fmt;
 use std::panic::Location;
 
 use conc_check_engine::event::{MemOrder, ObjectKind, Op, Site};
+use conc_check_engine::real::{races, RealSlot};
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 pub use std::sync::atomic::Ordering;
@@ -112,6 +113,23 @@ fn step<R>(
     result
 }
 
+/// One atomic operation on a real thread: the std operation `op`, recorded as `event` says
+/// once race tracking has started (a tracked cell was used).
+#[inline]
+fn real_step<R>(
+    real: &RealSlot,
+    slot: &ObjectSlot,
+    site: Site,
+    op: impl FnOnce() -> R,
+    event: impl FnOnce(&R) -> Op,
+) -> R {
+    if races::active() {
+        real.atomic(slot.site(), site, op, event)
+    } else {
+        op()
+    }
+}
+
 /// The methods every atomic type has, for the value type `$t`. Expects `slot` and `inner`
 /// fields and a `Location` in scope.
 macro_rules! common_methods {
@@ -153,7 +171,16 @@ macro_rules! common_methods {
                     },
                 )
             } else {
-                self.inner.load(order)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.load(order),
+                    |v| Op::AtomicLoad {
+                        order: mem_order(order),
+                        value: v.bits(),
+                    },
+                )
             }
         }
 
@@ -175,7 +202,16 @@ macro_rules! common_methods {
                     },
                 )
             } else {
-                self.inner.store(val, order)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.store(val, order),
+                    |_| Op::AtomicStore {
+                        order: mem_order(order),
+                        value: val.bits(),
+                    },
+                )
             }
         }
 
@@ -191,7 +227,13 @@ macro_rules! common_methods {
                     |old| rmw(order, *old, val),
                 )
             } else {
-                self.inner.swap(val, order)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.swap(val, order),
+                    |old| rmw(order, *old, val),
+                )
             }
         }
 
@@ -220,7 +262,13 @@ macro_rules! common_methods {
                     |r| cas(r, new, success, failure),
                 )
             } else {
-                self.inner.compare_exchange(current, new, success, failure)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.compare_exchange(current, new, success, failure),
+                    |r| cas(r, new, success, failure),
+                )
             }
         }
 
@@ -251,8 +299,16 @@ macro_rules! common_methods {
                     |r| cas(r, new, success, failure),
                 )
             } else {
-                self.inner
-                    .compare_exchange_weak(current, new, success, failure)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || {
+                        self.inner
+                            .compare_exchange_weak(current, new, success, failure)
+                    },
+                    |r| cas(r, new, success, failure),
+                )
             }
         }
 
@@ -289,7 +345,9 @@ macro_rules! common_methods {
         where
             F: FnMut($t) -> Option<$t>,
         {
-            if api::in_model() {
+            // Outside a model, once races are tracked, `f` (the caller's code) also runs between
+            // recorded loads and compare-exchanges, outside the tool's lock.
+            if api::in_model() || races::active() {
                 let mut prev = self.load(fetch_order);
                 while let Some(next) = f(prev) {
                     match self.compare_exchange_weak(prev, next, set_order, fetch_order) {
@@ -355,7 +413,13 @@ macro_rules! rmw_method {
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
                 )
             } else {
-                self.inner.$method(val, order)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.inner.$method(val, order),
+                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
+                )
             }
         }
     };
@@ -392,6 +456,7 @@ macro_rules! atomic_int {
         #[cfg(target_has_atomic = $width)]
         pub struct $atomic {
             slot: ObjectSlot,
+            real: RealSlot,
             inner: std::sync::atomic::$atomic,
         }
 
@@ -404,6 +469,7 @@ macro_rules! atomic_int {
             pub const fn new(v: $t) -> Self {
                 $atomic {
                     slot: ObjectSlot::new(Location::caller()),
+                    real: RealSlot::new(),
                     inner: std::sync::atomic::$atomic::new(v),
                 }
             }
@@ -467,6 +533,7 @@ atomic_int! {
 #[cfg(target_has_atomic = "8")]
 pub struct AtomicBool {
     slot: ObjectSlot,
+    real: RealSlot,
     inner: std::sync::atomic::AtomicBool,
 }
 
@@ -479,6 +546,7 @@ impl AtomicBool {
     pub const fn new(v: bool) -> Self {
         AtomicBool {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealSlot::new(),
             inner: std::sync::atomic::AtomicBool::new(v),
         }
     }
@@ -519,6 +587,7 @@ common_impls!(AtomicBool, bool, false);
 #[cfg(target_has_atomic = "ptr")]
 pub struct AtomicPtr<T> {
     slot: ObjectSlot,
+    real: RealSlot,
     inner: std::sync::atomic::AtomicPtr<T>,
 }
 
@@ -538,7 +607,13 @@ macro_rules! ptr_rmw_method {
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
                 )
             } else {
-                self.rmw_ptr(order, |$p| $new)
+                real_step(
+                    &self.real,
+                    &self.slot,
+                    Location::caller(),
+                    || self.rmw_ptr(order, |$p| $new),
+                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
+                )
             }
         }
     };
@@ -553,6 +628,7 @@ impl<T> AtomicPtr<T> {
     pub const fn new(p: *mut T) -> Self {
         AtomicPtr {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealSlot::new(),
             inner: std::sync::atomic::AtomicPtr::new(p),
         }
     }
@@ -665,7 +741,8 @@ pub fn fence(order: Ordering) {
             site,
         );
     } else {
-        std::sync::atomic::fence(order)
+        std::sync::atomic::fence(order);
+        races::fence(mem_order(order), Location::caller());
     }
 }
 

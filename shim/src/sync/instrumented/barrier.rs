@@ -5,6 +5,7 @@ use std::panic::Location;
 use std::sync::PoisonError;
 
 use conc_check_engine::event::{ObjectKind, Op, WaitFor};
+use conc_check_engine::real::RealSlot;
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 /// Lets a fixed number of threads wait for each other, with std's API and semantics: each
@@ -30,6 +31,7 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 /// ```
 pub struct Barrier {
     slot: ObjectSlot,
+    real: RealSlot,
     num_threads: usize,
     /// This execution's state, inside a model; never held across a scheduling point or a block.
     model: std::sync::Mutex<ModelState>,
@@ -73,6 +75,7 @@ impl Barrier {
     pub const fn new(n: usize) -> Barrier {
         Barrier {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealSlot::new(),
             num_threads: n,
             model: std::sync::Mutex::new(ModelState {
                 generation: 0,
@@ -88,7 +91,12 @@ impl Barrier {
     #[track_caller]
     pub fn wait(&self) -> BarrierWaitResult {
         if !api::in_model() {
-            return BarrierWaitResult(self.inner.wait().is_leader());
+            // Every arrival of a round happens before every departure from it.
+            let (site, created) = (Location::caller(), self.slot.site());
+            self.real.publish(ObjectKind::Barrier, created, site);
+            let leader = self.inner.wait().is_leader();
+            self.real.observe(ObjectKind::Barrier, created, site);
+            return BarrierWaitResult(leader);
         }
         let site = Location::caller();
         let id = self.slot.id(ObjectKind::Barrier);

@@ -4,7 +4,9 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
+use conc_check_engine::event::LockMode;
 use conc_check_engine::event::{ObjectKind, WakeReason};
+use conc_check_engine::real::{races, RealSlot};
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 use super::mutex::MutexGuard;
@@ -16,6 +18,7 @@ use super::mutex::MutexGuard;
 /// spuriously, as std allows.
 pub struct Condvar {
     slot: ObjectSlot,
+    real: RealSlot,
     inner: std::sync::Condvar,
 }
 
@@ -38,6 +41,7 @@ impl Condvar {
     pub const fn new() -> Condvar {
         Condvar {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealSlot::new(),
             inner: std::sync::Condvar::new(),
         }
     }
@@ -179,9 +183,14 @@ impl Condvar {
             _ => {
                 let lock = guard.lock;
                 let model = guard.model.take();
+                let real = guard.real.take();
+                if real.is_some() {
+                    // The wait unlocks the mutex: real mode records it first.
+                    lock.real.unlock(LockMode::Exclusive, site);
+                }
                 let std_guard = guard.inner.take().expect("guard holds the lock");
                 drop(guard);
-                let (result, timed_out) = match timeout {
+                let wait = || match timeout {
                     None => (self.inner.wait(std_guard), false),
                     Some(dur) => match self.inner.wait_timeout(std_guard, dur) {
                         Ok((g, r)) => (Ok(g), r.timed_out()),
@@ -191,10 +200,18 @@ impl Condvar {
                         }
                     },
                 };
+                let (result, timed_out) = if real.is_some() {
+                    let waited = races::condvar_wait(&self.real, self.slot.site(), site, wait);
+                    lock.real.relocked(ObjectKind::Mutex, lock.created(), site);
+                    waited
+                } else {
+                    wait()
+                };
                 let rebuild = |g| MutexGuard {
                     lock,
                     inner: Some(g),
                     model,
+                    real: real.map(|_| site),
                 };
                 match result {
                     Ok(g) => Ok((rebuild(g), WaitTimeoutResult(timed_out))),

@@ -19,3 +19,12 @@ pub use once::{Once, OnceState};
 pub use once_lock::OnceLock;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};
+
+/// A real-mode lock result (the std guard, in `Err` when poisoned) with the guard wrapped into
+/// the shim's guard type by `wrap`.
+fn wrap_real<G, W>(got: Result<G, G>, wrap: impl FnOnce(G) -> W) -> LockResult<W> {
+    match got {
+        Ok(g) => Ok(wrap(g)),
+        Err(g) => Err(PoisonError::new(wrap(g))),
+    }
+}

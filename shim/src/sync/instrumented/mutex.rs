@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use conc_check_engine::event::{LockMode, ObjectId, ObjectKind, Site};
+use conc_check_engine::real::RealLock;
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 /// A mutual exclusion lock with std's API and semantics (poisoning included).
@@ -14,6 +15,8 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 /// the lock; re-locking a mutex the thread already holds is reported as a deadlock at once.
 pub struct Mutex<T: ?Sized> {
     slot: ObjectSlot,
+    /// What real mode (outside a model) knows of the lock.
+    pub(super) real: RealLock,
     inner: std::sync::Mutex<T>,
 }
 
@@ -25,6 +28,8 @@ pub struct MutexGuard<'a, T: ?Sized + 'a> {
     pub(super) inner: Option<std::sync::MutexGuard<'a, T>>,
     /// The model object and the site of the `lock` call, when locked inside a model.
     pub(super) model: Option<(ObjectId, Site)>,
+    /// The site of the `lock` call, when locked on a real thread outside a model.
+    pub(super) real: Option<Site>,
 }
 
 impl<T> Mutex<T> {
@@ -33,6 +38,7 @@ impl<T> Mutex<T> {
     pub const fn new(value: T) -> Self {
         Mutex {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealLock::new(),
             inner: std::sync::Mutex::new(value),
         }
     }
@@ -57,10 +63,16 @@ impl<T: ?Sized> Mutex<T> {
             api::lock(id, LockMode::Exclusive, site);
             self.wrap_model(id, site)
         } else {
-            match self.inner.lock() {
-                Ok(g) => Ok(self.guard(g, None)),
-                Err(p) => Err(PoisonError::new(self.guard(p.into_inner(), None))),
-            }
+            let site = Location::caller();
+            let got = self.real.lock(
+                ObjectKind::Mutex,
+                self.slot.site(),
+                LockMode::Exclusive,
+                site,
+                || self.inner.try_lock(),
+                || self.inner.lock(),
+            );
+            super::wrap_real(got, |g| self.real_guard(g, site))
         }
     }
 
@@ -78,10 +90,16 @@ impl<T: ?Sized> Mutex<T> {
             }
             self.wrap_model(id, site).map_err(TryLockError::Poisoned)
         } else {
-            match self.inner.try_lock() {
-                Ok(g) => Ok(self.guard(g, None)),
+            let site = Location::caller();
+            let got = self.inner.try_lock();
+            let acquired = !matches!(got, Err(TryLockError::WouldBlock));
+            let (kind, mode) = (ObjectKind::Mutex, LockMode::Exclusive);
+            self.real
+                .try_lock(kind, self.slot.site(), mode, site, acquired);
+            match got {
+                Ok(g) => Ok(self.real_guard(g, site)),
                 Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(
-                    self.guard(p.into_inner(), None),
+                    self.real_guard(p.into_inner(), site),
                 ))),
                 Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
             }
@@ -115,7 +133,23 @@ impl<T: ?Sized> Mutex<T> {
             lock: self,
             inner: Some(g),
             model,
+            real: None,
         }
+    }
+
+    /// The guard of a lock taken on a real thread at `site`.
+    fn real_guard<'a>(&'a self, g: std::sync::MutexGuard<'a, T>, site: Site) -> MutexGuard<'a, T> {
+        MutexGuard {
+            lock: self,
+            inner: Some(g),
+            model: None,
+            real: Some(site),
+        }
+    }
+
+    /// The creation site, for real mode's records.
+    pub(super) fn created(&self) -> Site {
+        self.slot.site()
     }
 
     /// The std guard for a lock the model has just granted.
@@ -134,8 +168,17 @@ impl<T: ?Sized> Mutex<T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
+        // Real mode records the release before the std unlock, so that the next holder's
+        // acquisition is seen after it.
+        let real = self.real.filter(|_| self.inner.is_some());
+        if let Some(site) = real {
+            self.lock.real.release(LockMode::Exclusive, site);
+        }
         // Unlock (and poison, if panicking) the real lock first, then tell the model.
         drop(self.inner.take());
+        if real.is_some() {
+            self.lock.real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Exclusive, site);

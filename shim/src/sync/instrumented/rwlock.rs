@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use conc_check_engine::event::{LockMode, ObjectId, ObjectKind, Site};
+use conc_check_engine::real::RealLock;
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 /// A reader-writer lock with std's API and semantics (poisoning included).
@@ -30,6 +31,7 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 /// ```
 pub struct RwLock<T: ?Sized> {
     slot: ObjectSlot,
+    real: RealLock,
     inner: std::sync::RwLock<T>,
 }
 
@@ -40,6 +42,8 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     inner: Option<std::sync::RwLockReadGuard<'a, T>>,
     /// The model object and the site of the `read` call, when locked inside a model.
     model: Option<(ObjectId, Site)>,
+    /// Real mode's record of the lock and the site of the `read` call, outside a model.
+    real: Option<(&'a RealLock, Site)>,
 }
 
 /// Exclusive write access to the data of an [`RwLock`]; the write lock is released when it
@@ -50,6 +54,8 @@ pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
     inner: Option<std::sync::RwLockWriteGuard<'a, T>>,
     /// The model object and the site of the `write` call, when locked inside a model.
     model: Option<(ObjectId, Site)>,
+    /// Real mode's record of the lock and the site of the `write` call, outside a model.
+    real: Option<(&'a RealLock, Site)>,
 }
 
 impl<T> RwLock<T> {
@@ -58,6 +64,7 @@ impl<T> RwLock<T> {
     pub const fn new(t: T) -> RwLock<T> {
         RwLock {
             slot: ObjectSlot::new(Location::caller()),
+            real: RealLock::new(),
             inner: std::sync::RwLock::new(t),
         }
     }
@@ -78,10 +85,21 @@ impl<T: ?Sized> RwLock<T> {
             api::lock(id, LockMode::Shared, site);
             self.wrap_read(id, site)
         } else {
-            match self.inner.read() {
-                Ok(g) => Ok(read_guard(g, None)),
-                Err(p) => Err(PoisonError::new(read_guard(p.into_inner(), None))),
-            }
+            let site = Location::caller();
+            let got = self.real.lock(
+                ObjectKind::RwLock,
+                self.slot.site(),
+                LockMode::Shared,
+                site,
+                || self.inner.try_read(),
+                || self.inner.read(),
+            );
+            let real = Some((&self.real, site));
+            super::wrap_real(got, |g| RwLockReadGuard {
+                inner: Some(g),
+                model: None,
+                real,
+            })
         }
     }
 
@@ -100,11 +118,26 @@ impl<T: ?Sized> RwLock<T> {
             }
             self.wrap_read(id, site).map_err(TryLockError::Poisoned)
         } else {
-            match self.inner.try_read() {
-                Ok(g) => Ok(read_guard(g, None)),
-                Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(
-                    read_guard(p.into_inner(), None),
-                ))),
+            let site = Location::caller();
+            let got = self.inner.try_read();
+            let acquired = !matches!(got, Err(TryLockError::WouldBlock));
+            let mode = LockMode::Shared;
+            self.real
+                .try_lock(ObjectKind::RwLock, self.slot.site(), mode, site, acquired);
+            let real = Some((&self.real, site));
+            match got {
+                Ok(g) => Ok(RwLockReadGuard {
+                    inner: Some(g),
+                    model: None,
+                    real,
+                }),
+                Err(TryLockError::Poisoned(p)) => {
+                    Err(TryLockError::Poisoned(PoisonError::new(RwLockReadGuard {
+                        inner: Some(p.into_inner()),
+                        model: None,
+                        real,
+                    })))
+                }
                 Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
             }
         }
@@ -123,10 +156,21 @@ impl<T: ?Sized> RwLock<T> {
             api::lock(id, LockMode::Exclusive, site);
             self.wrap_write(id, site)
         } else {
-            match self.inner.write() {
-                Ok(g) => Ok(write_guard(g, None)),
-                Err(p) => Err(PoisonError::new(write_guard(p.into_inner(), None))),
-            }
+            let site = Location::caller();
+            let got = self.real.lock(
+                ObjectKind::RwLock,
+                self.slot.site(),
+                LockMode::Exclusive,
+                site,
+                || self.inner.try_write(),
+                || self.inner.write(),
+            );
+            let real = Some((&self.real, site));
+            super::wrap_real(got, |g| RwLockWriteGuard {
+                inner: Some(g),
+                model: None,
+                real,
+            })
         }
     }
 
@@ -145,11 +189,26 @@ impl<T: ?Sized> RwLock<T> {
             }
             self.wrap_write(id, site).map_err(TryLockError::Poisoned)
         } else {
-            match self.inner.try_write() {
-                Ok(g) => Ok(write_guard(g, None)),
-                Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(
-                    write_guard(p.into_inner(), None),
-                ))),
+            let site = Location::caller();
+            let got = self.inner.try_write();
+            let acquired = !matches!(got, Err(TryLockError::WouldBlock));
+            let mode = LockMode::Exclusive;
+            self.real
+                .try_lock(ObjectKind::RwLock, self.slot.site(), mode, site, acquired);
+            let real = Some((&self.real, site));
+            match got {
+                Ok(g) => Ok(RwLockWriteGuard {
+                    inner: Some(g),
+                    model: None,
+                    real,
+                }),
+                Err(TryLockError::Poisoned(p)) => {
+                    Err(TryLockError::Poisoned(PoisonError::new(RwLockWriteGuard {
+                        inner: Some(p.into_inner()),
+                        model: None,
+                        real,
+                    })))
+                }
                 Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
             }
         }
@@ -224,6 +283,7 @@ fn read_guard<'a, T: ?Sized>(
     RwLockReadGuard {
         inner: Some(g),
         model,
+        real: None,
     }
 }
 
@@ -234,13 +294,20 @@ fn write_guard<'a, T: ?Sized>(
     RwLockWriteGuard {
         inner: Some(g),
         model,
+        real: None,
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
+        if let Some((real, site)) = self.real {
+            real.release(LockMode::Shared, site);
+        }
         // Release the real lock first, then tell the model.
         drop(self.inner.take());
+        if let Some((real, _)) = self.real {
+            real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Shared, site);
@@ -251,8 +318,14 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
+        if let Some((real, site)) = self.real {
+            real.release(LockMode::Exclusive, site);
+        }
         // Unlock (and poison, if panicking) the real lock first, then tell the model.
         drop(self.inner.take());
+        if let Some((real, _)) = self.real {
+            real.released();
+        }
         if let Some((id, site)) = self.model {
             if api::in_model() {
                 api::unlock(id, LockMode::Exclusive, site);

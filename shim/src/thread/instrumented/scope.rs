@@ -7,6 +7,7 @@ use std::panic::Location;
 use std::sync::Mutex as StdMutex;
 
 use conc_check_engine::event::ThreadId as ModelThreadId;
+use conc_check_engine::real::{races, thread as real_thread};
 use conc_check_engine::runtime::api;
 
 use super::current::Thread;
@@ -18,6 +19,8 @@ pub struct Scope<'scope, 'env: 'scope> {
     real: Cell<Option<*const ()>>,
     /// The model threads spawned in this scope, joined when it ends.
     model_threads: StdMutex<Vec<ModelThreadId>>,
+    /// Real mode's ids of the OS threads spawned in this scope, joined when it ends.
+    real_threads: StdMutex<Vec<ModelThreadId>>,
     scope: PhantomData<&'scope mut &'scope ()>,
     env: PhantomData<&'env mut &'env ()>,
 }
@@ -37,6 +40,8 @@ enum ScopedInner<'scope, T> {
     Real {
         handle: std::thread::ScopedJoinHandle<'scope, T>,
         thread: Thread,
+        /// The thread's id in real mode's records.
+        id: ModelThreadId,
     },
     Model {
         id: ModelThreadId,
@@ -55,6 +60,7 @@ where
     let ours: Scope<'_, 'env> = Scope {
         real: Cell::new(None),
         model_threads: StdMutex::new(Vec::new()),
+        real_threads: StdMutex::new(Vec::new()),
         scope: PhantomData,
         env: PhantomData,
     };
@@ -69,11 +75,22 @@ where
         }
         result
     } else {
-        std::thread::scope(|s| {
+        let result = std::thread::scope(|s| {
             ours.real.set(Some(std::ptr::from_ref(s).cast::<()>()));
             // SAFETY: `ours` outlives `std::thread::scope`, which joins every thread first.
             f(unsafe { extend(&ours) })
-        })
+        });
+        // The end of the scope joined every thread in it.
+        let site = Location::caller();
+        for t in ours
+            .real_threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            races::joined(*t, site);
+        }
+        result
     }
 }
 
@@ -110,10 +127,18 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         if let Some(real) = self.real.get() {
             // SAFETY: set by `scope` to the std scope that is running this very closure.
             let s = unsafe { &*(real as *const std::thread::Scope<'scope, 'env>) };
-            let handle = builder.into_std().spawn_scoped(s, f)?;
+            let id = races::spawn(site);
+            let handle = builder.into_std().spawn_scoped(s, move || {
+                real_thread::enter(id);
+                f()
+            })?;
+            self.real_threads
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id);
             let thread = Thread::real(handle.thread().clone());
             return Ok(ScopedJoinHandle {
-                inner: ScopedInner::Real { handle, thread },
+                inner: ScopedInner::Real { handle, thread, id },
             });
         }
         // SAFETY: the scope joins this model thread before its borrows end; an execution that
@@ -141,7 +166,12 @@ impl<T> ScopedJoinHandle<'_, T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         match self.inner {
-            ScopedInner::Real { handle, .. } => handle.join(),
+            ScopedInner::Real { handle, id, .. } => {
+                let site = Location::caller();
+                let result = real_thread::join(id, site, || handle.join());
+                races::joined(id, site);
+                result
+            }
             ScopedInner::Model { id, packet, .. } => {
                 api::join(id, Location::caller());
                 take_result(&packet)

@@ -5,6 +5,7 @@ use std::panic::Location;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use conc_check_engine::event::ThreadId as ModelThreadId;
+use conc_check_engine::real::{races, thread as real_thread};
 use conc_check_engine::runtime::api;
 
 use super::current::Thread;
@@ -70,6 +71,8 @@ enum JoinInner<T> {
     Real {
         handle: std::thread::JoinHandle<T>,
         thread: Thread,
+        /// The thread's id in real mode's records.
+        id: ModelThreadId,
     },
     Model {
         id: ModelThreadId,
@@ -87,7 +90,12 @@ impl<T> JoinHandle<T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         match self.inner {
-            JoinInner::Real { handle, .. } => handle.join(),
+            JoinInner::Real { handle, id, .. } => {
+                let site = Location::caller();
+                let result = real_thread::join(id, site, || handle.join());
+                races::joined(id, site);
+                result
+            }
             JoinInner::Model { id, packet, .. } => {
                 api::join(id, Location::caller());
                 take_result(&packet)
@@ -175,10 +183,14 @@ impl Builder {
                 },
             });
         }
-        let handle = self.into_std().spawn(f)?;
+        let id = races::spawn(Location::caller());
+        let handle = self.into_std().spawn(move || {
+            real_thread::enter(id);
+            f()
+        })?;
         let thread = Thread::real(handle.thread().clone());
         Ok(JoinHandle {
-            inner: JoinInner::Real { handle, thread },
+            inner: JoinInner::Real { handle, thread, id },
         })
     }
 

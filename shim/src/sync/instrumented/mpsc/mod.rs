@@ -30,6 +30,7 @@ mod sender;
 
 use std::panic::Location;
 
+use conc_check_engine::real::races::RealChannel;
 use conc_check_engine::runtime::api;
 
 use chan::Chan;
@@ -48,7 +49,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         (Sender::model(chan.clone()), Receiver::model(chan))
     } else {
         let (tx, rx) = std::sync::mpsc::channel();
-        (Sender::real(tx), Receiver::real(rx))
+        let real = RealChannel::new(Location::caller());
+        (Sender::real(tx, real.clone()), Receiver::real(rx, real))
     }
 }
 
@@ -62,6 +64,7 @@ pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
         (SyncSender::model(chan.clone()), Receiver::model(chan))
     } else {
         let (tx, rx) = std::sync::mpsc::sync_channel(bound);
-        (SyncSender::real(tx), Receiver::real(rx))
+        let real = RealChannel::new(Location::caller());
+        (SyncSender::real(tx, real.clone()), Receiver::real(rx, real))
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conc_check_engine::event::Site;
+use conc_check_engine::real::races::RealChannel;
 
 use super::chan::Chan;
 use super::iter::{Iter, TryIter};
@@ -26,16 +27,16 @@ pub struct Receiver<T> {
 }
 
 enum ReceiverInner<T> {
-    /// Created outside a model: std's receiver.
-    Real(std::sync::mpsc::Receiver<T>),
+    /// Created outside a model: std's receiver, and real mode's record of the channel.
+    Real(std::sync::mpsc::Receiver<T>, Arc<RealChannel>),
     /// Created inside a model.
     Model(Arc<Chan<T>>),
 }
 
 impl<T> Receiver<T> {
-    pub(super) fn real(rx: std::sync::mpsc::Receiver<T>) -> Self {
+    pub(super) fn real(rx: std::sync::mpsc::Receiver<T>, real: Arc<RealChannel>) -> Self {
         Receiver {
-            inner: ReceiverInner::Real(rx),
+            inner: ReceiverInner::Real(rx, real),
             _not_sync: PhantomData,
         }
     }
@@ -75,7 +76,9 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         match &self.inner {
-            ReceiverInner::Real(rx) => rx.recv_timeout(timeout),
+            ReceiverInner::Real(rx, real) => rx
+                .recv_timeout(timeout)
+                .inspect(|_| real.received(Location::caller())),
             ReceiverInner::Model(chan) => chan.recv(true, Location::caller()),
         }
     }
@@ -95,7 +98,7 @@ impl<T> Receiver<T> {
     /// `recv`, attributed to `site`.
     pub(super) fn recv_at(&self, site: Site) -> Result<T, RecvError> {
         match &self.inner {
-            ReceiverInner::Real(rx) => rx.recv(),
+            ReceiverInner::Real(rx, real) => rx.recv().inspect(|_| real.received(site)),
             ReceiverInner::Model(chan) => chan.recv(false, site).map_err(|_| RecvError),
         }
     }
@@ -103,7 +106,7 @@ impl<T> Receiver<T> {
     /// `try_recv`, attributed to `site`.
     pub(super) fn try_recv_at(&self, site: Site) -> Result<T, TryRecvError> {
         match &self.inner {
-            ReceiverInner::Real(rx) => rx.try_recv(),
+            ReceiverInner::Real(rx, real) => rx.try_recv().inspect(|_| real.received(site)),
             ReceiverInner::Model(chan) => chan.try_recv(site),
         }
     }

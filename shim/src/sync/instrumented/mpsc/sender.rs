@@ -5,6 +5,8 @@ use std::panic::Location;
 use std::sync::mpsc::{SendError, TrySendError};
 use std::sync::Arc;
 
+use conc_check_engine::real::races::RealChannel;
+
 use super::chan::Chan;
 
 /// The sending half of a [`channel`](super::channel), like `std::sync::mpsc::Sender`.
@@ -16,8 +18,8 @@ pub struct Sender<T> {
 }
 
 enum SenderInner<T> {
-    /// Created outside a model: std's sender.
-    Real(std::sync::mpsc::Sender<T>),
+    /// Created outside a model: std's sender, and real mode's record of the channel.
+    Real(std::sync::mpsc::Sender<T>, Arc<RealChannel>),
     /// Created inside a model.
     Model(Arc<Chan<T>>),
 }
@@ -32,16 +34,16 @@ pub struct SyncSender<T> {
 }
 
 enum SyncSenderInner<T> {
-    /// Created outside a model: std's sender.
-    Real(std::sync::mpsc::SyncSender<T>),
+    /// Created outside a model: std's sender, and real mode's record of the channel.
+    Real(std::sync::mpsc::SyncSender<T>, Arc<RealChannel>),
     /// Created inside a model.
     Model(Arc<Chan<T>>),
 }
 
 impl<T> Sender<T> {
-    pub(super) fn real(tx: std::sync::mpsc::Sender<T>) -> Self {
+    pub(super) fn real(tx: std::sync::mpsc::Sender<T>, real: Arc<RealChannel>) -> Self {
         Sender {
-            inner: SenderInner::Real(tx),
+            inner: SenderInner::Real(tx, real),
         }
     }
 
@@ -59,16 +61,19 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         match &self.inner {
-            SenderInner::Real(tx) => tx.send(value),
+            SenderInner::Real(tx, real) => {
+                real.sent(Location::caller());
+                tx.send(value)
+            }
             SenderInner::Model(chan) => chan.send(value, Location::caller()),
         }
     }
 }
 
 impl<T> SyncSender<T> {
-    pub(super) fn real(tx: std::sync::mpsc::SyncSender<T>) -> Self {
+    pub(super) fn real(tx: std::sync::mpsc::SyncSender<T>, real: Arc<RealChannel>) -> Self {
         SyncSender {
-            inner: SyncSenderInner::Real(tx),
+            inner: SyncSenderInner::Real(tx, real),
         }
     }
 
@@ -87,7 +92,10 @@ impl<T> SyncSender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         match &self.inner {
-            SyncSenderInner::Real(tx) => tx.send(value),
+            SyncSenderInner::Real(tx, real) => {
+                real.sent(Location::caller());
+                tx.send(value)
+            }
             SyncSenderInner::Model(chan) => chan.send(value, Location::caller()),
         }
     }
@@ -101,7 +109,10 @@ impl<T> SyncSender<T> {
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match &self.inner {
-            SyncSenderInner::Real(tx) => tx.try_send(value),
+            SyncSenderInner::Real(tx, real) => {
+                real.sent(Location::caller());
+                tx.try_send(value)
+            }
             SyncSenderInner::Model(chan) => chan.try_send(value, Location::caller()),
         }
     }
@@ -111,7 +122,7 @@ impl<T> Clone for Sender<T> {
     /// Another sender for the same channel; the channel stays connected while any is alive.
     fn clone(&self) -> Self {
         let inner = match &self.inner {
-            SenderInner::Real(tx) => SenderInner::Real(tx.clone()),
+            SenderInner::Real(tx, real) => SenderInner::Real(tx.clone(), real.clone()),
             SenderInner::Model(chan) => {
                 chan.add_sender();
                 SenderInner::Model(chan.clone())
@@ -125,7 +136,7 @@ impl<T> Clone for SyncSender<T> {
     /// Another sender for the same channel; the channel stays connected while any is alive.
     fn clone(&self) -> Self {
         let inner = match &self.inner {
-            SyncSenderInner::Real(tx) => SyncSenderInner::Real(tx.clone()),
+            SyncSenderInner::Real(tx, real) => SyncSenderInner::Real(tx.clone(), real.clone()),
             SyncSenderInner::Model(chan) => {
                 chan.add_sender();
                 SyncSenderInner::Model(chan.clone())
