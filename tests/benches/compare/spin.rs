@@ -30,7 +30,7 @@ pub(crate) fn run() {
     for name in ["spin_set_ok", "spin_never_set"] {
         let program = conc_check_corpus::find(name).expect("a corpus program");
         for (mode, strategy) in [(Mode::Dfs, "DFS, no bound"), (Mode::Random, "Random")] {
-            eprintln!("[4/4] spin {name}: conc-check {strategy}");
+            eprintln!("[5/5] spin {name}: conc-check {strategy}");
             let run = runners::conc_check(program.run, mode, 1, CAPS, false);
             t.row(vec![
                 name.to_string(),
@@ -44,7 +44,7 @@ pub(crate) fn run() {
             ("shuttle", Mode::Dfs, "check_dfs"),
             ("shuttle", Mode::Random, "check_random"),
         ] {
-            eprintln!("[4/4] spin {name}: {tool} {strategy}");
+            eprintln!("[5/5] spin {name}: {tool} {strategy}");
             let run = child::run(&Case {
                 tool,
                 mode,
@@ -60,7 +60,7 @@ pub(crate) fn run() {
             ]);
         }
     }
-    println!("## 4. Spin loops\n");
+    println!("## 5. Spin loops\n");
     println!(
         "`spin_set_ok` busy-waits without any yield for a flag the other thread sets (correct); \
          `spin_never_set` yields while it waits for a flag nobody sets (it can never end). One \
