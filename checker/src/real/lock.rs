@@ -19,8 +19,11 @@ use super::thread::{self, Held, Local, WaitKind};
 use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
 
 const NOBODY: u32 = u32::MAX;
-/// Rounds of spinning (1, 2, 4, … pause instructions each) before a waiter publishes its wait.
-const SPIN_ROUNDS: u32 = 4;
+/// Rounds of spinning (1, 2, 4, … pause instructions each, 511 in all) before a waiter
+/// publishes its wait and blocks in std's `lock`. Publishing, timing and blocking cost far more
+/// than a short critical section: with 4 rounds, 8 threads on one Mutex took 1.3x-2.8x std's wall
+/// time over eight benchmark runs; with 9 rounds, 0.78x-1.27x over six (`benches/real_mode.rs`).
+const SPIN_ROUNDS: u32 = 9;
 
 /// What real mode knows of one lock that does not change once it is first used: its identity,
 /// and the figures kept for the exit summary. Shared with the list of contended locks, so it
