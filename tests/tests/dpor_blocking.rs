@@ -6,6 +6,9 @@
 //! `CONC_CHECK_SOUNDNESS_SEEDS` sets the number of programs (40 by default, as in
 //! `dpor_soundness.rs`).
 
+mod soundness_support;
+use soundness_support::Gen;
+
 use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
@@ -50,24 +53,13 @@ enum Instr {
 
 const ATOMICS: usize = 2;
 
-struct Gen(u64);
-
-impl Gen {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-}
-
 struct Program {
     threads: Vec<Vec<Instr>>,
     spurious: bool,
 }
 
 fn generate(seed: u64) -> Program {
-    let mut g = Gen(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut g = Gen::for_seed(seed);
     let threads = 2 + (g.below(3) == 0) as usize;
     let spurious = g.below(3) == 0;
     let threads = (0..threads)
@@ -236,19 +228,10 @@ fn explore(program: &Arc<Program>, reduction: bool) -> (BTreeSet<Vec<usize>>, Re
 
 #[test]
 fn reduced_dfs_reaches_the_same_final_states_on_blocking_programs() {
-    let seeds: u64 = std::env::var("CONC_CHECK_SOUNDNESS_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
-    let only: Option<u64> = std::env::var("CONC_CHECK_SOUNDNESS_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok());
     let (mut plain_total, mut reduced_total, mut compared) = (0u64, 0u64, 0usize);
     let (mut with_findings, mut too_large) = (0usize, 0usize);
-    for seed in 0..seeds {
-        if only.is_some_and(|o| o != seed) {
-            continue;
-        }
+    let seeds = soundness_support::Seeds::from_env();
+    for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
         let (plain_states, plain) = explore(&program, false);
         let (reduced_states, reduced) = explore(&program, true);
@@ -295,9 +278,9 @@ fn reduced_dfs_reaches_the_same_final_states_on_blocking_programs() {
         "plain DFS {plain_total} executions, reduced {reduced_total}, {compared} programs compared, \
          {with_findings} with findings, {too_large} too large for plain DFS"
     );
-    if only.is_none() {
+    if seeds.only.is_none() {
         assert!(
-            compared * 2 >= seeds as usize,
+            compared * 2 >= seeds.count as usize,
             "only {compared} programs were small enough to compare"
         );
     }

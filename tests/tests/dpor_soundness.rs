@@ -3,6 +3,9 @@
 //! reduced DFS reaches exactly the set of final states that plain DFS reaches, and the same
 //! findings (a deadlock, a data race) when there are any.
 
+mod soundness_support;
+use soundness_support::Gen;
+
 use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
 
@@ -33,20 +36,8 @@ enum Instr {
 const LOCKS: usize = 2;
 const ATOMICS: usize = 2;
 
-/// A tiny deterministic generator (xorshift64*), so the test needs no dependency.
-struct Gen(u64);
-
-impl Gen {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-}
-
 fn generate(seed: u64) -> Vec<Vec<Instr>> {
-    let mut g = Gen(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut g = Gen::for_seed(seed);
     let threads = 2 + g.below(2);
     let nested_any_order = g.below(4) == 0;
     let racy_cell = g.below(4) == 0;
@@ -167,17 +158,8 @@ fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
     let mut compared = 0;
     // CONC_CHECK_SOUNDNESS_SEEDS=500 for a deeper run than CI's; CONC_CHECK_SOUNDNESS_SEED=97
     // (with SEEDS above it) reruns one program.
-    let seeds: u64 = std::env::var("CONC_CHECK_SOUNDNESS_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
-    let only: Option<u64> = std::env::var("CONC_CHECK_SOUNDNESS_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok());
-    for seed in 0..seeds {
-        if only.is_some_and(|o| o != seed) {
-            continue;
-        }
+    let seeds = soundness_support::Seeds::from_env();
+    for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
         let (plain_states, plain) = explore(&program, false);
         let (reduced_states, reduced) = explore(&program, true);
@@ -215,7 +197,7 @@ fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
         total.1,
         100.0 * total.1 as f64 / total.0 as f64
     );
-    if only.is_some() {
+    if seeds.only.is_some() {
         return;
     }
     assert!(
@@ -223,7 +205,7 @@ fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
         "the generator should produce some buggy programs"
     );
     assert!(
-        compared * 2 >= seeds as usize,
+        compared * 2 >= seeds.count as usize,
         "only {compared} clean programs were small enough to compare"
     );
 }

@@ -345,25 +345,14 @@ impl RaceTracker {
         for touch in &earlier {
             join(clock, &touch.clock);
         }
-        let me = grow(clock, t.index());
-        *me += 1;
-        let local = *me;
-        let step_local = *self.step_local.get_or_insert(local);
-        let touch = Touch {
-            pos: self.log.len(),
-            thread: t,
-            local,
-            clock: clock.clone(),
+        let touch = stamp(
+            clock,
+            t,
+            &mut self.step_local,
+            &mut self.log,
+            self.steps,
             state,
-            step_local,
-        };
-        if self.steps {
-            self.log.push(Logged {
-                thread: t,
-                local: touch.local,
-                clock: touch.clock.clone(),
-            });
-        }
+        );
         match access {
             Access::Read => history.reads.push(touch),
             _ => {
@@ -445,25 +434,14 @@ impl RaceTracker {
         for touch in raced.iter().chain(synced.iter()) {
             join(clock, &touch.clock);
         }
-        let me = grow(clock, t.index());
-        *me += 1;
-        let local = *me;
-        let step_local = *self.step_local.get_or_insert(local);
-        let touch = Touch {
-            pos: self.log.len(),
-            thread: t,
-            local,
-            clock: clock.clone(),
+        let touch = stamp(
+            clock,
+            t,
+            &mut self.step_local,
+            &mut self.log,
+            self.steps,
             state,
-            step_local,
-        };
-        if self.steps {
-            self.log.push(Logged {
-                thread: t,
-                local: touch.local,
-                clock: touch.clock.clone(),
-            });
-        }
+        );
         match step {
             LockStep::Acquire | LockStep::TryAcquire => {
                 history.observers.clear();
@@ -478,6 +456,38 @@ impl RaceTracker {
     fn tick(&mut self, t: ThreadId) {
         *grow(&mut self.clocks[t.index()], t.index()) += 1;
     }
+}
+
+/// Advances thread `t`'s clock for one access and records the access: a [`Touch`] for the
+/// object's history and, when `keep_log`, an entry in the execution's log.
+fn stamp(
+    clock: &mut Vec<u32>,
+    t: ThreadId,
+    step_local: &mut Option<u32>,
+    log: &mut Vec<Logged>,
+    keep_log: bool,
+    state: Option<usize>,
+) -> Touch {
+    let me = grow(clock, t.index());
+    *me += 1;
+    let local = *me;
+    let step_local = *step_local.get_or_insert(local);
+    let touch = Touch {
+        pos: log.len(),
+        thread: t,
+        local,
+        clock: clock.clone(),
+        state,
+        step_local,
+    };
+    if keep_log {
+        log.push(Logged {
+            thread: t,
+            local,
+            clock: touch.clock.clone(),
+        });
+    }
+    touch
 }
 
 /// The object an operation touches and how, or `None` for operations no other thread can observe.
