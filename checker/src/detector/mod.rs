@@ -72,18 +72,9 @@ pub struct Detectors {
 }
 
 impl Detectors {
-    /// Every detector conc-check has.
+    /// Every detector conc-check has, with the default thresholds.
     pub fn standard() -> Self {
-        Self::with_races(true)
-    }
-
-    /// Every detector, with or without the data-race detector (whose cost the benchmark
-    /// measures), with default thresholds.
-    pub fn with_races(races: bool) -> Self {
-        Self::from_config(&Config {
-            race_detection: races,
-            ..Config::default()
-        })
+        Self::from_config(&Config::default())
     }
 
     /// Every detector, with the thresholds and switches of `config`.
