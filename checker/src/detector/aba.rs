@@ -12,6 +12,8 @@
 //! The first half alone is harmless in a counter or a state machine whose values come back; the
 //! second half is what makes the successful compare-exchange wrong.
 
+use std::collections::VecDeque;
+
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, ObjectId, Op, Site, ThreadId};
@@ -48,15 +50,15 @@ struct Write {
 
 #[derive(Default)]
 struct ThreadView {
-    observed: Vec<Observation>,
-    reads: Vec<Read>,
+    observed: VecDeque<Observation>,
+    reads: VecDeque<Read>,
 }
 
 #[derive(Default)]
 struct ObjectHistory {
     /// The value after the latest event that showed it.
     value: u64,
-    writes: Vec<Write>,
+    writes: VecDeque<Write>,
 }
 
 /// Reports compare-exchanges that succeed on a value that went A→B→A over stale data.
@@ -69,11 +71,13 @@ pub struct AbaDetector {
     reported: bool,
 }
 
-fn push_bounded<T>(list: &mut Vec<T>, item: T) {
+/// Appends `item`, forgetting the oldest entry when the list is full (every load, read and
+/// write passes here, so the oldest goes in constant time).
+fn push_bounded<T>(list: &mut VecDeque<T>, item: T) {
     if list.len() == REMEMBERED {
-        list.remove(0);
+        list.pop_front();
     }
-    list.push(item);
+    list.push_back(item);
 }
 
 impl AbaDetector {

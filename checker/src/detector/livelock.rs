@@ -89,8 +89,7 @@ impl LivelockDetector {
     }
 
     fn describe(&self, event: &Event, names: &dyn ThreadNames) -> String {
-        let kind_of = |o| self.created.get(o).map(|(k, _)| k);
-        crate::describe::action(event, &kind_of, names)
+        crate::describe::action(event, &|o| self.created.describe(o), names)
     }
 
     fn finding(&self, names: &dyn ThreadNames) -> Finding {

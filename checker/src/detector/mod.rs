@@ -10,7 +10,7 @@ pub mod deadlock;
 pub mod happens_before;
 pub mod livelock;
 pub mod lock_order;
-mod objects;
+pub(crate) mod objects;
 pub mod panic;
 pub mod race;
 pub mod retry;

@@ -12,6 +12,7 @@
 //! end. A single failed attempt followed by other work is ordinary code, not a spin, and
 //! keeping the scheduler's hands off it keeps every interleaving of such code reachable.
 
+use crate::detector::objects::grow;
 #[cfg(doc)]
 use crate::detector::retry::RetryTracker;
 use crate::detector::retry::StepKind;
@@ -54,11 +55,7 @@ impl Fairness {
     }
 
     fn thread(&mut self, t: ThreadId) -> &mut ThreadFairness {
-        let i = t.index();
-        if self.threads.len() <= i {
-            self.threads.resize(i + 1, ThreadFairness::default());
-        }
-        &mut self.threads[i]
+        grow(&mut self.threads, t.index())
     }
 
     /// Sees one step, which the detectors classified as `kind`.

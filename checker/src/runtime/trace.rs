@@ -22,7 +22,11 @@ pub(crate) fn describe(
         .iter()
         .map(|e| TraceStep {
             thread: names.label(e.thread),
-            action: crate::describe::action(e, &|o| kinds.get(o.index()).copied(), names),
+            action: crate::describe::action(
+                e,
+                &|o| crate::describe::numbered(o, kinds.get(o.index()).copied()),
+                names,
+            ),
             site: format!("{}:{}:{}", e.site.file(), e.site.line(), e.site.column()),
         })
         .collect()

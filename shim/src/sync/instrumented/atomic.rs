@@ -130,6 +130,23 @@ fn real_step<R>(
     }
 }
 
+/// One atomic operation `op`, recorded as `event` says: through the scheduler inside a model
+/// ([`step`]), for the race detector on real threads ([`real_step`]).
+#[inline]
+fn observed<R>(
+    real: &RealSlot,
+    slot: &ObjectSlot,
+    site: Site,
+    op: impl FnOnce() -> R,
+    event: impl FnOnce(&R) -> Op,
+) -> R {
+    if api::in_model() {
+        step(slot, site, op, event)
+    } else {
+        real_step(real, slot, site, op, event)
+    }
+}
+
 /// The methods every atomic type has, for the value type `$t`. Expects `slot` and `inner`
 /// fields and a `Location` in scope.
 macro_rules! common_methods {
@@ -160,28 +177,16 @@ macro_rules! common_methods {
         #[track_caller]
         #[inline]
         pub fn load(&self, order: Ordering) -> $t {
-            if api::in_model() {
-                step(
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.load(order),
-                    |v| Op::AtomicLoad {
-                        order: mem_order(order),
-                        value: v.bits(),
-                    },
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.load(order),
-                    |v| Op::AtomicLoad {
-                        order: mem_order(order),
-                        value: v.bits(),
-                    },
-                )
-            }
+            observed(
+                &self.real,
+                &self.slot,
+                Location::caller(),
+                || self.inner.load(order),
+                |v| Op::AtomicLoad {
+                    order: mem_order(order),
+                    value: v.bits(),
+                },
+            )
         }
 
         /// Stores a value.
@@ -191,50 +196,29 @@ macro_rules! common_methods {
         #[track_caller]
         #[inline]
         pub fn store(&self, val: $t, order: Ordering) {
-            if api::in_model() {
-                step(
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.store(val, order),
-                    |_| Op::AtomicStore {
-                        order: mem_order(order),
-                        value: val.bits(),
-                    },
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.store(val, order),
-                    |_| Op::AtomicStore {
-                        order: mem_order(order),
-                        value: val.bits(),
-                    },
-                )
-            }
+            observed(
+                &self.real,
+                &self.slot,
+                Location::caller(),
+                || self.inner.store(val, order),
+                |_| Op::AtomicStore {
+                    order: mem_order(order),
+                    value: val.bits(),
+                },
+            )
         }
 
         /// Stores a value, returning the previous one.
         #[track_caller]
         #[inline]
         pub fn swap(&self, val: $t, order: Ordering) -> $t {
-            if api::in_model() {
-                step(
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.swap(val, order),
-                    |old| rmw(order, *old, val),
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.swap(val, order),
-                    |old| rmw(order, *old, val),
-                )
-            }
+            observed(
+                &self.real,
+                &self.slot,
+                Location::caller(),
+                || self.inner.swap(val, order),
+                |old| rmw(order, *old, val),
+            )
         }
 
         /// Stores `new` if the value is `current`. Returns `Ok(previous)` if it stored,
@@ -254,22 +238,13 @@ macro_rules! common_methods {
             success: Ordering,
             failure: Ordering,
         ) -> Result<$t, $t> {
-            if api::in_model() {
-                step(
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.compare_exchange(current, new, success, failure),
-                    |r| cas(r, new, success, failure),
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.compare_exchange(current, new, success, failure),
-                    |r| cas(r, new, success, failure),
-                )
-            }
+            observed(
+                &self.real,
+                &self.slot,
+                Location::caller(),
+                || self.inner.compare_exchange(current, new, success, failure),
+                |r| cas(r, new, success, failure),
+            )
         }
 
         /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously outside
@@ -405,22 +380,13 @@ macro_rules! rmw_method {
         #[track_caller]
         #[inline]
         pub fn $method(&self, val: $t, order: Ordering) -> $r {
-            if api::in_model() {
-                step(
-                    &self.slot,
+            observed(
+                &self.real,
+                &self.slot,
                     Location::caller(),
                     || self.inner.$method(val, order),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.inner.$method(val, order),
-                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
-                )
-            }
+            )
         }
     };
 }
@@ -599,22 +565,13 @@ macro_rules! ptr_rmw_method {
         #[track_caller]
         #[inline]
         pub fn $method(&self, $val: usize, order: Ordering) -> *mut T {
-            if api::in_model() {
-                step(
-                    &self.slot,
+            observed(
+                &self.real,
+                &self.slot,
                     Location::caller(),
                     || self.rmw_ptr(order, |$p| $new),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
-                )
-            } else {
-                real_step(
-                    &self.real,
-                    &self.slot,
-                    Location::caller(),
-                    || self.rmw_ptr(order, |$p| $new),
-                    |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
-                )
-            }
+            )
         }
     };
 }
