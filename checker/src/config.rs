@@ -62,6 +62,12 @@ pub struct Config {
     /// Times other threads may take a resource while one thread keeps retrying it before that
     /// thread is reported as starving (`CONC_CHECK_STARVATION_WINS`).
     pub starvation_wins: u32,
+    /// How long a model thread may run (or block outside conc-check) without reaching a
+    /// scheduling point before it is ended and reported as a `hang` (`CONC_CHECK_HANG_TIMEOUT`;
+    /// `None`: only the time budget's grace period ends it).
+    pub hang_timeout: Option<Duration>,
+    /// The test expects a panic whose message contains this text (`#[should_panic]`).
+    pub expect_panic: Option<String>,
 }
 
 impl Default for Config {
@@ -79,6 +85,8 @@ impl Default for Config {
             race_detection: true,
             livelock_steps: 1_000,
             starvation_wins: 10,
+            hang_timeout: Some(Duration::from_secs(5)),
+            expect_panic: None,
         }
     }
 }
@@ -118,11 +126,7 @@ impl Config {
         let mut config = Config::default();
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let depth = match get("CONC_CHECK_DEPTH") {
-            Some(v) => Some(parse_number::<usize>(
-                "CONC_CHECK_DEPTH",
-                &v,
-                "a positive integer",
-            )?),
+            Some(v) => Some(parse_positive::<usize>("CONC_CHECK_DEPTH", &v)?),
             None => None,
         };
         if let Some(v) = get("CONC_CHECK_STRATEGY") {
@@ -131,10 +135,16 @@ impl Config {
             config.strategy = StrategyKind::Pct { depth };
         }
         if let Some(v) = get("CONC_CHECK_ITERATIONS") {
-            config.iterations = parse_number("CONC_CHECK_ITERATIONS", &v, "a positive integer")?;
+            config.iterations = parse_positive("CONC_CHECK_ITERATIONS", &v)?;
         }
         if let Some(v) = get("CONC_CHECK_TIME_BUDGET") {
-            config.time_budget = Some(parse_duration("CONC_CHECK_TIME_BUDGET", &v)?);
+            config.time_budget = Some(parse_positive_duration("CONC_CHECK_TIME_BUDGET", &v)?);
+        }
+        if let Some(v) = get("CONC_CHECK_HANG_TIMEOUT") {
+            config.hang_timeout = match v.trim() {
+                "off" => None,
+                _ => Some(parse_positive_duration("CONC_CHECK_HANG_TIMEOUT", &v)?),
+            };
         }
         if let Some(v) = get("CONC_CHECK_SEED") {
             config.seed = parse_number("CONC_CHECK_SEED", &v, "an unsigned integer")?;
@@ -151,15 +161,13 @@ impl Config {
             };
         }
         if let Some(v) = get("CONC_CHECK_MAX_STEPS") {
-            config.max_steps = parse_number("CONC_CHECK_MAX_STEPS", &v, "a positive integer")?;
+            config.max_steps = parse_positive("CONC_CHECK_MAX_STEPS", &v)?;
         }
         if let Some(v) = get("CONC_CHECK_LIVELOCK_STEPS") {
-            config.livelock_steps =
-                parse_number("CONC_CHECK_LIVELOCK_STEPS", &v, "a positive integer")?;
+            config.livelock_steps = parse_positive("CONC_CHECK_LIVELOCK_STEPS", &v)?;
         }
         if let Some(v) = get("CONC_CHECK_STARVATION_WINS") {
-            config.starvation_wins =
-                parse_number("CONC_CHECK_STARVATION_WINS", &v, "a positive integer")?;
+            config.starvation_wins = parse_positive("CONC_CHECK_STARVATION_WINS", &v)?;
         }
         if let Some(v) = get("CONC_CHECK_SPURIOUS_WAKEUPS") {
             config.spurious_wakeups = match v.trim() {
@@ -186,13 +194,88 @@ impl Config {
         }
         Ok(config)
     }
+
+    /// Every `CONC_CHECK_*` variable of the process that is set, checked: the first bad value
+    /// (or a variable conc-check does not know, which is likely a typo) is the error. Tools
+    /// call this before running anything, so that a bad setting is one clear usage error rather
+    /// than a failure in every test.
+    pub fn check_environment() -> Result<(), ConfigError> {
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with("CONC_CHECK_") && !KNOWN_VARIABLES.contains(&name) {
+                return Err(ConfigError {
+                    variable: name.to_string(),
+                    value: value.to_string_lossy().into_owned(),
+                    expected: format!(
+                        "no such variable; conc-check reads {}",
+                        KNOWN_VARIABLES
+                            .iter()
+                            .filter(|v| !INTERNAL_VARIABLES.contains(v))
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        Self::from_env().map(|_| ())
+    }
 }
+
+/// Every `CONC_CHECK_*` variable conc-check reads, in the model and in real mode.
+pub const KNOWN_VARIABLES: &[&str] = &[
+    "CONC_CHECK_STRATEGY",
+    "CONC_CHECK_DEPTH",
+    "CONC_CHECK_ITERATIONS",
+    "CONC_CHECK_TIME_BUDGET",
+    "CONC_CHECK_SEED",
+    "CONC_CHECK_MAX_PREEMPTIONS",
+    "CONC_CHECK_MAX_STEPS",
+    "CONC_CHECK_SPURIOUS_WAKEUPS",
+    "CONC_CHECK_REDUCTION",
+    "CONC_CHECK_LIVELOCK_STEPS",
+    "CONC_CHECK_STARVATION_WINS",
+    "CONC_CHECK_HANG_TIMEOUT",
+    "CONC_CHECK_REPLAY",
+    "CONC_CHECK_REPORT_DIR",
+    "CONC_CHECK_WATCHDOG",
+    "CONC_CHECK_WATCHDOG_SECS",
+    "CONC_CHECK_STARVATION_BYPASSES",
+    "CONC_CHECK_STARVATION_MS",
+    "CONC_CHECK_REAL_SUMMARY",
+    "CONC_CHECK_RUSTC_WRAPPER",
+    "CONC_CHECK_SOUNDNESS_SEEDS",
+    "CONC_CHECK_SOUNDNESS_SEED",
+    "CONC_CHECK_SOUNDNESS_VERBOSE",
+];
+
+/// Variables set by conc-check's own tools and test suites, not meant for users.
+const INTERNAL_VARIABLES: &[&str] = &[
+    "CONC_CHECK_REAL_SUMMARY",
+    "CONC_CHECK_RUSTC_WRAPPER",
+    "CONC_CHECK_SOUNDNESS_SEEDS",
+    "CONC_CHECK_SOUNDNESS_SEED",
+    "CONC_CHECK_SOUNDNESS_VERBOSE",
+];
 
 fn error(variable: &str, value: &str, expected: &str) -> ConfigError {
     ConfigError {
         variable: variable.to_string(),
         value: value.to_string(),
         expected: expected.to_string(),
+    }
+}
+
+/// A number above zero.
+fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
+    variable: &str,
+    value: &str,
+) -> Result<T, ConfigError> {
+    let n: T = parse_number(variable, value, "a positive integer")?;
+    if n > T::default() {
+        Ok(n)
+    } else {
+        Err(error(variable, value, "a positive integer"))
     }
 }
 
@@ -231,6 +314,14 @@ pub fn parse_strategy(value: &str, depth: Option<usize>) -> Result<StrategyKind,
             None => return Err(error("CONC_CHECK_STRATEGY", value, EXPECTED)),
         },
     })
+}
+
+/// A duration above zero (a zero budget or timeout would make the run check nothing).
+fn parse_positive_duration(variable: &str, value: &str) -> Result<Duration, ConfigError> {
+    match parse_duration(variable, value)? {
+        d if d.is_zero() => Err(error(variable, value, "a duration above zero")),
+        d => Ok(d),
+    }
 }
 
 /// Parses `20s`, `500ms`, `2m` or a plain number of seconds.
@@ -293,6 +384,27 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("CONC_CHECK_STRATEGY"), "{text}");
         assert!(text.contains("`dfs`") && text.contains("`pct`"), "{text}");
+    }
+
+    #[test]
+    fn zero_budgets_and_unknown_values_are_errors() {
+        for (var, val) in [
+            ("CONC_CHECK_ITERATIONS", "0"),
+            ("CONC_CHECK_ITERATIONS", "-1"),
+            ("CONC_CHECK_TIME_BUDGET", "0"),
+            ("CONC_CHECK_TIME_BUDGET", "0s"),
+            ("CONC_CHECK_TIME_BUDGET", "abc"),
+            ("CONC_CHECK_HANG_TIMEOUT", "0ms"),
+            ("CONC_CHECK_SEED", "xyz"),
+            ("CONC_CHECK_STRATEGY", "bogus"),
+            ("CONC_CHECK_MAX_STEPS", "0"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(var, val)]));
+            let e = Config::from_vars(vars(pairs)).unwrap_err();
+            assert_eq!(e.variable, var, "{var}={val}");
+        }
+        let off = Config::from_vars(vars(&[("CONC_CHECK_HANG_TIMEOUT", "off")])).unwrap();
+        assert_eq!(off.hang_timeout, None);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod sync;
 pub mod thread;
 
 pub use conc_check_engine::report::{Finding, FindingKind, Report, SourceRef};
+pub use conc_check_engine::runtime::GRACE;
 pub use conc_check_engine::schedule::ScheduleError;
 pub use conc_check_engine::ConfigError;
 pub use conc_check_macros::test;

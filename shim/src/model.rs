@@ -156,6 +156,23 @@ impl Builder {
         self
     }
 
+    /// How long a model thread may run (or wait outside conc-check, on a std lock say) without
+    /// reaching a conc-check operation before it is ended and reported as a `hang` (5 seconds
+    /// by default, `CONC_CHECK_HANG_TIMEOUT`; `None` leaves only the time budget's grace period).
+    pub fn hang_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.hang_timeout = timeout;
+        self
+    }
+
+    /// The test is expected to panic, as `#[should_panic]` says (`#[conc_check::test]` sets this
+    /// from it): some execution must panic with a message containing `expected` (any panic when
+    /// it is empty). [`Builder::check`] then panics with the report, as libtest wants, and does
+    /// not when no execution panicked.
+    pub fn expect_panic(mut self, expected: &str) -> Self {
+        self.config.expect_panic = Some(expected.to_string());
+        self
+    }
+
     /// The settings this builder will run with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -164,6 +181,10 @@ impl Builder {
     /// Runs `f` under many interleavings and reports what was found. Never panics because of a
     /// finding; stops after the first execution that has one.
     ///
+    /// A model thread stuck outside conc-check (a CPU loop, a std lock) is ended after the hang
+    /// timeout and reported as a `hang`; the exploration ends within its time budget plus a
+    /// few seconds whatever the test does.
+    ///
     /// When `CONC_CHECK_REPORT_DIR` is set (`cargo conc-check` sets it), the report is also
     /// written there as JSON, one file per exploration, for the command to collect.
     pub fn explore<F>(&self, f: F) -> Report
@@ -171,21 +192,19 @@ impl Builder {
         F: Fn() + Send + Sync + 'static,
     {
         let report = explore_with(&self.config, Arc::new(f));
-        if let Some(dir) = std::env::var_os(REPORT_DIR_VAR).filter(|d| !d.is_empty()) {
-            if let Err(e) = write_report(std::path::Path::new(&dir), &report) {
-                eprintln!(
-                    "conc-check: could not write the report to {REPORT_DIR_VAR}={}: {e}",
-                    std::path::Path::new(&dir).display()
-                );
-            }
-        }
+        conc_check_engine::report::dir::write_if_asked(
+            &report,
+            conc_check_engine::report::dir::current_test().as_deref(),
+        );
         report
     }
 
-    /// Like [`Builder::explore`], then panics with the rendered report if anything was found.
+    /// Like [`Builder::explore`], then panics with the rendered report if anything was found,
+    /// or if nothing was checked (no execution ran, or a replay could not run).
     ///
     /// # Panics
-    /// On any finding, or when a replay schedule could not be used.
+    /// On any finding; when no execution ran; when a replay schedule could not be used. With
+    /// [`Builder::expect_panic`], only when an execution panicked (or found something else).
     #[track_caller]
     pub fn check<F>(&self, f: F)
     where
@@ -195,56 +214,20 @@ impl Builder {
         if !report.findings.is_empty() {
             panic!("\n{report}");
         }
+        if self.config.expect_panic.is_some() {
+            // No panic: libtest fails a `#[should_panic]` test that returns normally.
+            eprintln!("conc-check: no execution panicked\n{report}");
+            return;
+        }
+        if let Some(why) = report.shortfall() {
+            panic!("conc-check: nothing was checked: {why}");
+        }
         if self.config.replay.is_some() {
             if let Some(why) = &report.stopped_because {
                 panic!("conc-check: {why}");
             }
         }
     }
-}
-
-/// The variable naming the directory where every exploration writes its report.
-const REPORT_DIR_VAR: &str = "CONC_CHECK_REPORT_DIR";
-
-/// Writes `report` into `dir` as `<test>-<pid>-<n>.json`: the test name (the calling thread's
-/// name, which libtest sets to the test's path), the executable, and the report. The file is
-/// written under a temporary name and renamed, so a reader never sees half a report.
-fn write_report(dir: &std::path::Path, report: &Report) -> std::io::Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-    let thread = std::thread::current();
-    let test = thread.name().filter(|n| *n != "main");
-    let executable = std::env::current_exe()
-        .ok()
-        .map(|p| p.display().to_string());
-    let document = serde_json::json!({
-        "format": "conc-check-report",
-        "version": 1,
-        "test": test,
-        "executable": executable,
-        "pid": std::process::id(),
-        "report": report,
-    });
-    let text = serde_json::to_string(&document).map_err(std::io::Error::other)?;
-    let stem: String = test
-        .unwrap_or("unnamed")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = format!("{stem}-{}-{n}.json", std::process::id());
-    std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, dir.join(name))
 }
 
 #[cfg(instrumented)]
@@ -317,5 +300,10 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let config = Config::from_env().unwrap_or_default();
-    conc_check_engine::runtime::replay(&config, schedule, Arc::new(f))
+    let report = conc_check_engine::runtime::replay(&config, schedule, Arc::new(f))?;
+    conc_check_engine::report::dir::write_if_asked(
+        &report,
+        conc_check_engine::report::dir::current_test().as_deref(),
+    );
+    Ok(report)
 }

@@ -56,10 +56,10 @@ fn abba_is_a_deadlock_within_a_few_executions_with_the_defaults() {
         4,
         "four distinct lock lines expected: {lines:?}"
     );
-    assert!(report.schedule.as_deref().unwrap_or("").starts_with("cc1."));
+    assert!(report.schedule.as_deref().unwrap_or("").starts_with("cc2."));
     let replay = report.replay.as_deref().unwrap_or("");
     assert!(
-        replay.starts_with("cargo conc-check replay cc1.")
+        replay.starts_with("cargo conc-check replay cc2.")
             && replay
                 .contains("--test abba_is_a_deadlock_within_a_few_executions_with_the_defaults")
             && replay.ends_with("-p conc-check-tests"),
@@ -99,18 +99,19 @@ fn damaged_and_foreign_schedules_are_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("not a conc-check schedule"), "{err}");
-    // A valid schedule for another test: the mismatch is reported, not a panic.
+    // A valid schedule for another closure: the mismatch is a nondeterminism finding, not a
+    // panic and not a quiet "nothing found".
     let other = conc_check::replay(&schedule, || {
         let t = thread::spawn(|| {});
         t.join().unwrap();
     });
-    assert!(other.findings.is_empty());
+    assert_eq!(
+        other.kinds(),
+        vec![FindingKind::Nondeterminism],
+        "{other:?}"
+    );
     assert!(
-        other
-            .stopped_because
-            .as_deref()
-            .unwrap_or("")
-            .contains("does not match"),
+        other.findings[0].message.contains("does not match"),
         "{other:?}"
     );
 }

@@ -30,6 +30,39 @@ pub fn panic_finding(thread: ThreadId, record: &PanicRecord, names: &dyn ThreadN
     finding
 }
 
+/// The finding for a panic of `thread`, which last joined `joined` (a thread that had panicked,
+/// with its panic). When the panic is the unwrap of that join's `Err`, the finding leads with
+/// the panic that started it all.
+pub fn joined_panic_finding(
+    thread: ThreadId,
+    record: &PanicRecord,
+    joined: Option<&(ThreadId, PanicRecord)>,
+    names: &dyn ThreadNames,
+) -> Finding {
+    let Some((origin, first)) = joined.filter(|_| unwraps_a_join(record)) else {
+        return panic_finding(thread, record, names);
+    };
+    let mut finding = panic_finding(*origin, first, names);
+    let who = names.label(thread);
+    let mut note = format!(
+        "{who} joined {} and unwrapped the `Err` it got, panicking in turn",
+        names.label(*origin)
+    );
+    if let Some(location) = &record.location {
+        note.push_str(&format!(" at {location}"));
+        let mut at = location.clone();
+        at.label = format!("{who} unwraps the failed join here");
+        finding.sites.push(at);
+    }
+    finding.notes.push(note);
+    finding
+}
+
+/// Whether a panic message is that of `unwrap`/`expect` on a join's `Err(Box<dyn Any>)`.
+fn unwraps_a_join(record: &PanicRecord) -> bool {
+    record.message.contains("Any { .. }")
+}
+
 /// The finding for a panic raised while the thread was already unwinding from one, which
 /// aborts the process under std.
 pub fn double_panic_finding(

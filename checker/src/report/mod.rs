@@ -1,5 +1,6 @@
 //! What an exploration found, for people ([`render`]) and machines (serde).
 
+pub mod dir;
 pub mod render;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,14 @@ pub enum FindingKind {
     Panic,
     /// An execution ran past the step limit without finishing.
     StepLimit,
+    /// A model thread reached no scheduling point for too long (a CPU loop outside the shim, a
+    /// std lock held across a shim operation), and was ended from outside.
+    Hang,
+    /// A model thread ran off the end of its stack.
+    StackOverflow,
+    /// The test did not behave the same under the same choices (state kept across executions,
+    /// real time, randomness, std threads), so the exploration or replay could not trust it.
+    Nondeterminism,
 }
 
 impl FindingKind {
@@ -40,7 +49,34 @@ impl FindingKind {
                 | FindingKind::StepLimit
                 | FindingKind::Livelock
                 | FindingKind::Starvation
+                | FindingKind::Hang
+                | FindingKind::StackOverflow
+                | FindingKind::Nondeterminism
         )
+    }
+
+    /// Every kind, in a fixed order (the order of [`FindingKind::bit`]).
+    pub const ALL: [FindingKind; 11] = [
+        FindingKind::Deadlock,
+        FindingKind::LockOrderCycle,
+        FindingKind::DataRace,
+        FindingKind::Aba,
+        FindingKind::Starvation,
+        FindingKind::Livelock,
+        FindingKind::Panic,
+        FindingKind::StepLimit,
+        FindingKind::Hang,
+        FindingKind::StackOverflow,
+        FindingKind::Nondeterminism,
+    ];
+
+    /// This kind's bit in a set of kinds (schedules record which kinds an execution found).
+    pub fn bit(self) -> u32 {
+        let index = FindingKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(31);
+        1 << index
     }
 
     /// The serialized name, e.g. `lock_order_cycle`.
@@ -54,6 +90,9 @@ impl FindingKind {
             FindingKind::Livelock => "livelock",
             FindingKind::Panic => "panic",
             FindingKind::StepLimit => "step_limit",
+            FindingKind::Hang => "hang",
+            FindingKind::StackOverflow => "stack_overflow",
+            FindingKind::Nondeterminism => "nondeterminism",
         }
     }
 }
@@ -173,6 +212,9 @@ pub struct Report {
     pub stopped_because: Option<String>,
     /// The last steps of the failing execution, oldest first.
     pub interleaving: Vec<TraceStep>,
+    /// The test is expected to panic (`#[should_panic]`): a panic finding whose message
+    /// contains this text (any panic when it is empty) is what the test asks for.
+    pub expect_panic: Option<String>,
 }
 
 impl Report {
@@ -189,6 +231,28 @@ impl Report {
     /// Whether a finding of `kind` was reported.
     pub fn has(&self, kind: FindingKind) -> bool {
         self.findings.iter().any(|f| f.kind == kind)
+    }
+
+    /// Why this report proves less than a clean report claims, if it does: no execution ran.
+    /// A run with such a report is not green.
+    pub fn shortfall(&self) -> Option<String> {
+        (self.executions == 0 && self.findings.is_empty()).then(|| match &self.stopped_because {
+            Some(why) => format!("no execution ran: {why}"),
+            None => "no execution ran".to_string(),
+        })
+    }
+
+    /// Whether the findings are exactly what `#[should_panic]` asked for: at least one, and
+    /// every one a panic whose message contains the expected text.
+    pub fn found_expected_panic(&self) -> bool {
+        let Some(expected) = &self.expect_panic else {
+            return false;
+        };
+        !self.findings.is_empty()
+            && self
+                .findings
+                .iter()
+                .all(|f| f.kind == FindingKind::Panic && f.message.contains(expected.as_str()))
     }
 
     /// The report as JSON.

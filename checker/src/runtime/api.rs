@@ -54,21 +54,16 @@ fn unwinding() -> bool {
 /// A scheduling point: the strategy may switch to another thread here. `yielded` says the
 /// thread asked to let others run.
 pub fn point(site: Site, yielded: bool) {
-    let _ = site;
     if unwinding() {
         return;
     }
     let next = with(|e| {
-        e.steps += 1;
         let me = e.current;
-        if e.thread(me).panic.is_some() {
+        let slot = e.thread(me);
+        slot.at = Some(site);
+        if slot.panic.is_some() {
             // The thread caught its panic and went on.
-            e.thread(me).panic = None;
-        }
-        if e.steps > e.max_steps {
-            let finding = super::step_limit::step_limit_finding(&e.trace, e.max_steps, &e.names());
-            e.fail(finding);
-            return None;
+            slot.panic = None;
         }
         e.pick_next(Some(me), yielded)
     });
@@ -159,13 +154,19 @@ pub fn thread_name(t: ThreadId) -> Option<Arc<str>> {
 
 // ---- threads ----
 
-/// Starts a model thread running `body`.
+/// Starts a model thread running `body`, on a stack of `stack_size` bytes when given (else the
+/// size a std thread gets).
 ///
 /// Not a scheduling point: creating a thread touches nothing another thread can observe, so every
 /// interleaving is reached from the parent's next operation.
-pub fn spawn(body: Box<dyn FnOnce() + 'static>, name: Option<String>, site: Site) -> ThreadId {
+pub fn spawn(
+    body: Box<dyn FnOnce() + 'static>,
+    name: Option<String>,
+    stack_size: Option<usize>,
+    site: Site,
+) -> ThreadId {
     let body: Body = body;
-    let child = with(|e| e.spawn(body, name.map(Arc::from)));
+    let child = with(|e| e.spawn(body, name.map(Arc::from), stack_size));
     emit(None, Op::Spawn { child }, site);
     child
 }
@@ -180,15 +181,27 @@ pub fn is_finished(t: ThreadId) -> bool {
     })
 }
 
-/// Waits for model thread `t` to finish.
+/// Waits for model thread `t` to finish. Returns the payload of its panic if it panicked and
+/// this is the first join to ask (std hands the payload to the joiner, whose business it then
+/// is: a panic that somebody joined is not a finding, unless the joiner panics in turn).
 ///
 /// Not a scheduling point of its own: joining a finished thread commutes with every other
 /// operation, and joining a running one blocks, which lets the others run.
-pub fn join(t: ThreadId, site: Site) {
+pub fn join(t: ThreadId, site: Site) -> Option<Box<dyn Any + Send>> {
     while !is_finished(t) {
         block(WaitFor::Join(t), false, site);
     }
+    let payload = with(|e| {
+        let me = e.current;
+        let panicked = e.threads.get_mut(t.index())?.panicked.as_mut()?;
+        panicked.joined = true;
+        let record = panicked.record.clone();
+        let payload = panicked.payload.take();
+        e.thread(me).joined_panic = Some((t, record));
+        payload
+    });
     emit(None, Op::Join { target: t }, site);
+    payload
 }
 
 /// `yield_now`, `spin_loop` and `sleep`: let other threads run.
@@ -375,20 +388,13 @@ pub fn panicking() -> bool {
 }
 
 /// Called by the coroutine body when the thread's closure returned or panicked.
+///
+/// A panic of the main thread ends the execution with a `panic` finding. Another thread's panic
+/// ends only that thread, as in std: its payload waits for whoever joins it, and it becomes a
+/// finding only if nobody does (see [`super::explorer`]) or the joiner panics in turn.
 pub(crate) fn finish_thread(result: std::thread::Result<()>) {
     if let Err(payload) = result {
-        let finding = with(|e| {
-            let me = e.current;
-            let record = e.thread(me).panic.take().unwrap_or_else(|| PanicRecord {
-                message: payload_message(&*payload),
-                location: None,
-            });
-            panic_finding(me, &record, &e.names())
-        });
-        // The payload may have a Drop of its own; leaking it keeps the tool out of user code.
-        std::mem::forget(payload);
-        with(|e| e.fail(finding));
-        abandon();
+        record_panic(payload);
     }
     // Destroy thread-locals while the thread can still use the shim.
     loop {
@@ -399,7 +405,7 @@ pub(crate) fn finish_thread(result: std::thread::Result<()>) {
         if let Err(payload) =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(locals)))
         {
-            finish_thread(Err(payload));
+            record_panic(payload);
         }
     }
     let next = with(|e| {
@@ -410,6 +416,54 @@ pub(crate) fn finish_thread(result: std::thread::Result<()>) {
         e.pick_next(None, false)
     });
     with(|e| e.next = next);
+}
+
+/// A panic escaped the current thread's closure (or a thread-local's destructor). The main
+/// thread's panic ends the execution; another thread keeps its first panic for the joiner.
+fn record_panic(payload: Box<dyn Any + Send>) {
+    let main = with(|e| {
+        let me = e.current;
+        let record = e.thread(me).panic.take().unwrap_or_else(|| PanicRecord {
+            message: payload_message(&*payload),
+            location: None,
+        });
+        if me == ThreadId::MAIN {
+            let joined = e.thread(me).joined_panic.clone();
+            let finding = crate::detector::panic::joined_panic_finding(
+                me,
+                &record,
+                joined.as_ref(),
+                &e.names(),
+            );
+            e.fail(finding);
+            return true;
+        }
+        if e.thread(me).panicked.is_none() {
+            e.thread(me).panicked = Some(super::execution::Panicked {
+                record,
+                payload: None,
+                joined: false,
+            });
+        }
+        false
+    });
+    if main {
+        // The payload may have a Drop of its own; leaking it keeps the tool out of user code.
+        std::mem::forget(payload);
+        abandon();
+    }
+    with(|e| {
+        let me = e.current;
+        if let Some(p) = e.thread(me).panicked.as_mut() {
+            if p.payload.is_none() {
+                p.payload = Some(payload);
+                return;
+            }
+        }
+        // A second panic of the same thread (a thread-local's destructor): the first one is
+        // what the joiner gets; this payload is leaked rather than dropped in the engine.
+        std::mem::forget(payload);
+    });
 }
 
 /// The message of a panic payload (`&str` or `String`).

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use corosensei::Yielder;
 
+use super::beacon::Beacon;
 use super::fairness::Fairness;
 use crate::config::Config;
 use crate::detector::panic::PanicRecord;
@@ -65,6 +66,24 @@ pub(crate) struct ThreadSlot {
     pub locals: Vec<(usize, Box<dyn Any>)>,
     /// The panic the thread is unwinding from, if any.
     pub panic: Option<PanicRecord>,
+    /// The stack size asked for with `thread::Builder::stack_size`.
+    pub stack_size: Option<usize>,
+    /// The thread ended by panicking: what it panicked with, for whoever joins it.
+    pub panicked: Option<Panicked>,
+    /// The last panicked thread this thread joined, to explain a panic that unwraps its result.
+    pub joined_panic: Option<(ThreadId, PanicRecord)>,
+    /// The operation the thread is at (its last scheduling point), to say where a suspended
+    /// thread stopped.
+    pub at: Option<Site>,
+}
+
+/// How a thread that panicked ended, until someone joins it.
+pub(crate) struct Panicked {
+    pub record: PanicRecord,
+    /// The payload, until a join takes it (std hands it to the joiner).
+    pub payload: Option<Box<dyn Any + Send>>,
+    /// Someone joined the thread: its panic is theirs to handle, not a finding.
+    pub joined: bool,
 }
 
 impl ThreadSlot {
@@ -78,6 +97,10 @@ impl ThreadSlot {
             unpark_token: false,
             locals: Vec::new(),
             panic: None,
+            stack_size: None,
+            panicked: None,
+            joined_panic: None,
+            at: None,
         }
     }
 }
@@ -121,10 +144,18 @@ pub(crate) struct Execution {
     fairness: Fairness,
     /// The threads it hides at the current point.
     hidden: Vec<ThreadId>,
+    /// What the watcher of this exploration sees, and its request to stop.
+    pub beacon: Arc<Beacon>,
+    /// The watcher asked to stop (time budget): the execution was cut short, no finding.
+    pub stopped: bool,
+    /// The test running the exploration, as libtest names it.
+    pub test: Option<Arc<str>>,
+    /// Executions started so far in this exploration.
+    pub executions: u64,
 }
 
 impl Execution {
-    pub(crate) fn new(config: &Config, strategy: Box<dyn Strategy>) -> Self {
+    pub(crate) fn new(config: &Config, strategy: Box<dyn Strategy>, beacon: Arc<Beacon>) -> Self {
         Execution {
             threads: Vec::new(),
             objects: Vec::new(),
@@ -146,6 +177,10 @@ impl Execution {
             enabled: Vec::new(),
             fairness: Fairness::default(),
             hidden: Vec::new(),
+            beacon,
+            stopped: false,
+            test: None,
+            executions: 0,
         }
     }
 
@@ -160,6 +195,7 @@ impl Execution {
         self.fairness.reset();
         self.steps = 0;
         self.fatal = false;
+        self.stopped = false;
         self.block_seq = 0;
         self.spurious_left = SPURIOUS_BUDGET;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
@@ -187,9 +223,16 @@ impl Execution {
     }
 
     /// Adds a thread; it becomes runnable at once.
-    pub(crate) fn spawn(&mut self, body: Body, name: Option<Arc<str>>) -> ThreadId {
+    pub(crate) fn spawn(
+        &mut self,
+        body: Body,
+        name: Option<Arc<str>>,
+        stack_size: Option<usize>,
+    ) -> ThreadId {
         let id = ThreadId(self.threads.len() as u32);
-        self.threads.push(ThreadSlot::new(body, name));
+        let mut slot = ThreadSlot::new(body, name);
+        slot.stack_size = stack_size;
+        self.threads.push(slot);
         id
     }
 
@@ -309,16 +352,35 @@ impl Execution {
         }
     }
 
+    /// Counts a scheduling step; false (with a `step_limit` finding) past the step limit, or
+    /// (with `stopped` set) when the watcher asked the exploration to stop. Every decision is
+    /// taken at a step, so an execution never makes more decisions than the step limit.
+    fn step(&mut self) -> bool {
+        self.steps += 1;
+        self.beacon.tick();
+        if self.steps > self.max_steps {
+            let finding =
+                super::step_limit::step_limit_finding(&self.trace, self.max_steps, &self.names());
+            self.fail(finding);
+            return false;
+        }
+        if self.beacon.stop_requested() {
+            self.stopped = true;
+            return false;
+        }
+        true
+    }
+
     /// Picks the thread that runs next, records the decision, and wakes a chosen blocked thread
     /// by timeout or spuriously. `current` is the thread at the scheduling point if it can go on.
-    /// Returns `None` when the execution is over: every thread finished, or none can run (then
-    /// a deadlock finding is recorded).
+    /// Returns `None` when the execution is over: every thread finished, none can run (then
+    /// a deadlock finding is recorded), the step limit was passed, or the watcher asked to stop.
     pub(crate) fn pick_next(
         &mut self,
         current: Option<ThreadId>,
         yielded: bool,
     ) -> Option<ThreadId> {
-        if self.fatal {
+        if self.fatal || !self.step() {
             return None;
         }
         self.enabled.clear();
@@ -403,7 +465,7 @@ impl Execution {
 
     /// A nondeterministic choice in `0..n`, recorded in the schedule.
     pub(crate) fn choose(&mut self, n: u32) -> u32 {
-        if n < 2 {
+        if n < 2 || !self.step() {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);

@@ -2,24 +2,42 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::beacon::{Beacon, TrapOutcome};
 use super::context::{self, Installed};
-use super::coroutine::{self, ModelCoroutine, StackPool};
-use super::execution::Execution;
-use super::panic_hook;
+use super::coroutine::{self, ModelThread, StackPool};
+use super::execution::{Execution, ThreadState};
+use super::{panic_hook, record, stuck, trap, worker};
 use crate::config::{Config, StrategyKind};
-use crate::report::Report;
-use crate::schedule::{Schedule, ScheduleError, ScheduleFlags};
+use crate::detector::panic::panic_finding;
+use crate::detector::ThreadNames;
+use crate::event::ThreadId;
+use crate::report::{Finding, FindingKind, Report};
+use crate::schedule::{test_hash, Recorded, Schedule, ScheduleError, ScheduleFlags};
 use crate::strategy::{self, replay::Replay, Strategy};
 
 /// The test body: run once per execution.
 pub type TestFn = Arc<dyn Fn() + Send + Sync + 'static>;
 
+/// One exploration, as the exploration thread runs it.
+pub(crate) struct Run {
+    pub config: Config,
+    pub f: TestFn,
+    pub strategy: Box<dyn Strategy>,
+    /// The strategy's name for the report.
+    pub label: String,
+    /// The test, as libtest names it (the calling thread's name).
+    pub test: Option<String>,
+    /// For a replay: what the recorded execution did, to notice one that does not repeat it.
+    pub expected: Option<Recorded>,
+}
+
 /// Explores `f` as `config` says and reports what was found. Never panics because of a finding.
 ///
-/// The executions run on an OS thread of their own, so that whatever a failing execution
-/// leaves behind (a half-unwound panic, leaked objects) never reaches the caller's thread.
+/// The executions run on an OS thread of their own, watched by the calling thread (see
+/// [`worker`]): whatever a failing execution leaves behind never reaches the caller's thread, and
+/// the exploration ends within its time budget plus [`worker::GRACE`] whatever the test does.
 pub fn explore(config: &Config, f: TestFn) -> Report {
     if let Some(schedule) = &config.replay {
         return match replay(config, schedule, f) {
@@ -31,147 +49,268 @@ pub fn explore(config: &Config, f: TestFn) -> Report {
             },
         };
     }
-    let strategy = strategy::from_config(config);
-    let label = config.strategy.to_string();
-    on_worker(
-        config,
+    if let Some(why) = zero_budget(config) {
+        return Report {
+            strategy: config.strategy.to_string(),
+            seed: config.seed,
+            stopped_because: Some(why),
+            expect_panic: config.expect_panic.clone(),
+            ..Report::default()
+        };
+    }
+    worker::explore_on_worker(Run {
+        strategy: strategy::from_config(config),
+        label: config.strategy.to_string(),
+        test: crate::report::dir::current_test(),
+        expected: None,
+        config: config.clone(),
         f,
-        strategy,
-        label,
-        ScheduleFlags {
-            spurious_wakeups: config.spurious_wakeups,
-        },
-    )
+    })
+}
+
+/// Why `config` allows no execution at all, if it does not.
+fn zero_budget(config: &Config) -> Option<String> {
+    if config.iterations == 0 {
+        Some("the execution budget is 0 (Builder::iterations)".into())
+    } else if config.time_budget == Some(Duration::ZERO) {
+        Some("the time budget is 0 (Builder::time_budget)".into())
+    } else {
+        None
+    }
 }
 
 /// Runs the one execution that `schedule` describes.
+///
+/// # Errors
+/// The schedule cannot be decoded, holds more decisions than `config.max_steps` allows, or was
+/// recorded by another test than the one running.
 pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, ScheduleError> {
-    let decoded = Schedule::decode(schedule)?;
+    let decoded = Schedule::decode(schedule, config.max_steps)?;
+    let test = crate::report::dir::current_test();
+    if let (Some(recorded), Some(name)) = (decoded.test, test.as_deref()) {
+        if recorded != test_hash(name) {
+            return Err(ScheduleError::OtherTest(name.to_string()));
+        }
+    }
     let mut config = config.clone();
     config.spurious_wakeups = decoded.flags.spurious_wakeups;
     config.iterations = 1;
     config.replay = None;
-    let flags = decoded.flags;
-    Ok(on_worker(
-        &config,
+    Ok(worker::explore_on_worker(Run {
+        expected: decoded.recorded,
+        strategy: Box::new(Replay::new(decoded)),
+        label: "replay".into(),
+        test,
+        config,
         f,
-        Box::new(Replay::new(decoded)),
-        "replay".into(),
-        flags,
-    ))
+    }))
 }
 
-fn on_worker(
-    config: &Config,
-    f: TestFn,
-    strategy: Box<dyn Strategy>,
-    label: String,
-    flags: ScheduleFlags,
-) -> Report {
-    let test_name = std::thread::current().name().map(str::to_string);
-    let config = config.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("conc-check-explorer".into())
-        .spawn(move || {
-            let (report, tainted) = run(&config, f, strategy, label, flags, test_name.as_deref());
-            let _ = tx.send(report);
-            if tainted {
-                // This OS thread's panic bookkeeping was left mid-panic; keep it out of std's
-                // way for the rest of the process.
-                loop {
-                    std::thread::park();
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        return Report {
-            stopped_because: Some(format!("could not start the exploration thread: {e}")),
-            ..Report::default()
-        };
-    }
-    rx.recv().unwrap_or_else(|_| Report {
-        stopped_because: Some("the exploration thread stopped without a report".into()),
-        ..Report::default()
-    })
-}
-
-fn run(
-    config: &Config,
-    f: TestFn,
-    strategy: Box<dyn Strategy>,
-    label: String,
-    flags: ScheduleFlags,
-    test_name: Option<&str>,
-) -> (Report, bool) {
+/// Runs the exploration on this (the exploration) thread; returns the report and whether this
+/// OS thread was left unusable.
+pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     panic_hook::install();
+    let Run {
+        config,
+        f,
+        strategy,
+        label,
+        test,
+        expected,
+        ..
+    } = run;
     let started = Instant::now();
-    let execution = RefCell::new(Execution::new(config, strategy));
-    let _installed = Installed::new(&execution);
+    let mut fresh = Execution::new(&config, strategy, beacon.clone());
+    fresh.test = test.as_deref().map(Arc::from);
+    let execution = RefCell::new(fresh);
+    let installed = Installed::new(&execution);
     let mut pool = StackPool::default();
-    let mut coroutines: Vec<Option<ModelCoroutine>> = Vec::new();
+    let mut threads: Vec<Option<ModelThread>> = Vec::new();
     let mut report = Report {
         strategy: label,
         seed: config.seed,
+        expect_panic: config.expect_panic.clone(),
         ..Report::default()
     };
+    let mut tainted = false;
     loop {
         if report.executions >= config.iterations {
             break;
         }
-        if let Some(budget) = config.time_budget {
-            if started.elapsed() >= budget {
-                report.stopped_because = Some(format!(
-                    "the time budget of {:.1}s ran out",
-                    budget.as_secs_f64()
-                ));
-                break;
+        if report.executions > 0 {
+            if let Some(budget) = config.time_budget {
+                if started.elapsed() >= budget {
+                    report.stopped_because = Some(budget_ran_out(budget));
+                    break;
+                }
             }
         }
         if !execution.borrow_mut().strategy.begin_execution() {
             break;
         }
         report.executions += 1;
+        beacon.execution_started();
         let body = f.clone();
-        execution.borrow_mut().reset(Box::new(move || body()));
-        run_one(&execution, &mut coroutines, &mut pool);
+        {
+            let mut e = execution.borrow_mut();
+            e.executions = report.executions;
+            e.reset(Box::new(move || body()));
+        }
+        let trapped = run_one(&execution, &mut threads, &mut pool, &beacon);
+        if let Some((thread, outcome, stack_size)) = trapped {
+            tainted |= std::thread::panicking();
+            let Ok(mut e) = execution.try_borrow_mut() else {
+                // The trap landed inside the engine, which was changing the execution: nothing
+                // in it can be trusted or even read any more.
+                report.findings.push(stuck::abandoned_finding(
+                    &beacon,
+                    beacon.stuck().0,
+                    beacon.stuck().1,
+                    true,
+                ));
+                report.seconds = started.elapsed().as_secs_f64();
+                std::mem::forget(installed);
+                std::mem::forget(execution);
+                return (report, true);
+            };
+            let finding = match outcome {
+                TrapOutcome::Overflow => stuck::overflow_finding(&e, thread, &beacon, stack_size),
+                _ => stuck::hang_finding(&e, thread, &beacon, config.hang_timeout),
+            };
+            e.fail(finding);
+        }
         let mut e = execution.borrow_mut();
         report.steps += e.steps;
-        if let Some(problem) = e.strategy.problem() {
-            report.stopped_because = Some(problem);
+        if e.stopped {
+            // Cut short by the watcher: it proves nothing, so it does not count.
+            report.executions -= 1;
+            report.stopped_because = Some(match config.time_budget {
+                Some(budget) => format!(
+                    "{}, in the middle of an execution (cut short and not counted)",
+                    budget_ran_out(budget)
+                ),
+                None => "stopped in the middle of an execution".into(),
+            });
+            break;
+        }
+        unjoined_panics(&mut e);
+        let decisions_fit = e.strategy.problem();
+        if let Some(problem) = decisions_fit {
+            if expected.is_some() {
+                e.findings.insert(0, nondeterminism(problem));
+            } else {
+                e.findings.push(nondeterminism(problem));
+            }
+        } else if let Some(expected) = &expected {
+            let actual = record::record(&e.trace, &e.findings);
+            if let Some(finding) = record::divergence(expected, &actual) {
+                e.findings.insert(0, finding);
+            }
         }
         if !e.findings.is_empty() {
-            report.findings = std::mem::take(&mut e.findings);
-            let kinds: Vec<_> = e.objects.iter().map(|o| o.kind).collect();
-            report.interleaving = super::trace::describe(&e.trace, &kinds, &e.names());
-            let schedule = Schedule {
-                flags,
-                decisions: e.decisions.clone(),
-            }
-            .encode();
-            report.replay = Some(replay_command(&schedule, test_name));
-            report.schedule = Some(schedule);
+            finish_report(&mut report, &mut e, test.as_deref());
             break;
         }
         if e.tainted {
+            tainted = true;
             break;
         }
     }
     let e = execution.borrow();
-    report.complete = report.findings.is_empty() && e.strategy.is_complete();
+    report.complete =
+        report.findings.is_empty() && report.stopped_because.is_none() && e.strategy.is_complete();
     report.pruned = e.strategy.pruned();
     report.seconds = started.elapsed().as_secs_f64();
-    let tainted = e.tainted;
+    tainted |= e.tainted;
     drop(e);
     (report, tainted)
 }
 
-/// Runs the threads of one execution until none is left to run.
+fn budget_ran_out(budget: Duration) -> String {
+    format!("the time budget of {:.1}s ran out", budget.as_secs_f64())
+}
+
+/// The finding for a strategy that saw the test offer other choices under the same schedule.
+fn nondeterminism(problem: String) -> Finding {
+    Finding::new(FindingKind::Nondeterminism, problem).note(
+        "conc-check's search and replay assume that the test does the same under the same \
+         choices; something outside its control changed that: real time (Instant, SystemTime), \
+         randomness, HashMap iteration order, state kept from one execution to the next (a \
+         static, a std atomic or lock), or a std thread. The exploration stopped here: what it \
+         had not run yet was not checked",
+    )
+}
+
+/// Threads that panicked and that nobody joined. When the execution found nothing else, each
+/// such panic is a finding (nothing handled it); otherwise the first finding says that it came
+/// after them, since a panic often explains what went wrong next.
+fn unjoined_panics(e: &mut Execution) {
+    let names = e.names();
+    let unjoined: Vec<Finding> = e
+        .threads
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.state, ThreadState::Finished))
+        .filter_map(|(i, t)| {
+            let p = t.panicked.as_ref().filter(|p| !p.joined)?;
+            Some(panic_finding(ThreadId(i as u32), &p.record, &names))
+        })
+        .collect();
+    if unjoined.is_empty() {
+        return;
+    }
+    if let Some(first) = e.findings.first_mut() {
+        for panic in &unjoined {
+            first.notes.push(format!(
+                "before that, with nobody having joined it yet: {}",
+                panic.message
+            ));
+        }
+        return;
+    }
+    let mut unjoined = unjoined;
+    for finding in &mut unjoined {
+        finding.notes.push(
+            "nobody joined this thread, so nothing handled its panic (a panic that the joiner \
+             inspects through `JoinHandle::join` is the joiner's business, as in std)"
+                .to_string(),
+        );
+    }
+    e.fatal = true;
+    e.findings = unjoined;
+}
+
+/// Fills in the report of the execution that found something: its findings, its interleaving
+/// and the schedule that replays it.
+pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option<&str>) {
+    let flags = ScheduleFlags {
+        spurious_wakeups: e.spurious_wakeups,
+    };
+    let recorded = record::record(&e.trace, &e.findings);
+    report.findings = std::mem::take(&mut e.findings);
+    let kinds: Vec<_> = e.objects.iter().map(|o| o.kind).collect();
+    report.interleaving = super::trace::describe(&e.trace, &kinds, &e.names());
+    let schedule = Schedule {
+        flags,
+        step_limit: e.max_steps,
+        test: test.map(test_hash),
+        recorded: Some(recorded),
+        decisions: e.decisions.clone(),
+    }
+    .encode();
+    report.replay = Some(replay_command(&schedule, test));
+    report.schedule = Some(schedule);
+}
+
+/// Runs the threads of one execution until none is left to run. Returns the thread a trap
+/// ended, with what the trap found and its stack size, if one did.
 fn run_one(
     execution: &RefCell<Execution>,
-    coroutines: &mut Vec<Option<ModelCoroutine>>,
+    threads: &mut Vec<Option<ModelThread>>,
     pool: &mut StackPool,
-) {
+    beacon: &Beacon,
+) -> Option<(ThreadId, TrapOutcome, usize)> {
+    let mut trapped = None;
     loop {
         let next = {
             let mut e = execution.borrow_mut();
@@ -182,39 +321,79 @@ fn run_one(
             next
         };
         let Some(t) = next else { break };
-        if coroutines.len() <= t.index() {
-            coroutines.resize_with(t.index() + 1, || None);
+        if threads.len() <= t.index() {
+            threads.resize_with(t.index() + 1, || None);
         }
-        if coroutines[t.index()].is_none() {
-            let body = execution.borrow_mut().thread(t).body.take();
+        if threads[t.index()].is_none() {
+            let (body, size) = {
+                let mut e = execution.borrow_mut();
+                let slot = e.thread(t);
+                (slot.body.take(), slot.stack_size)
+            };
             let Some(body) = body else { break };
-            coroutines[t.index()] = Some(pool.start(body));
+            let size = size.unwrap_or_else(coroutine::default_stack_size);
+            match pool.start(body, size) {
+                Ok(thread) => threads[t.index()] = Some(thread),
+                Err(why) => {
+                    let mut e = execution.borrow_mut();
+                    let who = e.names().label(t);
+                    e.fail(Finding::new(
+                        FindingKind::StackOverflow,
+                        format!("{who} could not get a stack: {why}"),
+                    ));
+                    break;
+                }
+            }
         }
-        let coroutine = coroutines[t.index()].as_mut().expect("created above");
+        let thread = threads[t.index()].as_mut().expect("created above");
+        trap::set_running(Some(trap::Running {
+            trap: thread.trap_handler(),
+            limit: thread.stack_limit(),
+        }));
+        beacon.running(t.0, true);
         context::set_in_model_thread(true);
-        let finished = coroutine::resume(coroutine);
+        let finished = coroutine::resume(thread);
         context::set_in_model_thread(false);
+        beacon.running(t.0, false);
+        trap::set_running(None);
+        let outcome = beacon.outcome();
+        if matches!(outcome, TrapOutcome::Hang | TrapOutcome::Overflow) {
+            beacon.clear_outcome();
+            let size = thread.stack_size();
+            if let Some(done) = threads[t.index()].take() {
+                pool.recycle(done);
+            }
+            trapped = Some((t, outcome, size));
+            break;
+        }
         if finished {
-            if let Some(done) = coroutines[t.index()].take() {
+            if let Some(done) = threads[t.index()].take() {
                 pool.recycle(done);
             }
         }
     }
-    // Whatever did not finish belongs to an execution that ended with a finding.
-    for slot in coroutines.iter_mut() {
-        if let Some(coroutine) = slot.take() {
-            pool.reclaim_abandoned(coroutine);
+    // Whatever did not finish belongs to an execution that ended early.
+    for slot in threads.iter_mut() {
+        if let Some(thread) = slot.take() {
+            pool.reclaim_abandoned(thread);
         }
     }
-    let mut e = execution.borrow_mut();
-    for thread in e.threads.iter_mut() {
-        if let Some(body) = thread.body.take() {
-            std::mem::forget(body);
-        }
-        for local in thread.locals.drain(..) {
-            std::mem::forget(local);
+    if let Ok(mut e) = execution.try_borrow_mut() {
+        for thread in e.threads.iter_mut() {
+            if let Some(body) = thread.body.take() {
+                std::mem::forget(body);
+            }
+            for local in thread.locals.drain(..) {
+                std::mem::forget(local);
+            }
+            if let Some(panicked) = thread.panicked.as_mut() {
+                if let Some(payload) = panicked.payload.take() {
+                    std::mem::forget(payload);
+                }
+            }
         }
     }
+    trapped
 }
 
 /// The one-line command that replays `schedule`.

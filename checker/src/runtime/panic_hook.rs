@@ -38,35 +38,39 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
     };
     let nested = with(|e| {
         let me = e.current;
-        match e.thread(me).panic.clone() {
-            Some(first) => Some(double_panic_finding(me, &first, &record, &e.names())),
-            None => {
-                e.thread(me).panic = Some(record);
-                None
-            }
-        }
+        let first = e.thread(me).panic.clone()?;
+        let finding = double_panic_finding(me, &first, &record, &e.names());
+        e.findings.push(finding);
+        let mut report = crate::report::Report {
+            executions: e.executions,
+            strategy: "model".into(),
+            stopped_because: Some(
+                "a Drop panicked while its thread was unwinding; std aborts the process there, so \
+                 conc-check reported it and ended the test process (exit code 101)"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+        let test = e.test.as_deref().map(str::to_string);
+        super::explorer::finish_report(&mut report, e, test.as_deref());
+        Some((report, test))
     });
-    if let Some(finding) = nested {
-        stop_process(finding);
+    match nested {
+        Some((report, test)) => stop_process(&report, test.as_deref()),
+        None => with(|e| {
+            let me = e.current;
+            e.thread(me).panic = Some(record);
+        }),
     }
 }
 
 /// A panic inside a `Drop` that runs while the thread unwinds: once this hook returns, std
 /// aborts the process, and this frame cannot be left any other way without leaving std's panic
-/// hook locked for good. Report the finding and end the process with the exit code of a failed
+/// hook locked for good. Write the report where `cargo conc-check` collects it (it runs the
+/// binary's other tests again), print it, and end the process with the exit code of a failed
 /// test instead of an abort.
-fn stop_process(finding: crate::report::Finding) -> ! {
-    let report = crate::report::Report {
-        findings: vec![finding],
-        executions: 1,
-        strategy: "model".into(),
-        stopped_because: Some(
-            "a Drop panicked while its thread was unwinding; std aborts the process here, so conc-check \
-             reported it and ended the process (exit code 101)"
-                .into(),
-        ),
-        ..Default::default()
-    };
+fn stop_process(report: &crate::report::Report, test: Option<&str>) -> ! {
+    crate::report::dir::write_if_asked(report, test);
     eprintln!("\n{report}");
     std::process::exit(101)
 }

@@ -80,6 +80,19 @@ impl Node {
     }
 }
 
+/// The options at a decision, in words: "threads 0 and 2 to run" or "values 0..3".
+fn choices(options: &[u32], value: bool) -> String {
+    if value {
+        return format!("a choice among {} values", options.len());
+    }
+    let ids: Vec<String> = options.iter().map(u32::to_string).collect();
+    match ids.as_slice() {
+        [one] => format!("only thread {one} to run"),
+        [init @ .., last] => format!("threads {} and {last} to run", init.join(", ")),
+        [] => "no thread to run".to_string(),
+    }
+}
+
 /// Depth-first search; complete when every path within the bound has been run.
 pub struct Dfs {
     max_preemptions: Option<usize>,
@@ -266,11 +279,12 @@ impl Dfs {
             // A stateless search assumes the program is deterministic given the schedule. When
             // it is not, say so and take a choice that exists rather than one that does not.
             if self.nondeterminism.is_none() {
+                let was = choices(&node.options, node.value);
+                let now = choices(&options, value);
                 self.nondeterminism = Some(format!(
-                    "the test is nondeterministic outside conc-check's control: at decision {index} it \
-                     offered different choices than in an earlier execution with the same schedule \
-                     (shared state kept across executions, such as a static, or real time or \
-                     randomness); the search may be incomplete"
+                    "the test is not deterministic: at scheduling decision {index} of this \
+                     execution it offered {now}, where an earlier execution that had made the \
+                     same choices up to there offered {was}"
                 ));
             }
             return options[0];

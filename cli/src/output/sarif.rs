@@ -18,6 +18,9 @@ const RULES: &[(&str, &str, &str)] = &[
     ("livelock", "Livelock", "Threads kept retrying without any of them making progress."),
     ("panic", "Panic", "A thread panicked (a failed assertion, an unwrap, …) under some interleaving."),
     ("step_limit", "StepLimit", "An execution ran past the step limit without finishing."),
+    ("hang", "Hang", "A thread reached no conc-check operation for too long: a loop outside the shim, or a wait on a std primitive."),
+    ("stack_overflow", "StackOverflow", "A thread ran off the end of its stack."),
+    ("nondeterminism", "Nondeterminism", "The test did something different under the same choices, so its exploration or replay cannot be trusted."),
 ];
 
 /// The `$schema` the document names.
@@ -240,7 +243,7 @@ pub(crate) mod tests {
                     ],
                 }],
                 executions: 3,
-                schedule: Some("cc1.AAAA.00000000".into()),
+                schedule: Some("cc2.AAAA.00000000".into()),
                 ..Report::default()
             },
             &root,

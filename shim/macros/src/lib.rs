@@ -11,6 +11,10 @@
 //! Arguments: `strategy` (`"dfs"`, `"random"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
 //! `max_preemptions`, `seed`, `max_steps`, `time_budget_secs`, `spurious_wakeups`. Anything not
 //! given comes from `Builder::new()`, which reads the `CONC_CHECK_*` variables.
+//!
+//! `#[should_panic]` (with or without `expected = "…"`) means: some interleaving must panic
+//! (with that text in its message). The exploration looks for it, and the test passes when it
+//! finds it and fails when no interleaving panics.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -106,6 +110,9 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         ..
     } = function;
     let name = &sig.ident;
+    if let Some(expected) = should_panic(&attrs)? {
+        calls.push(quote!(.expect_panic(#expected)));
+    }
     Ok(quote! {
         #[test]
         #(#attrs)*
@@ -114,6 +121,29 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             ::conc_check::Builder::new() #(#calls)* .check(body);
         }
     })
+}
+
+/// The text a `#[should_panic]` attribute expects (`""`: any panic), if the test has one. It
+/// stays on the test for libtest; the exploration is told too, so that finding a panicking
+/// execution is what the test asks for rather than a finding.
+fn should_panic(attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
+    let Some(attr) = attrs.iter().find(|a| a.path().is_ident("should_panic")) else {
+        return Ok(None);
+    };
+    match &attr.meta {
+        syn::Meta::Path(_) => Ok(Some(String::new())),
+        syn::Meta::NameValue(nv) => string_of(&nv.value).map(Some),
+        syn::Meta::List(list) => {
+            let settings = Punctuated::<MetaNameValue, Token![,]>::parse_terminated
+                .parse2(list.tokens.clone())?;
+            let expected = settings
+                .iter()
+                .find(|s| s.path.is_ident("expected"))
+                .map(|s| string_of(&s.value))
+                .transpose()?;
+            Ok(Some(expected.unwrap_or_default()))
+        }
+    }
 }
 
 fn string_of(expr: &Expr) -> syn::Result<String> {

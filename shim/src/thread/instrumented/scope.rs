@@ -11,7 +11,7 @@ use conc_check_engine::real::{races, thread as real_thread};
 use conc_check_engine::runtime::api;
 
 use super::current::Thread;
-use super::spawn::{spawn_model_unchecked, take_result, Builder, Packet};
+use super::spawn::{join_model, spawn_model_unchecked, Builder, Packet};
 
 /// A scope in which threads may borrow from the enclosing stack, like `std::thread::Scope`.
 pub struct Scope<'scope, 'env: 'scope> {
@@ -70,8 +70,13 @@ where
         let result = f(unsafe { extend(&ours) });
         let threads =
             std::mem::take(&mut *ours.model_threads.lock().unwrap_or_else(|p| p.into_inner()));
+        // As std: a scoped thread that panicked and was not joined by hand makes the scope panic.
+        let mut unhandled = false;
         for t in threads {
-            api::join(t, site);
+            unhandled |= api::join(t, site).is_some();
+        }
+        if unhandled {
+            panic!("a scoped thread panicked");
         }
         result
     } else {
@@ -116,7 +121,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
 
     pub(super) fn spawn_with<F, T>(
         &'scope self,
-        mut builder: Builder,
+        builder: Builder,
         f: F,
         site: &'static Location<'static>,
     ) -> io::Result<ScopedJoinHandle<'scope, T>>
@@ -143,7 +148,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         }
         // SAFETY: the scope joins this model thread before its borrows end; an execution that
         // is abandoned never runs the thread again.
-        let (id, packet) = unsafe { spawn_model_unchecked(f, builder.take_name(), site) };
+        let (id, packet) = unsafe { spawn_model_unchecked(f, builder, site) };
         self.model_threads
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -172,10 +177,7 @@ impl<T> ScopedJoinHandle<'_, T> {
                 races::joined(id, site);
                 result
             }
-            ScopedInner::Model { id, packet, .. } => {
-                api::join(id, Location::caller());
-                take_result(&packet)
-            }
+            ScopedInner::Model { id, packet, .. } => join_model(id, &packet, Location::caller()),
         }
     }
 

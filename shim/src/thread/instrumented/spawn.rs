@@ -16,7 +16,7 @@ pub(super) type Packet<T> = Arc<StdMutex<Option<T>>>;
 /// Starts a model thread running `f`, writing its result into the returned packet.
 pub(super) fn spawn_model<F, T>(
     f: F,
-    name: Option<String>,
+    builder: Builder,
     site: &'static Location<'static>,
 ) -> (ModelThreadId, Packet<T>)
 where
@@ -24,7 +24,7 @@ where
     T: 'static,
 {
     // SAFETY: everything is 'static.
-    unsafe { spawn_model_unchecked(f, name, site) }
+    unsafe { spawn_model_unchecked(f, builder, site) }
 }
 
 /// [`spawn_model`] for closures and results that borrow from a scope.
@@ -34,7 +34,7 @@ where
 /// execution, after which the thread never runs again).
 pub(super) unsafe fn spawn_model_unchecked<'a, F, T>(
     f: F,
-    name: Option<String>,
+    builder: Builder,
     site: &'static Location<'static>,
 ) -> (ModelThreadId, Packet<T>)
 where
@@ -49,17 +49,24 @@ where
     });
     // SAFETY: guaranteed by the caller.
     let body: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(body) };
-    let id = api::spawn(body, name, site);
+    let id = api::spawn(body, builder.name, builder.stack_size, site);
     (id, packet)
 }
 
-/// Takes a joined model thread's result.
-pub(super) fn take_result<T>(packet: &Packet<T>) -> std::thread::Result<T> {
-    packet
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .ok_or_else(|| Box::new("the thread panicked") as Box<dyn std::any::Any + Send>)
+/// Joins a model thread and takes its result: its value, or the payload of its panic (which
+/// std hands to the joiner; a panic that somebody joined is not a finding by itself).
+pub(super) fn join_model<T>(
+    id: ModelThreadId,
+    packet: &Packet<T>,
+    site: &'static Location<'static>,
+) -> std::thread::Result<T> {
+    let panicked = api::join(id, site);
+    let value = packet.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match (value, panicked) {
+        (Some(value), _) => Ok(value),
+        (None, Some(payload)) => Err(payload),
+        (None, None) => Err(Box::new("the thread's result was already taken")),
+    }
 }
 
 /// An owned permission to join a thread, like `std::thread::JoinHandle`.
@@ -85,8 +92,9 @@ impl<T> JoinHandle<T> {
     /// Waits for the thread to finish and returns its result.
     ///
     /// # Errors
-    /// `Err` with the panic payload if the thread panicked. (Inside a model a panic that escapes
-    /// a thread is a finding and ends the execution, so this returns `Ok` there.)
+    /// `Err` with the panic payload if the thread panicked, as in std. Inside a model, a panic
+    /// that somebody joins is the joiner's to handle; one that nobody joins is a finding, and so
+    /// is the joiner's own panic when it unwraps the `Err`.
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         match self.inner {
@@ -96,10 +104,7 @@ impl<T> JoinHandle<T> {
                 races::joined(id, site);
                 result
             }
-            JoinInner::Model { id, packet, .. } => {
-                api::join(id, Location::caller());
-                take_result(&packet)
-            }
+            JoinInner::Model { id, packet, .. } => join_model(id, &packet, Location::caller()),
         }
     }
 
@@ -157,7 +162,8 @@ impl Builder {
         self
     }
 
-    /// Sets the stack size of an OS thread. Model threads use the engine's pooled stacks.
+    /// Sets the stack size of the thread, in bytes: an OS thread's, or a model thread's inside
+    /// a model (which otherwise gets what a std thread gets: `RUST_MIN_STACK`, else 2 MiB).
     pub fn stack_size(mut self, size: usize) -> Builder {
         self.stack_size = Some(size);
         self
@@ -174,7 +180,7 @@ impl Builder {
         T: Send + 'static,
     {
         if api::in_model() {
-            let (id, packet) = spawn_model(f, self.name, Location::caller());
+            let (id, packet) = spawn_model(f, self, Location::caller());
             return Ok(JoinHandle {
                 inner: JoinInner::Model {
                     id,
@@ -220,9 +226,5 @@ impl Builder {
             b = b.stack_size(size);
         }
         b
-    }
-
-    pub(super) fn take_name(&mut self) -> Option<String> {
-        self.name.take()
     }
 }
