@@ -53,12 +53,14 @@ pub enum Format {
     version,
     about = "Model-check the tests that use conc_check::sync and conc_check::thread",
     after_help = "Exit status: 0 when every test is clean, 1 when conc-check found something \
-                  (or a test failed), 2 on a usage or build error, or when no test matches.\n\n\
+                  (or a test failed or crashed), 2 on a usage or build error, or when no test \
+                  matches, 3 when nothing was found but some test checked nothing (no execution \
+                  ran, or a replay reached no model).\n\n\
                   Examples:\n  \
                   cargo conc-check -p my-crate\n  \
                   cargo conc-check --format sarif --output conc.sarif --format junit --output conc.xml\n  \
                   cargo conc-check --partition 2/4 --baseline conc-baseline.json\n  \
-                  cargo conc-check replay cc1.AAAABA4IEg.a5bfd03f --test lost_update"
+                  cargo conc-check replay cc2.AQACoI0GAwDyhb8lAA.8c3f4a6b --test lost_update"
 )]
 pub struct Cli {
     /// A subcommand; without one, the tests are model-checked.
@@ -123,9 +125,13 @@ pub struct ExploreArgs {
     /// Most executions per test.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
-    /// Most time per test, e.g. 20s, 500ms, 2m.
+    /// Most time per test, e.g. 20s, 500ms, 2m [default: 60s].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<String>,
+    /// How long a model thread may go without reaching a conc-check operation (a CPU loop, a
+    /// std lock) before it is stopped and reported as a hang, or `off` [default: 5s].
+    #[arg(long, value_name = "DURATION|off", value_parser = parse_timeout)]
+    pub hang_timeout: Option<String>,
     /// Seed of the random strategies (the first seed, with --seeds).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -175,9 +181,10 @@ pub struct CheckArgs {
 /// `cargo conc-check replay SCHEDULE --test NAME`.
 #[derive(Debug, Args, Clone)]
 pub struct ReplayArgs {
-    /// The schedule string, as the report printed it (`cc1.….…`).
+    /// The schedule string, as the report printed it (`cc2.….…`).
     pub schedule: String,
-    /// The full name of the test the schedule came from, e.g. `tests::lost_update`.
+    /// The test the schedule came from, as the report or the summary names it, e.g.
+    /// `tests::lost_update` or `my-crate::demo::tests::lost_update`.
     #[arg(long = "test", value_name = "NAME")]
     pub test: String,
     /// Arguments passed on to the test binaries.
@@ -197,7 +204,20 @@ pub struct RunArgs {
 }
 
 fn parse_duration(value: &str) -> Result<String, String> {
-    conc_check_duration(value).map(|_| value.to_string())
+    match conc_check_duration(value)? {
+        s if s > 0.0 => Ok(value.to_string()),
+        _ => Err("a time budget of zero explores nothing; give a duration above zero".into()),
+    }
+}
+
+fn parse_timeout(value: &str) -> Result<String, String> {
+    if value == "off" {
+        return Ok(value.to_string());
+    }
+    match conc_check_duration(value)? {
+        s if s > 0.0 => Ok(value.to_string()),
+        _ => Err("expected a duration above zero, or `off`".into()),
+    }
 }
 
 fn parse_bound(value: &str) -> Result<String, String> {
@@ -277,6 +297,17 @@ fn destinations(
         }
         pairs[owner].1 = Some(output.clone());
     }
+    for (i, (format, path)) in pairs.iter().enumerate() {
+        let Some(path) = path else { continue };
+        if let Some((other, _)) = pairs[..i].iter().find(|(_, p)| p.as_ref() == Some(path)) {
+            return Err(error(format!(
+                "--format {} and --format {} both write to {}: give each its own --output",
+                format_name(*other),
+                format_name(*format),
+                path.display()
+            )));
+        }
+    }
     let to_stdout: Vec<&str> = pairs
         .iter()
         .filter(|(_, o)| o.is_none())
@@ -344,6 +375,30 @@ mod tests {
     }
 
     #[test]
+    fn two_formats_into_one_file_is_an_error() {
+        let e = parse(&argv(&[
+            "--format", "sarif", "--output", "x", "--format", "json", "--output", "x",
+        ]))
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("both write to x"), "{e}");
+    }
+
+    #[test]
+    fn zero_budgets_are_usage_errors() {
+        for args in [
+            &["--time-budget", "0s"][..],
+            &["--time-budget", "0"],
+            &["--iterations", "0"],
+            &["--hang-timeout", "0s"],
+        ] {
+            let e = parse(&argv(args)).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+        assert!(parse(&argv(&["--hang-timeout", "off"])).is_ok());
+    }
+
+    #[test]
     fn output_before_any_format_is_an_error() {
         let e = parse(&argv(&["--output", "x", "--format", "json"])).unwrap_err();
         assert!(e.to_string().contains("comes before any --format"), "{e}");
@@ -366,10 +421,10 @@ mod tests {
 
     #[test]
     fn subcommands_parse() {
-        let cli = parse(&argv(&["replay", "cc1.AA.00", "--test", "t", "-p", "x"])).unwrap();
+        let cli = parse(&argv(&["replay", "cc2.AA.00", "--test", "t", "-p", "x"])).unwrap();
         match cli.command {
             Some(Command::Replay(r)) => {
-                assert_eq!(r.schedule, "cc1.AA.00");
+                assert_eq!(r.schedule, "cc2.AA.00");
                 assert_eq!(r.test, "t");
                 assert_eq!(cli.check.build.packages, vec!["x".to_string()]);
             }
@@ -393,7 +448,7 @@ mod tests {
                 .exit_code(),
             2
         );
-        let e = parse(&argv(&["replay", "cc1.AA.00"])).unwrap_err();
+        let e = parse(&argv(&["replay", "cc2.AA.00"])).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }
 }

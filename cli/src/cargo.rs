@@ -157,31 +157,27 @@ fn cargo_command(ws: &Workspace, build: &BuildArgs, subcommand: &str) -> Command
     cmd
 }
 
-/// Adds `--cfg conc_check` to the flags cargo passes to rustc. `CARGO_ENCODED_RUSTFLAGS` wins
-/// over `RUSTFLAGS` in cargo, so the flag goes into whichever of the two is in force.
+/// Has every rustc that cargo runs get `--cfg conc_check`, by making this program cargo's
+/// `RUSTC_WRAPPER` (see [`crate::wrapper`]). Setting `RUSTFLAGS` instead would replace the
+/// flags of the user's `.cargo/config.toml` (`build.rustflags`, `target.*.rustflags`); a
+/// wrapper keeps them all, and chains to a wrapper the user set in `RUSTC_WRAPPER` (sccache).
 fn add_cfg(cmd: &mut Command) {
-    match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
-        Ok(encoded) if !encoded.is_empty() => {
-            let flags: Vec<&str> = encoded.split('\u{1f}').collect();
-            if !has_cfg(&flags) {
-                cmd.env(
-                    "CARGO_ENCODED_RUSTFLAGS",
-                    format!("{encoded}\u{1f}--cfg\u{1f}conc_check"),
-                );
-            }
+    let me = std::env::current_exe().ok();
+    let theirs = std::env::var_os("RUSTC_WRAPPER")
+        .filter(|w| !w.is_empty())
+        .filter(|w| me.as_deref().map(|m| m.as_os_str()) != Some(w.as_os_str()))
+        .unwrap_or_default();
+    match me {
+        Some(me) => {
+            cmd.env("RUSTC_WRAPPER", me)
+                .env(crate::wrapper::INNER_VARIABLE, theirs);
         }
-        _ => {
+        None => {
+            // Without our own path, fall back to the flags variable cargo reads.
             let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-            let words: Vec<&str> = flags.split_whitespace().collect();
-            if !has_cfg(&words) {
-                cmd.env("RUSTFLAGS", format!("{flags} --cfg conc_check").trim());
-            }
+            cmd.env("RUSTFLAGS", format!("{flags} --cfg conc_check").trim());
         }
     }
-}
-
-fn has_cfg(flags: &[&str]) -> bool {
-    flags.windows(2).any(|w| w == ["--cfg", "conc_check"]) || flags.contains(&"--cfg=conc_check")
 }
 
 /// Builds the test binaries (`cargo test --no-run`) and returns them. A build failure is an
@@ -375,12 +371,5 @@ mod tests {
             package_name_from_id("fixture 0.1.0 (path+file:///w/fixture)").as_deref(),
             Some("fixture")
         );
-    }
-
-    #[test]
-    fn cfg_is_detected_in_both_spellings() {
-        assert!(has_cfg(&["-C", "opt-level=1", "--cfg", "conc_check"]));
-        assert!(has_cfg(&["--cfg=conc_check"]));
-        assert!(!has_cfg(&["--cfg", "other", "conc_check"]));
     }
 }

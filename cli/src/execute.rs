@@ -12,7 +12,7 @@ use conc_check_engine::report::Report;
 use serde_json::Value;
 
 use crate::cargo::{test_environment, TestBinary, Workspace};
-use crate::libtest::{failure_output, parse_result, Status};
+use crate::libtest::{failure_output, parse_result, parse_started, Status};
 use crate::outcome::TestOutcome;
 
 /// One run of one test binary.
@@ -28,6 +28,10 @@ pub struct Job<'a> {
     pub args: Vec<String>,
     /// `CONC_CHECK_*` settings.
     pub env: Vec<(String, String)>,
+    /// The libtest options among the arguments (no filters), for running tests again by name.
+    pub options: Vec<String>,
+    /// No messages on standard error.
+    pub quiet: bool,
 }
 
 /// The progress line: tests done out of the total, and executions per second.
@@ -222,22 +226,167 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
         dir: dir.to_path_buf(),
         seen: HashSet::new(),
     };
+    // The first run runs everything as asked. When the binary dies before every test ended, the
+    // tests that did not end run again one at a time, so that a crash costs only its own test.
+    let mut args = job.args.clone();
+    let mut serial = false;
+    loop {
+        let end = run_binary(ws, job, &args, &mut inbox, &mut outcomes, progress);
+        let unfinished: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| outcomes[i].status == Status::DidNotFinish)
+            .filter(|&i| job.tests.contains(&outcomes[i].name))
+            .collect();
+        if end.completed || unfinished.is_empty() {
+            finish_unfinished(&mut outcomes, &unfinished, &end, &label, progress);
+            break;
+        }
+        // Which test took the binary down: the one libtest started last without a result
+        // (it names a test as it starts when it runs one at a time), or the only one left.
+        let culprit = end
+            .started
+            .as_ref()
+            .and_then(|name| {
+                unfinished
+                    .iter()
+                    .copied()
+                    .find(|&i| outcomes[i].name == *name)
+            })
+            .or_else(|| (unfinished.len() == 1).then(|| unfinished[0]));
+        let rest: Vec<usize> = unfinished
+            .iter()
+            .copied()
+            .filter(|i| Some(*i) != culprit)
+            .collect();
+        match culprit {
+            Some(i) => finish_unfinished(&mut outcomes, &[i], &end, &label, progress),
+            None if serial => {
+                // Died before starting any test: nothing more can be learnt by running again.
+                finish_unfinished(&mut outcomes, &unfinished, &end, &label, progress);
+                break;
+            }
+            None => {}
+        }
+        if rest.is_empty() {
+            break;
+        }
+        if !serial && !job.quiet {
+            eprintln!(
+                "conc-check: the test binary {label} died ({}) before {} of its tests ended; running {} again one at a time",
+                end.how(),
+                unfinished.len(),
+                if rest.len() == 1 { "it" } else { "them" },
+            );
+        }
+        serial = true;
+        args = vec!["--exact".to_string(), "--test-threads=1".to_string()];
+        args.extend(rest.iter().map(|&i| outcomes[i].name.clone()));
+        args.extend(
+            job.options
+                .iter()
+                .filter(|o| !o.starts_with("--test-threads") && *o != "--exact")
+                .cloned(),
+        );
+    }
+    outcomes
+}
+
+/// How one run of a test binary ended.
+struct RunEnd {
+    /// Its exit status (or why it could not be waited for).
+    status: Result<std::process::ExitStatus, String>,
+    /// What it printed on standard error.
+    stderr: String,
+    /// libtest printed its closing `test result:` line: it ran everything it was asked to.
+    completed: bool,
+    /// The test libtest last started (when it runs one at a time) without printing its result.
+    started: Option<String>,
+}
+
+impl RunEnd {
+    /// "killed by SIGSEGV", "exit status 101"
+    fn how(&self) -> String {
+        match &self.status {
+            Ok(status) => describe_status(status),
+            Err(e) => format!("could not be waited for: {e}"),
+        }
+    }
+}
+
+/// An exit status in words, naming the signal that killed the process.
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => format!("killed by {}", signal_name(signal)),
+        (None, None) => status.to_string(),
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        15 => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    format!("{name} (signal {signal})")
+}
+
+/// Marks the outcomes at `which` as ended with the binary, with what it printed.
+fn finish_unfinished(
+    outcomes: &mut [TestOutcome],
+    which: &[usize],
+    end: &RunEnd,
+    label: &str,
+    progress: &mut Progress,
+) {
+    for &i in which {
+        let o = &mut outcomes[i];
+        if o.status != Status::DidNotFinish {
+            continue;
+        }
+        o.output = format!(
+            "the test binary {label} died ({}) while this test was running\n{}",
+            end.how(),
+            end.stderr.trim_end()
+        );
+        progress.finished(o);
+    }
+}
+
+/// Runs the binary once with `args`, collecting result lines and reports into `outcomes`.
+fn run_binary(
+    ws: &Workspace,
+    job: &Job<'_>,
+    args: &[String],
+    inbox: &mut ReportInbox,
+    outcomes: &mut Vec<TestOutcome>,
+    progress: &mut Progress,
+) -> RunEnd {
+    let binary = job.binary;
+    let label = binary.label();
     let mut cmd = Command::new(&binary.path);
     cmd.current_dir(&binary.manifest_dir)
         .envs(test_environment(ws, binary))
         .envs(job.env.iter().cloned())
-        .env("CONC_CHECK_REPORT_DIR", dir)
-        .args(&job.args)
+        .env("CONC_CHECK_REPORT_DIR", &inbox.dir)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            for o in &mut outcomes {
-                o.output = format!("could not run {}: {e}", binary.path.display());
+            return RunEnd {
+                status: Err(format!("could not run {}: {e}", binary.path.display())),
+                stderr: String::new(),
+                completed: false,
+                started: None,
             }
-            return outcomes;
         }
     };
     let (tx, rx) = mpsc::channel::<String>();
@@ -261,6 +410,8 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
         text
     });
     let mut stdout_text = String::new();
+    let mut completed = false;
+    let mut started = None;
     let add = |outcomes: &mut Vec<TestOutcome>,
                progress: &mut Progress,
                polled: Vec<(Option<String>, Result<Report, String>)>| {
@@ -279,43 +430,42 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
                 if let Some((name, status)) = parse_result(&line) {
-                    add(&mut outcomes, progress, inbox.poll());
-                    let at = owner(&mut outcomes, Some(&name), binary, &label, job.seed);
+                    add(outcomes, progress, inbox.poll());
+                    let at = owner(outcomes, Some(&name), binary, &label, job.seed);
                     outcomes[at].status = status;
                     progress.finished(&outcomes[at]);
+                    started = None;
+                } else if let Some(name) = parse_started(&line) {
+                    started = Some(name);
+                } else if line.starts_with("test result: ") {
+                    completed = true;
                 }
                 stdout_text.push_str(&line);
                 stdout_text.push('\n');
             }
             Err(RecvTimeoutError::Timeout) => {
-                add(&mut outcomes, progress, inbox.poll());
+                add(outcomes, progress, inbox.poll());
                 progress.tick();
             }
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
     let _ = reader.join();
-    let status = child.wait();
-    let stderr_text = stderr_reader.join().unwrap_or_default();
-    add(&mut outcomes, progress, inbox.poll());
+    let status = child.wait().map_err(|e| e.to_string());
+    let stderr = stderr_reader.join().unwrap_or_default();
+    add(outcomes, progress, inbox.poll());
     let failures = failure_output(&stdout_text);
-    for o in &mut outcomes {
-        match o.status {
-            Status::Failed => {
-                o.output = failures.get(&o.name).cloned().unwrap_or_default();
-            }
-            Status::DidNotFinish => {
-                let how = match &status {
-                    Ok(s) => format!("the test binary {} ended ({s}) before this test did", label),
-                    Err(e) => format!("the test binary {label} could not be waited for: {e}"),
-                };
-                o.output = format!("{how}\n{}", stderr_text.trim_end());
-                progress.finished(o);
-            }
-            Status::Passed | Status::Ignored => {}
+    for o in outcomes.iter_mut() {
+        if o.status == Status::Failed && o.output.is_empty() {
+            o.output = failures.get(&o.name).cloned().unwrap_or_default();
         }
     }
-    outcomes
+    RunEnd {
+        status,
+        stderr,
+        completed,
+        started,
+    }
 }
 
 /// The outcome a report or result line belongs to, added when the test was not expected (a

@@ -101,6 +101,16 @@ pub fn parse_result(line: &str) -> Option<(String, Status)> {
     Some((name.to_string(), status))
 }
 
+/// The start of a test, which libtest prints (as `test NAME ... `, the result following on the
+/// same line) when it runs one test at a time; a line that stops there means the binary died
+/// while that test ran.
+pub fn parse_started(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("test ")?;
+    let name = rest.trim_end().strip_suffix(" ...")?;
+    let name = name.strip_suffix(" - should panic").unwrap_or(name);
+    Some(name.to_string())
+}
+
 /// The captured output of each failed test: the `---- NAME stdout ----` sections.
 pub fn failure_output(text: &str) -> HashMap<String, String> {
     let mut sections = HashMap::new();
@@ -156,6 +166,17 @@ mod tests {
         );
         assert_eq!(parse_result("test result: ok. 1 passed"), None);
         assert_eq!(parse_result("running 2 tests"), None);
+    }
+
+    #[test]
+    fn a_started_test_without_a_result() {
+        assert_eq!(parse_started("test a::b ... "), Some("a::b".into()));
+        assert_eq!(
+            parse_started("test d - should panic ... "),
+            Some("d".into())
+        );
+        assert_eq!(parse_started("test a::b ... ok"), None);
+        assert_eq!(parse_started("running 2 tests"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `cargo conc-check`: builds the tests with `--cfg conc_check` into a target directory of its
 //! own, runs them, collects every finding, writes the reports asked for, and exits 0 when clean,
-//! 1 on findings, 2 on a usage or build error.
+//! 1 on findings, 2 on a usage or build error, 3 when some test checked nothing.
 
 mod args;
 mod cargo;
@@ -16,12 +16,17 @@ mod replay;
 mod run;
 #[cfg(test)]
 mod test_support;
+mod wrapper;
 
 use std::process::ExitCode;
 
 use args::Command;
 
 fn main() -> ExitCode {
+    // Cargo runs us as its rustc wrapper while building under `cargo conc-check`.
+    if let Some(code) = wrapper::run_as_wrapper() {
+        return code;
+    }
     // Invoked as `cargo conc-check …`, cargo passes `conc-check` as the first argument.
     let mut argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some("conc-check") {

@@ -37,6 +37,9 @@ pub enum Verdict {
     Failed,
     /// The test binary died before the test ended.
     Crashed,
+    /// The test passed and found nothing, but checked nothing either: no execution ran, or a
+    /// replay never reached a model.
+    Unchecked,
     /// `#[ignore]`d.
     Ignored,
 }
@@ -50,13 +53,17 @@ impl Verdict {
             Verdict::Baselined => "baselined",
             Verdict::Failed => "FAILED",
             Verdict::Crashed => "CRASHED",
+            Verdict::Unchecked => "UNCHECKED",
             Verdict::Ignored => "ignored",
         }
     }
 
     /// Whether this verdict fails the gate.
     pub fn fails(self) -> bool {
-        matches!(self, Verdict::Findings | Verdict::Failed | Verdict::Crashed)
+        matches!(
+            self,
+            Verdict::Findings | Verdict::Failed | Verdict::Crashed | Verdict::Unchecked
+        )
     }
 }
 
@@ -82,6 +89,10 @@ pub struct TestOutcome {
     pub findings: Vec<FoundIssue>,
     /// Report files that could not be read.
     pub problems: Vec<String>,
+    /// Panics that `#[should_panic]` asked for and the exploration found (not findings).
+    pub expected_panics: usize,
+    /// The test ran as a replay: it must have reached a model.
+    pub replay: bool,
 }
 
 impl TestOutcome {
@@ -97,6 +108,8 @@ impl TestOutcome {
             reports: Vec::new(),
             findings: Vec::new(),
             problems: Vec::new(),
+            expected_panics: 0,
+            replay: false,
         }
     }
 
@@ -108,9 +121,15 @@ impl TestOutcome {
         }
     }
 
-    /// Adds a report and fingerprints its findings.
+    /// Adds a report and fingerprints its findings. The panics a `#[should_panic]` test asked
+    /// for are counted, not listed as findings.
     pub fn add_report(&mut self, report: Report, root: &Path) {
         let at = self.reports.len();
+        if report.found_expected_panic() {
+            self.expected_panics += report.findings.len();
+            self.reports.push(report);
+            return;
+        }
         for (index, finding) in report.findings.iter().enumerate() {
             self.findings.push(FoundIssue {
                 report: at,
@@ -151,9 +170,25 @@ impl TestOutcome {
             Verdict::Crashed
         } else if self.status == Status::Failed || !self.problems.is_empty() {
             Verdict::Failed
+        } else if self.shortfall().is_some() {
+            Verdict::Unchecked
         } else {
             Verdict::Ok
         }
+    }
+
+    /// Why this test checked nothing, if it did not: every exploration it ran explored
+    /// nothing, or (for a replay) it ran none.
+    pub fn shortfall(&self) -> Option<String> {
+        if self.replay && self.reports.is_empty() {
+            return Some(
+                "the replay never reached a model: the test ran no conc-check exploration (is \
+                 it the test that printed the schedule?)"
+                    .to_string(),
+            );
+        }
+        let reasons: Vec<String> = self.reports.iter().filter_map(Report::shortfall).collect();
+        (!reasons.is_empty() && reasons.len() == self.reports.len()).then(|| reasons.join("; "))
     }
 
     /// Executions over all explorations.
@@ -198,9 +233,20 @@ pub struct RunResults {
 }
 
 impl RunResults {
-    /// 0 when nothing fails the gate, 1 otherwise.
+    /// The gate's exit code: 0 when nothing fails it, 1 on findings or tests that failed or
+    /// crashed, else 3 when some test checked nothing.
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.outcomes.iter().any(|o| o.verdict().fails()))
+        let verdicts: Vec<Verdict> = self.outcomes.iter().map(TestOutcome::verdict).collect();
+        if verdicts
+            .iter()
+            .any(|v| v.fails() && *v != Verdict::Unchecked)
+        {
+            crate::run::FINDINGS
+        } else if verdicts.contains(&Verdict::Unchecked) {
+            crate::run::UNCHECKED
+        } else {
+            crate::run::CLEAN
+        }
     }
 
     /// How many tests have each verdict, in a fixed order, leaving out the zeros.
@@ -211,6 +257,7 @@ impl RunResults {
             Verdict::Baselined,
             Verdict::Failed,
             Verdict::Crashed,
+            Verdict::Unchecked,
             Verdict::Ignored,
         ]
         .into_iter()

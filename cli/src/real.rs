@@ -10,7 +10,7 @@ use conc_check_engine::report::render::render_finding;
 
 use crate::args::{BuildArgs, RunArgs};
 use crate::cargo;
-use crate::run::{CLEAN, FINDINGS, USAGE};
+use crate::run::{check_environment, CLEAN, FINDINGS, USAGE};
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: &RunArgs, build: &BuildArgs) -> u8 {
@@ -24,6 +24,7 @@ pub fn run(args: &RunArgs, build: &BuildArgs) -> u8 {
 }
 
 fn try_run(args: &RunArgs, build: &BuildArgs) -> Result<u8, String> {
+    check_environment()?;
     let ws = cargo::workspace(build)?;
     let programs = cargo::build_bins(&ws, build, args.bin.as_deref())?;
     let program = match (programs.as_slice(), &args.bin) {

@@ -20,6 +20,21 @@ pub const CLEAN: u8 = 0;
 pub const FINDINGS: u8 = 1;
 /// A usage or build error, or nothing to run.
 pub const USAGE: u8 = 2;
+/// Nothing was found, but some test checked nothing (no execution ran, or a replay reached no
+/// model): not green.
+pub const UNCHECKED: u8 = 3;
+
+/// Checks the `CONC_CHECK_*` variables before anything is built: a bad value is one usage
+/// error, not a failure in every test.
+pub fn check_environment() -> Result<(), String> {
+    conc_check_engine::Config::check_environment().map_err(|e| e.to_string())?;
+    if let Ok(schedule) = std::env::var("CONC_CHECK_REPLAY") {
+        if !schedule.trim().is_empty() {
+            Schedule::validate(&schedule).map_err(|e| format!("CONC_CHECK_REPLAY: {e}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// Runs the default action; returns the exit code.
 pub fn check(args: &CheckArgs) -> u8 {
@@ -42,6 +57,7 @@ pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
         ("CONC_CHECK_DEPTH", e.depth.map(|d| d.to_string())),
         ("CONC_CHECK_ITERATIONS", e.iterations.map(|i| i.to_string())),
         ("CONC_CHECK_TIME_BUDGET", e.time_budget.clone()),
+        ("CONC_CHECK_HANG_TIMEOUT", e.hang_timeout.clone()),
         ("CONC_CHECK_SEED", e.seed.map(|s| s.to_string())),
         ("CONC_CHECK_MAX_PREEMPTIONS", e.max_preemptions.clone()),
     ];
@@ -80,11 +96,7 @@ pub fn list_all<'a>(
 }
 
 fn try_check(args: &CheckArgs) -> Result<u8, String> {
-    if let Ok(schedule) = std::env::var("CONC_CHECK_REPLAY") {
-        if !schedule.trim().is_empty() {
-            Schedule::decode(&schedule).map_err(|e| format!("CONC_CHECK_REPLAY: {e}"))?;
-        }
-    }
+    check_environment()?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let destinations: Vec<_> = args
@@ -147,6 +159,8 @@ fn try_check(args: &CheckArgs) -> Result<u8, String> {
                 seed: *seed,
                 args: run_args,
                 env,
+                options: options.clone(),
+                quiet: args.build.quiet,
             });
         }
     }
@@ -205,11 +219,7 @@ fn try_check(args: &CheckArgs) -> Result<u8, String> {
             eprintln!("conc-check: wrote the baseline to {}", path.display());
         }
     }
-    Ok(if results.exit_code() == 0 {
-        CLEAN
-    } else {
-        FINDINGS
-    })
+    Ok(results.exit_code())
 }
 
 /// A baseline: the fingerprint of every finding of the run, with what it was, for people

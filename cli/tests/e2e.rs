@@ -181,7 +181,7 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
         "a source snippet: {run:?}"
     );
     assert!(
-        human.contains("cargo conc-check replay cc1."),
+        human.contains("cargo conc-check replay cc2."),
         "the replay command: {run:?}"
     );
     for column in ["test", "verdict", "findings", "executions", "complete"] {
@@ -211,7 +211,7 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
             "an ABBA bug is a deadlock or a lock-order cycle, not {kind}"
         );
         assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
-        assert!(f["schedule"].as_str().unwrap().starts_with("cc1."));
+        assert!(f["schedule"].as_str().unwrap().starts_with("cc2."));
     }
     assert_eq!(
         report["tests"][2]["complete"], true,

@@ -60,6 +60,13 @@ pub fn render(results: &RunResults) -> String {
                 });
                 out.push_str("\n\n");
             }
+            Verdict::Unchecked => {
+                out.push_str(&header(&shown(outcome), "nothing was checked"));
+                out.push_str(&format!(
+                    "conc-check: {}\n\n",
+                    outcome.shortfall().unwrap_or_default()
+                ));
+            }
             Verdict::Ok | Verdict::Baselined | Verdict::Ignored => {}
         }
     }
@@ -135,6 +142,7 @@ fn table(results: &RunResults, shown: &dyn Fn(&TestOutcome) -> String) -> String
     ]];
     for o in &results.outcomes {
         let findings = match (o.findings.len(), o.new_findings().count()) {
+            (0, _) if o.expected_panics > 0 => format!("0 ({} expected panic)", o.expected_panics),
             (0, _) => "0".to_string(),
             (all, new) if all == new => {
                 let mut kinds: Vec<&str> = o

@@ -17,7 +17,8 @@ pub fn render(results: &RunResults) -> String {
     let count = |tests: &[&TestOutcome], pick: &dyn Fn(Verdict) -> bool| {
         tests.iter().filter(|o| pick(o.verdict())).count()
     };
-    let failure = |v: Verdict| matches!(v, Verdict::Findings | Verdict::Failed);
+    let failure =
+        |v: Verdict| matches!(v, Verdict::Findings | Verdict::Failed | Verdict::Unchecked);
     let error = |v: Verdict| v == Verdict::Crashed;
     let skipped = |v: Verdict| v == Verdict::Ignored;
     let all: Vec<&TestOutcome> = results.outcomes.iter().collect();
@@ -97,6 +98,13 @@ fn testcase(out: &mut String, o: &TestOutcome) {
             out.push_str(&format!(
                 "      <error type=\"crash\" message=\"the test binary ended before the test did\">{}</error>\n",
                 text(&o.output)
+            ));
+        }
+        Verdict::Unchecked => {
+            let why = o.shortfall().unwrap_or_default();
+            out.push_str(&format!(
+                "      <failure type=\"unchecked\" message=\"{}\"></failure>\n",
+                attr(&format!("nothing was checked: {why}"))
             ));
         }
         Verdict::Ignored => out.push_str("      <skipped/>\n"),
