@@ -247,6 +247,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_SOUNDNESS_SEEDS",
     "CONC_CHECK_SOUNDNESS_SEED",
     "CONC_CHECK_SOUNDNESS_VERBOSE",
+    "CONC_CHECK_FUZZ_CASES",
 ];
 
 /// Variables set by conc-check's own tools and test suites, not meant for users.
@@ -256,6 +257,7 @@ const INTERNAL_VARIABLES: &[&str] = &[
     "CONC_CHECK_SOUNDNESS_SEEDS",
     "CONC_CHECK_SOUNDNESS_SEED",
     "CONC_CHECK_SOUNDNESS_VERBOSE",
+    "CONC_CHECK_FUZZ_CASES",
 ];
 
 fn error(variable: &str, value: &str, expected: &str) -> ConfigError {

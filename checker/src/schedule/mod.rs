@@ -256,6 +256,16 @@ impl Schedule {
     }
 }
 
+/// A schedule string around any payload, with a valid checksum (for tests).
+#[cfg(test)]
+pub(crate) fn with_checksum(bytes: &[u8]) -> String {
+    format!(
+        "{VERSION_TAG}.{}.{:08x}",
+        URL_SAFE_NO_PAD.encode(bytes),
+        fnv32(bytes)
+    )
+}
+
 fn check_limit(decisions: u64, limit: u64) -> Result<(), ScheduleError> {
     if decisions > limit {
         Err(ScheduleError::TooLong { decisions, limit })
@@ -402,7 +412,7 @@ pub(crate) fn fnv32(bytes: &[u8]) -> u32 {
     })
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -426,6 +436,9 @@ fn get_varint(input: &mut &[u8]) -> Result<u64, ScheduleError> {
     }
     Err(ScheduleError::Malformed)
 }
+
+#[cfg(test)]
+mod decode_fuzz;
 
 #[cfg(test)]
 mod tests {
@@ -452,15 +465,6 @@ mod tests {
             }),
             decisions,
         }
-    }
-
-    /// A schedule string around any payload, with a valid checksum.
-    pub(crate) fn with_checksum(bytes: &[u8]) -> String {
-        format!(
-            "{VERSION_TAG}.{}.{:08x}",
-            URL_SAFE_NO_PAD.encode(bytes),
-            fnv32(bytes)
-        )
     }
 
     #[test]
