@@ -1,8 +1,8 @@
-//! One step in words, e.g. "try-locks Mutex #2" or "stores 1 to the atomic created at
-//! src/lib.rs:4 (SeqCst)", for reports and findings.
+//! One step in words, e.g. "try-locks Mutex `a`" or "stores 1 to the atomic created at
+//! src/lib.rs:4 (SeqCst)", and the names of objects, for reports and findings.
 
 use crate::detector::ThreadNames;
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, WaitFor};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, WaitFor};
 
 /// What `e` did, naming its object as `name_of` does (see [`numbered`] for the short form).
 pub(crate) fn action(
@@ -64,11 +64,133 @@ pub(crate) fn action(
     }
 }
 
-/// An object by kind and number, e.g. "Mutex #2", or "object #3" when its kind is unknown.
-pub(crate) fn numbered(object: ObjectId, kind: Option<ObjectKind>) -> String {
-    let index = object.0;
-    match kind {
-        Some(k) => format!("{} #{index}", k.type_name()),
-        None => format!("object #{index}"),
+/// An object as findings name it: by kind and creation site, with the variable the creation
+/// line binds it to when it shows one, and with its number when several objects of the
+/// execution were created at the same place.
+#[derive(Clone, Debug)]
+pub(crate) struct ObjectName {
+    kind: ObjectKind,
+    site: Site,
+    number: Option<u32>,
+    variable: Option<(String, crate::source_names::Binding)>,
+    /// Another object was created on the same line: say the column too.
+    column: bool,
+}
+
+impl ObjectName {
+    /// The name of an object of `kind` created at `site`; `number` tells it apart from others
+    /// created at the same place.
+    pub(crate) fn new(kind: ObjectKind, site: Site, number: Option<u32>) -> Self {
+        ObjectName {
+            kind,
+            site,
+            number,
+            variable: crate::source_names::variable_at(site),
+            column: false,
+        }
+    }
+
+    /// The same name, told apart from objects created elsewhere on the same line of
+    /// `others` by its column.
+    pub(crate) fn among(mut self, others: impl IntoIterator<Item = Site>) -> Self {
+        let site = self.site;
+        self.column = others.into_iter().any(|o| {
+            o.file() == site.file() && o.line() == site.line() && o.column() != site.column()
+        });
+        if self.column
+            && matches!(
+                &self.variable,
+                Some((_, crate::source_names::Binding::Statement))
+            )
+        {
+            // Several objects made in one statement would all get its name: use the site.
+            self.variable = None;
+        }
+        self
+    }
+
+    /// `file:line`, or `file:line:column` when the line created other objects too.
+    fn place(&self, file: &str) -> String {
+        if self.column {
+            format!("{file}:{}:{}", self.site.line(), self.site.column())
+        } else {
+            format!("{file}:{}", self.site.line())
+        }
+    }
+
+    /// Whether the creation line names the object.
+    pub(crate) fn has_variable(&self) -> bool {
+        self.variable.is_some()
+    }
+
+    fn numbered(&self) -> String {
+        self.number.map(|n| format!(" #{n}")).unwrap_or_default()
+    }
+
+    /// "Mutex `a` (created at src/lib.rs:4)", or "the Mutex created at src/lib.rs:4".
+    pub(crate) fn long(&self) -> String {
+        let (kind, at) = (self.kind.type_name(), self.place(self.site.file()));
+        match &self.variable {
+            Some((v, _)) => format!("{kind} `{v}`{} (created at {at})", self.numbered()),
+            None => format!("the {kind}{} created at {at}", self.numbered()),
+        }
+    }
+
+    /// "`a`" or "the Mutex created at src/lib.rs:4": for steps and notes, where the creation
+    /// site of a named object is said elsewhere.
+    pub(crate) fn medium(&self) -> String {
+        match &self.variable {
+            Some((v, _)) => format!("{} `{v}`{}", self.kind.type_name(), self.numbered()),
+            None => self.long(),
+        }
+    }
+
+    /// "a" or "Mutex@lib.rs:4": a tag for tables such as the lock-order scenario.
+    pub(crate) fn short(&self) -> String {
+        let number = self.number.map(|n| format!("#{n}")).unwrap_or_default();
+        match &self.variable {
+            Some((v, _)) => format!("{v}{number}"),
+            None => {
+                let file = std::path::Path::new(self.site.file())
+                    .file_name()
+                    .map_or_else(|| self.site.file().into(), |f| f.to_string_lossy());
+                format!("{}@{}{number}", self.kind.type_name(), self.place(&file))
+            }
+        }
+    }
+}
+
+/// Names the objects of one execution, from its `Create` events.
+pub(crate) struct ExecutionObjects {
+    created: Vec<Option<(ObjectKind, Site)>>,
+}
+
+impl ExecutionObjects {
+    /// The objects `trace` creates.
+    pub(crate) fn new(trace: &[Event]) -> Self {
+        let mut created = Vec::new();
+        for e in trace {
+            if let (Op::Create { kind }, Some(o)) = (e.op, e.object) {
+                if created.len() <= o.index() {
+                    created.resize(o.index() + 1, None);
+                }
+                created[o.index()] = Some((kind, e.site));
+            }
+        }
+        ExecutionObjects { created }
+    }
+
+    /// The name of `object` (numbered when its creation site made others too).
+    pub(crate) fn name(&self, object: ObjectId) -> Option<ObjectName> {
+        let (kind, site) = self.created.get(object.index()).copied().flatten()?;
+        let sites = self.created.iter().flatten().map(|(_, s)| *s);
+        let shared = sites.clone().filter(|s| *s == site).count() > 1;
+        Some(ObjectName::new(kind, site, shared.then_some(object.0)).among(sites))
+    }
+
+    /// `object` named for a step of the interleaving.
+    pub(crate) fn medium(&self, object: ObjectId) -> String {
+        self.name(object)
+            .map_or_else(|| format!("object #{}", object.0), |n| n.medium())
     }
 }

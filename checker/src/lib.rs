@@ -13,6 +13,7 @@ pub mod real;
 pub mod report;
 pub mod runtime;
 pub mod schedule;
+mod source_names;
 pub mod strategy;
 
 pub use config::{Config, ConfigError, StrategyKind};

@@ -33,6 +33,13 @@ fn fixture() -> PathBuf {
 /// Every test in the fixture.
 const ALL_TESTS: [&str; 3] = ["abba_deadlock", "plain_arithmetic", "two_increments"];
 
+/// The crate whose tests misbehave: hangs, crashes, overflows, nondeterminism, replays that
+/// diverge or reach no model, runs that check nothing; and it needs the rustflags of its
+/// `.cargo/config.toml` to build.
+fn misbehave() -> PathBuf {
+    repository().join("tests/fixtures/misbehave")
+}
+
 /// A fresh directory for one test's output files.
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -48,20 +55,22 @@ fn scratch(name: &str) -> PathBuf {
 fn seed_lock_file() {
     static SEEDED: OnceLock<()> = OnceLock::new();
     SEEDED.get_or_init(|| {
-        std::fs::copy(
-            repository().join("Cargo.lock"),
-            fixture().join("Cargo.lock"),
-        )
-        .expect("copy Cargo.lock into the fixture");
-        // Let cargo trim the lock file now, once, rather than in several runs at the same time.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--manifest-path"])
-            .arg(fixture().join("Cargo.toml"))
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("run cargo metadata");
-        assert!(status.success(), "cargo metadata on the fixture failed");
+        for crate_dir in [fixture(), misbehave()] {
+            std::fs::copy(
+                repository().join("Cargo.lock"),
+                crate_dir.join("Cargo.lock"),
+            )
+            .expect("copy Cargo.lock into the fixture");
+            // Let cargo trim the lock file now, once, rather than in several runs at once.
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["metadata", "--format-version", "1", "--manifest-path"])
+                .arg(crate_dir.join("Cargo.toml"))
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("run cargo metadata");
+            assert!(status.success(), "cargo metadata on the fixture failed");
+        }
     });
 }
 
@@ -83,6 +92,11 @@ impl std::fmt::Debug for Run {
 
 /// Runs `cargo-conc-check ARGS` in `dir`, as `cargo conc-check ARGS` would.
 fn conc_check(dir: &Path, args: &[&str]) -> Run {
+    conc_check_with(dir, args, &[])
+}
+
+/// [`conc_check`] with environment variables set.
+fn conc_check_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     seed_lock_file();
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
@@ -98,6 +112,7 @@ fn conc_check(dir: &Path, args: &[&str]) -> Run {
             cmd.env_remove(key);
         }
     }
+    cmd.envs(env.iter().copied());
     let output = cmd.output().expect("run cargo-conc-check");
     Run {
         code: output.status.code().unwrap_or(-1),
@@ -517,8 +532,8 @@ fn run_reports_a_lock_order_cycle_from_a_run_that_did_not_deadlock() {
     assert_eq!(run.code, 1, "{run:?}");
     for needle in [
         "conc_check::lock_order_cycle",
-        "lock order cycle: thread 1 takes A then B, the main thread takes B then A",
-        "thread 1 holds A, locked at src/bin/abba_sleepy.rs:13:21, and locks B at src/bin/abba_sleepy.rs:14:21",
+        "lock order cycle: thread 1 takes `a` then `b`, the main thread takes `b` then `a`",
+        "thread 1 holds `a`, locked at src/bin/abba_sleepy.rs:13:21, and locks `b` at src/bin/abba_sleepy.rs:14:21",
         "conc-check run: abba_sleepy on real threads: 1 finding(s) (lock_order_cycle); it exited with 0 · exit 1",
     ] {
         assert!(run.stdout.contains(needle), "missing {needle:?}: {run:?}");
@@ -567,4 +582,287 @@ fn run_needs_a_bin_name_when_there_are_several() {
             .contains("several bin targets (abba_sleepy, fine, stuck): say which with --bin NAME"),
         "{run:?}"
     );
+}
+
+// ---- misbehaving tests: never hang, never a silent green, never lose the report ----
+
+/// The verdict of each test in a `--format json` report whose name ends with `name`.
+fn verdict_of(report: &Value, name: &str) -> String {
+    verdicts(report)
+        .into_iter()
+        .find(|(n, _)| n.ends_with(name))
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no test {name} in {report:#}"))
+}
+
+/// The first finding of the test whose name ends with `name`.
+fn finding_of<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"].as_str().unwrap().ends_with(name))
+        .map(|t| &t["findings"][0])
+        .unwrap_or_else(|| panic!("no test {name}"))
+}
+
+/// Runs the misbehaving tests matching `filter` with a JSON report; returns the run and it.
+fn misbehave_run(name: &str, filter: &str, extra: &[&str], env: &[(&str, &str)]) -> (Run, Value) {
+    let json = scratch(name).join("run.json");
+    let mut args = vec![
+        filter,
+        "--format",
+        "human",
+        "--format",
+        "json",
+        "--output",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = conc_check_with(&misbehave(), &args, env);
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    (run, report)
+}
+
+#[test]
+fn hangs_end_within_the_budget_with_a_finding_that_names_the_cause() {
+    let started = std::time::Instant::now();
+    let (run, report) = misbehave_run("hangs", "hangs::", &["--hang-timeout", "1s"], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for test in ["cpu_loop", "std_atomic_spin", "std_mutex_across_shim"] {
+        assert_eq!(verdict_of(&report, test), "findings", "{test}: {run:?}");
+        assert_eq!(
+            finding_of(&report, test)["finding"]["kind"],
+            "hang",
+            "{test}"
+        );
+    }
+    let std_lock = &finding_of(&report, "std_mutex_across_shim")["finding"];
+    assert!(
+        std_lock["message"]
+            .as_str()
+            .unwrap()
+            .contains("std::sync::Mutex::lock"),
+        "{std_lock:#}"
+    );
+    assert!(
+        run.stdout.contains("use conc_check::sync::Mutex"),
+        "{run:?}"
+    );
+    let spin = finding_of(&report, "cpu_loop")["finding"].to_string();
+    assert!(
+        spin.contains("spin_forever"),
+        "the stack names the loop: {spin}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // With the hang timeout off, the time budget plus its grace period still ends it.
+    let started = std::time::Instant::now();
+    let (run, report) = misbehave_run(
+        "hangs-budget",
+        "hangs::cpu_loop",
+        &["--hang-timeout", "off", "--time-budget", "2s"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(verdict_of(&report, "cpu_loop"), "findings");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_crash_costs_one_test_and_its_report_is_not_lost() {
+    let (run, report) = misbehave_run("crash", "crash::", &[], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    // The Drop that panics while unwinding ends the process; its report is still collected.
+    let double = &finding_of(&report, "drop_panics_while_unwinding")["finding"];
+    assert_eq!(double["kind"], "panic", "{double:#}");
+    assert!(
+        double["message"]
+            .as_str()
+            .unwrap()
+            .contains("while unwinding"),
+        "{double:#}"
+    );
+    assert_eq!(
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"]
+                .as_str()
+                .unwrap()
+                .ends_with("drop_panics_while_unwinding"))
+            .unwrap()["findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "reported once, not once per run"
+    );
+    // A stack overflow is a finding, not a SIGSEGV.
+    let overflow = &finding_of(&report, "crash::overflow")["finding"];
+    assert_eq!(overflow["kind"], "stack_overflow", "{overflow:#}");
+    assert!(overflow["message"].as_str().unwrap().contains("thread 1"));
+    // And the neighbours ran.
+    assert_eq!(verdict_of(&report, "sibling_model_ok"), "ok", "{run:?}");
+    assert_eq!(verdict_of(&report, "sibling_plain_ok"), "ok", "{run:?}");
+    assert!(
+        run.stderr.contains("running them again one at a time"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn recursion_that_fits_a_std_thread_passes_and_the_config_rustflags_are_kept() {
+    // The fixture does not build without its `.cargo/config.toml` rustflags.
+    let (run, report) = misbehave_run("stacks", "deep_recursion_ok", &[], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(verdict_of(&report, "deep_recursion_ok"), "ok");
+    let (run, _) = misbehave_run("config-flag", "the_config_flag_is_set", &[], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn nondeterminism_is_a_finding_not_a_green() {
+    let (run, report) = misbehave_run("nondeterminism", "state_kept_across_executions", &[], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let finding = &finding_of(&report, "state_kept_across_executions")["finding"];
+    assert_eq!(finding["kind"], "nondeterminism", "{finding:#}");
+    assert!(run.stdout.contains("not deterministic"), "{run:?}");
+}
+
+#[test]
+fn a_replay_that_diverges_or_reaches_no_model_is_not_green() {
+    let (run, report) = misbehave_run("diverges", "replay_diverges", &[], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let schedule = finding_of(&report, "replay_diverges")["schedule"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let test = "nondeterminism::replay_diverges";
+    for _ in 0..3 {
+        let replayed = conc_check(&misbehave(), &["replay", &schedule, "--test", test]);
+        assert_eq!(replayed.code, 1, "{replayed:?}");
+        assert!(replayed.stdout.contains("nondeterminism"), "{replayed:?}");
+        assert!(replayed.stdout.contains("did not repeat"), "{replayed:?}");
+        assert!(
+            replayed.stdout.contains("· exit 1"),
+            "the summary tells the truth: {replayed:?}"
+        );
+    }
+    // The summary's name for the test (binary label first) is accepted too.
+    let summary_name = format!("misbehave::cases::{test}");
+    let replayed = conc_check(
+        &misbehave(),
+        &["replay", &schedule, "--test", &summary_name],
+    );
+    assert_eq!(replayed.code, 1, "{replayed:?}");
+
+    // Another test's schedule is refused before it runs.
+    let other = conc_check(
+        &misbehave(),
+        &["replay", &schedule, "--test", "panics::nobody_joins"],
+    );
+    assert_eq!(other.code, 2, "{other:?}");
+    assert!(
+        other.stderr.contains("recorded by another test"),
+        "{other:?}"
+    );
+
+    // A test that runs its model only when asked: the replay reaches no model, exit 3.
+    let (run, report) = misbehave_run(
+        "no-model",
+        "model_only_when_asked",
+        &[],
+        &[("MISBEHAVE_RUN_MODEL", "1")],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let schedule = finding_of(&report, "model_only_when_asked")["schedule"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let replayed = conc_check(
+        &misbehave(),
+        &[
+            "replay",
+            &schedule,
+            "--test",
+            "replay::model_only_when_asked",
+        ],
+    );
+    assert_eq!(replayed.code, 3, "{replayed:?}");
+    assert!(
+        replayed.stdout.contains("never reached a model"),
+        "{replayed:?}"
+    );
+    assert!(replayed.stdout.contains("· exit 3"), "{replayed:?}");
+}
+
+#[test]
+fn thread_panics_follow_std_and_should_panic_is_honoured() {
+    let (run, report) = misbehave_run("panics", "panics::", &[], &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(verdict_of(&report, "handled_by_the_joiner_ok"), "ok");
+    assert_eq!(verdict_of(&report, "should_panic_found_ok"), "ok");
+    assert_eq!(verdict_of(&report, "nobody_joins"), "findings");
+    assert_eq!(verdict_of(&report, "should_panic_but_correct"), "failed");
+    assert!(run.stdout.contains("1 expected panic"), "{run:?}");
+}
+
+#[test]
+fn a_run_that_checked_nothing_exits_3() {
+    let (run, report) = misbehave_run("unchecked", "explores_nothing", &[], &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(verdict_of(&report, "explores_nothing"), "unchecked");
+    assert!(run.stdout.contains("no execution ran"), "{run:?}");
+    assert!(run.stdout.contains("· exit 3"), "{run:?}");
+}
+
+#[test]
+fn bad_settings_are_one_usage_error_before_anything_runs() {
+    for (variable, value) in [
+        ("CONC_CHECK_STRATEGY", "bogus"),
+        ("CONC_CHECK_ITERATIONS", "-1"),
+        ("CONC_CHECK_ITERATIONS", "0"),
+        ("CONC_CHECK_TIME_BUDGET", "abc"),
+        ("CONC_CHECK_TIME_BUDGET", "0"),
+        ("CONC_CHECK_SEED", "xyz"),
+        ("CONC_CHECK_ITERATOINS", "10"),
+        ("CONC_CHECK_REPLAY", "garbage"),
+    ] {
+        let run = conc_check_with(&misbehave(), &[], &[(variable, value)]);
+        assert_eq!(run.code, 2, "{variable}={value}: {run:?}");
+        assert!(run.stderr.contains(variable), "{variable}={value}: {run:?}");
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+        assert!(
+            !run.stderr.contains("Compiling"),
+            "nothing was built: {run:?}"
+        );
+    }
+    for args in [
+        &["--time-budget", "0s"][..],
+        &[
+            "--format", "sarif", "--output", "x", "--format", "json", "--output", "x",
+        ],
+    ] {
+        let run = conc_check(&misbehave(), args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+    }
+    // A schedule with a valid checksum whose repeat count asks for 2^40 decisions (the header
+    // says: step limit 100,000; thread 1, then repeated 2^40 times).
+    let huge = "cc2.AqCNBgAIgoCAgICAAg.583cd748";
+    let run = conc_check(&misbehave(), &["replay", huge, "--test", "x"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("more than the step limit"), "{run:?}");
+    let run = conc_check_with(&misbehave(), &[], &[("CONC_CHECK_REPLAY", huge)]);
+    assert_eq!(run.code, 2, "{run:?}");
 }

@@ -146,9 +146,9 @@ fn the_deadlock_report_names_both_locks_and_holders_within_the_watchdog_time() {
     let e = &ran.stderr;
     for needle in [
         "deadlock: thread 1 and thread 2 wait for each other",
-        "thread 1 waits to lock the Mutex created at corpus/src/bin/real_deadlock.rs:12, at corpus/src/bin/real_deadlock.rs:18:21",
+        "thread 1 waits to lock Mutex `b` (created at corpus/src/bin/real_deadlock.rs:12), at corpus/src/bin/real_deadlock.rs:18:21",
         "it is held by thread 2, which locked it at corpus/src/bin/real_deadlock.rs:21:20",
-        "thread 2 waits to lock the Mutex created at corpus/src/bin/real_deadlock.rs:11, at corpus/src/bin/real_deadlock.rs:23:20",
+        "thread 2 waits to lock Mutex `a` (created at corpus/src/bin/real_deadlock.rs:11), at corpus/src/bin/real_deadlock.rs:23:20",
         "it is held by thread 1, which locked it at corpus/src/bin/real_deadlock.rs:16:21",
         "stack of thread 1",
         "real_deadlock::main",
@@ -191,8 +191,8 @@ fn the_watchdog_can_be_turned_off_and_then_stays_silent_on_a_clean_run() {
 fn the_lock_order_cycle_is_rendered_as_in_model_mode() {
     let ran = run(program("real_abba_sleepy"), &[]);
     for needle in [
-        "lock order cycle: thread 1 takes A then B, thread 2 takes B then A; these can deadlock",
-        "thread 1 holds A, locked at corpus/src/bin/real_abba_sleepy.rs:15:24, and locks B at corpus/src/bin/real_abba_sleepy.rs:16:24",
+        "lock order cycle: thread 1 takes `a` then `b`, thread 2 takes `b` then `a`; these can deadlock",
+        "thread 1 holds `a`, locked at corpus/src/bin/real_abba_sleepy.rs:15:24, and locks `b` at corpus/src/bin/real_abba_sleepy.rs:16:24",
         "a schedule that deadlocks:",
         "stack of thread 2 locking at corpus/src/bin/real_abba_sleepy.rs:24:24",
     ] {
@@ -230,7 +230,7 @@ fn contention_figures_are_printed_and_written() {
         locks[0]["lock"]
             .as_str()
             .unwrap()
-            .starts_with("Mutex created at corpus/src/bin/real_contended_ok.rs:"),
+            .contains("(created at corpus/src/bin/real_contended_ok.rs:"),
         "{ran:?}"
     );
 }

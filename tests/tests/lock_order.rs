@@ -20,17 +20,25 @@ fn one_dfs_execution_of_abba_predicts_the_cycle() {
     let finding = &report.findings[0];
     assert_eq!(
         finding.message,
-        "lock order cycle: thread 1 takes A then B, thread 2 takes B then A; these can deadlock"
+        "lock order cycle: thread 1 takes `a` then `b`, thread 2 takes `b` then `a`; these can deadlock"
     );
     let text = finding.notes.join("\n");
     assert!(
-        text.contains("cycle: Mutex A (created at corpus/src/programs/abba.rs:"),
+        text.contains("cycle: Mutex `a` (created at corpus/src/programs/abba.rs:"),
         "{text}"
     );
-    assert!(text.contains("thread 1 holds A, locked at corpus/src/programs/abba.rs:"));
-    assert!(text.contains("thread 2 holds B, locked at corpus/src/programs/abba.rs:"));
-    assert!(text.contains("lock(B)  <- waits\n"), "{text}");
-    assert!(text.contains("lock(A)  <- waits: deadlock"), "{text}");
+    assert!(text.contains("thread 1 holds `a`, locked at corpus/src/programs/abba.rs:"));
+    assert!(text.contains("thread 2 holds `b`, locked at corpus/src/programs/abba.rs:"));
+    assert!(text.contains("lock(b)  <- waits\n"), "{text}");
+    assert!(text.contains("lock(a)  <- waits: deadlock"), "{text}");
+    // The interleaving calls the locks by the same names.
+    let steps: Vec<&str> = report
+        .interleaving
+        .iter()
+        .map(|s| s.action.as_str())
+        .collect();
+    assert!(steps.contains(&"locks Mutex `a`"), "{steps:?}");
+    assert!(steps.contains(&"locks Mutex `b`"), "{steps:?}");
     // Both lines of both edges.
     let mut lines: Vec<u32> = finding.sites.iter().map(|s| s.line).collect();
     lines.sort_unstable();
@@ -77,7 +85,7 @@ fn a_dfs_execution_that_reaches_the_deadlock_reports_the_deadlock() {
         finding.message
     );
     let text = finding.notes.join("\n");
-    assert_eq!(text.matches("Mutex created at").count(), 2, "{text}");
+    assert_eq!(text.matches("(created at").count(), 2, "{text}");
     assert!(
         text.contains("cycle: thread 1 → thread 2 → thread 1"),
         "{text}"
@@ -132,7 +140,9 @@ fn bypassing_the_gate_is_a_cycle() {
     );
     let text = report.findings[0].notes.join("\n");
     assert!(
-        text.contains("while also holding the Mutex created at corpus/src/programs/gate_lock.rs:"),
+        text.contains(
+            "while also holding Mutex `gate` (created at corpus/src/programs/gate_lock.rs:"
+        ),
         "{text}"
     );
 }
@@ -152,12 +162,14 @@ fn the_five_philosophers_form_a_cycle_of_five() {
     assert!(
         finding
             .message
-            .starts_with("lock order cycle of 5 locks: thread 1 takes A then B, "),
+            .starts_with("lock order cycle of 5 locks: thread 1 takes `forks#0` then `forks#1`, "),
         "{}",
         finding.message
     );
     assert!(
-        finding.message.contains("thread 5 takes E then A"),
+        finding
+            .message
+            .contains("thread 5 takes `forks#4` then `forks#0`"),
         "{}",
         finding.message
     );
@@ -210,10 +222,10 @@ fn writers_in_opposite_orders_are_a_cycle() {
         "{report}"
     );
     let text = report.findings[0].notes.join("\n");
-    assert!(text.contains("RwLock A (created at"), "{text}");
+    assert!(text.contains("RwLock `a` (created at"), "{text}");
     assert!(text.contains("read-locked at"), "{text}");
-    assert!(text.contains("write-locks B at"), "{text}");
-    assert!(text.contains("read(A)"), "{text}");
+    assert!(text.contains("write-locks `b` at"), "{text}");
+    assert!(text.contains("read(a)"), "{text}");
 }
 
 #[test]

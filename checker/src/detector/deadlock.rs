@@ -597,7 +597,10 @@ mod tests {
 
     #[test]
     fn a_receive_cycle_names_every_blocked_thread_and_where() {
-        let (c0, c1, r1, r2, j) = (here(), here(), here(), here(), here());
+        // Each object on a line of its own, as the user's code would create them.
+        let c0 = here();
+        let c1 = here();
+        let (r1, r2, j) = (here(), here(), here());
         let mut d = DeadlockDetector::new();
         let events = [
             ev(0, 0, create(ObjectKind::Channel), c0),
@@ -616,7 +619,7 @@ mod tests {
         assert_eq!(
             f.notes[0],
             format!(
-                "thread 1 waits to receive from the channel {}, at {}; a sender is still alive, \
+                "thread 1 waits to receive from channel `c0` ({}), at {}; a sender is still alive, \
                  but every thread that could send is blocked: thread 2 (at {}) and the main thread (at {})",
                 created(c0),
                 at(r1),
@@ -624,7 +627,7 @@ mod tests {
                 at(j)
             )
         );
-        assert!(f.notes[1].starts_with("thread 2 waits to receive from the channel"));
+        assert!(f.notes[1].starts_with("thread 2 waits to receive from channel `c1`"));
         assert_eq!(
             f.notes[2],
             format!(
@@ -666,7 +669,9 @@ mod tests {
 
     #[test]
     fn a_condvar_wait_with_no_notifier_left_says_so() {
-        let (cv, m, w) = (here(), here(), here());
+        let cv = here();
+        let m = here();
+        let w = here();
         let mut d = DeadlockDetector::new();
         let events = [
             ev(1, 0, create(ObjectKind::Mutex), m),
@@ -681,7 +686,7 @@ mod tests {
         assert_eq!(
             f.notes[0],
             format!(
-                "thread 1 waits on the Condvar {}, at {}; no other thread is left that could notify it",
+                "thread 1 waits on Condvar `cv` ({}), at {}; no other thread is left that could notify it",
                 created(cv),
                 at(w)
             )
@@ -711,7 +716,9 @@ mod tests {
 
     #[test]
     fn a_once_wait_says_who_could_finish_it() {
-        let (o, w, l, m) = (here(), here(), here(), here());
+        let o = here();
+        let m = here();
+        let (w, l) = (here(), here());
         let mut d = DeadlockDetector::new();
         let events = [
             ev(0, 0, create(ObjectKind::Once), o),
@@ -725,7 +732,7 @@ mod tests {
         let f = stuck(&mut d, &[1, 2]);
         assert!(
             f.notes[0].starts_with(&format!(
-                "thread 1 waits for the initialiser of the Once {} to finish, at {}; \
+                "thread 1 waits for the initialiser of Once `o` ({}) to finish, at {}; \
                  every thread that could be running it is blocked: thread 2 (at {})",
                 created(o),
                 at(w),

@@ -49,7 +49,8 @@
 //!     .filter_map(|e| detector.on_event(e, &NumberedThreads))
 //!     .collect();
 //! assert_eq!(found.len(), 1);
-//! assert!(found[0].message.contains("thread 1 takes A then B, thread 2 takes B then A"));
+//! assert!(found[0].message.starts_with("lock order cycle: thread 1 takes"));
+//! assert!(found[0].message.contains(", thread 2 takes"));
 //! ```
 
 use std::collections::{HashMap, HashSet};
@@ -60,6 +61,7 @@ use petgraph::graphmap::{DiGraphMap, NodeTrait};
 
 use super::objects::at;
 use super::{Detector, ThreadNames};
+use crate::describe::ObjectName;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind};
 
@@ -500,19 +502,6 @@ impl Detector for LockOrderDetector {
 
 // ---- rendering ----
 
-/// `A`, `B`, … for the locks of a cycle.
-fn letter(i: usize) -> String {
-    if i < 26 {
-        char::from(b'A' + i as u8).to_string()
-    } else {
-        format!("L{}", i + 1)
-    }
-}
-
-fn created(site: Site) -> String {
-    format!("{}:{}", site.file(), site.line())
-}
-
 /// "locked", "read-locked" or "write-locked".
 fn held_verb(kind: ObjectKind, mode: LockMode) -> &'static str {
     match (kind, mode) {
@@ -550,14 +539,35 @@ fn render<N: Lock>(
 ) -> Option<Finding> {
     let k = cycle.len();
     let infos: Vec<LockInfo> = cycle.iter().map(|s| info(s.from)).collect::<Option<_>>()?;
-    let letters: Vec<String> = (0..k).map(letter).collect();
+    // Each lock is named as everywhere else: by its creation site, or the variable the creation
+    // line binds it to; locks created at one place are told apart by their number.
+    let shared_site = |site: Site| infos.iter().filter(|(_, s)| *s == site).count() > 1;
+    let objects: Vec<ObjectName> = infos
+        .iter()
+        .zip(cycle)
+        .map(|((kind, site), step)| {
+            let number = step.from.number().filter(|_| shared_site(site));
+            ObjectName::new(*kind, site, number).among(infos.iter().map(|(_, s)| *s))
+        })
+        .collect();
+    // `a` in prose, a in the scenario table.
+    let plain: Vec<String> = objects.iter().map(ObjectName::short).collect();
+    let letters: Vec<String> = objects
+        .iter()
+        .zip(&plain)
+        .map(|(o, p)| {
+            if o.has_variable() {
+                format!("`{p}`")
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
     let name_of = |n: N| -> String {
         match cycle.iter().position(|s| s.from == n) {
             Some(i) => letters[i].clone(),
             None => match info(n) {
-                Some((kind, site)) => {
-                    format!("the {} created at {}", kind.type_name(), created(site))
-                }
+                Some((kind, site)) => ObjectName::new(kind, site, None).long(),
                 None => "another lock".to_string(),
             },
         }
@@ -594,22 +604,8 @@ fn render<N: Lock>(
         format!("{head}: {}; these can deadlock", orders.join(", ")),
     );
 
-    // Objects created at one place are told apart by their number, as in the interleaving.
-    let shared_site = |site: Site| infos.iter().filter(|(_, s)| *s == site).count() > 1;
-    let mut chain: Vec<String> = infos
-        .iter()
-        .zip(&letters)
-        .zip(cycle)
-        .map(|(((kind, site), l), step)| match step.from.number() {
-            Some(n) if shared_site(site) => format!(
-                "{} {l} (#{n}, created at {})",
-                kind.type_name(),
-                created(site)
-            ),
-            _ => format!("{} {l} (created at {})", kind.type_name(), created(site)),
-        })
-        .collect();
-    chain.push(format!("{} {}", infos[0].0.type_name(), letters[0]));
+    let mut chain: Vec<String> = objects.iter().map(ObjectName::long).collect();
+    chain.push(objects[0].medium());
     finding.notes.push(format!("cycle: {}", chain.join(" → ")));
 
     for (i, s) in cycle.iter().enumerate() {
@@ -659,9 +655,7 @@ fn render<N: Lock>(
     }
 
     finding.notes.push("a schedule that deadlocks:".to_string());
-    finding
-        .notes
-        .extend(scenario(cycle, &infos, &letters, names));
+    finding.notes.extend(scenario(cycle, &infos, &plain, names));
     finding.notes.push(
         "take these locks in one order everywhere, or only while holding one common lock"
             .to_string(),
@@ -821,7 +815,10 @@ mod tests {
 
     #[test]
     fn fires_on_abba_in_one_execution_without_deadlock() {
-        let (a_site, b_site) = (here(), here());
+        // Named as the user's code names them: the creation lines bind `a` and `b`.
+        let a = here();
+        let b = here();
+        let (a_site, b_site) = (a, b);
         let (t1a, t1b, t2b, t2a) = (here(), here(), here(), here());
         let mut d = LockOrderDetector::new();
         d.reset();
@@ -842,13 +839,13 @@ mod tests {
         assert!(!f.kind.ends_execution());
         assert_eq!(
             f.message,
-            "lock order cycle: thread 1 takes A then B, thread 2 takes B then A; these can deadlock"
+            "lock order cycle: thread 1 takes `a` then `b`, thread 2 takes `b` then `a`; these can deadlock"
         );
         let text = f.notes.join("\n");
         let file = a_site.file();
         assert!(
             text.contains(&format!(
-                "cycle: Mutex A (created at {file}:{}) → Mutex B (created at {file}:{}) → Mutex A",
+                "cycle: Mutex `a` (created at {file}:{}) → Mutex `b` (created at {file}:{}) → Mutex `a`",
                 a_site.line(),
                 b_site.line()
             )),
@@ -856,7 +853,7 @@ mod tests {
         );
         assert!(
             text.contains(&format!(
-                "thread 1 holds A, locked at {}, and locks B at {}",
+                "thread 1 holds `a`, locked at {}, and locks `b` at {}",
                 at(t1a),
                 at(t1b)
             )),
@@ -864,7 +861,7 @@ mod tests {
         );
         assert!(
             text.contains(&format!(
-                "thread 2 holds B, locked at {}, and locks A at {}",
+                "thread 2 holds `b`, locked at {}, and locks `a` at {}",
                 at(t2b),
                 at(t2a)
             )),
@@ -883,10 +880,10 @@ mod tests {
             [
                 "       thread 1                 thread 2",
                 "       --------                 --------",
-                "       lock(A)",
-                "                                lock(B)",
-                "       lock(B)  <- waits",
-                "                                lock(A)  <- waits: deadlock",
+                "       lock(a)",
+                "                                lock(b)",
+                "       lock(b)  <- waits",
+                "                                lock(a)  <- waits: deadlock",
             ]
         );
         let lines: Vec<u32> = f.sites.iter().map(|s| s.line).collect();
@@ -897,7 +894,9 @@ mod tests {
 
     #[test]
     fn fires_across_two_executions_by_creation_site() {
-        let (a_site, b_site) = (here(), here());
+        let a = here();
+        let b = here();
+        let (a_site, b_site) = (a, b);
         let mut d = LockOrderDetector::new();
         d.reset();
         let mut first = vec![
@@ -919,7 +918,7 @@ mod tests {
         assert_eq!(f.kind, FindingKind::LockOrderCycle);
         assert!(
             f.message.contains(
-                "thread 1 takes A then B (in an earlier execution), thread 2 takes B then A"
+                "thread 1 takes `a` then `b` (in an earlier execution), thread 2 takes `b` then `a`"
             ),
             "{}",
             f.message
@@ -1037,7 +1036,7 @@ mod tests {
             let found = feed(&mut d, &events);
             assert_eq!(found.len(), 1, "{t1:?} {t2:?}");
             let text = found[0].notes.join("\n");
-            assert!(text.contains("RwLock A (created at"), "{text}");
+            assert!(text.contains("cycle: the RwLock created at"), "{text}");
             assert!(text.contains("read-lock"), "{text}");
         }
     }
@@ -1092,14 +1091,15 @@ mod tests {
             f.message
         );
         assert!(
-            f.message.contains("thread 5 takes E then A"),
+            f.message.contains("thread 5 takes `fork#4` then `fork#0`"),
             "{}",
             f.message
         );
         assert!(
             f.notes
                 .iter()
-                .any(|n| n.contains("→ Mutex E (#4, created at") && n.ends_with("→ Mutex A")),
+                .any(|n| n.contains("→ Mutex `fork` #4 (created at")
+                    && n.ends_with("→ Mutex `fork` #0")),
             "{:#?}",
             f.notes
         );

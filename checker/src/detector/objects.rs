@@ -35,15 +35,17 @@ impl Created {
         self.table.get(object.index()).copied().flatten()
     }
 
-    /// "the Mutex created at src/lib.rs:4", or "object #3" when the creation was not seen.
+    /// "Mutex `a` (created at src/lib.rs:4)", "the Mutex created at src/lib.rs:4", or
+    /// "object #3" when the creation was not seen (see [`crate::describe::ObjectName`]).
     pub(crate) fn describe(&self, object: ObjectId) -> String {
         match self.get(object) {
-            Some((kind, site)) => format!(
-                "the {} created at {}:{}",
-                kind.type_name(),
-                site.file(),
-                site.line()
-            ),
+            Some((kind, site)) => {
+                let sites = self.table.iter().flatten().map(|(_, s)| *s);
+                let shared = sites.clone().filter(|s| *s == site).count() > 1;
+                crate::describe::ObjectName::new(kind, site, shared.then_some(object.0))
+                    .among(sites)
+                    .long()
+            }
             None => format!("object #{}", object.0),
         }
     }

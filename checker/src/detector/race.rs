@@ -325,7 +325,7 @@ impl DataRaceDetector {
         let (why, help) = match (published, acquired) {
             (false, false) => (
                 format!(
-                    "{first} stored the flag ({name}) with Relaxed at {}, after its {noun}, and \
+                    "{first} stored the flag, {name}, with Relaxed at {}, after its {noun}, and \
                      {second} loaded it with Relaxed at {}; Relaxed accesses order nothing but \
                      the flag itself, so seeing the flag does not make the {noun} happen before \
                      the {later}",
@@ -337,7 +337,7 @@ impl DataRaceDetector {
             ),
             (false, true) => (
                 format!(
-                    "{first} stored the flag ({name}) with Relaxed at {}, after its {noun}; a \
+                    "{first} stored the flag, {name}, with Relaxed at {}, after its {noun}; a \
                      Relaxed store publishes nothing, so {second}'s {} at {} does not order the \
                      {noun} before the {later}",
                     at(store.site),
@@ -353,7 +353,7 @@ impl DataRaceDetector {
             ),
             (true, false) => (
                 format!(
-                    "{first} published its {noun} by storing the flag ({name}) at {} ({:?}), but \
+                    "{first} published its {noun} by storing the flag, {name}, at {} ({:?}), but \
                      {second} loaded it with Relaxed at {} and no Acquire fence follows, so the \
                      load acquires nothing and the {noun} does not happen before the {later}",
                     at(store.site),
@@ -566,7 +566,7 @@ mod tests {
     fn one_relaxed_side_is_named() {
         let t = text(&message_passing(Relaxed, Acquire).expect("race"));
         assert!(
-            t.contains("thread 1 stored the flag (the atomic created at"),
+            t.contains("thread 1 stored the flag, the atomic created at"),
             "{t}"
         );
         assert!(t.contains("a Relaxed store publishes nothing"), "{t}");

@@ -191,12 +191,7 @@ pub(crate) fn starvation(
     site: Site,
 ) {
     let who = Names.label(thread);
-    let what = format!(
-        "the {} created at {}:{}",
-        info.kind.type_name(),
-        info.created.file(),
-        info.created.line()
-    );
+    let what = crate::describe::ObjectName::new(info.kind, info.created, None).long();
     let finding = Finding::new(
         FindingKind::Starvation,
         format!(

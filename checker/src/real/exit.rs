@@ -44,7 +44,8 @@ pub struct RealReport {
 /// The contention figures of one lock.
 #[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
 pub struct LockFigures {
-    /// E.g. `Mutex created at src/main.rs:12`.
+    /// E.g. ``Mutex `counter` (created at src/main.rs:12)``, or `the Mutex created at
+    /// src/main.rs:12` when the creation line names no variable.
     pub lock: String,
     /// Times it was acquired.
     pub acquisitions: u64,
@@ -59,12 +60,7 @@ pub struct LockFigures {
 impl LockFigures {
     fn of(info: &LockInfo) -> Self {
         LockFigures {
-            lock: format!(
-                "{} created at {}:{}",
-                info.kind.type_name(),
-                info.created.file(),
-                info.created.line()
-            ),
+            lock: crate::describe::ObjectName::new(info.kind, info.created, None).long(),
             acquisitions: info.acquisitions.load(Ordering::Relaxed),
             contended: info.contended.load(Ordering::Relaxed),
             longest_wait_ms: info.longest_wait_ns.load(Ordering::Relaxed) as f64 / 1e6,

@@ -2,7 +2,6 @@
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use super::{Finding, Report, SourceRef};
 
@@ -224,20 +223,9 @@ impl Diagnostic for SiteDiagnostic {
 /// Reads a source file named as the compiler saw it: relative to the workspace root, which is
 /// the current directory or one of its ancestors.
 fn load_source(file: &str) -> Option<NamedSource<String>> {
-    let path = resolve(file)?;
+    let path = crate::source_names::resolve(file)?;
     let text = std::fs::read_to_string(path).ok()?;
     Some(NamedSource::new(file, text))
-}
-
-fn resolve(file: &str) -> Option<PathBuf> {
-    let direct = Path::new(file);
-    if direct.is_absolute() {
-        return direct.is_file().then(|| direct.to_path_buf());
-    }
-    let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors()
-        .map(|dir| dir.join(file))
-        .find(|candidate| candidate.is_file())
 }
 
 /// The span of the token at `site`'s line and column, labelled.

@@ -288,8 +288,7 @@ pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option
     };
     let recorded = record::record(&e.trace, &e.findings);
     report.findings = std::mem::take(&mut e.findings);
-    let kinds: Vec<_> = e.objects.iter().map(|o| o.kind).collect();
-    report.interleaving = super::trace::describe(&e.trace, &kinds, &e.names());
+    report.interleaving = super::trace::describe(&e.trace, &e.names());
     let schedule = Schedule {
         flags,
         step_limit: e.max_steps,

@@ -219,13 +219,9 @@ fn last_operation<'a>(
         .iter()
         .rev()
         .find(|ev| ev.thread == thread && !matches!(ev.op, Op::Create { .. }))?;
-    let kinds: Vec<_> = e.objects.iter().map(|o| o.kind).collect();
+    let objects = crate::describe::ExecutionObjects::new(trace);
     let names = e.names();
-    let text = crate::describe::action(
-        event,
-        &|o| crate::describe::numbered(o, kinds.get(o.index()).copied()),
-        &names,
-    );
+    let text = crate::describe::action(event, &|o| objects.medium(o), &names);
     Some((text, event))
 }
 
