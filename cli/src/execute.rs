@@ -84,12 +84,7 @@ impl Progress {
         } else {
             let name = outcome.display_name();
             let word = if outcome.findings.is_empty() {
-                match outcome.status {
-                    Status::Passed => "ok".to_string(),
-                    Status::Failed => "FAILED".to_string(),
-                    Status::Ignored => "ignored".to_string(),
-                    Status::DidNotFinish => "did not finish".to_string(),
-                }
+                outcome.verdict().word().to_string()
             } else {
                 let kinds: Vec<&str> = outcome
                     .findings
@@ -230,10 +225,12 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
     // tests that did not end run again one at a time, so that a crash costs only its own test.
     let mut args = job.args.clone();
     let mut serial = false;
+    // Tests that took a binary down, already reported as such.
+    let mut crashed: Vec<usize> = Vec::new();
     loop {
         let end = run_binary(ws, job, &args, &mut inbox, &mut outcomes, progress);
         let unfinished: Vec<usize> = (0..outcomes.len())
-            .filter(|&i| outcomes[i].status == Status::DidNotFinish)
+            .filter(|&i| outcomes[i].status == Status::DidNotFinish && !crashed.contains(&i))
             .filter(|&i| job.tests.contains(&outcomes[i].name))
             .collect();
         if end.completed || unfinished.is_empty() {
@@ -258,7 +255,10 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
             .filter(|i| Some(*i) != culprit)
             .collect();
         match culprit {
-            Some(i) => finish_unfinished(&mut outcomes, &[i], &end, &label, progress),
+            Some(i) => {
+                finish_unfinished(&mut outcomes, &[i], &end, &label, progress);
+                crashed.push(i);
+            }
             None if serial => {
                 // Died before starting any test: nothing more can be learnt by running again.
                 finish_unfinished(&mut outcomes, &unfinished, &end, &label, progress);
@@ -278,6 +278,11 @@ fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -
             );
         }
         serial = true;
+        // They run from scratch: what they reported before the crash is replaced.
+        for &i in &rest {
+            let o = &mut outcomes[i];
+            *o = TestOutcome::new(&o.package, &o.binary, &o.name, o.seed);
+        }
         args = vec!["--exact".to_string(), "--test-threads=1".to_string()];
         args.extend(rest.iter().map(|&i| outcomes[i].name.clone()));
         args.extend(

@@ -146,21 +146,29 @@ fn the_time_budget_bounds_a_hang_even_without_a_hang_timeout() {
     assert_eq!(report.kinds(), vec![FindingKind::Hang], "{report}");
 }
 
+/// Recursion that stops once it uses `bytes` of stack below its first call, whatever the size
+/// of a frame in this build; `usize::MAX` never stops.
+fn use_stack(bytes: usize) -> usize {
+    let top = black_box(0u8);
+    recurse(std::ptr::addr_of!(top) as usize, bytes)
+}
+
 #[inline(never)]
-fn recurse(depth: usize) -> usize {
-    let pad = black_box([depth as u8; 1024]);
-    if depth == 0 {
-        return pad[0] as usize;
+fn recurse(top: usize, bytes: usize) -> usize {
+    let pad = black_box([0u8; 512]);
+    let here = std::ptr::addr_of!(pad) as usize;
+    if top.saturating_sub(here) >= bytes {
+        return 0;
     }
-    recurse(depth - 1) + black_box(pad[1]) as usize
+    1 + recurse(top, bytes) + usize::from(black_box(pad[3]))
 }
 
 #[test]
 fn recursion_that_fits_a_std_thread_fits_a_model_thread() {
-    // About 1.5 MiB of stack: more than the old 1 MiB model stacks, less than std's 2 MiB.
+    // 1.5 MiB of stack: more than the old 1 MiB model stacks, less than std's 2 MiB.
     let report = quick().explore(|| {
-        let t = thread::spawn(|| recurse(1_400));
-        recurse(1_400);
+        let t = thread::spawn(|| use_stack(1536 << 10));
+        use_stack(1536 << 10);
         t.join().unwrap();
     });
     assert!(report.findings.is_empty(), "{report}");
@@ -171,7 +179,7 @@ fn thread_builder_stack_size_is_honoured() {
     let report = quick().explore(|| {
         let t = thread::Builder::new()
             .stack_size(8 << 20)
-            .spawn(|| recurse(5_000))
+            .spawn(|| use_stack(6 << 20))
             .unwrap();
         t.join().unwrap();
     });
@@ -181,7 +189,7 @@ fn thread_builder_stack_size_is_honoured() {
 #[test]
 fn running_off_the_stack_is_a_stack_overflow_with_the_thread_and_the_function() {
     let report = quick().explore(|| {
-        let t = thread::spawn(|| recurse(1 << 30));
+        let t = thread::spawn(|| use_stack(usize::MAX));
         t.join().unwrap();
     });
     assert_eq!(report.kinds(), vec![FindingKind::StackOverflow], "{report}");
@@ -201,7 +209,7 @@ fn running_off_the_stack_is_a_stack_overflow_with_the_thread_and_the_function() 
     );
     // And the process, and the exploration machinery, are fine afterwards.
     let again = quick().explore(|| {
-        thread::spawn(|| recurse(10)).join().unwrap();
+        thread::spawn(|| use_stack(1 << 10)).join().unwrap();
     });
     assert!(again.findings.is_empty(), "{again}");
 }
