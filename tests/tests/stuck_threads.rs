@@ -129,6 +129,37 @@ fn a_std_mutex_held_across_a_shim_operation_is_a_hang_that_says_to_use_the_shim_
 }
 
 #[test]
+fn waiting_for_a_std_thread_that_never_ends_is_a_hang_that_names_the_join() {
+    let report = quick().explore(|| {
+        let (_keep, never) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || never.recv());
+        let _ = t.join();
+    });
+    assert_eq!(report.kinds(), vec![FindingKind::Hang], "{report}");
+    let f = &report.findings[0];
+    assert!(f.message.contains("std::thread::JoinHandle::join"), "{}", f.message);
+    assert!(text(&report).contains("use conc_check::thread::spawn"), "{report}");
+}
+
+#[test]
+fn std_types_used_for_bookkeeping_are_not_blamed() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let report = quick().strategy(Strategy::Dfs).explore(move || {
+        let n = Arc::new(AtomicUsize::new(0));
+        let t = thread::spawn({
+            let n = n.clone();
+            move || n.fetch_add(1, Ordering::SeqCst)
+        });
+        n.fetch_add(1, Ordering::SeqCst);
+        t.join().unwrap();
+        record.lock().unwrap().push(n.load(Ordering::SeqCst));
+    });
+    assert!(report.findings.is_empty() && report.complete, "{report}");
+    assert!(seen.lock().unwrap().iter().all(|n| *n == 2));
+}
+
+#[test]
 fn the_time_budget_bounds_a_hang_even_without_a_hang_timeout() {
     let started = Instant::now();
     let report = Builder::new()
