@@ -170,6 +170,23 @@ fn a_scoped_thread_that_panicked_unjoined_makes_the_scope_panic_as_in_std() {
 }
 
 #[test]
+fn a_scope_whose_closure_panics_joins_its_threads_first() {
+    let report = Builder::new().strategy(Strategy::Dfs).explore(|| {
+        let t = thread::spawn(|| {
+            let local = AtomicUsize::new(0);
+            thread::scope(|s| {
+                s.spawn(|| local.fetch_add(1, Ordering::SeqCst));
+                panic!("the scope's closure panics");
+            });
+        });
+        let joined = t.join();
+        assert!(joined.is_err(), "the thread's panic reaches its joiner");
+    });
+    assert!(report.findings.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+}
+
+#[test]
 fn a_poisoned_lock_after_a_handled_panic_behaves_as_in_std() {
     let report = Builder::new().strategy(Strategy::Dfs).explore(|| {
         let m = Arc::new(Mutex::new(0));

@@ -137,8 +137,15 @@ fn waiting_for_a_std_thread_that_never_ends_is_a_hang_that_names_the_join() {
     });
     assert_eq!(report.kinds(), vec![FindingKind::Hang], "{report}");
     let f = &report.findings[0];
-    assert!(f.message.contains("std::thread::JoinHandle::join"), "{}", f.message);
-    assert!(text(&report).contains("use conc_check::thread::spawn"), "{report}");
+    assert!(
+        f.message.contains("std::thread::JoinHandle::join"),
+        "{}",
+        f.message
+    );
+    assert!(
+        text(&report).contains("use conc_check::thread::spawn"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -197,7 +197,7 @@ pub fn join(t: ThreadId, site: Site) -> Option<Box<dyn Any + Send>> {
         panicked.joined = true;
         let record = panicked.record.clone();
         let payload = panicked.payload.take();
-        e.thread(me).joined_panic = Some((t, record));
+        e.thread(me).joined_panic = Some(Box::new((t, record)));
         payload
     });
     emit(None, Op::Join { target: t }, site);
@@ -432,18 +432,18 @@ fn record_panic(payload: Box<dyn Any + Send>) {
             let finding = crate::detector::panic::joined_panic_finding(
                 me,
                 &record,
-                joined.as_ref(),
+                joined.as_deref(),
                 &e.names(),
             );
             e.fail(finding);
             return true;
         }
         if e.thread(me).panicked.is_none() {
-            e.thread(me).panicked = Some(super::execution::Panicked {
+            e.thread(me).panicked = Some(Box::new(super::execution::Panicked {
                 record,
                 payload: None,
                 joined: false,
-            });
+            }));
         }
         false
     });

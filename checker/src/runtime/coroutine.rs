@@ -5,7 +5,6 @@
 //! so running off its end faults there and [`super::trap`] reports a stack overflow instead of
 //! the process dying.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use corosensei::stack::{DefaultStack, Stack};
@@ -64,15 +63,20 @@ impl ModelThread {
     }
 }
 
-/// Stacks kept for reuse, by size.
+/// Stacks kept for reuse, by size (a test uses one or two sizes, so a short list beats a map).
 #[derive(Default)]
 pub(crate) struct StackPool {
-    free: HashMap<usize, Vec<DefaultStack>>,
+    free: Vec<(usize, Vec<DefaultStack>)>,
 }
 
 impl StackPool {
     fn take(&mut self, size: usize) -> Result<DefaultStack, String> {
-        if let Some(stack) = self.free.get_mut(&size).and_then(Vec::pop) {
+        if let Some(stack) = self
+            .free
+            .iter_mut()
+            .find(|(s, _)| *s == size)
+            .and_then(|(_, stacks)| stacks.pop())
+        {
             return Ok(stack);
         }
         DefaultStack::new(size)
@@ -80,7 +84,10 @@ impl StackPool {
     }
 
     fn put(&mut self, size: usize, stack: DefaultStack) {
-        self.free.entry(size).or_default().push(stack);
+        match self.free.iter_mut().find(|(s, _)| *s == size) {
+            Some((_, stacks)) => stacks.push(stack),
+            None => self.free.push((size, vec![stack])),
+        }
     }
 
     /// Returns a finished coroutine's stack to the pool.

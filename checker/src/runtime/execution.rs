@@ -68,10 +68,11 @@ pub(crate) struct ThreadSlot {
     pub panic: Option<PanicRecord>,
     /// The stack size asked for with `thread::Builder::stack_size`.
     pub stack_size: Option<usize>,
-    /// The thread ended by panicking: what it panicked with, for whoever joins it.
-    pub panicked: Option<Panicked>,
+    /// The thread ended by panicking: what it panicked with, for whoever joins it (boxed: rare,
+    /// and thread slots are copied around on every spawn).
+    pub panicked: Option<Box<Panicked>>,
     /// The last panicked thread this thread joined, to explain a panic that unwraps its result.
-    pub joined_panic: Option<(ThreadId, PanicRecord)>,
+    pub joined_panic: Option<Box<(ThreadId, PanicRecord)>>,
     /// The operation the thread is at (its last scheduling point), to say where a suspended
     /// thread stopped.
     pub at: Option<Site>,
@@ -355,13 +356,12 @@ impl Execution {
     /// Counts a scheduling step; false (with a `step_limit` finding) past the step limit, or
     /// (with `stopped` set) when the watcher asked the exploration to stop. Every decision is
     /// taken at a step, so an execution never makes more decisions than the step limit.
+    #[inline]
     fn step(&mut self) -> bool {
         self.steps += 1;
         self.beacon.tick();
         if self.steps > self.max_steps {
-            let finding =
-                super::step_limit::step_limit_finding(&self.trace, self.max_steps, &self.names());
-            self.fail(finding);
+            self.fail_step_limit();
             return false;
         }
         if self.beacon.stop_requested() {
@@ -369,6 +369,13 @@ impl Execution {
             return false;
         }
         true
+    }
+
+    #[cold]
+    fn fail_step_limit(&mut self) {
+        let finding =
+            super::step_limit::step_limit_finding(&self.trace, self.max_steps, &self.names());
+        self.fail(finding);
     }
 
     /// Picks the thread that runs next, records the decision, and wakes a chosen blocked thread

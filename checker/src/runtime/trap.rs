@@ -203,22 +203,28 @@ fn in_runtime_code(pc: usize) -> bool {
 ///
 /// # Safety
 /// `context` is the `ucontext_t` the kernel passed to the handler.
-unsafe fn registers(context: *mut libc::c_void) -> (usize, usize) {
+unsafe fn registers(context: *mut libc::c_void) -> Option<(usize, usize)> {
     let uc = context.cast::<libc::ucontext_t>();
     #[cfg(target_arch = "x86_64")]
     // SAFETY: as the caller promises.
     unsafe {
         let gregs = &(*uc).uc_mcontext.gregs;
-        (
+        Some((
             gregs[libc::REG_RIP as usize] as usize,
             gregs[libc::REG_RSP as usize] as usize,
-        )
+        ))
     }
     #[cfg(target_arch = "aarch64")]
     // SAFETY: as the caller promises.
     unsafe {
         let m = &(*uc).uc_mcontext;
-        (m.pc as usize, m.sp as usize)
+        Some((m.pc as usize, m.sp as usize))
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        // Traps are not supported here: the watcher leaves a stuck thread behind instead.
+        let _ = uc;
+        None
     }
 }
 
@@ -252,6 +258,9 @@ unsafe fn end_coroutine(running: &Running, context: *mut libc::c_void) {
         m.regs[29] = regs.x29;
         m.regs[30] = regs.lr;
     }
+    // Not reached elsewhere: `registers` refuses first.
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let _ = (regs, uc);
 }
 
 /// Records the interrupted stack into `beacon`.
@@ -294,7 +303,10 @@ unsafe fn on_trap_signal(
         return false;
     }
     // SAFETY: the handler's context.
-    let (pc, sp) = unsafe { registers(context) };
+    let Some((pc, sp)) = (unsafe { registers(context) }) else {
+        beacon.set_outcome(TrapOutcome::NotInModel);
+        return true;
+    };
     record_stack(beacon, pc);
     let Some(running) = running.filter(|r| r.trap.stack_ptr_in_bounds(sp)) else {
         beacon.set_outcome(TrapOutcome::NotInModel);
@@ -330,7 +342,9 @@ unsafe fn on_fault(
     // SAFETY: plain libc call.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
     // SAFETY: the handler's context.
-    let (pc, sp) = unsafe { registers(context) };
+    let Some((pc, sp)) = (unsafe { registers(context) }) else {
+        return false;
+    };
     let in_guard = address >= running.limit && address < running.limit + page;
     if !in_guard || !running.trap.stack_ptr_in_bounds(sp) {
         return false;

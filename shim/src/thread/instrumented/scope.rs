@@ -66,8 +66,11 @@ where
     };
     if api::in_model() {
         let site = Location::caller();
+        // As std, every thread is joined before the scope ends, even when `f` panics: they
+        // borrow from the stack that the panic unwinds.
         // SAFETY: `ours` lives until every model thread of the scope has been joined below.
-        let result = f(unsafe { extend(&ours) });
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(unsafe { extend(&ours) })));
         let threads =
             std::mem::take(&mut *ours.model_threads.lock().unwrap_or_else(|p| p.into_inner()));
         // As std: a scoped thread that panicked and was not joined by hand makes the scope panic.
@@ -75,10 +78,11 @@ where
         for t in threads {
             unhandled |= api::join(t, site).is_some();
         }
-        if unhandled {
-            panic!("a scoped thread panicked");
+        match result {
+            Err(payload) => std::panic::resume_unwind(payload),
+            Ok(_) if unhandled => panic!("a scoped thread panicked"),
+            Ok(value) => value,
         }
-        result
     } else {
         let result = std::thread::scope(|s| {
             ours.real.set(Some(std::ptr::from_ref(s).cast::<()>()));
