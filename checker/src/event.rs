@@ -7,8 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::panic::Location;
 
-/// A source location in the user's code, captured with `#[track_caller]`.
-pub type Site = &'static Location<'static>;
+pub use conc_check_core::Site;
 
 /// A thread within one execution. `ThreadId(0)` is the thread that runs the test body.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]

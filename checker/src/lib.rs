@@ -5,7 +5,7 @@
 //! Users do not call this crate directly; the `conc-check` crate wraps it in std-shaped types.
 //! The shim talks to the engine through [`runtime::api`].
 
-pub mod config;
+pub use conc_check_core::config;
 mod describe;
 pub mod detector;
 pub mod event;
@@ -13,6 +13,7 @@ pub mod real;
 pub mod report;
 pub mod runtime;
 pub mod schedule;
+pub mod session;
 mod source_names;
 pub mod strategy;
 

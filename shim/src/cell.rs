@@ -4,11 +4,11 @@
 //! instrumentation, inside a model every access is a scheduling point and an event that the
 //! race detector checks.
 
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 use conc_check_engine::event::{ObjectKind, Op};
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 use conc_check_engine::real::RealSlot;
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 use conc_check_engine::runtime::{api, ObjectSlot};
 
 /// A cell whose contents are accessed through raw pointers inside closures.
@@ -18,11 +18,11 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 /// cell.with_mut(|p| unsafe { *p += 1 });
 /// assert_eq!(cell.with(|p| unsafe { *p }), 2);
 /// ```
-#[cfg_attr(not(instrumented), repr(transparent))]
+#[cfg_attr(not(any(conc_check, feature = "model")), repr(transparent))]
 pub struct UnsafeCell<T: ?Sized> {
-    #[cfg(instrumented)]
+    #[cfg(any(conc_check, feature = "model"))]
     slot: ObjectSlot,
-    #[cfg(instrumented)]
+    #[cfg(any(conc_check, feature = "model"))]
     real: RealSlot,
     value: std::cell::UnsafeCell<T>,
 }
@@ -33,9 +33,9 @@ impl<T> UnsafeCell<T> {
     #[inline]
     pub const fn new(value: T) -> Self {
         UnsafeCell {
-            #[cfg(instrumented)]
+            #[cfg(any(conc_check, feature = "model"))]
             slot: ObjectSlot::new(std::panic::Location::caller()),
-            #[cfg(instrumented)]
+            #[cfg(any(conc_check, feature = "model"))]
             real: RealSlot::new(),
             value: std::cell::UnsafeCell::new(value),
         }
@@ -53,7 +53,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[track_caller]
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        #[cfg(instrumented)]
+        #[cfg(any(conc_check, feature = "model"))]
         self.access(Op::CellRead, std::panic::Location::caller());
         f(self.value.get())
     }
@@ -62,7 +62,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[track_caller]
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        #[cfg(instrumented)]
+        #[cfg(any(conc_check, feature = "model"))]
         self.access(Op::CellWrite, std::panic::Location::caller());
         f(self.value.get())
     }
@@ -73,7 +73,7 @@ impl<T: ?Sized> UnsafeCell<T> {
         self.value.get_mut()
     }
 
-    #[cfg(instrumented)]
+    #[cfg(any(conc_check, feature = "model"))]
     fn access(&self, op: Op, site: &'static std::panic::Location<'static>) {
         if api::in_model() {
             let id = self.slot.id(ObjectKind::Cell);

@@ -5,7 +5,7 @@
 #[track_caller]
 #[inline]
 pub fn spin_loop() {
-    #[cfg(instrumented)]
+    #[cfg(any(conc_check, feature = "model"))]
     if conc_check_engine::runtime::api::in_model() {
         conc_check_engine::runtime::api::yield_now(std::panic::Location::caller());
         return;

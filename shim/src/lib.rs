@@ -33,21 +33,20 @@ mod model;
 pub mod sync;
 pub mod thread;
 
-pub use conc_check_engine::report::{Finding, FindingKind, Report, SourceRef};
-pub use conc_check_engine::runtime::GRACE;
-pub use conc_check_engine::schedule::ScheduleError;
-pub use conc_check_engine::ConfigError;
+pub use conc_check_core::report::{Finding, FindingKind, Report, SourceRef};
+pub use conc_check_core::{ConfigError, ScheduleError, GRACE};
 pub use conc_check_macros::test;
 pub use model::{check, model, replay, try_replay, Builder, Strategy};
 
 #[doc(hidden)]
+#[cfg(any(conc_check, feature = "model"))]
 pub mod __private {
     pub use conc_check_engine as engine;
 }
 
 /// Declares thread-local values, like `std::thread_local!`. Inside a model each model thread has
 /// its own values; in a normal build this is `std::thread_local!`.
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 #[macro_export]
 macro_rules! thread_local {
     () => {};
@@ -73,13 +72,13 @@ macro_rules! thread_local {
 }
 
 /// Declares thread-local values: `std::thread_local!` in a normal build.
-#[cfg(not(instrumented))]
+#[cfg(not(any(conc_check, feature = "model")))]
 #[macro_export]
 macro_rules! thread_local {
     ($($tokens:tt)*) => { ::std::thread_local!($($tokens)*); };
 }
 
-#[cfg(all(test, not(instrumented)))]
+#[cfg(all(test, not(any(conc_check, feature = "model"))))]
 mod plain_tests {
     use std::any::TypeId;
 

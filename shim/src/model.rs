@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conc_check_engine::config::{Config, StrategyKind};
-use conc_check_engine::report::Report;
-use conc_check_engine::schedule::ScheduleError;
+use conc_check_core::config::{Config, StrategyKind};
+use conc_check_core::report::Report;
+use conc_check_core::ScheduleError;
 
 /// How the interleavings are chosen.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -191,12 +191,7 @@ impl Builder {
     where
         F: Fn() + Send + Sync + 'static,
     {
-        let report = explore_with(&self.config, Arc::new(f));
-        conc_check_engine::report::dir::write_if_asked(
-            &report,
-            conc_check_engine::report::dir::current_test().as_deref(),
-        );
-        report
+        explore_with(&self.config, Arc::new(f))
     }
 
     /// Like [`Builder::explore`], then panics with the rendered report if anything was found,
@@ -212,11 +207,11 @@ impl Builder {
     {
         let report = self.explore(f);
         if !report.findings.is_empty() {
-            panic!("\n{report}");
+            panic!("\n{}", render(&report));
         }
         if self.config.expect_panic.is_some() {
             // No panic: libtest fails a `#[should_panic]` test that returns normally.
-            eprintln!("conc-check: no execution panicked\n{report}");
+            eprintln!("conc-check: no execution panicked\n{}", render(&report));
             return;
         }
         if let Some(why) = report.shortfall() {
@@ -230,14 +225,25 @@ impl Builder {
     }
 }
 
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Report {
-    conc_check_engine::runtime::explore(config, f)
+    conc_check_engine::session::explore(config, f)
+}
+
+/// The report for people: with the user's source lines when the engine is built.
+#[cfg(any(conc_check, feature = "model"))]
+fn render(report: &Report) -> String {
+    conc_check_engine::session::render(report)
+}
+
+#[cfg(not(any(conc_check, feature = "model")))]
+fn render(report: &Report) -> String {
+    report.to_string()
 }
 
 /// Without instrumentation the shim types are std's and nothing can be controlled: the body
 /// runs once, on real threads.
-#[cfg(not(instrumented))]
+#[cfg(not(any(conc_check, feature = "model")))]
 fn explore_with(config: &Config, f: Arc<dyn Fn() + Send + Sync + 'static>) -> Report {
     let started = std::time::Instant::now();
     f();
@@ -300,10 +306,25 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let config = Config::from_env().unwrap_or_default();
-    let report = conc_check_engine::runtime::replay(&config, schedule, Arc::new(f))?;
-    conc_check_engine::report::dir::write_if_asked(
-        &report,
-        conc_check_engine::report::dir::current_test().as_deref(),
-    );
-    Ok(report)
+    replay_with(&config, schedule, Arc::new(f))
+}
+
+#[cfg(any(conc_check, feature = "model"))]
+fn replay_with(
+    config: &Config,
+    schedule: &str,
+    f: Arc<dyn Fn() + Send + Sync + 'static>,
+) -> Result<Report, ScheduleError> {
+    conc_check_engine::session::replay(config, schedule, f)
+}
+
+/// Without instrumentation there is nothing to replay onto: the body runs once, like
+/// [`Builder::explore`] there, and the report says why.
+#[cfg(not(any(conc_check, feature = "model")))]
+fn replay_with(
+    config: &Config,
+    _schedule: &str,
+    f: Arc<dyn Fn() + Send + Sync + 'static>,
+) -> Result<Report, ScheduleError> {
+    Ok(explore_with(config, f))
 }

@@ -234,6 +234,6 @@ fn the_lock_order_finding_serializes_with_its_kind() {
         .strategy(Strategy::Dfs)
         .iterations(1)
         .explore(abba::buggy);
-    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
     assert_eq!(json["findings"][0]["kind"], "lock_order_cycle");
 }

@@ -22,41 +22,9 @@ pub fn render_report(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(report));
+    out.push_str(&report.summary_line());
     out.push('\n');
     out
-}
-
-/// One line: executions, completeness, outcome.
-pub fn summary_line(report: &Report) -> String {
-    let outcome = if report.findings.is_empty() {
-        "no findings".to_string()
-    } else {
-        let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind.name()).collect();
-        format!("found {}", kinds.join(", "))
-    };
-    let coverage = if report.complete {
-        "the space was exhausted"
-    } else {
-        "the space was not exhausted"
-    };
-    let pruned = if report.pruned > 0 {
-        format!(", {} redundant branches pruned", report.pruned)
-    } else {
-        String::new()
-    };
-    let mut line = format!(
-        "conc-check: {outcome} after {} execution{}{pruned} ({} strategy, seed {}, {:.2}s; {coverage})",
-        report.executions,
-        if report.executions == 1 { "" } else { "s" },
-        report.strategy,
-        report.seed,
-        report.seconds,
-    );
-    if let Some(why) = &report.stopped_because {
-        line.push_str(&format!("\nconc-check: stopped early: {why}"));
-    }
-    line
 }
 
 /// One finding, with source snippets when the files can be read from here.

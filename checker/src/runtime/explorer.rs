@@ -9,7 +9,7 @@ use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
 use super::{panic_hook, record, stuck, trap, worker};
-use crate::config::{Config, StrategyKind};
+use crate::config::Config;
 use crate::detector::panic::panic_finding;
 use crate::detector::ThreadNames;
 use crate::event::ThreadId;
@@ -406,12 +406,5 @@ fn replay_command(schedule: &str, test_name: Option<&str>) -> String {
             format!("cargo conc-check replay {schedule} --test {test}{package}")
         }
         None => format!("conc_check::replay(\"{schedule}\", <the test closure>)"),
-    }
-}
-
-impl StrategyKind {
-    /// Whether this strategy explores the same executions whatever the seed.
-    pub fn is_systematic(self) -> bool {
-        matches!(self, StrategyKind::Dfs)
     }
 }

@@ -23,8 +23,7 @@ use super::trap;
 use crate::config::Config;
 use crate::report::Report;
 
-/// How long after its time budget an exploration may take to end, at most.
-pub const GRACE: Duration = Duration::from_secs(4);
+pub use conc_check_core::GRACE;
 
 /// How often the watcher looks.
 const POLL: Duration = Duration::from_millis(20);

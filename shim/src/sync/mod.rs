@@ -1,9 +1,9 @@
 //! `std::sync`, instrumented under `cargo conc-check`.
 
-#[cfg(not(instrumented))]
+#[cfg(not(any(conc_check, feature = "model")))]
 pub use std::sync::*;
 
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 mod instrumented;
-#[cfg(instrumented)]
+#[cfg(any(conc_check, feature = "model"))]
 pub use instrumented::*;

@@ -21,6 +21,13 @@ pub enum StrategyKind {
     },
 }
 
+impl StrategyKind {
+    /// Whether this strategy explores the same executions whatever the seed.
+    pub fn is_systematic(self) -> bool {
+        matches!(self, StrategyKind::Dfs)
+    }
+}
+
 impl fmt::Display for StrategyKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

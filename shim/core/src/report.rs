@@ -1,0 +1,329 @@
+//! What an exploration found: the report's shape, which both modes and the CLI share.
+//!
+//! The engine renders reports with the user's source lines (miette); this crate's `Display` is
+//! the plain-text form, for builds without the engine.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::Site;
+
+/// The kinds of finding, as serialized.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// No thread can run and some are blocked, or a thread re-locks a lock it holds.
+    Deadlock,
+    /// Locks taken in orders that can deadlock, seen before they did.
+    LockOrderCycle,
+    /// Two unordered accesses to a cell, one a write.
+    DataRace,
+    /// A compare-and-swap succeeded on a value that went A→B→A.
+    Aba,
+    /// A thread kept losing a resource to others.
+    Starvation,
+    /// Threads kept retrying without progress.
+    Livelock,
+    /// A model thread panicked (a failed assertion, an `unwrap`, …).
+    Panic,
+    /// An execution ran past the step limit without finishing.
+    StepLimit,
+    /// A model thread reached no scheduling point for too long (a CPU loop outside the shim, a
+    /// std lock held across a shim operation), and was ended from outside.
+    Hang,
+    /// A model thread ran off the end of its stack.
+    StackOverflow,
+    /// The test did not behave the same under the same choices (state kept across executions,
+    /// real time, randomness, std threads), so the exploration or replay could not trust it.
+    Nondeterminism,
+}
+
+impl FindingKind {
+    /// Whether no thread can go on after this finding, so the execution ends at once. Other
+    /// findings let the execution run to its end (and exploration stops after it).
+    pub fn ends_execution(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Deadlock
+                | FindingKind::Panic
+                | FindingKind::StepLimit
+                | FindingKind::Livelock
+                | FindingKind::Starvation
+                | FindingKind::Hang
+                | FindingKind::StackOverflow
+                | FindingKind::Nondeterminism
+        )
+    }
+
+    /// Every kind, in a fixed order (the order of [`FindingKind::bit`]).
+    pub const ALL: [FindingKind; 11] = [
+        FindingKind::Deadlock,
+        FindingKind::LockOrderCycle,
+        FindingKind::DataRace,
+        FindingKind::Aba,
+        FindingKind::Starvation,
+        FindingKind::Livelock,
+        FindingKind::Panic,
+        FindingKind::StepLimit,
+        FindingKind::Hang,
+        FindingKind::StackOverflow,
+        FindingKind::Nondeterminism,
+    ];
+
+    /// This kind's bit in a set of kinds (schedules record which kinds an execution found).
+    pub fn bit(self) -> u32 {
+        let index = FindingKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(31);
+        1 << index
+    }
+
+    /// The serialized name, e.g. `lock_order_cycle`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::LockOrderCycle => "lock_order_cycle",
+            FindingKind::DataRace => "data_race",
+            FindingKind::Aba => "aba",
+            FindingKind::Starvation => "starvation",
+            FindingKind::Livelock => "livelock",
+            FindingKind::Panic => "panic",
+            FindingKind::StepLimit => "step_limit",
+            FindingKind::Hang => "hang",
+            FindingKind::StackOverflow => "stack_overflow",
+            FindingKind::Nondeterminism => "nondeterminism",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A place in the user's source, with what happened there.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// File as the compiler saw it (relative to the workspace root).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What happened there, e.g. "thread 1 acquires `Mutex` here".
+    pub label: String,
+}
+
+impl SourceRef {
+    /// A reference to `site` labelled `label`.
+    pub fn new(site: Site, label: impl Into<String>) -> Self {
+        SourceRef {
+            file: site.file().to_string(),
+            line: site.line(),
+            column: site.column(),
+            label: label.into(),
+        }
+    }
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One problem found in one execution.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// One-line summary.
+    pub message: String,
+    /// The explanation, one line per fact, in the user's terms.
+    pub notes: Vec<String>,
+    /// Every source location the finding involves.
+    pub sites: Vec<SourceRef>,
+}
+
+impl Finding {
+    /// A finding with a summary and no notes yet.
+    pub fn new(kind: FindingKind, message: impl Into<String>) -> Self {
+        Finding {
+            kind,
+            message: message.into(),
+            notes: Vec::new(),
+            sites: Vec::new(),
+        }
+    }
+
+    /// Adds an explanatory line.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Adds a labelled source location.
+    pub fn site(mut self, site: Site, label: impl Into<String>) -> Self {
+        self.sites.push(SourceRef::new(site, label));
+        self
+    }
+}
+
+/// One step of the failing execution, for the "how it got there" part of a report.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The thread, e.g. "thread 1 (`worker`)".
+    pub thread: String,
+    /// What it did, e.g. "locks the Mutex created at src/lib.rs:4".
+    pub action: String,
+    /// Where, as `file:line:column`.
+    pub site: String,
+}
+
+/// The outcome of an exploration.
+#[derive(Clone, Debug, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Report {
+    /// What was found (empty when clean). Exploration stops after the first execution with a
+    /// finding, so all findings come from one execution.
+    pub findings: Vec<Finding>,
+    /// Executions run.
+    pub executions: u64,
+    /// The strategy exhausted its space within its bounds.
+    pub complete: bool,
+    /// Scheduling alternatives that partial-order reduction skipped as redundant (each stands
+    /// for at least one execution that was not run).
+    pub pruned: u64,
+    /// The schedule of the execution that produced the findings.
+    pub schedule: Option<String>,
+    /// How to replay that execution.
+    pub replay: Option<String>,
+    /// The strategy that ran, e.g. `portfolio` or `pct(depth 3)`.
+    pub strategy: String,
+    /// The seed of the random strategies.
+    pub seed: u64,
+    /// Scheduling steps over all executions.
+    pub steps: u64,
+    /// Wall-clock seconds spent exploring.
+    pub seconds: f64,
+    /// Why the exploration stopped early without a finding (time budget, replay mismatch).
+    pub stopped_because: Option<String>,
+    /// The last steps of the failing execution, oldest first.
+    pub interleaving: Vec<TraceStep>,
+    /// The test is expected to panic (`#[should_panic]`): a panic finding whose message
+    /// contains this text (any panic when it is empty) is what the test asks for.
+    pub expect_panic: Option<String>,
+}
+
+impl Report {
+    /// True when nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The kinds found, in order.
+    pub fn kinds(&self) -> Vec<FindingKind> {
+        self.findings.iter().map(|f| f.kind).collect()
+    }
+
+    /// Whether a finding of `kind` was reported.
+    pub fn has(&self, kind: FindingKind) -> bool {
+        self.findings.iter().any(|f| f.kind == kind)
+    }
+
+    /// Why this report proves less than a clean report claims, if it does: no execution ran.
+    /// A run with such a report is not green.
+    pub fn shortfall(&self) -> Option<String> {
+        (self.executions == 0 && self.findings.is_empty()).then(|| match &self.stopped_because {
+            Some(why) => format!("no execution ran: {why}"),
+            None => "no execution ran".to_string(),
+        })
+    }
+
+    /// Whether the findings are exactly what `#[should_panic]` asked for: at least one, and
+    /// every one a panic whose message contains the expected text.
+    pub fn found_expected_panic(&self) -> bool {
+        let Some(expected) = &self.expect_panic else {
+            return false;
+        };
+        !self.findings.is_empty()
+            && self
+                .findings
+                .iter()
+                .all(|f| f.kind == FindingKind::Panic && f.message.contains(expected.as_str()))
+    }
+
+    /// One line: executions, completeness, outcome (and why it stopped early, if it did).
+    pub fn summary_line(&self) -> String {
+        let report = self;
+        let outcome = if report.findings.is_empty() {
+            "no findings".to_string()
+        } else {
+            let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind.name()).collect();
+            format!("found {}", kinds.join(", "))
+        };
+        let coverage = if report.complete {
+            "the space was exhausted"
+        } else {
+            "the space was not exhausted"
+        };
+        let pruned = if report.pruned > 0 {
+            format!(", {} redundant branches pruned", report.pruned)
+        } else {
+            String::new()
+        };
+        let mut line = format!(
+            "conc-check: {outcome} after {} execution{}{pruned} ({} strategy, seed {}, {:.2}s; {coverage})",
+            report.executions,
+            if report.executions == 1 { "" } else { "s" },
+            report.strategy,
+            report.seed,
+            report.seconds,
+        );
+        if let Some(why) = &report.stopped_because {
+            line.push_str(&format!("\nconc-check: stopped early: {why}"));
+        }
+        line
+    }
+}
+
+impl fmt::Display for Report {
+    /// The plain-text report: each finding with its notes and sites, the schedule, the
+    /// interleaving and a summary line. (The engine's renderer adds the source lines.)
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "conc_check::{}\n", finding.kind)?;
+            writeln!(f, "  × {}", finding.message)?;
+            for note in &finding.notes {
+                writeln!(f, "    {note}")?;
+            }
+            for site in &finding.sites {
+                writeln!(f, "    at {site}: {}", site.label)?;
+            }
+            if let Some(schedule) = &self.schedule {
+                writeln!(f, "  help: schedule: {schedule}")?;
+            }
+            if let Some(replay) = &self.replay {
+                writeln!(f, "        replay: {replay}")?;
+            }
+            writeln!(f)?;
+        }
+        if !self.interleaving.is_empty() {
+            writeln!(
+                f,
+                "  the interleaving that led there (last steps, oldest first):"
+            )?;
+            for step in &self.interleaving {
+                writeln!(
+                    f,
+                    "    {:<24} {:<48} {}",
+                    step.thread, step.action, step.site
+                )?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "{}", self.summary_line())
+    }
+}
