@@ -19,11 +19,15 @@ pub struct Workspace {
     pub invocation_dir: PathBuf,
     /// The workspace root: source paths in reports are relative to it.
     pub root: PathBuf,
-    /// `<target_directory>/conc-check`: conc-check's own build directory, so the normal build
-    /// cache stays warm.
+    /// The workspace's own target directory: the checking build shares it with the normal
+    /// build, so every crate the cfg cannot change is compiled once for both.
     pub target_dir: PathBuf,
+    /// Where conc-check keeps its own files (reports) inside the target directory.
+    pub own_dir: PathBuf,
     /// Package names by manifest path.
     packages: HashMap<PathBuf, String>,
+    /// The crates that get `--cfg conc_check`: the shim's, and every crate that depends on it.
+    cfg_crates: Vec<String>,
 }
 
 /// One test executable cargo built.
@@ -69,7 +73,7 @@ pub fn workspace(build: &BuildArgs) -> Result<Workspace, String> {
     let invocation_dir =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let mut cmd = Command::new(&cargo);
-    cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
+    cmd.args(["metadata", "--format-version", "1"]);
     if let Some(manifest) = &build.manifest_path {
         cmd.arg("--manifest-path").arg(manifest);
     }
@@ -92,7 +96,8 @@ pub fn workspace(build: &BuildArgs) -> Result<Workspace, String> {
             .ok_or_else(|| format!("`cargo metadata` did not say `{key}`"))
     };
     let root = text("workspace_root")?;
-    let target_dir = text("target_directory")?.join("conc-check");
+    let target_dir = text("target_directory")?;
+    let own_dir = target_dir.join("conc-check");
     let packages = metadata["packages"]
         .as_array()
         .into_iter()
@@ -104,12 +109,15 @@ pub fn workspace(build: &BuildArgs) -> Result<Workspace, String> {
             ))
         })
         .collect();
+    let cfg_crates = crate::cfg_crates::crates_that_see_the_cfg(&metadata);
     Ok(Workspace {
         cargo,
         invocation_dir,
         root,
         target_dir,
+        own_dir,
         packages,
+        cfg_crates,
     })
 }
 
@@ -153,15 +161,16 @@ fn cargo_command(ws: &Workspace, build: &BuildArgs, subcommand: &str) -> Command
     if build.quiet {
         cmd.arg("--quiet");
     }
-    add_cfg(&mut cmd);
+    add_cfg(&mut cmd, &ws.cfg_crates);
     cmd
 }
 
-/// Has every rustc that cargo runs get `--cfg conc_check`, by making this program cargo's
-/// `RUSTC_WRAPPER` (see [`crate::wrapper`]). Setting `RUSTFLAGS` instead would replace the
-/// flags of the user's `.cargo/config.toml` (`build.rustflags`, `target.*.rustflags`); a
-/// wrapper keeps them all, and chains to a wrapper the user set in `RUSTC_WRAPPER` (sccache).
-fn add_cfg(cmd: &mut Command) {
+/// Has rustc get `--cfg conc_check` for the crates that can see it, by making this program
+/// cargo's `RUSTC_WRAPPER` (see [`crate::wrapper`]). Setting `RUSTFLAGS` instead would replace
+/// the flags of the user's `.cargo/config.toml` (`build.rustflags`, `target.*.rustflags`) and
+/// change every crate's build; a wrapper keeps the user's flags, chains to a wrapper the user
+/// set in `RUSTC_WRAPPER` (sccache), and leaves every other crate as the normal build has it.
+fn add_cfg(cmd: &mut Command, cfg_crates: &[String]) {
     let me = std::env::current_exe().ok();
     let theirs = std::env::var_os("RUSTC_WRAPPER")
         .filter(|w| !w.is_empty())
@@ -170,7 +179,8 @@ fn add_cfg(cmd: &mut Command) {
     match me {
         Some(me) => {
             cmd.env("RUSTC_WRAPPER", me)
-                .env(crate::wrapper::INNER_VARIABLE, theirs);
+                .env(crate::wrapper::INNER_VARIABLE, theirs)
+                .env(crate::wrapper::CRATES_VARIABLE, cfg_crates.join(","));
         }
         None => {
             // Without our own path, fall back to the flags variable cargo reads.

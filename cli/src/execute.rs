@@ -138,7 +138,7 @@ pub fn run_jobs(ws: &Workspace, jobs: &[Job<'_>], quiet: bool) -> (Vec<TestOutco
         drawn: false,
     };
     let reports_root = ws
-        .target_dir
+        .own_dir
         .join("reports")
         .join(format!("run-{}", std::process::id()));
     let mut outcomes = Vec::new();

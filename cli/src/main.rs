@@ -4,6 +4,7 @@
 
 mod args;
 mod cargo;
+mod cfg_crates;
 mod execute;
 mod fingerprint;
 mod hash;

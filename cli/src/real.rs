@@ -44,7 +44,7 @@ fn try_run(args: &RunArgs, build: &BuildArgs) -> Result<u8, String> {
         }
     };
     let dir = ws
-        .target_dir
+        .own_dir
         .join("reports")
         .join(format!("real-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
