@@ -78,8 +78,14 @@ impl RealSlot {
         });
     }
 
-    /// Runs the atomic operation `op` on the atomic created at `created` and records it as
-    /// `event` says. Call only when [`active`].
+    /// Runs the atomic operation `op` on the atomic created at `created` and, once race
+    /// tracking is active, records it as `event` says.
+    ///
+    /// Before tracking starts the operation runs alone. If tracking started while it ran (another
+    /// thread's first cell access), it is recorded afterwards: it may have read a store that
+    /// was recorded meanwhile, and recording it later can only order it after more stores than
+    /// it saw (hiding a race), never before the one it read (inventing one).
+    #[inline]
     pub fn atomic<R>(
         &self,
         created: Site,
@@ -87,6 +93,13 @@ impl RealSlot {
         op: impl FnOnce() -> R,
         event: impl FnOnce(&R) -> Op,
     ) -> R {
+        if !active() {
+            let result = op();
+            if active() {
+                self.record_late(created, site, event(&result));
+            }
+            return result;
+        }
         let object = self.id();
         let Some(me) = thread::current() else {
             return op();
@@ -102,6 +115,25 @@ impl RealSlot {
             });
             result
         })
+    }
+}
+
+impl RealSlot {
+    #[cold]
+    fn record_late(&self, created: Site, site: Site, op: Op) {
+        let object = self.id();
+        let Some(me) = thread::current() else {
+            return;
+        };
+        central::with(|c| {
+            c.announce(object, ObjectKind::Atomic, created);
+            c.race_event(&Event {
+                thread: me,
+                object: Some(object),
+                op,
+                site,
+            });
+        });
     }
 }
 

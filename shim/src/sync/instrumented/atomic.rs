@@ -123,11 +123,7 @@ fn real_step<R>(
     op: impl FnOnce() -> R,
     event: impl FnOnce(&R) -> Op,
 ) -> R {
-    if races::active() {
-        real.atomic(slot.site(), site, op, event)
-    } else {
-        op()
-    }
+    real.atomic(slot.site(), site, op, event)
 }
 
 /// One atomic operation `op`, recorded as `event` says: through the scheduler inside a model
