@@ -118,6 +118,15 @@ impl ObjectName {
         }
     }
 
+    /// The object as a finding's structured data records it.
+    pub(crate) fn object_ref(&self) -> crate::report::ObjectRef {
+        crate::report::ObjectRef {
+            kind: self.kind.type_name().to_string(),
+            created: format!("{}:{}", self.site.file(), self.site.line()),
+            name: self.variable.as_ref().map(|(v, _)| v.clone()),
+        }
+    }
+
     /// Whether the creation line names the object.
     pub(crate) fn has_variable(&self) -> bool {
         self.variable.is_some()

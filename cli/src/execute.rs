@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use conc_check_core::envelope::ReportFile;
 use conc_check_engine::report::Report;
-use serde_json::Value;
 
 use crate::cargo::{test_environment, TestBinary, Workspace};
 use crate::libtest::{failure_output, parse_result, parse_started, Status};
@@ -185,20 +185,24 @@ impl ReportInbox {
 /// One report file: the test that wrote it and the report.
 fn read_report_file(path: &Path) -> (Option<String>, Result<Report, String>) {
     let fail = |e: String| format!("could not read the report {}: {e}", path.display());
-    let value: Value = match std::fs::read_to_string(path)
+    let file: ReportFile = match std::fs::read_to_string(path)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
     {
-        Ok(v) => v,
-        Err(e) => return (None, Err(fail(e))),
+        Ok(file) => file,
+        Err(e) => {
+            return (
+                None,
+                Err(fail(format!(
+                    "{e} (was the test built with another version of conc-check?)"
+                ))),
+            )
+        }
     };
-    let test = value["test"].as_str().map(str::to_string);
-    let report = serde_json::from_value::<Report>(value["report"].clone()).map_err(|e| {
-        fail(format!(
-            "{e} (was the test built with another version of conc-check?)"
-        ))
-    });
-    (test, report)
+    match file.check() {
+        Ok(()) => (file.test, Ok(file.report)),
+        Err(why) => (file.test, Err(fail(why))),
+    }
 }
 
 fn run_job(ws: &Workspace, job: &Job<'_>, dir: &Path, progress: &mut Progress) -> Vec<TestOutcome> {

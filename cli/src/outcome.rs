@@ -1,12 +1,11 @@
 //! What a run found: one [`TestOutcome`] per test (and seed), with its reports, its findings
 //! and its verdict; the gate's exit code follows from the verdicts.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use conc_check_engine::report::{Finding, Report};
 
-use crate::fingerprint::fingerprint;
+use crate::fingerprint::{fingerprint, Baseline, Match};
 use crate::libtest::Status;
 use crate::partition::Partition;
 
@@ -21,6 +20,9 @@ pub struct FoundIssue {
     pub fingerprint: String,
     /// Listed in the baseline, so it does not fail the run.
     pub baselined: bool,
+    /// Matched only an old baseline (by its fingerprint or kind and test): it should be
+    /// written again.
+    pub legacy_match: bool,
 }
 
 /// The verdict on one test.
@@ -136,6 +138,7 @@ impl TestOutcome {
                 index,
                 fingerprint: fingerprint(finding, &self.name, root),
                 baselined: false,
+                legacy_match: false,
             });
         }
         self.reports.push(report);
@@ -146,10 +149,15 @@ impl TestOutcome {
         &self.reports[issue.report].findings[issue.index]
     }
 
-    /// Marks the findings whose fingerprints are in `baseline`.
-    pub fn apply_baseline(&mut self, baseline: &BTreeSet<String>) {
-        for issue in &mut self.findings {
-            issue.baselined = baseline.contains(&issue.fingerprint);
+    /// Marks the findings that `baseline` lists.
+    pub fn apply_baseline(&mut self, baseline: &Baseline, root: &Path) {
+        for i in 0..self.findings.len() {
+            let issue = &self.findings[i];
+            let finding = &self.reports[issue.report].findings[issue.index];
+            let matched = baseline.matches(finding, &self.name, &issue.fingerprint, root);
+            let issue = &mut self.findings[i];
+            issue.baselined = matched != Match::No;
+            issue.legacy_match = matched == Match::Legacy;
         }
     }
 

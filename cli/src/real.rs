@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use conc_check_engine::real::{RealReport, DEADLOCK_EXIT_CODE};
+use conc_check_core::envelope::ReportFile;
+use conc_check_engine::real::DEADLOCK_EXIT_CODE;
 use conc_check_engine::report::render::render_finding;
 
 use crate::args::{BuildArgs, RunArgs};
@@ -101,7 +102,7 @@ fn try_run(args: &RunArgs, build: &BuildArgs) -> Result<u8, String> {
 }
 
 /// Every real-mode report the program wrote.
-fn read_reports(dir: &Path) -> Result<Vec<RealReport>, String> {
+fn read_reports(dir: &Path) -> Result<Vec<ReportFile>, String> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -117,12 +118,15 @@ fn read_reports(dir: &Path) -> Result<Vec<RealReport>, String> {
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            serde_json::from_str(&text).map_err(|e| {
+            let file: ReportFile = serde_json::from_str(&text).map_err(|e| {
                 format!(
                     "the report {} is not one this version reads: {e}",
                     p.display()
                 )
-            })
+            })?;
+            file.check()
+                .map_err(|why| format!("the report {}: {why}", p.display()))?;
+            Ok(file)
         })
         .collect()
 }

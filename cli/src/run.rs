@@ -1,7 +1,7 @@
 //! The default action: build the tests under `--cfg conc_check`, list and select them (filter,
 //! partition, seeds), run them, gate on the findings and write every report format asked for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use conc_check_engine::schedule::Schedule;
 
@@ -186,7 +186,19 @@ fn try_check(args: &CheckArgs) -> Result<u8, String> {
     let (mut outcomes, seconds) = run_jobs(&ws, &jobs, args.build.quiet);
     if let Some(baseline) = &baseline {
         for o in &mut outcomes {
-            o.apply_baseline(baseline);
+            o.apply_baseline(baseline, &ws.root);
+        }
+        let migrated: usize = outcomes
+            .iter()
+            .map(|o| o.findings.iter().filter(|f| f.legacy_match).count())
+            .sum();
+        if !baseline.legacy.is_empty() {
+            eprintln!(
+                "conc-check: the baseline {} was written by an earlier version (fingerprints that \
+                 hashed the messages); {migrated} finding(s) matched it by kind and test. Write it \
+                 again with --write-baseline to match by the findings' structure from now on",
+                args.baseline.as_deref().unwrap_or(Path::new("")).display()
+            );
         }
     }
     let results = RunResults {
@@ -243,7 +255,7 @@ fn write_baseline(results: &RunResults) -> String {
         .collect();
     let mut text = serde_json::to_string_pretty(&serde_json::json!({
         "format": "conc-check-baseline",
-        "version": 1,
+        "schema_version": conc_check_core::envelope::SCHEMA_VERSION,
         "fingerprints": entries,
     }))
     .unwrap_or_default();

@@ -216,6 +216,7 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
             ("two_increments".into(), "ok".into()),
         ]
     );
+    assert_eq!(report["schema_version"], 2);
     let buggy = &report["tests"][0];
     let findings = buggy["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
@@ -225,7 +226,16 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
             ["deadlock", "lock_order_cycle"].contains(&kind),
             "an ABBA bug is a deadlock or a lock-order cycle, not {kind}"
         );
-        assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+        let fingerprint = f["fingerprint"].as_str().unwrap();
+        assert!(
+            fingerprint.starts_with("v2-") && fingerprint.len() == 19,
+            "{fingerprint}"
+        );
+        assert!(
+            !f["finding"]["objects"].as_array().unwrap().is_empty(),
+            "the locks are named in the structure: {f:#}"
+        );
+        assert!(f["finding"]["sites"][0]["role"].is_string(), "{f:#}");
         assert!(f["schedule"].as_str().unwrap().starts_with("cc2."));
     }
     assert_eq!(
@@ -391,11 +401,27 @@ fn a_baseline_keeps_known_findings_from_failing_the_run() {
     let run = conc_check(&fixture(), &["--baseline", json.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
 
+    // A baseline an earlier version wrote (message-hashed fingerprints) is honoured once, by
+    // kind and test, and the run asks for a new one.
+    let old = dir.join("old.json");
+    std::fs::write(
+        &old,
+        r#"{"format":"conc-check-baseline","version":1,"fingerprints":[{"fingerprint":"00112233aabbccdd","kind":"lock_order_cycle","test":"abba_deadlock","package":"conc-fixture","message":"lock order cycle: thread 1 takes A then B"}]}"#,
+    )
+    .unwrap();
+    let run = conc_check(&fixture(), &["--baseline", old.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("written by an earlier version"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("--write-baseline"), "{run:?}");
+
     // A baseline without the finding does not suppress it.
     let empty = dir.join("empty.json");
     std::fs::write(
         &empty,
-        r#"{"format":"conc-check-baseline","version":1,"fingerprints":[]}"#,
+        r#"{"format":"conc-check-baseline","schema_version":2,"fingerprints":[]}"#,
     )
     .unwrap();
     let run = conc_check(&fixture(), &["--baseline", empty.to_str().unwrap()]);

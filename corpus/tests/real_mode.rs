@@ -131,7 +131,7 @@ fn every_real_program_gets_its_verdict_and_ending() {
                     Ending::Normal => "exit",
                     Ending::Watchdog => "deadlock",
                 };
-                assert_eq!(report["outcome"], outcome, "{}: {ran:?}", p.name);
+                assert_eq!(report["real"]["outcome"], outcome, "{}: {ran:?}", p.name);
             }
         }
     }
@@ -222,7 +222,7 @@ fn contention_figures_are_printed_and_written() {
         .as_ref()
         .expect("brief mode always writes the report");
     assert!(kinds(report).is_empty(), "{ran:?}");
-    let locks = report["locks"].as_array().unwrap();
+    let locks = report["real"]["locks"].as_array().unwrap();
     assert_eq!(locks.len(), 1, "{ran:?}");
     assert_eq!(locks[0]["acquisitions"], 8 * 100_000 + 1, "{ran:?}");
     assert!(locks[0]["contended"].as_u64().unwrap() >= 1, "{ran:?}");

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, ObjectId, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Writes remembered per object, and reads per thread.
 const REMEMBERED: usize = 64;
@@ -195,9 +195,18 @@ impl AbaDetector {
             ),
         )
         .note(format!("{me} saw {a} in {location} at {}", at(seen.site)))
-        .site(seen.site, format!("{me} reads {a} here"))
+        .site(seen.site, SiteRole::Access, format!("{me} reads {a} here"))
         .note(format!("{me} read {data} at {}", at(stale.site)))
-        .site(stale.site, format!("{me} reads the data it will rely on here"));
+        .site(
+            stale.site,
+            SiteRole::Access,
+            format!("{me} reads the data it will rely on here"),
+        );
+        for object in [seen.object, stale.object] {
+            if let Some(object) = self.created.object_ref(object) {
+                finding.add_object(object);
+            }
+        }
         let mut steps: Vec<(u64, String, Site)> = between
             .iter()
             .map(|w| {
@@ -219,9 +228,11 @@ impl AbaDetector {
         ));
         steps.sort_by_key(|s| s.0);
         for (_, what, site) in steps {
-            finding = finding
-                .note(format!("then {what} at {}", at(site)))
-                .site(site, what);
+            finding = finding.note(format!("then {what} at {}", at(site))).site(
+                site,
+                SiteRole::Sync,
+                what,
+            );
         }
         finding
             .note(format!(
@@ -230,6 +241,7 @@ impl AbaDetector {
             ))
             .site(
                 cas.site,
+                SiteRole::Sync,
                 format!("{me}'s compare-exchange succeeds here on stale data"),
             )
             .note(

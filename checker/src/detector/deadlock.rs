@@ -12,7 +12,7 @@
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Who holds a lock, how, and since where.
 #[derive(Clone, Copy, Debug)]
@@ -256,10 +256,14 @@ impl DeadlockDetector {
         finding
             .notes
             .push(format!("{who} waits {what}, at {}{why}", at(site)));
-        finding.sites.push(crate::report::SourceRef::new(
+        finding.sites.push(crate::report::SourceRef::at(
             site,
+            SiteRole::Wait,
             format!("{who} waits here"),
         ));
+        if let Some(object) = wait.object().and_then(|o| self.objects.object_ref(o)) {
+            finding.add_object(object);
+        }
         match wait {
             WaitFor::Lock(o, _) => {
                 for hold in self.holders(o) {
@@ -273,8 +277,9 @@ impl DeadlockDetector {
                         "    it is held by {holder}, which locked it at {}{gone}",
                         at(hold.site)
                     ));
-                    finding.sites.push(crate::report::SourceRef::new(
+                    finding.sites.push(crate::report::SourceRef::at(
                         hold.site,
+                        SiteRole::Acquire,
                         format!("{holder} locked it here"),
                     ));
                 }
@@ -318,8 +323,15 @@ impl DeadlockDetector {
             event.site.column()
         ));
         finding = finding
-            .site(event.site, format!("{who} locks it again here"))
-            .site(first.site, "first locked here");
+            .site(
+                event.site,
+                SiteRole::Wait,
+                format!("{who} locks it again here"),
+            )
+            .site(first.site, SiteRole::Acquire, "first locked here");
+        if let Some(object) = self.objects.object_ref(object) {
+            finding.add_object(object);
+        }
         Some(finding)
     }
 }

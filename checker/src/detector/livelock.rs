@@ -17,7 +17,7 @@ use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Steps kept for the finding's summary and the repeating cycle.
 const RECENT: usize = 256;
@@ -136,7 +136,11 @@ impl LivelockDetector {
                 what.join("; ")
             ));
             if let Some((_, site, _)) = actions.first() {
-                finding = finding.site(site, format!("{} retries here", names.label(*thread)));
+                finding = finding.site(
+                    site,
+                    SiteRole::Retry,
+                    format!("{} retries here", names.label(*thread)),
+                );
             }
         }
         let period = self.period as usize;

@@ -63,7 +63,7 @@ use super::objects::at;
 use super::{Detector, ThreadNames};
 use crate::describe::ObjectName;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Paths examined per new edge, so that a pathological graph cannot stall an execution.
 const MAX_PATHS: usize = 256;
@@ -604,6 +604,9 @@ fn render<N: Lock>(
         format!("{head}: {}; these can deadlock", orders.join(", ")),
     );
 
+    for object in &objects {
+        finding.add_object(object.object_ref());
+    }
     let mut chain: Vec<String> = objects.iter().map(ObjectName::long).collect();
     chain.push(objects[0].medium());
     finding.notes.push(format!("cycle: {}", chain.join(" → ")));
@@ -627,12 +630,14 @@ fn render<N: Lock>(
         }
         line.push_str(earlier(s));
         finding.notes.push(line);
-        finding.sites.push(crate::report::SourceRef::new(
+        finding.sites.push(crate::report::SourceRef::at(
             s.label.held_site,
+            SiteRole::Acquire,
             format!("{who} takes {} here", letters[i]),
         ));
-        finding.sites.push(crate::report::SourceRef::new(
+        finding.sites.push(crate::report::SourceRef::at(
             s.label.site,
+            SiteRole::Acquire,
             format!("then {} here, holding {}", letters[j], letters[i]),
         ));
     }

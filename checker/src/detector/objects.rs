@@ -50,6 +50,12 @@ impl Created {
         }
     }
 
+    /// `object` as a finding's structured data records it, if its creation was seen.
+    pub(crate) fn object_ref(&self, object: ObjectId) -> Option<crate::report::ObjectRef> {
+        let (kind, site) = self.get(object)?;
+        Some(crate::describe::ObjectName::new(kind, site, None).object_ref())
+    }
+
     /// Forgets the previous execution's objects.
     pub(crate) fn clear(&mut self) {
         self.table.clear();

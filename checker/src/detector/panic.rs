@@ -1,7 +1,7 @@
 //! Findings for panics in model threads.
 
 use crate::event::{Site, ThreadId};
-use crate::report::{Finding, FindingKind, SourceRef};
+use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
 use super::ThreadNames;
 
@@ -94,7 +94,9 @@ pub fn blocked_while_unwinding(finding: &mut Finding, site: Site, what: &str) {
     finding
         .notes
         .push(format!("while unwinding, it blocked waiting for {what}"));
-    finding
-        .sites
-        .push(SourceRef::new(site, "blocks here while unwinding"));
+    finding.sites.push(SourceRef::at(
+        site,
+        SiteRole::Wait,
+        "blocks here while unwinding",
+    ));
 }

@@ -15,7 +15,7 @@ use super::happens_before::{acquires, releases, HappensBefore};
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// One access to a cell, as remembered for the race check and the report.
 #[derive(Clone, Copy, Debug)]
@@ -224,8 +224,19 @@ impl DataRaceDetector {
             at(earlier.site)
         ))
         .note(format!("{second} {} it at {}", now.verb(), at(now.site)))
-        .site(earlier.site, format!("{first} {} here", earlier.verb()))
-        .site(now.site, format!("{second} {} here", now.verb()));
+        .site(
+            earlier.site,
+            SiteRole::Access,
+            format!("{first} {} here", earlier.verb()),
+        )
+        .site(
+            now.site,
+            SiteRole::Access,
+            format!("{second} {} here", now.verb()),
+        );
+        if let Some(object) = self.created.object_ref(cell) {
+            finding.add_object(object);
+        }
         self.explain(&mut finding, earlier, now, &first, &second);
         finding
     }
@@ -366,12 +377,14 @@ impl DataRaceDetector {
         };
         finding.notes.push(format!("why: {why}"));
         finding.notes.push(format!("help: {help}"));
-        finding.sites.push(crate::report::SourceRef::new(
+        finding.sites.push(crate::report::SourceRef::at(
             store.site,
+            SiteRole::Sync,
             format!("{first} stores the flag here ({:?})", store.order),
         ));
-        finding.sites.push(crate::report::SourceRef::new(
+        finding.sites.push(crate::report::SourceRef::at(
             load.site,
+            SiteRole::Sync,
             format!("{second} loads it here ({:?})", load.order),
         ));
         true

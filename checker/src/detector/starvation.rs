@@ -16,7 +16,7 @@
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Failed attempts a starving thread has made at least (one or two failures against a busy
 /// resource are ordinary contention).
@@ -128,8 +128,12 @@ impl StarvationDetector {
         ))
         .site(
             s.last,
+            SiteRole::Retry,
             format!("{} retries here", names.label(starved)),
         );
+        if let Some(object) = self.created.object_ref(s.resource) {
+            finding.add_object(object);
+        }
         for (winner, times, site) in &s.winners {
             finding = finding
                 .note(format!(
@@ -138,7 +142,11 @@ impl StarvationDetector {
                     if *times == 1 { "" } else { "s" },
                     at(site)
                 ))
-                .site(site, format!("{} takes it here", names.label(*winner)));
+                .site(
+                    site,
+                    SiteRole::Take,
+                    format!("{} takes it here", names.label(*winner)),
+                );
         }
         finding.note(
             "the scheduler was fair (every runnable thread kept getting turns); the resource itself \

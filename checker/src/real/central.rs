@@ -14,7 +14,7 @@ use crate::detector::lock_order::LockOrderDetector;
 use crate::detector::race::DataRaceDetector;
 use crate::detector::{Detector, ThreadNames};
 use crate::event::{Event, ObjectId, ObjectKind, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// A finding and the stacks that explain it (resolved only when printed).
 #[derive(Clone)]
@@ -210,6 +210,6 @@ pub(crate) fn starvation(
         super::settings::Settings::get().starvation_wait.as_secs_f64() * 1000.0
     ))
     .note("hold the lock for less time, unlock before the slow part of the loop, or use a fair (queueing) lock")
-    .site(site, format!("{who} waits here"));
+    .site(site, SiteRole::Wait, format!("{who} waits here"));
     with(|c| c.push(finding, Vec::new()));
 }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+pub use conc_check_core::envelope::LockFigures;
+use conc_check_core::envelope::{Mode, RealOutcome, RealRun, ReportFile};
 
 use super::backtraces::user_frames;
 use super::central::{self, Found};
@@ -23,49 +24,14 @@ use crate::report::{Finding, Report};
 /// 128+N of a signal.
 pub const DEADLOCK_EXIT_CODE: i32 = 86;
 
-/// What a real-mode run writes into `CONC_CHECK_REPORT_DIR`, as `real-<pid>.json`.
-#[derive(Clone, Debug, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct RealReport {
-    /// Always `real`.
-    pub mode: String,
-    /// The program (its first argument).
-    pub program: String,
-    /// Its process id.
-    pub pid: u32,
-    /// `exit` when the program ended by itself, `deadlock` when the watchdog ended it.
-    pub outcome: String,
-    /// The findings, as in model mode (one "execution": the run).
-    pub report: Report,
-    /// Contention figures of every lock that was ever contended, most contended first.
-    pub locks: Vec<LockFigures>,
-}
-
-/// The contention figures of one lock.
-#[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
-pub struct LockFigures {
-    /// E.g. ``Mutex `counter` (created at src/main.rs:12)``, or `the Mutex created at
-    /// src/main.rs:12` when the creation line names no variable.
-    pub lock: String,
-    /// Times it was acquired.
-    pub acquisitions: u64,
-    /// Acquisitions that had to wait.
-    pub contended: u64,
-    /// The longest wait, in milliseconds.
-    pub longest_wait_ms: f64,
-    /// The most acquisitions by other threads while one thread waited.
-    pub most_bypassed: u64,
-}
-
-impl LockFigures {
-    fn of(info: &LockInfo) -> Self {
-        LockFigures {
-            lock: crate::describe::ObjectName::new(info.kind, info.created, None).long(),
-            acquisitions: info.acquisitions.load(Ordering::Relaxed),
-            contended: info.contended.load(Ordering::Relaxed),
-            longest_wait_ms: info.longest_wait_ns.load(Ordering::Relaxed) as f64 / 1e6,
-            most_bypassed: info.most_bypassed.load(Ordering::Relaxed),
-        }
+/// The contention figures of `info` now.
+fn figures_of(info: &LockInfo) -> LockFigures {
+    LockFigures {
+        lock: crate::describe::ObjectName::new(info.kind, info.created, None).long(),
+        acquisitions: info.acquisitions.load(Ordering::Relaxed),
+        contended: info.contended.load(Ordering::Relaxed),
+        longest_wait_ms: info.longest_wait_ns.load(Ordering::Relaxed) as f64 / 1e6,
+        most_bypassed: info.most_bypassed.load(Ordering::Relaxed),
     }
 }
 
@@ -74,7 +40,7 @@ static DONE: AtomicBool = AtomicBool::new(false);
 /// Registers the exit hook (once per process, on the first real-mode operation).
 pub(crate) fn register() {
     extern "C" fn at_exit() {
-        let _ = std::panic::catch_unwind(|| finish("exit", None));
+        let _ = std::panic::catch_unwind(|| finish(RealOutcome::Exit, None));
     }
     // SAFETY: `at_exit` is a plain function that never unwinds out (it catches panics).
     unsafe {
@@ -85,7 +51,7 @@ pub(crate) fn register() {
 /// Reports `found` with everything else found so far and ends the process with
 /// [`DEADLOCK_EXIT_CODE`].
 pub(crate) fn deadlock(found: Found) -> ! {
-    let _ = std::panic::catch_unwind(|| finish("deadlock", Some(found)));
+    let _ = std::panic::catch_unwind(|| finish(RealOutcome::Deadlock, Some(found)));
     let _ = std::io::stderr().flush();
     // SAFETY: ends the process at once: the deadlocked threads hold locks that exit handlers
     // and stdio flushing could wait for forever.
@@ -108,7 +74,7 @@ fn with_stacks(found: Found) -> Finding {
     finding
 }
 
-fn finish(outcome: &str, extra: Option<Found>) {
+fn finish(outcome: RealOutcome, extra: Option<Found>) {
     if DONE.swap(true, Ordering::SeqCst) || !thread::any() {
         return;
     }
@@ -118,7 +84,7 @@ fn finish(outcome: &str, extra: Option<Found>) {
     let (mut found, contended): (Vec<Found>, Vec<Arc<LockInfo>>) = taken.unwrap_or_default();
     found.extend(extra);
     let findings: Vec<Finding> = found.into_iter().map(with_stacks).collect();
-    let mut locks: Vec<LockFigures> = contended.iter().map(|i| LockFigures::of(i)).collect();
+    let mut locks: Vec<LockFigures> = contended.iter().map(|i| figures_of(i)).collect();
     locks.sort_by_key(|l| std::cmp::Reverse(l.contended));
     let report = Report {
         findings,
@@ -148,7 +114,7 @@ fn finish(outcome: &str, extra: Option<Found>) {
         } else {
             format!("found {}", kinds.join(", "))
         };
-        let how = if outcome == "deadlock" {
+        let how = if outcome == RealOutcome::Deadlock {
             format!(" · the watchdog ended the process (exit {DEADLOCK_EXIT_CODE})")
         } else {
             String::new()
@@ -158,15 +124,10 @@ fn finish(outcome: &str, extra: Option<Found>) {
     let _ = std::io::stderr().write_all(err.as_bytes());
     if let Some(dir) = &settings.report_dir {
         if !report.findings.is_empty() || settings.brief {
-            let real = RealReport {
-                mode: "real".into(),
-                program: std::env::args().next().unwrap_or_default(),
-                pid: std::process::id(),
-                outcome: outcome.into(),
-                report,
-                locks,
-            };
-            if let Err(e) = write(dir, &real) {
+            let mut file = ReportFile::new(Mode::Real, None, report);
+            file.program = std::env::args().next().or(file.program);
+            file.real = Some(RealRun { outcome, locks });
+            if let Err(e) = write(dir, &file) {
                 let _ = writeln!(
                     std::io::stderr(),
                     "conc-check: could not write the report to {}: {e}",
@@ -196,7 +157,7 @@ pub fn figures_table(locks: &[LockFigures]) -> String {
 
 /// Writes `report` as `real-<pid>.json` (through a temporary name, so a reader never sees half
 /// of it).
-fn write(dir: &std::path::Path, report: &RealReport) -> std::io::Result<()> {
+fn write(dir: &std::path::Path, report: &ReportFile) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
     let name = format!("real-{}.json", report.pid);

@@ -31,7 +31,7 @@ mod settings;
 pub mod thread;
 pub mod watchdog;
 
-pub use exit::{RealReport, DEADLOCK_EXIT_CODE};
+pub use exit::DEADLOCK_EXIT_CODE;
 pub use lock::RealLock;
 pub use races::RealSlot;
 pub use settings::Settings;

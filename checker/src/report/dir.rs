@@ -9,12 +9,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Report;
+use conc_check_core::envelope::{Mode, ReportFile};
 
 /// The variable naming the directory.
 pub const REPORT_DIR_VAR: &str = "CONC_CHECK_REPORT_DIR";
-
-/// The version of the report file's envelope.
-pub const ENVELOPE_VERSION: u32 = 1;
 
 /// Writes `report` of test `test` into `CONC_CHECK_REPORT_DIR`, when it is set. A failure is
 /// printed, not returned: losing the file must not fail the test a second way.
@@ -37,18 +35,8 @@ pub fn write_if_asked(report: &Report, test: Option<&str>) {
 fn write(dir: &Path, report: &Report, test: Option<&str>) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let test = test.filter(|n| *n != "main");
-    let executable = std::env::current_exe()
-        .ok()
-        .map(|p| p.display().to_string());
-    let document = serde_json::json!({
-        "format": "conc-check-report",
-        "version": ENVELOPE_VERSION,
-        "test": test,
-        "executable": executable,
-        "pid": std::process::id(),
-        "report": report,
-    });
-    let text = serde_json::to_string(&document).map_err(std::io::Error::other)?;
+    let file = ReportFile::new(Mode::Model, test.map(str::to_string), report.clone());
+    let text = serde_json::to_string(&file).map_err(std::io::Error::other)?;
     let stem: String = test
         .unwrap_or("unnamed")
         .chars()

@@ -7,7 +7,7 @@ use std::sync::Once;
 use super::api;
 use super::context::{self, with};
 use crate::detector::panic::{double_panic_finding, PanicRecord};
-use crate::report::SourceRef;
+use crate::report::{SiteRole, SourceRef};
 
 type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
@@ -33,6 +33,7 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
             file: l.file().to_string(),
             line: l.line(),
             column: l.column(),
+            role: SiteRole::Panic,
             label: "panicked here".to_string(),
         }),
     };

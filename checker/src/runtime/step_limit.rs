@@ -2,7 +2,7 @@
 
 use crate::detector::ThreadNames;
 use crate::event::{Event, Op, Site, ThreadId};
-use crate::report::{Finding, FindingKind};
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Steps at the end of the trace the finding summarises.
 const TAIL: usize = 1_000;
@@ -54,7 +54,11 @@ pub(crate) fn step_limit_finding(
                 site.line(),
                 site.column()
             ))
-            .site(site, format!("{} keeps running here", names.label(*thread)));
+            .site(
+                site,
+                SiteRole::Other,
+                format!("{} keeps running here", names.label(*thread)),
+            );
     }
     finding.note(
         "no state repeated often enough to call it a livelock: a thread may be counting or \

@@ -14,7 +14,7 @@ use super::beacon::Beacon;
 use super::execution::{Execution, ThreadState};
 use crate::detector::ThreadNames;
 use crate::event::{Event, Op, ThreadId};
-use crate::report::{Finding, FindingKind, SourceRef};
+use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
 /// Frames listed in a finding.
 const SHOWN_FRAMES: usize = 12;
@@ -72,6 +72,7 @@ impl Frame {
             file: self.file.clone()?,
             line: self.line?,
             column: self.column.unwrap_or(1),
+            role: SiteRole::Stuck,
             label,
         })
     }
@@ -290,9 +291,11 @@ fn add_last_operation(finding: &mut Finding, e: &Execution, thread: ThreadId) {
                 event.site.line(),
                 event.site.column()
             ));
-            finding
-                .sites
-                .push(SourceRef::new(event.site, "its last conc-check operation"));
+            finding.sites.push(SourceRef::at(
+                event.site,
+                SiteRole::Other,
+                "its last conc-check operation",
+            ));
         }
         None => finding
             .notes
@@ -387,9 +390,11 @@ fn others(finding: &mut Finding, e: &Execution, thread: ThreadId) {
                     at.line(),
                     at.column()
                 ));
-                finding
-                    .sites
-                    .push(SourceRef::new(at, format!("{who} is {state} here")));
+                finding.sites.push(SourceRef::at(
+                    at,
+                    SiteRole::Wait,
+                    format!("{who} is {state} here"),
+                ));
             }
             (None, Some((text, event))) => finding.notes.push(format!(
                 "{who} is {state} after its last conc-check operation: {text} at {}:{}:{}",

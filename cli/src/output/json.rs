@@ -15,7 +15,7 @@ pub fn render(results: &RunResults) -> String {
         .collect();
     let document = json!({
         "format": "conc-check-results",
-        "version": 1,
+        "schema_version": conc_check_core::envelope::SCHEMA_VERSION,
         "tool": { "name": "conc-check", "version": env!("CARGO_PKG_VERSION") },
         "exit_code": results.exit_code(),
         "partition": results.partition.map(|p| p.to_string()),

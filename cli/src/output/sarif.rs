@@ -214,7 +214,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::libtest::Status;
     use crate::outcome::TestOutcome;
-    use conc_check_engine::report::{Finding, FindingKind, Report, SourceRef};
+    use conc_check_engine::report::{Finding, FindingKind, Report, SiteRole, SourceRef};
     use std::path::PathBuf;
 
     fn site(file: &str, line: u32, column: u32, label: &str) -> SourceRef {
@@ -222,6 +222,7 @@ pub(crate) mod tests {
             file: file.into(),
             line,
             column,
+            role: SiteRole::Access,
             label: label.into(),
         }
     }
@@ -241,6 +242,7 @@ pub(crate) mod tests {
                         site("src/lib.rs", 10, 5, "thread 1 writes here"),
                         site("/work/my ws/src/other.rs", 20, 9, "thread 2 reads here"),
                     ],
+                    objects: vec![],
                 }],
                 executions: 3,
                 schedule: Some("cc2.AAAA.00000000".into()),
@@ -262,6 +264,7 @@ pub(crate) mod tests {
                         site("src/lib.rs", 3, 1, "B held here"),
                         site("/elsewhere/dep/src/lib.rs", 4, 1, "A acquired here"),
                     ],
+                    objects: vec![],
                 }],
                 executions: 1,
                 ..Report::default()
@@ -337,11 +340,14 @@ pub(crate) mod tests {
         let schema = crate::test_support::sarif_schema();
         let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
         let mut results = sample();
-        let mut baseline = std::collections::BTreeSet::new();
-        baseline.insert(results.outcomes[0].findings[0].fingerprint.clone());
+        let mut baseline = crate::fingerprint::Baseline::default();
+        baseline
+            .fingerprints
+            .insert(results.outcomes[0].findings[0].fingerprint.clone());
         results.baseline = Some("b.json".into());
+        let root = results.root.clone();
         for o in &mut results.outcomes {
-            o.apply_baseline(&baseline);
+            o.apply_baseline(&baseline, &root);
         }
         for run in [sample(), results] {
             let doc: Value = serde_json::from_str(&render(&run)).unwrap();

@@ -1,17 +1,20 @@
 //! What every build of conc-check shares, with the engine or without it: the settings and
-//! their `CONC_CHECK_*` variables ([`config`]), the report's shape ([`report`]), and why a
-//! schedule could not be used ([`ScheduleError`]).
+//! their `CONC_CHECK_*` variables ([`config`]), the report's shape ([`report`]), the report
+//! files both modes write and the CLI reads ([`envelope`]), the findings' fingerprints
+//! ([`fingerprint`]), and why a schedule could not be used ([`ScheduleError`]).
 //!
 //! A crate that depends on `conc-check` compiles this (and serde) in its normal build; the
 //! engine, with its coroutines, graphs and renderer, only under `--cfg conc_check` or the
 //! `model` feature.
 
 pub mod config;
+pub mod envelope;
+pub mod fingerprint;
 pub mod report;
 pub mod schedule_error;
 
 pub use config::{Config, ConfigError, StrategyKind};
-pub use report::{Finding, FindingKind, Report, SourceRef, TraceStep};
+pub use report::{Finding, FindingKind, ObjectRef, Report, SiteRole, SourceRef, TraceStep};
 pub use schedule_error::ScheduleError;
 
 /// A source location in the user's code, captured with `#[track_caller]`.

@@ -103,6 +103,35 @@ impl fmt::Display for FindingKind {
     }
 }
 
+/// What a site is to its finding: the part a machine can rely on (fingerprints, code scanning),
+/// beside the label people read.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteRole {
+    /// A lock taken (or held) here.
+    Acquire,
+    /// A thread waits (blocks) here.
+    Wait,
+    /// A memory access that takes part in the problem (a racing access, a read relied upon).
+    Access,
+    /// A synchronising operation that takes part (the store or load of a flag, a
+    /// compare-exchange, a write that changed a value back).
+    Sync,
+    /// A thread retries here (livelock, starvation).
+    Retry,
+    /// Another thread takes the contended resource here (starvation).
+    Take,
+    /// A panic happened here.
+    Panic,
+    /// A thread is stuck (or overflowed its stack) here.
+    Stuck,
+    /// Anything else: the last operation of a thread, the place a thread keeps running.
+    #[default]
+    Other,
+}
+
 /// A place in the user's source, with what happened there.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct SourceRef {
@@ -112,20 +141,36 @@ pub struct SourceRef {
     pub line: u32,
     /// 1-based column.
     pub column: u32,
+    /// What the site is to the finding.
+    #[serde(default)]
+    pub role: SiteRole,
     /// What happened there, e.g. "thread 1 acquires `Mutex` here".
     pub label: String,
 }
 
 impl SourceRef {
-    /// A reference to `site` labelled `label`.
-    pub fn new(site: Site, label: impl Into<String>) -> Self {
+    /// A reference to `site` in the role `role`, labelled `label`.
+    pub fn at(site: Site, role: SiteRole, label: impl Into<String>) -> Self {
         SourceRef {
             file: site.file().to_string(),
             line: site.line(),
             column: site.column(),
+            role,
             label: label.into(),
         }
     }
+}
+
+/// An object a finding is about, named as the finding names it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// Its type, e.g. `Mutex`, `atomic`, `UnsafeCell`.
+    pub kind: String,
+    /// Where it was created, as `file:line`.
+    pub created: String,
+    /// The variable its creation line binds it to, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl fmt::Display for SourceRef {
@@ -145,6 +190,9 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// Every source location the finding involves.
     pub sites: Vec<SourceRef>,
+    /// The objects it is about (the locks of a cycle, the cell of a race, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectRef>,
 }
 
 impl Finding {
@@ -155,6 +203,7 @@ impl Finding {
             message: message.into(),
             notes: Vec::new(),
             sites: Vec::new(),
+            objects: Vec::new(),
         }
     }
 
@@ -164,10 +213,23 @@ impl Finding {
         self
     }
 
-    /// Adds a labelled source location.
-    pub fn site(mut self, site: Site, label: impl Into<String>) -> Self {
-        self.sites.push(SourceRef::new(site, label));
+    /// Adds a labelled source location in `role`.
+    pub fn site(mut self, site: Site, role: SiteRole, label: impl Into<String>) -> Self {
+        self.sites.push(SourceRef::at(site, role, label));
         self
+    }
+
+    /// Adds an object the finding is about (once).
+    pub fn object(mut self, object: ObjectRef) -> Self {
+        self.add_object(object);
+        self
+    }
+
+    /// Adds an object the finding is about, unless it is there already.
+    pub fn add_object(&mut self, object: ObjectRef) {
+        if !self.objects.contains(&object) {
+            self.objects.push(object);
+        }
     }
 }
 

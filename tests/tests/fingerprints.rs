@@ -1,0 +1,76 @@
+//! Findings carry their structure (site roles, objects) beside their words, and fingerprints
+//! come from the structure: rewording any finding of the corpus keeps its fingerprint.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use conc_check::{Builder, FindingKind};
+use conc_check_core::fingerprint::fingerprint;
+use conc_check_core::report::SiteRole;
+
+#[test]
+fn rewording_any_corpus_finding_keeps_its_fingerprint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut checked = 0;
+    for program in conc_check_corpus::all()
+        .into_iter()
+        .filter(|p| p.is_buggy())
+    {
+        let report = Builder::new()
+            .spurious_wakeups(program.spurious_wakeups)
+            .explore(program.run);
+        let mut distinct = HashSet::new();
+        for finding in &report.findings {
+            let fp = fingerprint(finding, program.name, root);
+            let mut reworded = finding.clone();
+            reworded.message = format!("said another way: {}", finding.message.to_uppercase());
+            reworded.notes = vec!["nothing of what it said before".into()];
+            for site in &mut reworded.sites {
+                site.label = "a different label".into();
+            }
+            for object in &mut reworded.objects {
+                object.name = Some("renamed".into());
+            }
+            assert_eq!(
+                fp,
+                fingerprint(&reworded, program.name, root),
+                "{}: {finding:#?}",
+                program.name
+            );
+            assert!(
+                distinct.insert(fp),
+                "{}: two findings of one report share a fingerprint",
+                program.name
+            );
+            assert!(
+                !finding.sites.is_empty(),
+                "{}: a finding without sites: {finding:#?}",
+                program.name
+            );
+            let has_objects = matches!(
+                finding.kind,
+                FindingKind::Deadlock
+                    | FindingKind::LockOrderCycle
+                    | FindingKind::DataRace
+                    | FindingKind::Aba
+                    | FindingKind::Starvation
+            );
+            if has_objects {
+                assert!(
+                    !finding.objects.is_empty(),
+                    "{}: no objects in {finding:#?}",
+                    program.name
+                );
+            }
+            if finding.kind != FindingKind::Panic {
+                assert!(
+                    finding.sites.iter().any(|s| s.role != SiteRole::Other),
+                    "{}: no site with a role in {finding:#?}",
+                    program.name
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 17, "only {checked} findings checked");
+}
