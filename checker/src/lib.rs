@@ -9,6 +9,7 @@ pub use conc_check_core::config;
 mod describe;
 pub mod detector;
 pub mod event;
+pub mod primitive;
 pub mod real;
 pub mod report;
 pub mod runtime;

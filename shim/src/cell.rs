@@ -5,11 +5,7 @@
 //! race detector checks.
 
 #[cfg(any(conc_check, feature = "model"))]
-use conc_check_engine::event::{ObjectKind, Op};
-#[cfg(any(conc_check, feature = "model"))]
-use conc_check_engine::real::RealSlot;
-#[cfg(any(conc_check, feature = "model"))]
-use conc_check_engine::runtime::{api, ObjectSlot};
+use conc_check_engine::primitive::cell::CellCore;
 
 /// A cell whose contents are accessed through raw pointers inside closures.
 ///
@@ -21,9 +17,7 @@ use conc_check_engine::runtime::{api, ObjectSlot};
 #[cfg_attr(not(any(conc_check, feature = "model")), repr(transparent))]
 pub struct UnsafeCell<T: ?Sized> {
     #[cfg(any(conc_check, feature = "model"))]
-    slot: ObjectSlot,
-    #[cfg(any(conc_check, feature = "model"))]
-    real: RealSlot,
+    core: CellCore,
     value: std::cell::UnsafeCell<T>,
 }
 
@@ -34,9 +28,7 @@ impl<T> UnsafeCell<T> {
     pub const fn new(value: T) -> Self {
         UnsafeCell {
             #[cfg(any(conc_check, feature = "model"))]
-            slot: ObjectSlot::new(std::panic::Location::caller()),
-            #[cfg(any(conc_check, feature = "model"))]
-            real: RealSlot::new(),
+            core: CellCore::new(std::panic::Location::caller()),
             value: std::cell::UnsafeCell::new(value),
         }
     }
@@ -54,7 +46,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         #[cfg(any(conc_check, feature = "model"))]
-        self.access(Op::CellRead, std::panic::Location::caller());
+        self.core.read(std::panic::Location::caller());
         f(self.value.get())
     }
 
@@ -63,7 +55,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         #[cfg(any(conc_check, feature = "model"))]
-        self.access(Op::CellWrite, std::panic::Location::caller());
+        self.core.write(std::panic::Location::caller());
         f(self.value.get())
     }
 
@@ -71,18 +63,6 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[inline]
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
-    }
-
-    #[cfg(any(conc_check, feature = "model"))]
-    fn access(&self, op: Op, site: &'static std::panic::Location<'static>) {
-        if api::in_model() {
-            let id = self.slot.id(ObjectKind::Cell);
-            api::point(site, false);
-            api::emit(Some(id), op, site);
-        } else {
-            self.real
-                .cell_access(self.slot.site(), op == Op::CellWrite, site);
-        }
     }
 }
 

@@ -4,6 +4,4 @@
 pub use std::sync::*;
 
 #[cfg(any(conc_check, feature = "model"))]
-mod instrumented;
-#[cfg(any(conc_check, feature = "model"))]
-pub use instrumented::*;
+pub use conc_check_engine::primitive::sync::*;

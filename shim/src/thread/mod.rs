@@ -4,6 +4,4 @@
 pub use std::thread::*;
 
 #[cfg(any(conc_check, feature = "model"))]
-mod instrumented;
-#[cfg(any(conc_check, feature = "model"))]
-pub use instrumented::*;
+pub use conc_check_engine::primitive::thread::*;

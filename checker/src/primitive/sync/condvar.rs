@@ -4,10 +4,10 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError};
 use std::time::Duration;
 
-use conc_check_engine::event::LockMode;
-use conc_check_engine::event::{ObjectKind, WakeReason};
-use conc_check_engine::real::{races, RealSlot};
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::LockMode;
+use crate::event::{ObjectKind, WakeReason};
+use crate::real::{races, RealSlot};
+use crate::runtime::{api, ObjectSlot};
 
 use super::mutex::MutexGuard;
 

@@ -4,9 +4,9 @@ use std::io;
 use std::panic::Location;
 use std::sync::{Arc, Mutex as StdMutex};
 
-use conc_check_engine::event::ThreadId as ModelThreadId;
-use conc_check_engine::real::{races, thread as real_thread};
-use conc_check_engine::runtime::api;
+use crate::event::ThreadId as ModelThreadId;
+use crate::real::{races, thread as real_thread};
+use crate::runtime::api;
 
 use super::current::Thread;
 

@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::thread::AccessError;
 
-use conc_check_engine::runtime::api;
+use crate::runtime::api;
 
 /// A thread-local key declared with `conc_check::thread_local!`.
 pub struct LocalKey<T: 'static> {

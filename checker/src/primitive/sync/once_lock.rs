@@ -3,8 +3,8 @@
 use std::fmt;
 use std::panic::Location;
 
-use conc_check_engine::event::{ObjectId, Op, Site};
-use conc_check_engine::runtime::api;
+use crate::event::{ObjectId, Op, Site};
+use crate::runtime::api;
 
 use super::once::{Claim, OnceModel, Signal};
 

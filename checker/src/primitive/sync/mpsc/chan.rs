@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{RecvTimeoutError, SendError, TryRecvError, TrySendError};
 use std::sync::{Arc, MutexGuard, PoisonError};
 
-use conc_check_engine::event::{ObjectId, ObjectKind, Op, Site, WaitFor, WakeReason};
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::{ObjectId, ObjectKind, Op, Site, WaitFor, WakeReason};
+use crate::runtime::{api, ObjectSlot};
 
 /// A channel created inside a model, shared by its senders and its receiver.
 pub(super) struct Chan<T> {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::panic::Location;
 
-use conc_check_engine::event::Site;
+use crate::event::Site;
 
 use super::receiver::Receiver;
 

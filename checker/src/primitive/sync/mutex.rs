@@ -5,9 +5,9 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-use conc_check_engine::event::{LockMode, ObjectId, ObjectKind, Site};
-use conc_check_engine::real::RealLock;
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::{LockMode, ObjectId, ObjectKind, Site};
+use crate::real::RealLock;
+use crate::runtime::{api, ObjectSlot};
 
 /// A mutual exclusion lock with std's API and semantics (poisoning included).
 ///

@@ -1,4 +1,4 @@
-//! The instrumented `thread` API: model threads inside a model, std threads outside.
+//! The instrumented `thread` API, with std's: model threads inside a model, std threads outside.
 
 mod current;
 mod local;

@@ -1,5 +1,6 @@
-//! The instrumented `sync` types. Each operation checks whether it runs inside a model: if so it
-//! goes through the engine's scheduler; if not it is the std operation on real threads.
+//! The instrumented `sync` types, with std's API. Each operation checks whether it runs inside
+//! a model: if so it goes through the engine's scheduler; if not it is the std operation on real
+//! threads, watched by real mode.
 
 pub mod atomic;
 mod barrier;

@@ -5,7 +5,7 @@ use std::panic::Location;
 use std::sync::mpsc::{SendError, TrySendError};
 use std::sync::Arc;
 
-use conc_check_engine::real::races::RealChannel;
+use crate::real::races::RealChannel;
 
 use super::chan::Chan;
 

@@ -30,8 +30,8 @@ mod sender;
 
 use std::panic::Location;
 
-use conc_check_engine::real::races::RealChannel;
-use conc_check_engine::runtime::api;
+use crate::real::races::RealChannel;
+use crate::runtime::api;
 
 use chan::Chan;
 

@@ -15,8 +15,8 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::PoisonError;
 
-use conc_check_engine::event::{ObjectId, ObjectKind, Op, Site, WaitFor};
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::{ObjectId, ObjectKind, Op, Site, WaitFor};
+use crate::runtime::{api, ObjectSlot};
 
 /// A synchronisation primitive that runs a one-time initialisation, with std's API and
 /// semantics (poisoning included).

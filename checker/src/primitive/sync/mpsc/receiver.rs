@@ -8,8 +8,8 @@ use std::sync::mpsc::{RecvError, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use conc_check_engine::event::Site;
-use conc_check_engine::real::races::RealChannel;
+use crate::event::Site;
+use crate::real::races::RealChannel;
 
 use super::chan::Chan;
 use super::iter::{Iter, TryIter};

@@ -11,9 +11,9 @@
 use std::fmt;
 use std::panic::Location;
 
-use conc_check_engine::event::{MemOrder, ObjectKind, Op, Site};
-use conc_check_engine::real::{races, RealSlot};
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::{MemOrder, ObjectKind, Op, Site};
+use crate::real::{races, RealSlot};
+use crate::runtime::{api, ObjectSlot};
 
 pub use std::sync::atomic::Ordering;
 
@@ -708,10 +708,10 @@ pub fn compiler_fence(order: Ordering) {
     std::sync::atomic::compiler_fence(order)
 }
 
-/// Signals a spin-wait loop; the same as [`crate::hint::spin_loop`].
+/// Signals a spin-wait loop; the same as [`crate::primitive::hint::spin_loop`].
 #[deprecated(since = "1.51.0", note = "use hint::spin_loop instead")]
 #[track_caller]
 #[inline]
 pub fn spin_loop_hint() {
-    crate::hint::spin_loop()
+    crate::primitive::hint::spin_loop()
 }

@@ -6,8 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use conc_check_engine::event::ThreadId as ModelThreadId;
-use conc_check_engine::runtime::api;
+use crate::event::ThreadId as ModelThreadId;
+use crate::runtime::api;
 
 /// A handle to a thread, like `std::thread::Thread`.
 #[derive(Clone)]

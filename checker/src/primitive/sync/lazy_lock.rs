@@ -5,8 +5,8 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::PoisonError;
 
-use conc_check_engine::event::Op;
-use conc_check_engine::runtime::api;
+use crate::event::Op;
+use crate::runtime::api;
 
 use super::once::{Claim, OnceModel};
 

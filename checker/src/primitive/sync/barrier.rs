@@ -4,9 +4,9 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::PoisonError;
 
-use conc_check_engine::event::{ObjectKind, Op, WaitFor};
-use conc_check_engine::real::RealSlot;
-use conc_check_engine::runtime::{api, ObjectSlot};
+use crate::event::{ObjectKind, Op, WaitFor};
+use crate::real::RealSlot;
+use crate::runtime::{api, ObjectSlot};
 
 /// Lets a fixed number of threads wait for each other, with std's API and semantics: each
 /// `wait` blocks until `n` threads have called it, then all of them go on, and exactly one of
