@@ -6,6 +6,7 @@ mod args;
 mod cargo;
 mod cfg_crates;
 mod execute;
+mod exit_code;
 mod fingerprint;
 mod hash;
 mod libtest;
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
     let cli = match args::parse(&argv) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { run::USAGE } else { 0 };
+            let code = if e.use_stderr() { exit_code::USAGE } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }

@@ -249,11 +249,11 @@ impl RunResults {
             .iter()
             .any(|v| v.fails() && *v != Verdict::Unchecked)
         {
-            crate::run::FINDINGS
+            crate::exit_code::FINDINGS
         } else if verdicts.contains(&Verdict::Unchecked) {
-            crate::run::UNCHECKED
+            crate::exit_code::UNCHECKED
         } else {
-            crate::run::CLEAN
+            crate::exit_code::CLEAN
         }
     }
 

@@ -11,7 +11,8 @@ use conc_check_engine::report::render::render_finding;
 
 use crate::args::{BuildArgs, RunArgs};
 use crate::cargo;
-use crate::run::{check_environment, CLEAN, FINDINGS, USAGE};
+use crate::exit_code::{CLEAN, FINDINGS, USAGE};
+use crate::run::check_environment;
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: &RunArgs, build: &BuildArgs) -> u8 {

@@ -11,10 +11,11 @@ use conc_check_engine::schedule::{test_hash, Schedule};
 use crate::args::{BuildArgs, ReplayArgs};
 use crate::cargo::{self, TestBinary};
 use crate::execute::{run_jobs, Job};
+use crate::exit_code::USAGE;
 use crate::libtest::{self, split_test_args};
 use crate::outcome::RunResults;
 use crate::output;
-use crate::run::{check_environment, USAGE};
+use crate::run::check_environment;
 
 /// Runs the subcommand; returns the exit code.
 pub fn replay(args: &ReplayArgs, build: &BuildArgs) -> u8 {
@@ -112,7 +113,7 @@ fn try_replay(args: &ReplayArgs, build: &BuildArgs) -> Result<u8, String> {
     let _ = std::env::set_current_dir(&ws.root);
     output::write(&output::human::render(&results), None)?;
     let code = results.exit_code();
-    if code == crate::run::CLEAN {
+    if code == crate::exit_code::CLEAN {
         eprintln!("conc-check: the replayed execution ended without a finding");
     }
     Ok(code)

@@ -8,21 +8,12 @@ use conc_check_engine::schedule::Schedule;
 use crate::args::{format_name, CheckArgs, ExploreArgs};
 use crate::cargo::{self, TestBinary, Workspace};
 use crate::execute::{run_jobs, Job};
+use crate::exit_code::USAGE;
 use crate::fingerprint::load_baseline;
 use crate::libtest::{self, split_test_args};
 use crate::outcome::RunResults;
 use crate::output;
 use crate::partition;
-
-/// Exit codes.
-pub const CLEAN: u8 = 0;
-/// Findings, or a test that failed.
-pub const FINDINGS: u8 = 1;
-/// A usage or build error, or nothing to run.
-pub const USAGE: u8 = 2;
-/// Nothing was found, but some test checked nothing (no execution ran, or a replay reached no
-/// model): not green.
-pub const UNCHECKED: u8 = 3;
 
 /// Checks the `CONC_CHECK_*` variables before anything is built: a bad value is one usage
 /// error, not a failure in every test.

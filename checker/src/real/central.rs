@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use backtrace::Backtrace;
 
-use super::lock::LockInfo;
-use super::thread::{lock_ignoring_poison, Held, Names};
+use super::records::{lock_ignoring_poison, Held, LockInfo};
+use super::thread::Names;
 use crate::detector::lock_order::LockOrderDetector;
 use crate::detector::race::DataRaceDetector;
 use crate::detector::{Detector, ThreadNames};

@@ -12,7 +12,7 @@ use conc_check_core::envelope::{Mode, RealOutcome, RealRun, ReportFile};
 
 use super::backtraces::user_frames;
 use super::central::{self, Found};
-use super::lock::LockInfo;
+use super::records::LockInfo;
 use super::settings::Settings;
 use super::thread;
 use crate::report::render::render_finding;

@@ -8,58 +8,22 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult};
 use std::time::Instant;
 
 use super::central;
 use super::races;
+use super::records::{ChainHasher, Held, Holder, LockInfo, LockRef, WaitKind, NOBODY};
 use super::settings::Settings;
-use super::thread::{self, Held, Local, WaitKind};
+use super::thread::{self, Local};
 use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
 
-const NOBODY: u32 = u32::MAX;
 /// Rounds of spinning (1, 2, 4, … pause instructions each, 511 in all) before a waiter
 /// publishes its wait and blocks in std's `lock`. Publishing, timing and blocking cost far more
 /// than a short critical section: with 4 rounds, 8 threads on one Mutex took 1.3x-2.8x std's wall
 /// time over eight benchmark runs; with 9 rounds, 0.78x-1.27x over six (`benches/real_mode.rs`).
 const SPIN_ROUNDS: u32 = 9;
-
-/// What real mode knows of one lock that does not change once it is first used: its identity,
-/// and the figures kept for the exit summary. Shared with the list of contended locks, so it
-/// outlives the lock.
-#[derive(Debug)]
-pub(crate) struct LockInfo {
-    pub(crate) object: ObjectId,
-    pub(crate) kind: ObjectKind,
-    pub(crate) created: Site,
-    /// The figures as of the lock's last contended acquisition (or its drop).
-    pub(crate) acquisitions: AtomicU64,
-    pub(crate) contended: AtomicU64,
-    pub(crate) longest_wait_ns: AtomicU64,
-    /// The most acquisitions by others while one waiter waited.
-    pub(crate) most_bypassed: AtomicU64,
-    /// Already in the list of contended locks.
-    listed: AtomicBool,
-    /// Starvation already reported.
-    starved: AtomicBool,
-}
-
-impl LockInfo {
-    fn new(kind: ObjectKind, created: Site) -> Self {
-        LockInfo {
-            object: central::new_object(),
-            kind,
-            created,
-            acquisitions: AtomicU64::new(0),
-            contended: AtomicU64::new(0),
-            longest_wait_ns: AtomicU64::new(0),
-            most_bypassed: AtomicU64::new(0),
-            listed: AtomicBool::new(false),
-            starved: AtomicBool::new(false),
-        }
-    }
-}
 
 /// The real-mode half of a shim lock.
 ///
@@ -68,10 +32,8 @@ impl LockInfo {
 #[derive(Debug)]
 pub struct RealLock {
     info: AtomicPtr<LockInfo>,
-    /// The thread holding it exclusively, or [`NOBODY`].
-    holder: AtomicU32,
-    /// Where that thread locked it.
-    holder_site: AtomicPtr<Location<'static>>,
+    /// The thread holding it exclusively, and where it locked it.
+    holder: Holder,
     acquisitions: AtomicU64,
     contended: AtomicU64,
     longest_wait_ns: AtomicU64,
@@ -112,8 +74,7 @@ impl RealLock {
     pub const fn new() -> Self {
         RealLock {
             info: AtomicPtr::new(std::ptr::null_mut()),
-            holder: AtomicU32::new(NOBODY),
-            holder_site: AtomicPtr::new(std::ptr::null_mut()),
+            holder: Holder::new(),
             acquisitions: AtomicU64::new(0),
             contended: AtomicU64::new(0),
             longest_wait_ns: AtomicU64::new(0),
@@ -133,7 +94,11 @@ impl RealLock {
 
     #[cold]
     fn init(&self, kind: ObjectKind, created: Site) -> &LockInfo {
-        let fresh = Arc::into_raw(Arc::new(LockInfo::new(kind, created))) as *mut LockInfo;
+        let fresh = Arc::into_raw(Arc::new(LockInfo::new(
+            central::new_object(),
+            kind,
+            created,
+        ))) as *mut LockInfo;
         match self.info.compare_exchange(
             std::ptr::null_mut(),
             fresh,
@@ -149,17 +114,6 @@ impl RealLock {
                 unsafe { &*existing }
             }
         }
-    }
-
-    /// The thread holding the lock exclusively, and where it locked it.
-    pub(crate) fn holder(&self) -> Option<(ThreadId, Option<Site>)> {
-        let t = self.holder.load(Ordering::Acquire);
-        if t == NOBODY {
-            return None;
-        }
-        let site = self.holder_site.load(Ordering::Acquire);
-        // SAFETY: only `&'static Location` pointers are ever stored.
-        Some((ThreadId(t), unsafe { site.as_ref() }))
     }
 
     /// Copies the figures into the shared record, for the exit summary.
@@ -218,7 +172,7 @@ impl RealLock {
             }
             // Test before test-and-set: reading the holder leaves the cache line shared, where
             // a failed `try_lock` would take it from the thread about to unlock.
-            if self.holder.load(Ordering::Relaxed) != NOBODY {
+            if self.holder.thread.load(Ordering::Relaxed) != NOBODY {
                 continue;
             }
             if let Some(r) = attempt() {
@@ -279,7 +233,7 @@ impl RealLock {
                 kind: info.kind,
                 created: info.created,
                 mode,
-                lock: LockRef::new(self),
+                lock: LockRef::new(&self.holder),
             };
             l.begin_wait(wait, site, started);
         });
@@ -325,7 +279,7 @@ impl RealLock {
     #[inline(always)]
     pub fn release(&self, mode: LockMode, site: Site) {
         if mode == LockMode::Exclusive {
-            self.holder.store(NOBODY, Ordering::Release);
+            self.holder.thread.store(NOBODY, Ordering::Release);
         }
         if races::active() {
             if let (Some(object), Some(me)) = (self.object(), thread::current()) {
@@ -360,11 +314,11 @@ impl RealLock {
     #[inline(always)]
     fn taken(&self, me: ThreadId, object: ObjectId, mode: LockMode, site: Site, try_lock: bool) {
         if mode == LockMode::Exclusive {
-            self.holder_site.store(
+            self.holder.site.store(
                 site as *const Location<'static> as *mut _,
                 Ordering::Release,
             );
-            self.holder.store(me.0, Ordering::Release);
+            self.holder.thread.store(me.0, Ordering::Release);
         }
         bump(&self.acquisitions, mode);
         if races::active() {
@@ -430,31 +384,6 @@ impl Drop for RealLock {
     }
 }
 
-/// A lock a blocked thread waits for. Only read while the waiter's record says it still waits
-/// (the waiter clears it, under the record's lock, before its `lock` call returns, so the lock
-/// is alive and in place meanwhile).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct LockRef(*const RealLock);
-
-// SAFETY: see the type's documentation; `RealLock` is `Sync`.
-unsafe impl Send for LockRef {}
-
-impl LockRef {
-    /// A reference to `lock`.
-    pub(crate) fn new(lock: &RealLock) -> Self {
-        LockRef(lock)
-    }
-
-    /// The lock's exclusive holder.
-    ///
-    /// # Safety
-    /// Only while the waiter that published this reference still waits (see the type).
-    pub(crate) unsafe fn holder(self) -> Option<(ThreadId, Option<Site>)> {
-        // SAFETY: guaranteed by the caller.
-        unsafe { (*self.0).holder() }
-    }
-}
-
 /// The held-stack entry for `info`.
 #[inline]
 fn held(info: &LockInfo, mode: LockMode, site: Site) -> Held {
@@ -491,41 +420,5 @@ fn check_order(l: &mut Local, info: &LockInfo, mode: LockMode, site: Site) {
             site,
         };
         central::lock_chain(l.id(), &l.held, new);
-    }
-}
-
-/// A fast hasher for lock chains (FxHash's multiply-rotate).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct ChainHasher;
-
-impl BuildHasher for ChainHasher {
-    type Hasher = FxLike;
-    fn build_hasher(&self) -> FxLike {
-        FxLike(0)
-    }
-}
-
-pub(crate) struct FxLike(u64);
-
-impl Hasher for FxLike {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
     }
 }

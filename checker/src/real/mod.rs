@@ -27,6 +27,7 @@ mod central;
 pub mod exit;
 pub mod lock;
 pub mod races;
+mod records;
 mod settings;
 pub mod thread;
 pub mod watchdog;
@@ -35,3 +36,12 @@ pub use exit::DEADLOCK_EXIT_CODE;
 pub use lock::RealLock;
 pub use races::RealSlot;
 pub use settings::Settings;
+
+/// Starts the watchdog and registers the exit hook, once per process.
+pub(crate) fn start_process_hooks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        exit::register();
+        watchdog::start();
+    });
+}

@@ -14,6 +14,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::central;
+use super::records::WaitKind;
 use super::thread;
 use crate::event::{Event, MemOrder, ObjectId, ObjectKind, Op, Site, ThreadId};
 
@@ -140,7 +141,7 @@ impl RealSlot {
 /// Runs `wait` (the std condvar wait) with the wait on the condvar `slot`, created at
 /// `created`, published for the watchdog.
 pub fn condvar_wait<R>(slot: &RealSlot, created: Site, site: Site, wait: impl FnOnce() -> R) -> R {
-    let kind = thread::WaitKind::Condvar {
+    let kind = WaitKind::Condvar {
         object: slot.id(),
         created,
     };

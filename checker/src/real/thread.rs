@@ -5,60 +5,14 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use backtrace::Backtrace;
 
-use super::lock::{ChainHasher, LockRef};
+use super::records::{lock_ignoring_poison, ChainHasher, Held, Wait, WaitKind};
 use crate::detector::ThreadNames;
-use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
-
-/// A lock a thread holds.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Held {
-    pub(crate) object: ObjectId,
-    pub(crate) kind: ObjectKind,
-    /// Where the lock was created.
-    pub(crate) created: Site,
-    pub(crate) mode: LockMode,
-    /// Where the thread locked it.
-    pub(crate) site: Site,
-}
-
-/// What a blocked thread waits for.
-#[derive(Clone)]
-pub(crate) enum WaitKind {
-    /// To lock `object` (a `kind` created at `created`) in `mode`.
-    Lock {
-        object: ObjectId,
-        kind: ObjectKind,
-        created: Site,
-        mode: LockMode,
-        lock: LockRef,
-    },
-    /// A notification on the condvar created at `created`.
-    Condvar { object: ObjectId, created: Site },
-    /// Another thread to finish.
-    Join(ThreadId),
-}
-
-/// A thread's current wait, as the watchdog sees it.
-#[derive(Clone)]
-pub(crate) struct Wait {
-    pub(crate) kind: WaitKind,
-    /// Where the thread waits.
-    pub(crate) site: Site,
-    pub(crate) since: Instant,
-    /// The locks the thread holds while it waits.
-    pub(crate) held: Vec<Held>,
-    /// The thread's stack the first time it waited at this site.
-    pub(crate) stack: Option<Arc<Backtrace>>,
-    /// Counts the thread's waits: the same number on two looks means the same wait.
-    pub(crate) number: u64,
-    /// For a lock: its exclusive holder and where it locked it, as [`ThreadRecord::wait`] saw.
-    pub(crate) holder: Option<(ThreadId, Option<Site>)>,
-}
+use crate::event::{Site, ThreadId};
 
 /// What other threads (the watchdog, the exit summary) may read of a thread.
 pub(crate) struct ThreadRecord {
@@ -167,11 +121,6 @@ fn registry() -> &'static Mutex<HashMap<u32, Arc<ThreadRecord>>> {
     THREADS.get_or_init(Default::default)
 }
 
-/// Locks `m`, going on if a panicking thread poisoned it (the data are plain records).
-pub(crate) fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// A fresh id for a thread about to be spawned.
 pub fn reserve_id() -> ThreadId {
     ThreadId(NEXT_ID.fetch_add(1, Ordering::Relaxed))
@@ -204,7 +153,7 @@ fn new_local() -> Local {
         finished: AtomicBool::new(false),
     });
     lock_ignoring_poison(registry()).insert(id.0, record.clone());
-    start_process_hooks();
+    super::start_process_hooks();
     Local {
         id,
         record,
@@ -246,15 +195,6 @@ pub(crate) fn all() -> Vec<Arc<ThreadRecord>> {
     let mut all: Vec<_> = lock_ignoring_poison(registry()).values().cloned().collect();
     all.sort_by_key(|r| r.id);
     all
-}
-
-/// Starts the watchdog and registers the exit hook, once per process.
-fn start_process_hooks() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        super::exit::register();
-        super::watchdog::start();
-    });
 }
 
 /// Names real threads as the model does, with their OS thread names: "the main thread",

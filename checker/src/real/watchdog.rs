@@ -19,8 +19,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::central::Found;
+use super::records::{Wait, WaitKind};
 use super::settings::Settings;
-use super::thread::{self, Names, ThreadRecord, Wait, WaitKind};
+use super::thread::{self, Names, ThreadRecord};
 use crate::detector::deadlock::DeadlockDetector;
 use crate::detector::Detector;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
@@ -265,8 +266,7 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::real::lock::RealLock;
-    use crate::real::thread::Held;
+    use crate::real::records::{Held, Holder, LockRef};
     use std::panic::Location;
 
     fn site() -> Site {
@@ -288,13 +288,13 @@ mod tests {
         }
     }
 
-    fn lock_wait(object: u32, lock: &RealLock) -> WaitKind {
+    fn lock_wait(object: u32, lock: &Holder) -> WaitKind {
         WaitKind::Lock {
             object: ObjectId(object),
             kind: ObjectKind::Mutex,
             created: site(),
             mode: LockMode::Exclusive,
-            lock: crate::real::lock::LockRef::new(lock),
+            lock: LockRef::new(lock),
         }
     }
 
@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn two_threads_waiting_for_each_others_locks_form_a_cycle() {
-        let (a, b) = (RealLock::new(), RealLock::new());
+        let (a, b) = (Holder::new(), Holder::new());
         let threads = [
             blocked(1, lock_wait(2, &b), vec![holding(1)], Some(2)),
             blocked(2, lock_wait(1, &a), vec![holding(2)], Some(1)),
@@ -330,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_wait_for_a_running_holder_is_no_cycle() {
-        let a = RealLock::new();
+        let a = Holder::new();
         let threads = [
             blocked(1, lock_wait(1, &a), vec![], Some(3)),
             blocked(2, WaitKind::Join(ThreadId(1)), vec![], None),
@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_holder_of_a_read_lock_is_found_among_the_blocked_threads() {
-        let a = RealLock::new();
+        let a = Holder::new();
         let threads = [
             blocked(1, lock_wait(7, &a), vec![holding(8)], None),
             blocked(2, lock_wait(8, &a), vec![holding(7)], None),
@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn a_join_cycle_through_a_lock_is_found() {
-        let a = RealLock::new();
+        let a = Holder::new();
         let threads = [
             blocked(0, WaitKind::Join(ThreadId(1)), vec![holding(4)], None),
             blocked(1, lock_wait(4, &a), vec![], Some(0)),

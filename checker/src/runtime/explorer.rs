@@ -8,14 +8,15 @@ use super::beacon::{Beacon, TrapOutcome};
 use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
-use super::{panic_hook, record, stuck, trap, worker};
+use super::finish::finish_report;
+use super::{record, stuck, trap};
 use crate::config::Config;
 use crate::detector::panic::panic_finding;
 use crate::detector::ThreadNames;
 use crate::event::ThreadId;
 use crate::report::{Finding, FindingKind, Report};
-use crate::schedule::{test_hash, Recorded, Schedule, ScheduleError, ScheduleFlags};
-use crate::strategy::{self, replay::Replay, Strategy};
+use crate::schedule::Recorded;
+use crate::strategy::Strategy;
 
 /// The test body: run once per execution.
 pub type TestFn = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -33,83 +34,9 @@ pub(crate) struct Run {
     pub expected: Option<Recorded>,
 }
 
-/// Explores `f` as `config` says and reports what was found. Never panics because of a finding.
-///
-/// The executions run on an OS thread of their own, watched by the calling thread (see
-/// [`worker`]): whatever a failing execution leaves behind never reaches the caller's thread, and
-/// the exploration ends within its time budget plus [`worker::GRACE`] whatever the test does.
-pub fn explore(config: &Config, f: TestFn) -> Report {
-    if let Some(schedule) = &config.replay {
-        return match replay(config, schedule, f) {
-            Ok(report) => report,
-            Err(e) => Report {
-                stopped_because: Some(format!("CONC_CHECK_REPLAY: {e}")),
-                strategy: "replay".into(),
-                ..Report::default()
-            },
-        };
-    }
-    if let Some(why) = zero_budget(config) {
-        return Report {
-            strategy: config.strategy.to_string(),
-            seed: config.seed,
-            stopped_because: Some(why),
-            expect_panic: config.expect_panic.clone(),
-            ..Report::default()
-        };
-    }
-    worker::explore_on_worker(Run {
-        strategy: strategy::from_config(config),
-        label: config.strategy.to_string(),
-        test: crate::report::dir::current_test(),
-        expected: None,
-        config: config.clone(),
-        f,
-    })
-}
-
-/// Why `config` allows no execution at all, if it does not.
-fn zero_budget(config: &Config) -> Option<String> {
-    if config.iterations == 0 {
-        Some("the execution budget is 0 (Builder::iterations)".into())
-    } else if config.time_budget == Some(Duration::ZERO) {
-        Some("the time budget is 0 (Builder::time_budget)".into())
-    } else {
-        None
-    }
-}
-
-/// Runs the one execution that `schedule` describes.
-///
-/// # Errors
-/// The schedule cannot be decoded, holds more decisions than `config.max_steps` allows, or was
-/// recorded by another test than the one running.
-pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, ScheduleError> {
-    let decoded = Schedule::decode(schedule, config.max_steps)?;
-    let test = crate::report::dir::current_test();
-    if let (Some(recorded), Some(name)) = (decoded.test, test.as_deref()) {
-        if recorded != test_hash(name) {
-            return Err(ScheduleError::OtherTest(name.to_string()));
-        }
-    }
-    let mut config = config.clone();
-    config.spurious_wakeups = decoded.flags.spurious_wakeups;
-    config.iterations = 1;
-    config.replay = None;
-    Ok(worker::explore_on_worker(Run {
-        expected: decoded.recorded,
-        strategy: Box::new(Replay::new(decoded)),
-        label: "replay".into(),
-        test,
-        config,
-        f,
-    }))
-}
-
 /// Runs the exploration on this (the exploration) thread; returns the report and whether this
 /// OS thread was left unusable.
 pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
-    panic_hook::install();
     let Run {
         config,
         f,
@@ -280,27 +207,6 @@ fn unjoined_panics(e: &mut Execution) {
     e.findings = unjoined;
 }
 
-/// Fills in the report of the execution that found something: its findings, its interleaving
-/// and the schedule that replays it.
-pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option<&str>) {
-    let flags = ScheduleFlags {
-        spurious_wakeups: e.spurious_wakeups,
-    };
-    let recorded = record::record(&e.trace, &e.findings);
-    report.findings = std::mem::take(&mut e.findings);
-    report.interleaving = super::trace::describe(&e.trace, &e.names());
-    let schedule = Schedule {
-        flags,
-        step_limit: e.max_steps,
-        test: test.map(test_hash),
-        recorded: Some(recorded),
-        decisions: e.decisions.clone(),
-    }
-    .encode();
-    report.replay = Some(replay_command(&schedule, test));
-    report.schedule = Some(schedule);
-}
-
 /// Runs the threads of one execution until none is left to run. Returns the thread a trap
 /// ended, with what the trap found and its stack size, if one did.
 fn run_one(
@@ -393,18 +299,4 @@ fn run_one(
         }
     }
     trapped
-}
-
-/// The one-line command that replays `schedule`.
-fn replay_command(schedule: &str, test_name: Option<&str>) -> String {
-    match test_name.filter(|n| *n != "main") {
-        Some(test) => {
-            // Cargo names the package of a test binary it runs.
-            let package = std::env::var("CARGO_PKG_NAME")
-                .map(|p| format!(" -p {p}"))
-                .unwrap_or_default();
-            format!("cargo conc-check replay {schedule} --test {test}{package}")
-        }
-        None => format!("conc_check::replay(\"{schedule}\", <the test closure>)"),
-    }
 }

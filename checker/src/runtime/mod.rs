@@ -3,7 +3,8 @@
 //!
 //! - [`api`] is what the shim calls from inside model threads.
 //! - `execution` holds the state of one execution (threads, lock states, decisions).
-//! - `explorer` runs executions one after another and builds the [`crate::Report`].
+//! - `entry` starts an exploration or a replay; `explorer` runs executions one after another
+//!   and builds the [`crate::Report`], `finish` writes up the execution that found something.
 //! - `worker` runs the explorer on an OS thread of its own and watches it; `trap` ends a model
 //!   thread that is stuck outside the shim or overflows its stack, `stuck` explains it, and
 //!   `beacon` is what the three share.
@@ -13,9 +14,11 @@ pub mod api;
 mod beacon;
 mod context;
 mod coroutine;
+mod entry;
 mod execution;
 mod explorer;
 mod fairness;
+mod finish;
 mod panic_hook;
 mod record;
 mod slot;
@@ -25,6 +28,7 @@ mod trace;
 mod trap;
 mod worker;
 
-pub use explorer::{explore, replay, TestFn};
+pub use entry::{explore, replay};
+pub use explorer::TestFn;
 pub use slot::ObjectSlot;
 pub use worker::GRACE;

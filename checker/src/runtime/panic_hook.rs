@@ -53,7 +53,7 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
             ..Default::default()
         };
         let test = e.test.as_deref().map(str::to_string);
-        super::explorer::finish_report(&mut report, e, test.as_deref());
+        super::finish::finish_report(&mut report, e, test.as_deref());
         Some((report, test))
     });
     match nested {

@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::beacon::{Beacon, TrapOutcome, TrapRequest};
 use super::explorer::{self, Run};
-use super::stuck;
-use super::trap;
+use super::{panic_hook, stuck, trap};
 use crate::config::Config;
 use crate::report::Report;
 
@@ -43,6 +42,7 @@ pub(crate) fn explore_on_worker(run: Run) -> Report {
     let spawned = std::thread::Builder::new()
         .name("conc-check-explorer".into())
         .spawn(move || {
+            panic_hook::install();
             let armed = trap::arm(&theirs);
             let (report, tainted) = explorer::run(run, theirs.clone());
             let _ = tx.send(report);

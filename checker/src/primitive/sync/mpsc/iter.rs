@@ -31,6 +31,20 @@ pub struct IntoIter<T> {
     site: Site,
 }
 
+impl<T> Receiver<T> {
+    /// An iterator that waits for each message and ends once every sender has been dropped.
+    #[track_caller]
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter::new(self, Location::caller())
+    }
+
+    /// An iterator over the messages that are there now; it never blocks.
+    #[track_caller]
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter::new(self, Location::caller())
+    }
+}
+
 impl<'a, T> Iter<'a, T> {
     pub(super) fn new(rx: &'a Receiver<T>, site: Site) -> Self {
         Iter { rx, site }

@@ -12,7 +12,6 @@ use crate::event::Site;
 use crate::real::races::RealChannel;
 
 use super::chan::Chan;
-use super::iter::{Iter, TryIter};
 
 /// The receiving half of a [`channel`](super::channel) or [`sync_channel`](super::sync_channel),
 /// like `std::sync::mpsc::Receiver`. It can be sent to another thread but not shared.
@@ -81,18 +80,6 @@ impl<T> Receiver<T> {
                 .inspect(|_| real.received(Location::caller())),
             ReceiverInner::Model(chan) => chan.recv(true, Location::caller()),
         }
-    }
-
-    /// An iterator that waits for each message and ends once every sender has been dropped.
-    #[track_caller]
-    pub fn iter(&self) -> Iter<'_, T> {
-        Iter::new(self, Location::caller())
-    }
-
-    /// An iterator over the messages that are there now; it never blocks.
-    #[track_caller]
-    pub fn try_iter(&self) -> TryIter<'_, T> {
-        TryIter::new(self, Location::caller())
     }
 
     /// `recv`, attributed to `site`.

@@ -1,0 +1,194 @@
+//! The records real mode's parts share, below all of them: who holds a lock, what a thread
+//! holds and waits for, what is known of a lock, and the hasher of lock chains.
+
+use std::hash::{BuildHasher, Hasher};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use backtrace::Backtrace;
+
+use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
+
+/// No thread.
+pub(crate) const NOBODY: u32 = u32::MAX;
+
+/// The thread that holds a lock exclusively, and where it locked it.
+#[derive(Debug)]
+pub(crate) struct Holder {
+    /// The thread, or [`NOBODY`].
+    pub(crate) thread: AtomicU32,
+    /// Where it locked the lock.
+    pub(crate) site: AtomicPtr<Location<'static>>,
+}
+
+impl Holder {
+    /// Nobody.
+    pub(crate) const fn new() -> Self {
+        Holder {
+            thread: AtomicU32::new(NOBODY),
+            site: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+
+    /// The holder and its site, if the lock is held exclusively.
+    pub(crate) fn get(&self) -> Option<(ThreadId, Option<Site>)> {
+        let t = self.thread.load(Ordering::Acquire);
+        if t == NOBODY {
+            return None;
+        }
+        let site = self.site.load(Ordering::Acquire);
+        // SAFETY: only `&'static Location` pointers are ever stored.
+        Some((ThreadId(t), unsafe { site.as_ref() }))
+    }
+}
+
+/// What real mode knows of one lock that does not change once it is first used: its identity,
+/// and the figures kept for the exit summary. Shared with the list of contended locks, so it
+/// outlives the lock.
+#[derive(Debug)]
+pub(crate) struct LockInfo {
+    pub(crate) object: ObjectId,
+    pub(crate) kind: ObjectKind,
+    pub(crate) created: Site,
+    /// The figures as of the lock's last contended acquisition (or its drop).
+    pub(crate) acquisitions: AtomicU64,
+    pub(crate) contended: AtomicU64,
+    pub(crate) longest_wait_ns: AtomicU64,
+    /// The most acquisitions by others while one waiter waited.
+    pub(crate) most_bypassed: AtomicU64,
+    /// Already in the list of contended locks.
+    pub(crate) listed: AtomicBool,
+    /// Starvation already reported.
+    pub(crate) starved: AtomicBool,
+}
+
+impl LockInfo {
+    /// The record of lock `object`, a `kind` created at `created`.
+    pub(crate) fn new(object: ObjectId, kind: ObjectKind, created: Site) -> Self {
+        LockInfo {
+            object,
+            kind,
+            created,
+            acquisitions: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
+            longest_wait_ns: AtomicU64::new(0),
+            most_bypassed: AtomicU64::new(0),
+            listed: AtomicBool::new(false),
+            starved: AtomicBool::new(false),
+        }
+    }
+}
+
+/// A lock a blocked thread waits for. Only read while the waiter's record says it still waits
+/// (the waiter clears it, under the record's lock, before its `lock` call returns, so the lock
+/// is alive and in place meanwhile).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LockRef(*const Holder);
+
+// SAFETY: see the type's documentation; `Holder` is made of atomics.
+unsafe impl Send for LockRef {}
+
+impl LockRef {
+    /// A reference to `holder`, a lock's.
+    pub(crate) fn new(holder: &Holder) -> Self {
+        LockRef(holder)
+    }
+
+    /// The lock's exclusive holder.
+    ///
+    /// # Safety
+    /// Only while the waiter that published this reference still waits (see the type).
+    pub(crate) unsafe fn holder(self) -> Option<(ThreadId, Option<Site>)> {
+        // SAFETY: guaranteed by the caller.
+        unsafe { (*self.0).get() }
+    }
+}
+
+/// A lock a thread holds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Held {
+    pub(crate) object: ObjectId,
+    pub(crate) kind: ObjectKind,
+    /// Where the lock was created.
+    pub(crate) created: Site,
+    pub(crate) mode: LockMode,
+    /// Where the thread locked it.
+    pub(crate) site: Site,
+}
+
+/// What a blocked thread waits for.
+#[derive(Clone)]
+pub(crate) enum WaitKind {
+    /// To lock `object` (a `kind` created at `created`) in `mode`.
+    Lock {
+        object: ObjectId,
+        kind: ObjectKind,
+        created: Site,
+        mode: LockMode,
+        lock: LockRef,
+    },
+    /// A notification on the condvar created at `created`.
+    Condvar { object: ObjectId, created: Site },
+    /// Another thread to finish.
+    Join(ThreadId),
+}
+
+/// A thread's current wait, as the watchdog sees it.
+#[derive(Clone)]
+pub(crate) struct Wait {
+    pub(crate) kind: WaitKind,
+    /// Where the thread waits.
+    pub(crate) site: Site,
+    pub(crate) since: Instant,
+    /// The locks the thread holds while it waits.
+    pub(crate) held: Vec<Held>,
+    /// The thread's stack the first time it waited at this site.
+    pub(crate) stack: Option<Arc<Backtrace>>,
+    /// Counts the thread's waits: the same number on two looks means the same wait.
+    pub(crate) number: u64,
+    /// For a lock: its exclusive holder and where it locked it, as [`ThreadRecord::wait`] saw.
+    pub(crate) holder: Option<(ThreadId, Option<Site>)>,
+}
+
+/// Locks `m`, going on if a panicking thread poisoned it (the data are plain records).
+pub(crate) fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A fast hasher for lock chains (FxHash's multiply-rotate).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ChainHasher;
+
+impl BuildHasher for ChainHasher {
+    type Hasher = FxLike;
+    fn build_hasher(&self) -> FxLike {
+        FxLike(0)
+    }
+}
+
+pub(crate) struct FxLike(u64);
+
+impl Hasher for FxLike {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}

@@ -1,0 +1,84 @@
+//! The runtime's entry points: explore a test, or replay one execution of it. Each builds the
+//! exploration ([`Run`]) and hands it to the exploration thread ([`worker`]).
+
+use std::time::Duration;
+
+use super::explorer::{Run, TestFn};
+use super::worker;
+use crate::config::Config;
+use crate::report::Report;
+use crate::schedule::{test_hash, Schedule, ScheduleError};
+use crate::strategy::{self, replay::Replay};
+
+/// Explores `f` as `config` says and reports what was found. Never panics because of a finding.
+///
+/// The executions run on an OS thread of their own, watched by the calling thread (see
+/// [`worker`]): whatever a failing execution leaves behind never reaches the caller's thread, and
+/// the exploration ends within its time budget plus [`worker::GRACE`] whatever the test does.
+pub fn explore(config: &Config, f: TestFn) -> Report {
+    if let Some(schedule) = &config.replay {
+        return match replay(config, schedule, f) {
+            Ok(report) => report,
+            Err(e) => Report {
+                stopped_because: Some(format!("CONC_CHECK_REPLAY: {e}")),
+                strategy: "replay".into(),
+                ..Report::default()
+            },
+        };
+    }
+    if let Some(why) = zero_budget(config) {
+        return Report {
+            strategy: config.strategy.to_string(),
+            seed: config.seed,
+            stopped_because: Some(why),
+            expect_panic: config.expect_panic.clone(),
+            ..Report::default()
+        };
+    }
+    worker::explore_on_worker(Run {
+        strategy: strategy::from_config(config),
+        label: config.strategy.to_string(),
+        test: crate::report::dir::current_test(),
+        expected: None,
+        config: config.clone(),
+        f,
+    })
+}
+
+/// Why `config` allows no execution at all, if it does not.
+fn zero_budget(config: &Config) -> Option<String> {
+    if config.iterations == 0 {
+        Some("the execution budget is 0 (Builder::iterations)".into())
+    } else if config.time_budget == Some(Duration::ZERO) {
+        Some("the time budget is 0 (Builder::time_budget)".into())
+    } else {
+        None
+    }
+}
+
+/// Runs the one execution that `schedule` describes.
+///
+/// # Errors
+/// The schedule cannot be decoded, holds more decisions than `config.max_steps` allows, or was
+/// recorded by another test than the one running.
+pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, ScheduleError> {
+    let decoded = Schedule::decode(schedule, config.max_steps)?;
+    let test = crate::report::dir::current_test();
+    if let (Some(recorded), Some(name)) = (decoded.test, test.as_deref()) {
+        if recorded != test_hash(name) {
+            return Err(ScheduleError::OtherTest(name.to_string()));
+        }
+    }
+    let mut config = config.clone();
+    config.spurious_wakeups = decoded.flags.spurious_wakeups;
+    config.iterations = 1;
+    config.replay = None;
+    Ok(worker::explore_on_worker(Run {
+        expected: decoded.recorded,
+        strategy: Box::new(Replay::new(decoded)),
+        label: "replay".into(),
+        test,
+        config,
+        f,
+    }))
+}
