@@ -17,7 +17,6 @@ pub(crate) fn action(
         Op::Spawn { child } => format!("spawns {}", names.label(child)),
         Op::Exit => "finishes".into(),
         Op::Join { target } => format!("joins {}", names.label(target)),
-        Op::LockRequest { mode: m } => format!("asks to {}lock {object}", mode(m)),
         Op::Acquire { mode: m, try_lock } => {
             format!(
                 "{}{}locks {object}",

@@ -173,11 +173,6 @@ pub enum Op {
         /// The joined thread.
         target: ThreadId,
     },
-    /// About to take a lock (a scheduling point; may block).
-    LockRequest {
-        /// How.
-        mode: LockMode,
-    },
     /// A lock was acquired.
     Acquire {
         /// How.
@@ -289,9 +284,7 @@ impl Op {
                 Access::Read
             }
             Op::AtomicRmw { success: false, .. } => Access::Read,
-            Op::Yield | Op::Parked | Op::Exit | Op::Block { .. } | Op::LockRequest { .. } => {
-                Access::Local
-            }
+            Op::Yield | Op::Parked | Op::Exit | Op::Block { .. } => Access::Local,
             Op::BarrierArrive => Access::Write,
             _ => Access::Write,
         }

@@ -1,22 +1,32 @@
 //! The conc-check engine: it runs a test many times under controlled interleavings, feeds every
-//! operation to the detectors as an [`event::Event`], and gathers what they find into a
+//! operation to the detectors as an event, and gathers what they find into a
 //! [`report::Report`].
 //!
 //! Users do not call this crate directly; the `conc-check` crate wraps it in std-shaped types.
-//! The shim talks to the engine through [`runtime::api`].
+//! The public surface is what the shim and the CLI need, and nothing else:
+//!
+//! - [`primitive`]: the instrumented primitives the shim re-exports under a checking build;
+//! - [`session`]: exploring and replaying one test, and rendering its report;
+//! - [`report`] and [`schedule`]: the report's types and renderers, and schedule strings;
+//! - [`config`]: settings, and [`DEADLOCK_EXIT_CODE`] for real mode.
+//!
+//! Everything else (runtime, detectors, strategies, real mode's machinery) is private to the
+//! crate, so it can change without breaking anyone.
 
 pub use conc_check_core::config;
+mod clock;
 mod describe;
-pub mod detector;
-pub mod event;
+pub(crate) mod detector;
+pub(crate) mod event;
 pub mod primitive;
-pub mod real;
+pub(crate) mod real;
 pub mod report;
-pub mod runtime;
+pub(crate) mod runtime;
 pub mod schedule;
 pub mod session;
 mod source_names;
-pub mod strategy;
+pub(crate) mod strategy;
 
 pub use config::{Config, ConfigError, StrategyKind};
+pub use real::DEADLOCK_EXIT_CODE;
 pub use report::{Finding, FindingKind, Report};

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use conc_check_core::envelope::ReportFile;
-use conc_check_engine::real::DEADLOCK_EXIT_CODE;
 use conc_check_engine::report::render::render_finding;
+use conc_check_engine::DEADLOCK_EXIT_CODE;
 
 use crate::args::{BuildArgs, RunArgs};
 use crate::cargo;

@@ -10,7 +10,7 @@ use conc_check_corpus::real::{Ending, RealProgram, ALL};
 use conc_check_corpus::Verdict;
 use serde_json::Value;
 
-/// The watchdog's exit code (`conc_check_engine::real::DEADLOCK_EXIT_CODE`).
+/// The watchdog's exit code (`conc_check_engine::DEADLOCK_EXIT_CODE`).
 const DEADLOCK_EXIT_CODE: i32 = 86;
 
 /// Longest a program may run: the deadlocking ones must be ended well before.

@@ -38,12 +38,6 @@ pub use conc_check_core::{ConfigError, ScheduleError, GRACE};
 pub use conc_check_macros::test;
 pub use model::{check, model, replay, try_replay, Builder, Strategy};
 
-#[doc(hidden)]
-#[cfg(any(conc_check, feature = "model"))]
-pub mod __private {
-    pub use conc_check_engine as engine;
-}
-
 /// Declares thread-local values, like `std::thread_local!`. Inside a model each model thread has
 /// its own values; in a normal build this is `std::thread_local!`.
 #[cfg(any(conc_check, feature = "model"))]

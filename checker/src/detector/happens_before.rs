@@ -32,7 +32,7 @@
 
 use std::collections::VecDeque;
 
-use super::clock::{Epoch, VectorClock};
+use crate::clock::{Epoch, VectorClock};
 use crate::event::{Event, LockMode, MemOrder, ObjectId, Op, Site, ThreadId};
 
 /// Whether an access with `order` acquires (Acquire, AcqRel, SeqCst).
@@ -121,26 +121,6 @@ struct ObjectClocks {
 }
 
 /// Per-thread vector clocks maintained from events. See the module documentation.
-///
-/// ```
-/// use conc_check_engine::detector::happens_before::HappensBefore;
-/// use conc_check_engine::event::{Event, LockMode, ObjectId, Op, ThreadId};
-/// use std::panic::Location;
-///
-/// let ev = |thread, op| Event {
-///     thread: ThreadId(thread),
-///     object: Some(ObjectId(0)),
-///     op,
-///     site: Location::caller(),
-/// };
-/// let mut hb = HappensBefore::new();
-/// hb.on_event(&ev(0, Op::Spawn { child: ThreadId(1) }));
-/// let access = hb.epoch(ThreadId(0)); // the era of thread 0's accesses after the spawn
-/// assert!(!access.happens_before(hb.clock(ThreadId(1))));
-/// hb.on_event(&ev(0, Op::Release { mode: LockMode::Exclusive }));
-/// hb.on_event(&ev(1, Op::Acquire { mode: LockMode::Exclusive, try_lock: false }));
-/// assert!(access.happens_before(hb.clock(ThreadId(1))));
-/// ```
 #[derive(Default)]
 pub struct HappensBefore {
     threads: Vec<ThreadClocks>,
@@ -176,6 +156,7 @@ fn object(objects: &mut Vec<ObjectClocks>, o: ObjectId) -> &mut ObjectClocks {
 
 impl HappensBefore {
     /// No history: no thread has been seen.
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -431,6 +412,34 @@ impl HappensBefore {
 mod tests {
     use super::*;
     use std::panic::Location;
+
+    #[test]
+    fn a_release_then_an_acquire_orders_what_came_before_the_release() {
+        let ev = |thread, op| Event {
+            thread: ThreadId(thread),
+            object: Some(ObjectId(0)),
+            op,
+            site: Location::caller(),
+        };
+        let mut hb = HappensBefore::new();
+        hb.on_event(&ev(0, Op::Spawn { child: ThreadId(1) }));
+        let access = hb.epoch(ThreadId(0)); // thread 0's era after the spawn
+        assert!(!access.happens_before(hb.clock(ThreadId(1))));
+        hb.on_event(&ev(
+            0,
+            Op::Release {
+                mode: LockMode::Exclusive,
+            },
+        ));
+        hb.on_event(&ev(
+            1,
+            Op::Acquire {
+                mode: LockMode::Exclusive,
+                try_lock: false,
+            },
+        ));
+        assert!(access.happens_before(hb.clock(ThreadId(1))));
+    }
 
     #[track_caller]
     fn here() -> Site {

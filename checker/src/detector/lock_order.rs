@@ -21,37 +21,8 @@
 //! two locks made by the same constructor is common and only the instance graph can judge it).
 //! Each cycle of classes is reported once per exploration.
 //!
-//! ```
-//! use conc_check_engine::detector::lock_order::LockOrderDetector;
-//! use conc_check_engine::detector::{Detector, NumberedThreads};
-//! use conc_check_engine::event::{Event, LockMode, ObjectId, ObjectKind, Op, ThreadId};
-//! use std::panic::Location;
-//!
-//! let site = Location::caller();
-//! let ev = |thread, object, op| Event {
-//!     thread: ThreadId(thread),
-//!     object: Some(ObjectId(object)),
-//!     op,
-//!     site,
-//! };
-//! let create = Op::Create { kind: ObjectKind::Mutex };
-//! let lock = Op::Acquire { mode: LockMode::Exclusive, try_lock: false };
-//! let unlock = Op::Release { mode: LockMode::Exclusive };
-//! let events = [
-//!     ev(0, 0, create),
-//!     ev(0, 1, create),
-//!     ev(1, 0, lock), ev(1, 1, lock), ev(1, 1, unlock), ev(1, 0, unlock),
-//!     ev(2, 1, lock), ev(2, 0, lock),
-//! ];
-//! let mut detector = LockOrderDetector::new();
-//! let found: Vec<_> = events
-//!     .iter()
-//!     .filter_map(|e| detector.on_event(e, &NumberedThreads))
-//!     .collect();
-//! assert_eq!(found.len(), 1);
-//! assert!(found[0].message.starts_with("lock order cycle: thread 1 takes"));
-//! assert!(found[0].message.contains(", thread 2 takes"));
-//! ```
+//! The unit test `two_threads_taking_two_locks_in_opposite_orders_form_one_cycle` shows the
+//! smallest case.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::RandomState;
@@ -744,6 +715,47 @@ mod tests {
     use super::*;
     use crate::detector::NumberedThreads;
     use std::panic::Location;
+
+    #[test]
+    fn two_threads_taking_two_locks_in_opposite_orders_form_one_cycle() {
+        let site = Location::caller();
+        let ev = |thread, object, op| Event {
+            thread: ThreadId(thread),
+            object: Some(ObjectId(object)),
+            op,
+            site,
+        };
+        let create = Op::Create {
+            kind: ObjectKind::Mutex,
+        };
+        let lock = Op::Acquire {
+            mode: LockMode::Exclusive,
+            try_lock: false,
+        };
+        let unlock = Op::Release {
+            mode: LockMode::Exclusive,
+        };
+        let events = [
+            ev(0, 0, create),
+            ev(0, 1, create),
+            ev(1, 0, lock),
+            ev(1, 1, lock),
+            ev(1, 1, unlock),
+            ev(1, 0, unlock),
+            ev(2, 1, lock),
+            ev(2, 0, lock),
+        ];
+        let mut detector = LockOrderDetector::new();
+        let found: Vec<_> = events
+            .iter()
+            .filter_map(|e| detector.on_event(e, &NumberedThreads))
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .message
+            .starts_with("lock order cycle: thread 1 takes"));
+        assert!(found[0].message.contains(", thread 2 takes"));
+    }
 
     #[track_caller]
     fn here() -> Site {

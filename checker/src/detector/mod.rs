@@ -5,7 +5,6 @@
 //! runs, and on hand-written event lists in unit tests.
 
 pub mod aba;
-pub mod clock;
 pub mod deadlock;
 pub mod happens_before;
 pub mod livelock;
@@ -72,11 +71,6 @@ pub struct Detectors {
 }
 
 impl Detectors {
-    /// Every detector conc-check has, with the default thresholds.
-    pub fn standard() -> Self {
-        Self::from_config(&Config::default())
-    }
-
     /// Every detector, with the thresholds and switches of `config`.
     pub fn from_config(config: &Config) -> Self {
         let mut all: Vec<Box<dyn Detector + Send>> = vec![

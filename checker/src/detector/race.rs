@@ -10,10 +10,10 @@
 //! a flag that the second thread read from the first but with too weak an ordering, a lock that
 //! only one side held (or two different locks), or no synchronisation at all.
 
-use super::clock::{Epoch, VectorClock};
 use super::happens_before::{acquires, releases, HappensBefore};
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
+use crate::clock::{Epoch, VectorClock};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 

@@ -93,7 +93,7 @@ impl RetryTracker {
                 self.write(event, object, None);
                 kind
             }
-            Op::Create { .. } | Op::LockRequest { .. } | Op::Block { .. } => StepKind::Progress,
+            Op::Create { .. } | Op::Block { .. } => StepKind::Progress,
             _ => {
                 self.write(event, object, Some(event.site));
                 StepKind::Progress

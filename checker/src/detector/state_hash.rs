@@ -60,7 +60,6 @@ fn op_tag(op: &Op) -> u64 {
         Op::Spawn { .. } => 2,
         Op::Exit => 3,
         Op::Join { .. } => 4,
-        Op::LockRequest { .. } => 5,
         Op::Acquire { .. } => 6,
         Op::TryLockFailed { .. } => 7,
         Op::Release { .. } => 8,

@@ -35,7 +35,6 @@ pub mod watchdog;
 pub use exit::DEADLOCK_EXIT_CODE;
 pub use lock::RealLock;
 pub use races::RealSlot;
-pub use settings::Settings;
 
 /// Starts the watchdog and registers the exit hook, once per process.
 pub(crate) fn start_process_hooks() {

@@ -31,4 +31,3 @@ mod worker;
 pub use entry::{explore, replay};
 pub use explorer::TestFn;
 pub use slot::ObjectSlot;
-pub use worker::GRACE;

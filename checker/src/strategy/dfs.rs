@@ -15,7 +15,7 @@
 //! at any later point reached by steps that commute with the step `p` took there. A new point
 //! whose every runnable thread is asleep starts a *redundant* execution (it can only repeat
 //! explored interleavings): it runs to its end with default choices and nothing in it is
-//! explored further. [`Dfs::sleep_blocked`] counts them.
+//! explored further.
 
 use super::dpor::{RaceTracker, Reversal};
 use super::sleep::{Census, Footprint, Sleeper, StepRecorder};
@@ -120,17 +120,9 @@ pub struct Dfs {
     /// The running execution only repeats explored interleavings (a sleeping thread had to run):
     /// it is run to its end with default choices, and nothing in it is explored further.
     redundant: bool,
-    /// Executions that turned out redundant that way.
-    sleep_blocked: u64,
 }
 
 impl Dfs {
-    /// A search that allows at most `max_preemptions` preemptions per execution (`None`: any),
-    /// with partial-order reduction.
-    pub fn new(max_preemptions: Option<usize>) -> Self {
-        Self::with_reduction(max_preemptions, true)
-    }
-
     /// A search with partial-order reduction on or off.
     pub fn with_reduction(max_preemptions: Option<usize>, reduce: bool) -> Self {
         Dfs {
@@ -150,14 +142,7 @@ impl Dfs {
             recorder: StepRecorder::default(),
             step_at: None,
             redundant: false,
-            sleep_blocked: 0,
         }
-    }
-
-    /// Executions that sleep sets showed to be redundant only once they had started (every
-    /// thread that could run next was asleep); they ran to their end without branching.
-    pub fn sleep_blocked(&self) -> u64 {
-        self.sleep_blocked
     }
 
     /// Ends the running step: stores its footprint at the point it was chosen at and wakes the
@@ -201,11 +186,6 @@ impl Dfs {
     /// proof for unbounded schedules.
     pub fn pruned_by_bound(&self) -> bool {
         self.pruned_by_bound
-    }
-
-    /// True once every path within the bound has been run.
-    pub fn exhausted(&self) -> bool {
-        self.exhausted
     }
 
     fn allowed(&self, node: &Node, option: usize) -> bool {
@@ -313,7 +293,6 @@ impl Dfs {
                 // Every thread that may run here is asleep: whatever runs next repeats an
                 // interleaving already explored.
                 self.redundant = true;
-                self.sleep_blocked += 1;
                 self.state = None;
                 let i = (0..n).find(|&i| self.allowed(&node, i)).unwrap_or(0);
                 return node.options[i];
@@ -440,7 +419,6 @@ impl Strategy for Dfs {
                 // The only thread that could run was asleep: this interleaving is equivalent to
                 // one already explored.
                 self.redundant = true;
-                self.sleep_blocked += 1;
                 return;
             }
         }

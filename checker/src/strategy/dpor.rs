@@ -76,6 +76,7 @@
 //! runnable threads from the strategy (for fairness) must do so in a way that depends only on
 //! what the hidden thread itself did, or the reduction may lose interleavings.
 
+use crate::clock::VectorClock;
 use crate::event::{Access, Event, ObjectKind, Op, ThreadId, WaitFor};
 
 /// One recorded access of an object.
@@ -87,7 +88,7 @@ struct Touch {
     /// The thread's own clock component at this access.
     local: u32,
     /// The thread's vector clock after this access.
-    clock: Vec<u32>,
+    clock: VectorClock,
     /// The scheduling point (DFS node) right before the access, if it was a branching one.
     state: Option<usize>,
     /// The thread's clock component at the first access of the step this access belongs to.
@@ -148,14 +149,14 @@ pub struct Reversal {
 struct Logged {
     thread: ThreadId,
     local: u32,
-    clock: Vec<u32>,
+    clock: VectorClock,
 }
 
 /// Vector clocks and per-object access histories of the current execution.
 #[derive(Default)]
 pub struct RaceTracker {
-    clocks: Vec<Vec<u32>>,
-    finished: Vec<Option<Vec<u32>>>,
+    clocks: Vec<VectorClock>,
+    finished: Vec<Option<VectorClock>>,
     objects: Vec<History>,
     parks: Vec<History>,
     locks: Vec<LockHistory>,
@@ -175,18 +176,9 @@ pub struct RaceTracker {
 /// Whether a thread whose clock is `clock` is ordered after `touch` (after its whole step, when
 /// reasoning about `steps`: two steps cannot be reordered once anything in the later one depends
 /// on anything in the earlier one).
-fn ordered_after(steps: bool, clock: &[u32], touch: &Touch) -> bool {
+fn ordered_after(steps: bool, clock: &VectorClock, touch: &Touch) -> bool {
     let bar = if steps { touch.step_local } else { touch.local };
-    clock.get(touch.thread.index()).copied().unwrap_or(0) >= bar
-}
-
-fn join(into: &mut Vec<u32>, other: &[u32]) {
-    if into.len() < other.len() {
-        into.resize(other.len(), 0);
-    }
-    for (a, b) in into.iter_mut().zip(other) {
-        *a = (*a).max(*b);
-    }
+    clock.get(touch.thread) >= bar
 }
 
 fn grow<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
@@ -245,15 +237,13 @@ impl RaceTracker {
         for (pos, step_local, state) in self.pending.drain(..) {
             let e = &self.log[pos];
             let bar = if self.steps { step_local } else { e.local };
-            let after_e = |l: &Logged| l.clock.get(e.thread.index()).copied().unwrap_or(0) >= bar;
+            let after_e = |l: &Logged| l.clock.get(e.thread) >= bar;
             // notdep(e): the accesses after e that do not happen after it, then e' itself.
             let notdep: Vec<&Logged> = self.log[pos + 1..self.log.len() - 1]
                 .iter()
                 .filter(|l| !after_e(l))
                 .collect();
-            let before = |g: &Logged, clock: &[u32]| {
-                clock.get(g.thread.index()).copied().unwrap_or(0) >= g.local
-            };
+            let before = |g: &Logged, clock: &VectorClock| clock.get(g.thread) >= g.local;
             let mut initials: Vec<ThreadId> = Vec::new();
             let mut seen: Vec<ThreadId> = Vec::new();
             for (i, f) in notdep.iter().enumerate() {
@@ -301,7 +291,7 @@ impl RaceTracker {
             }
             Op::Join { target } => {
                 if let Some(Some(done)) = self.finished.get(target.index()).cloned() {
-                    join(&mut self.clocks[t.index()], &done);
+                    self.clocks[t.index()].join(&done);
                 }
                 return;
             }
@@ -343,7 +333,7 @@ impl RaceTracker {
             }
         }
         for touch in &earlier {
-            join(clock, &touch.clock);
+            clock.join(&touch.clock);
         }
         let touch = stamp(
             clock,
@@ -432,7 +422,7 @@ impl RaceTracker {
             }
         }
         for touch in raced.iter().chain(synced.iter()) {
-            join(clock, &touch.clock);
+            clock.join(&touch.clock);
         }
         let touch = stamp(
             clock,
@@ -454,23 +444,22 @@ impl RaceTracker {
     }
 
     fn tick(&mut self, t: ThreadId) {
-        *grow(&mut self.clocks[t.index()], t.index()) += 1;
+        self.clocks[t.index()].tick(t);
     }
 }
 
 /// Advances thread `t`'s clock for one access and records the access: a [`Touch`] for the
 /// object's history and, when `keep_log`, an entry in the execution's log.
 fn stamp(
-    clock: &mut Vec<u32>,
+    clock: &mut VectorClock,
     t: ThreadId,
     step_local: &mut Option<u32>,
     log: &mut Vec<Logged>,
     keep_log: bool,
     state: Option<usize>,
 ) -> Touch {
-    let me = grow(clock, t.index());
-    *me += 1;
-    let local = *me;
+    clock.tick(t);
+    let local = clock.get(t);
     let step_local = *step_local.get_or_insert(local);
     let touch = Touch {
         pos: log.len(),
@@ -493,7 +482,7 @@ fn stamp(
 /// The object an operation touches and how, or `None` for operations no other thread can observe.
 fn footprint(event: &Event) -> Option<(Place, Access)> {
     match event.op {
-        Op::Create { .. } | Op::Yield | Op::Fence { .. } | Op::LockRequest { .. } => None,
+        Op::Create { .. } | Op::Yield | Op::Fence { .. } => None,
         // A thread that blocks observed the object's state; the other order may not block.
         Op::Block { wait } => match wait {
             WaitFor::Park => Some((Place::Park(event.thread.index()), Access::Write)),

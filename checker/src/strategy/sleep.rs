@@ -259,7 +259,7 @@ impl StepRecorder {
             }
             Op::Exit => self.footprint.add(Place::Thread(t.0), true),
             Op::Join { target } => self.footprint.add(Place::Thread(target.0), false),
-            Op::LockRequest { .. } | Op::Yield | Op::Fence { .. } => {}
+            Op::Yield | Op::Fence { .. } => {}
             Op::Block { wait } => {
                 if self.waits.len() <= t.index() {
                     self.waits.resize(t.index() + 1, None);
