@@ -1,8 +1,26 @@
 //! One step in words, e.g. "try-locks Mutex `a`" or "stores 1 to the atomic created at
 //! src/lib.rs:4 (SeqCst)", and the names of objects, for reports and findings.
 
-use crate::detector::ThreadNames;
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, WaitFor};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
+
+/// How detectors name threads in messages.
+pub trait ThreadNames {
+    /// A label such as "thread 2 (`worker`)" or "the main thread".
+    fn label(&self, thread: ThreadId) -> String;
+}
+
+/// Names threads by number only; the main thread is thread 0.
+pub struct NumberedThreads;
+
+impl ThreadNames for NumberedThreads {
+    fn label(&self, thread: ThreadId) -> String {
+        if thread == ThreadId::MAIN {
+            "the main thread".to_string()
+        } else {
+            format!("thread {thread}")
+        }
+    }
+}
 
 /// What `e` did, naming its object as `name_of` does (see [`numbered`] for the short form).
 pub(crate) fn action(

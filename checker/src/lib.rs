@@ -18,6 +18,7 @@ mod clock;
 mod describe;
 pub(crate) mod detector;
 pub(crate) mod event;
+mod holdings;
 pub mod primitive;
 pub(crate) mod real;
 pub mod report;

@@ -40,6 +40,14 @@ fn misbehave() -> PathBuf {
     repository().join("tests/fixtures/misbehave")
 }
 
+/// The target directory the fixtures build into.
+fn fixture_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the tmp dir is inside the target dir")
+        .join("fixture-target")
+}
+
 /// A fresh directory for one test's output files.
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -98,10 +106,7 @@ fn conc_check(dir: &Path, args: &[&str]) -> Run {
 /// [`conc_check`] with environment variables set.
 fn conc_check_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     seed_lock_file();
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .join("fixture-target");
+    let target = fixture_target();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-conc-check"));
     cmd.args(args)
         .current_dir(dir)
@@ -147,8 +152,17 @@ use test_support::sarif_schema;
 
 #[test]
 fn a_clean_test_exits_0() {
+    // The checking build goes into the normal build's target directory: conc-check's own
+    // folder there holds report files, never a second build tree.
+    let second_tree = fixture_target().join("conc-check").join("debug");
+    let _ = std::fs::remove_dir_all(&second_tree);
     let run = conc_check(&fixture(), &["two_increments"]);
     assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        !second_tree.exists(),
+        "a second build tree: {second_tree:?}"
+    );
+    assert!(fixture_target().join("debug").join("deps").is_dir());
     assert!(run.stdout.contains("two_increments"), "{run:?}");
     assert!(run.stdout.contains("verdict"), "the summary table: {run:?}");
     assert!(run.stdout.contains("1 test: 1 ok"), "{run:?}");

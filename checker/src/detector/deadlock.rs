@@ -12,15 +12,8 @@
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
+use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole};
-
-/// Who holds a lock, how, and since where.
-#[derive(Clone, Copy, Debug)]
-struct Hold {
-    thread: ThreadId,
-    mode: LockMode,
-    site: Site,
-}
 
 /// What a blocked thread waits for, where, and (at a barrier) in which round.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +37,7 @@ struct BarrierState {
 #[derive(Default)]
 pub struct DeadlockDetector {
     objects: Created,
-    holds: Vec<Vec<Hold>>,
+    holdings: Holdings,
     waiting: Vec<Option<Wait>>,
     barriers: Vec<BarrierState>,
     finished: Vec<bool>,
@@ -60,14 +53,15 @@ impl DeadlockDetector {
         self.objects.describe(object)
     }
 
-    fn holders(&self, object: ObjectId) -> &[Hold] {
-        self.holds.get(object.index()).map_or(&[], Vec::as_slice)
+    /// Who holds `object`, and how, in thread order.
+    fn holders(&self, object: ObjectId) -> impl Iterator<Item = (ThreadId, Held)> + '_ {
+        self.holdings.holders(object)
     }
 
     /// The threads `thread` waits for, if it waits on something that has owners.
     fn waits_for(&self, thread: ThreadId) -> Vec<ThreadId> {
         match self.wait_of(thread) {
-            Some((WaitFor::Lock(o, _), _)) => self.holders(o).iter().map(|h| h.thread).collect(),
+            Some((WaitFor::Lock(o, _), _)) => self.holders(o).map(|(t, _)| t).collect(),
             Some((WaitFor::Join(t), _)) => vec![t],
             _ => Vec::new(),
         }
@@ -266,9 +260,9 @@ impl DeadlockDetector {
         }
         match wait {
             WaitFor::Lock(o, _) => {
-                for hold in self.holders(o) {
-                    let holder = names.label(hold.thread);
-                    let gone = if self.is_finished(hold.thread) {
+                for (thread, hold) in self.holders(o) {
+                    let holder = names.label(thread);
+                    let gone = if self.is_finished(thread) {
                         ", and finished without unlocking it"
                     } else {
                         ""
@@ -300,10 +294,11 @@ impl DeadlockDetector {
     }
 
     fn relock(&self, event: &Event, object: ObjectId, names: &dyn ThreadNames) -> Option<Finding> {
-        let first = self
-            .holders(object)
+        let first = *self
+            .holdings
+            .of(event.thread)
             .iter()
-            .find(|h| h.thread == event.thread)?;
+            .find(|h| h.object == object)?;
         let who = names.label(event.thread);
         let what = self.describe(object);
         let mut finding = Finding::new(
@@ -339,7 +334,7 @@ impl DeadlockDetector {
 impl Detector for DeadlockDetector {
     fn reset(&mut self) {
         self.objects.clear();
-        self.holds.iter_mut().for_each(Vec::clear);
+        self.holdings.clear();
         self.waiting.clear();
         self.barriers.clear();
         self.finished.clear();
@@ -355,18 +350,7 @@ impl Detector for DeadlockDetector {
         let object = event.object;
         match (event.op, object) {
             (Op::Create { .. }, Some(_)) => self.objects.note(event),
-            (Op::Acquire { mode, .. }, Some(o)) => grow(&mut self.holds, o.index()).push(Hold {
-                thread: event.thread,
-                mode,
-                site: event.site,
-            }),
-            (Op::Release { .. }, Some(o)) => {
-                if let Some(holds) = self.holds.get_mut(o.index()) {
-                    if let Some(i) = holds.iter().position(|h| h.thread == event.thread) {
-                        holds.swap_remove(i);
-                    }
-                }
-            }
+            (Op::Acquire { .. } | Op::Release { .. }, Some(_)) => self.holdings.apply(event),
             (Op::BarrierPass, Some(o)) => self.barrier_pass(event.thread, o, was),
             (Op::Exit, _) => *grow(&mut self.finished, event.thread.index()) = true,
             (Op::Block { wait }, _) => {
@@ -380,8 +364,8 @@ impl Detector for DeadlockDetector {
                     round,
                 });
                 if let WaitFor::Lock(o, mode) = wait {
-                    let holds_exclusively = self.holders(o).iter().any(|h| {
-                        h.thread == event.thread
+                    let holds_exclusively = self.holdings.of(event.thread).iter().any(|h| {
+                        h.object == o
                             && (h.mode == LockMode::Exclusive || mode == LockMode::Exclusive)
                     });
                     if holds_exclusively {

@@ -34,6 +34,7 @@ use super::objects::at;
 use super::{Detector, ThreadNames};
 use crate::describe::ObjectName;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Paths examined per new edge, so that a pathological graph cannot stall an execution.
@@ -42,14 +43,6 @@ const MAX_PATHS: usize = 256;
 const MAX_CYCLE: usize = 16;
 /// Label combinations tried per new edge.
 const MAX_ASSIGNMENT_STEPS: usize = 20_000;
-
-/// A lock a thread holds.
-#[derive(Clone, Copy, Debug)]
-struct Held {
-    object: ObjectId,
-    mode: LockMode,
-    site: Site,
-}
 
 /// How one edge held → acquired was taken. `N` names locks: objects or classes.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -255,7 +248,7 @@ pub struct LockOrderDetector {
     /// Mutexes and RwLocks of this execution, by object.
     objects: Vec<Option<LockInfo>>,
     /// Locks each thread holds, in acquisition order.
-    held: Vec<Vec<Held>>,
+    holdings: Holdings,
     instance: OrderGraph<ObjectId>,
     class: OrderGraph<Site>,
     /// The kind of each class, for messages.
@@ -277,7 +270,7 @@ impl LockOrderDetector {
     pub fn new() -> Self {
         LockOrderDetector {
             objects: Vec::new(),
-            held: Vec::new(),
+            holdings: Holdings::default(),
             instance: OrderGraph::new(),
             class: OrderGraph::new(),
             class_kinds: HashMap::new(),
@@ -299,13 +292,9 @@ impl LockOrderDetector {
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         let (_, class) = self.info(object)?;
-        let thread = event.thread.index();
-        if self.held.len() <= thread {
-            self.held.resize_with(thread + 1, Vec::new);
-        }
         let mut finding = None;
-        if !try_lock && !self.held[thread].is_empty() {
-            let held = std::mem::take(&mut self.held[thread]);
+        if !try_lock && !self.holdings.of(event.thread).is_empty() {
+            let held = self.holdings.of(event.thread).to_vec();
             for (i, h) in held.iter().enumerate() {
                 if h.object == object {
                     continue;
@@ -313,13 +302,8 @@ impl LockOrderDetector {
                 let found = self.add_edge(event, h, object, mode, class, &held, i, names);
                 finding = finding.or(found);
             }
-            self.held[thread] = held;
         }
-        self.held[thread].push(Held {
-            object,
-            mode,
-            site: event.site,
-        });
+        self.holdings.apply(event);
         finding
     }
 
@@ -421,24 +405,12 @@ impl LockOrderDetector {
         self.reported.insert(key);
         Some(finding)
     }
-
-    fn on_release(&mut self, thread: ThreadId, object: ObjectId, mode: LockMode) {
-        if let Some(held) = self.held.get_mut(thread.index()) {
-            let found = held
-                .iter()
-                .rposition(|h| h.object == object && h.mode == mode)
-                .or_else(|| held.iter().rposition(|h| h.object == object));
-            if let Some(i) = found {
-                held.remove(i);
-            }
-        }
-    }
 }
 
 impl Detector for LockOrderDetector {
     fn reset(&mut self) {
         self.objects.clear();
-        self.held.iter_mut().for_each(Vec::clear);
+        self.holdings.clear();
         self.instance.clear();
         self.execution += 1;
     }
@@ -462,8 +434,8 @@ impl Detector for LockOrderDetector {
             (Op::Acquire { mode, try_lock }, Some(o)) => {
                 self.on_acquire(event, o, mode, try_lock, names)
             }
-            (Op::Release { mode }, Some(o)) => {
-                self.on_release(event.thread, o, mode);
+            (Op::Release { .. }, Some(_)) => {
+                self.holdings.apply(event);
                 None
             }
             _ => None,

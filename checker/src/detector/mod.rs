@@ -17,27 +17,9 @@ pub mod starvation;
 pub mod state_hash;
 
 use crate::config::Config;
+pub use crate::describe::{NumberedThreads, ThreadNames};
 use crate::event::{Event, ThreadId};
 use crate::report::Finding;
-
-/// How detectors name threads in messages.
-pub trait ThreadNames {
-    /// A label such as "thread 2 (`worker`)" or "the main thread".
-    fn label(&self, thread: ThreadId) -> String;
-}
-
-/// Names threads by number only; the main thread is thread 0.
-pub struct NumberedThreads;
-
-impl ThreadNames for NumberedThreads {
-    fn label(&self, thread: ThreadId) -> String {
-        if thread == ThreadId::MAIN {
-            "the main thread".to_string()
-        } else {
-            format!("thread {thread}")
-        }
-    }
-}
 
 /// A consumer of events.
 pub trait Detector {

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use backtrace::Backtrace;
 
-use super::records::{lock_ignoring_poison, Held, LockInfo};
+use super::records::{lock_ignoring_poison, HeldLock, LockInfo};
 use super::thread::Names;
 use crate::detector::lock_order::LockOrderDetector;
 use crate::detector::race::DataRaceDetector;
 use crate::detector::{Detector, ThreadNames};
 use crate::event::{Event, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::holdings::Held;
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// A finding and the stacks that explain it (resolved only when printed).
@@ -136,13 +137,14 @@ impl Central {
 /// `thread`, holding `held`, takes `new`: a chain it has not taken before. Replays it into the
 /// lock-order detector (the held locks as `try_lock` acquisitions, which add no edge of their
 /// own, then the new one) and keeps any cycle it closes.
-pub(crate) fn lock_chain(thread: ThreadId, held: &[Held], new: Held) {
+pub(crate) fn lock_chain(thread: ThreadId, held: &[HeldLock], new: HeldLock) {
     let stack = Arc::new(Backtrace::new_unresolved());
     with(|c| {
         for h in held.iter().chain(std::iter::once(&new)) {
-            c.announce(h.object, h.kind, h.created);
+            c.announce(h.held.object, h.name.kind, h.name.created);
         }
-        for h in held {
+        let (held, new): (Vec<Held>, Held) = (held.iter().map(|h| h.held).collect(), new.held);
+        for h in &held {
             c.edge_stacks
                 .entry((site_key(h.site), site_key(new.site)))
                 .or_insert_with(|| (thread, stack.clone()));
@@ -153,7 +155,7 @@ pub(crate) fn lock_chain(thread: ThreadId, held: &[Held], new: Held) {
             op,
             site: h.site,
         };
-        for h in held {
+        for h in &held {
             let op = Op::Acquire {
                 mode: h.mode,
                 try_lock: true,

@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use super::central;
 use super::races;
-use super::records::{ChainHasher, Held, Holder, LockInfo, LockRef, WaitKind, NOBODY};
+use super::records::{ChainHasher, HeldLock, Holder, LockInfo, LockRef, NOBODY};
 use super::settings::Settings;
 use super::thread::{self, Local};
-use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
+use crate::holdings::Held;
 
 /// Rounds of spinning (1, 2, 4, … pause instructions each, 511 in all) before a waiter
 /// publishes its wait and blocks in std's `lock`. Publishing, timing and blocking cost far more
@@ -228,14 +229,13 @@ impl RealLock {
         let before = self.acquisitions.load(Ordering::Relaxed);
         let started = Instant::now();
         thread::with(|l| {
-            let wait = WaitKind::Lock {
-                object: info.object,
-                kind: info.kind,
-                created: info.created,
-                mode,
-                lock: LockRef::new(&self.holder),
-            };
-            l.begin_wait(wait, site, started);
+            l.begin_wait(
+                WaitFor::Lock(info.object, mode),
+                Some(info.named()),
+                Some(LockRef::new(&self.holder)),
+                site,
+                started,
+            );
         });
         let r = lock().map_err(PoisonError::into_inner);
         let waited = started.elapsed();
@@ -295,9 +295,9 @@ impl RealLock {
         let Some(object) = self.object() else { return };
         thread::with(|l| {
             // Locks are mostly released in the reverse order of taking them.
-            if l.held.last().is_some_and(|h| h.object == object) {
+            if l.held.last().is_some_and(|h| h.held.object == object) {
                 l.held.pop();
-            } else if let Some(i) = l.held.iter().rposition(|h| h.object == object) {
+            } else if let Some(i) = l.held.iter().rposition(|h| h.held.object == object) {
                 l.held.remove(i);
             }
         });
@@ -386,13 +386,14 @@ impl Drop for RealLock {
 
 /// The held-stack entry for `info`.
 #[inline]
-fn held(info: &LockInfo, mode: LockMode, site: Site) -> Held {
-    Held {
-        object: info.object,
-        kind: info.kind,
-        created: info.created,
-        mode,
-        site,
+fn held(info: &LockInfo, mode: LockMode, site: Site) -> HeldLock {
+    HeldLock {
+        held: Held {
+            object: info.object,
+            mode,
+            site,
+        },
+        name: info.named(),
     }
 }
 
@@ -403,7 +404,7 @@ fn check_order(l: &mut Local, info: &LockInfo, mode: LockMode, site: Site) {
         return;
     }
     let mut h = ChainHasher.build_hasher();
-    for held in &l.held {
+    for HeldLock { held, .. } in &l.held {
         h.write_u32(held.object.0);
         h.write_u8(held.mode as u8);
         h.write_usize(held.site as *const _ as usize);
@@ -412,13 +413,7 @@ fn check_order(l: &mut Local, info: &LockInfo, mode: LockMode, site: Site) {
     h.write_u8(mode as u8);
     h.write_usize(site as *const _ as usize);
     if l.chains.insert(h.finish()) {
-        let new = Held {
-            object: info.object,
-            kind: info.kind,
-            created: info.created,
-            mode,
-            site,
-        };
+        let new = held(info, mode, site);
         central::lock_chain(l.id(), &l.held, new);
     }
 }

@@ -14,9 +14,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::central;
-use super::records::WaitKind;
+use super::records::Named;
 use super::thread;
-use crate::event::{Event, MemOrder, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::event::{Event, MemOrder, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -141,11 +141,11 @@ impl RealSlot {
 /// Runs `wait` (the std condvar wait) with the wait on the condvar `slot`, created at
 /// `created`, published for the watchdog.
 pub fn condvar_wait<R>(slot: &RealSlot, created: Site, site: Site, wait: impl FnOnce() -> R) -> R {
-    let kind = WaitKind::Condvar {
-        object: slot.id(),
+    let named = Named {
+        kind: ObjectKind::Condvar,
         created,
     };
-    thread::waiting(kind, site, wait)
+    thread::waiting(WaitFor::Condvar(slot.id()), Some(named), site, wait)
 }
 
 impl RealSlot {

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use backtrace::Backtrace;
 
-use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
+use crate::event::{ObjectId, ObjectKind, Site, ThreadId, WaitFor};
+use crate::holdings::Held;
 
 /// No thread.
 pub(crate) const NOBODY: u32 = u32::MAX;
@@ -79,6 +80,14 @@ impl LockInfo {
             starved: AtomicBool::new(false),
         }
     }
+
+    /// What names the lock in a report.
+    pub(crate) fn named(&self) -> Named {
+        Named {
+            kind: self.kind,
+            created: self.created,
+        }
+    }
 }
 
 /// A lock a blocked thread waits for. Only read while the waiter's record says it still waits
@@ -106,44 +115,35 @@ impl LockRef {
     }
 }
 
-/// A lock a thread holds.
+/// What names an object in a report: its kind and where it was created.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Held {
-    pub(crate) object: ObjectId,
+pub(crate) struct Named {
     pub(crate) kind: ObjectKind,
-    /// Where the lock was created.
     pub(crate) created: Site,
-    pub(crate) mode: LockMode,
-    /// Where the thread locked it.
-    pub(crate) site: Site,
 }
 
-/// What a blocked thread waits for.
-#[derive(Clone)]
-pub(crate) enum WaitKind {
-    /// To lock `object` (a `kind` created at `created`) in `mode`.
-    Lock {
-        object: ObjectId,
-        kind: ObjectKind,
-        created: Site,
-        mode: LockMode,
-        lock: LockRef,
-    },
-    /// A notification on the condvar created at `created`.
-    Condvar { object: ObjectId, created: Site },
-    /// Another thread to finish.
-    Join(ThreadId),
+/// A lock a thread holds on real threads: the record both modes keep of holds, and what names
+/// the lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeldLock {
+    pub(crate) held: Held,
+    pub(crate) name: Named,
 }
 
 /// A thread's current wait, as the watchdog sees it.
 #[derive(Clone)]
 pub(crate) struct Wait {
-    pub(crate) kind: WaitKind,
+    /// What for, in the wait vocabulary of both modes.
+    pub(crate) on: WaitFor,
+    /// What names the object waited on, if the wait is on an object.
+    pub(crate) object: Option<Named>,
+    /// For a lock: where its exclusive holder is published.
+    pub(crate) lock: Option<LockRef>,
     /// Where the thread waits.
     pub(crate) site: Site,
     pub(crate) since: Instant,
     /// The locks the thread holds while it waits.
-    pub(crate) held: Vec<Held>,
+    pub(crate) held: Vec<HeldLock>,
     /// The thread's stack the first time it waited at this site.
     pub(crate) stack: Option<Arc<Backtrace>>,
     /// Counts the thread's waits: the same number on two looks means the same wait.

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use backtrace::Backtrace;
 
-use super::records::{lock_ignoring_poison, ChainHasher, Held, Wait, WaitKind};
+use super::records::{lock_ignoring_poison, ChainHasher, HeldLock, LockRef, Named, Wait};
 use crate::detector::ThreadNames;
-use crate::event::{Site, ThreadId};
+use crate::event::{Site, ThreadId, WaitFor};
 
 /// What other threads (the watchdog, the exit summary) may read of a thread.
 pub(crate) struct ThreadRecord {
@@ -30,7 +30,7 @@ impl ThreadRecord {
     pub(crate) fn wait(&self) -> Option<Wait> {
         let slot = lock_ignoring_poison(&self.wait);
         let mut wait = slot.clone()?;
-        if let WaitKind::Lock { lock, .. } = wait.kind {
+        if let Some(lock) = wait.lock {
             // SAFETY: the waiter still waits: it clears `slot` (under this lock, held here)
             // before its `lock` call returns.
             wait.holder = unsafe { lock.holder() };
@@ -50,7 +50,7 @@ pub(crate) struct Local {
     id: ThreadId,
     pub(crate) record: Arc<ThreadRecord>,
     /// The locks held, in acquisition order.
-    pub(crate) held: Vec<Held>,
+    pub(crate) held: Vec<HeldLock>,
     /// Hashes of the lock chains already sent to the lock-order detector.
     pub(crate) chains: HashSet<u64>,
     /// The stack of the first wait at each site.
@@ -73,8 +73,16 @@ impl Local {
         p.store(p.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
     }
 
-    /// Publishes that this thread is about to block.
-    pub(crate) fn begin_wait(&mut self, kind: WaitKind, site: Site, since: Instant) {
+    /// Publishes that this thread is about to block, waiting `on` (an object named by `object`;
+    /// for a lock, its holder published at `lock`).
+    pub(crate) fn begin_wait(
+        &mut self,
+        on: WaitFor,
+        object: Option<Named>,
+        lock: Option<LockRef>,
+        site: Site,
+        since: Instant,
+    ) {
         let stack = self
             .first_waits
             .entry(site as *const _ as usize)
@@ -82,7 +90,9 @@ impl Local {
             .clone();
         let number = self.record.waits.fetch_add(1, Ordering::Relaxed) + 1;
         *lock_ignoring_poison(&self.record.wait) = Some(Wait {
-            kind,
+            on,
+            object,
+            lock,
             site,
             since,
             held: self.held.clone(),
@@ -216,10 +226,15 @@ impl ThreadNames for Names {
     }
 }
 
-/// Runs `wait` (a blocking std call: a join, a condvar wait) with the wait published for the
-/// watchdog.
-pub(crate) fn waiting<R>(kind: WaitKind, site: Site, wait: impl FnOnce() -> R) -> R {
-    with(|l| l.begin_wait(kind, site, Instant::now()));
+/// Runs `wait` (a blocking std call: a join, a condvar wait) with the wait `on` (an object
+/// named by `object`) published for the watchdog.
+pub(crate) fn waiting<R>(
+    on: WaitFor,
+    object: Option<Named>,
+    site: Site,
+    wait: impl FnOnce() -> R,
+) -> R {
+    with(|l| l.begin_wait(on, object, None, site, Instant::now()));
     let r = wait();
     with(|l| l.end_wait());
     r
@@ -227,5 +242,5 @@ pub(crate) fn waiting<R>(kind: WaitKind, site: Site, wait: impl FnOnce() -> R) -
 
 /// Runs `join` (the std join of `target`) with the wait published for the watchdog.
 pub fn join<R>(target: ThreadId, site: Site, join: impl FnOnce() -> R) -> R {
-    waiting(WaitKind::Join(target), site, join)
+    waiting(WaitFor::Join(target), None, site, join)
 }

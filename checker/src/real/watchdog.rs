@@ -19,12 +19,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::central::Found;
-use super::records::{Wait, WaitKind};
+use super::records::{HeldLock, Named, Wait};
 use super::settings::Settings;
 use super::thread::{self, Names, ThreadRecord};
 use crate::detector::deadlock::DeadlockDetector;
 use crate::detector::Detector;
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
+use crate::event::{Event, LockMode, ObjectId, Op, ThreadId, WaitFor};
 use crate::report::{Finding, FindingKind};
 
 /// Starts the watchdog thread unless `CONC_CHECK_WATCHDOG=off`.
@@ -109,15 +109,15 @@ fn blocked(records: &[Arc<ThreadRecord>]) -> Vec<Blocked> {
 
 /// The thread `b` waits for, if its wait has an owner.
 fn waits_for(b: &Blocked, all: &[Blocked]) -> Option<ThreadId> {
-    match &b.wait.kind {
-        WaitKind::Lock { object, .. } => b.wait.holder.map(|(t, _)| t).or_else(|| {
+    match b.wait.on {
+        WaitFor::Lock(object, _) => b.wait.holder.map(|(t, _)| t).or_else(|| {
             // A read-locked RwLock has no single holder: a blocked thread holding it will do.
             all.iter()
-                .find(|o| o.wait.held.iter().any(|h| h.object == *object))
+                .find(|o| o.wait.held.iter().any(|h| h.held.object == object))
                 .map(|o| o.id)
         }),
-        WaitKind::Join(t) => Some(*t),
-        WaitKind::Condvar { .. } => None,
+        WaitFor::Join(t) => Some(t),
+        _ => None,
     }
 }
 
@@ -143,27 +143,13 @@ fn find_cycle(blocked: &[Blocked]) -> Option<Vec<usize>> {
 /// is set when no cycle was found and nothing moved for that long.
 fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
     let mut detector = DeadlockDetector::new();
-    let mut created: HashMap<ObjectId, (ObjectKind, Site)> = HashMap::new();
+    let mut created: HashMap<ObjectId, Named> = HashMap::new();
     for b in threads {
         for h in &b.wait.held {
-            created.insert(h.object, (h.kind, h.created));
+            created.insert(h.held.object, h.name);
         }
-        match &b.wait.kind {
-            WaitKind::Lock {
-                object,
-                kind,
-                created: at,
-                ..
-            } => {
-                created.insert(*object, (*kind, *at));
-            }
-            WaitKind::Condvar {
-                object,
-                created: at,
-            } => {
-                created.insert(*object, (ObjectKind::Condvar, at));
-            }
-            WaitKind::Join(_) => {}
+        if let (Some(object), Some(name)) = (b.wait.on.object(), b.wait.object) {
+            created.insert(object, name);
         }
     }
     let mut objects: Vec<_> = created.into_iter().collect();
@@ -179,44 +165,37 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
             &Names,
         )
     };
-    for (object, (kind, site)) in &objects {
+    for (object, name) in &objects {
         feed(
             ThreadId::MAIN,
             Some(*object),
-            Op::Create { kind: *kind },
-            site,
+            Op::Create { kind: name.kind },
+            name.created,
         );
     }
     for b in threads {
-        for h in &b.wait.held {
+        for HeldLock { held, .. } in &b.wait.held {
             let op = Op::Acquire {
-                mode: h.mode,
+                mode: held.mode,
                 try_lock: false,
             };
-            feed(b.id, Some(h.object), op, h.site);
+            feed(b.id, Some(held.object), op, held.site);
         }
     }
     // A lock holder that is not blocked still holds its lock.
     for b in threads {
-        if let (WaitKind::Lock { object, .. }, Some((holder, Some(site)))) =
-            (&b.wait.kind, b.wait.holder)
-        {
+        if let (WaitFor::Lock(object, _), Some((holder, Some(site)))) = (b.wait.on, b.wait.holder) {
             if !threads.iter().any(|o| o.id == holder) {
                 let op = Op::Acquire {
                     mode: LockMode::Exclusive,
                     try_lock: false,
                 };
-                feed(holder, Some(*object), op, site);
+                feed(holder, Some(object), op, site);
             }
         }
     }
     for b in threads {
-        let wait = match &b.wait.kind {
-            WaitKind::Lock { object, mode, .. } => WaitFor::Lock(*object, *mode),
-            WaitKind::Condvar { object, .. } => WaitFor::Condvar(*object),
-            WaitKind::Join(t) => WaitFor::Join(*t),
-        };
-        feed(b.id, None, Op::Block { wait }, b.wait.site);
+        feed(b.id, None, Op::Block { wait: b.wait.on }, b.wait.site);
     }
     let ids: Vec<ThreadId> = threads.iter().map(|b| b.id).collect();
     let mut finding = detector.on_stuck(&ids, &Names).unwrap_or_else(|| {
@@ -266,18 +245,37 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::real::records::{Held, Holder, LockRef};
+    use crate::event::{ObjectKind, Site};
+    use crate::holdings::Held;
+    use crate::real::records::{Holder, LockRef};
     use std::panic::Location;
 
     fn site() -> Site {
         Location::caller()
     }
 
-    fn blocked(id: u32, kind: WaitKind, held: Vec<Held>, holder: Option<u32>) -> Blocked {
+    fn mutex() -> Named {
+        Named {
+            kind: ObjectKind::Mutex,
+            created: site(),
+        }
+    }
+
+    /// What a wait is on: the vocabulary, what names the object, where a lock's holder is.
+    type On = (WaitFor, Option<Named>, Option<LockRef>);
+
+    fn blocked(
+        id: u32,
+        (on, object, lock): On,
+        held: Vec<HeldLock>,
+        holder: Option<u32>,
+    ) -> Blocked {
         Blocked {
             id: ThreadId(id),
             wait: Wait {
-                kind,
+                on,
+                object,
+                lock,
                 site: site(),
                 since: Instant::now(),
                 held,
@@ -288,23 +286,26 @@ mod tests {
         }
     }
 
-    fn lock_wait(object: u32, lock: &Holder) -> WaitKind {
-        WaitKind::Lock {
-            object: ObjectId(object),
-            kind: ObjectKind::Mutex,
-            created: site(),
-            mode: LockMode::Exclusive,
-            lock: LockRef::new(lock),
-        }
+    fn lock_wait(object: u32, lock: &Holder) -> On {
+        (
+            WaitFor::Lock(ObjectId(object), LockMode::Exclusive),
+            Some(mutex()),
+            Some(LockRef::new(lock)),
+        )
     }
 
-    fn holding(object: u32) -> Held {
-        Held {
-            object: ObjectId(object),
-            kind: ObjectKind::Mutex,
-            created: site(),
-            mode: LockMode::Exclusive,
-            site: site(),
+    fn join_wait(thread: u32) -> On {
+        (WaitFor::Join(ThreadId(thread)), None, None)
+    }
+
+    fn holding(object: u32) -> HeldLock {
+        HeldLock {
+            held: Held {
+                object: ObjectId(object),
+                mode: LockMode::Exclusive,
+                site: site(),
+            },
+            name: mutex(),
         }
     }
 
@@ -333,7 +334,7 @@ mod tests {
         let a = Holder::new();
         let threads = [
             blocked(1, lock_wait(1, &a), vec![], Some(3)),
-            blocked(2, WaitKind::Join(ThreadId(1)), vec![], None),
+            blocked(2, join_wait(1), vec![], None),
         ];
         assert_eq!(find_cycle(&threads), None);
     }
@@ -352,7 +353,7 @@ mod tests {
     fn a_join_cycle_through_a_lock_is_found() {
         let a = Holder::new();
         let threads = [
-            blocked(0, WaitKind::Join(ThreadId(1)), vec![holding(4)], None),
+            blocked(0, join_wait(1), vec![holding(4)], None),
             blocked(1, lock_wait(4, &a), vec![], Some(0)),
         ];
         assert_eq!(find_cycle(&threads), Some(vec![0, 1]));

@@ -8,7 +8,8 @@ use std::time::Duration;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 #[serde(rename_all = "snake_case", tag = "name")]
 pub enum StrategyKind {
-    /// The default: bounded DFS first, then random and PCT in turns (see [`crate::strategy::portfolio`]).
+    /// The default: bounded DFS first, then random and PCT in turns (the engine's
+    /// `strategy::portfolio`).
     Portfolio,
     /// Depth-first search over every scheduling choice, within the preemption bound.
     Dfs,
