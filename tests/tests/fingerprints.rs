@@ -27,6 +27,8 @@ fn rewording_any_corpus_finding_keeps_its_fingerprint() {
             reworded.notes = vec!["nothing of what it said before".into()];
             for site in &mut reworded.sites {
                 site.label = "a different label".into();
+                // Another interleaving may number the same threads differently.
+                site.thread = site.thread.map(|t| t + 7);
             }
             for object in &mut reworded.objects {
                 object.name = Some("renamed".into());
@@ -69,8 +71,36 @@ fn rewording_any_corpus_finding_keeps_its_fingerprint() {
                     program.name
                 );
             }
+            assert!(
+                !finding.threads().is_empty(),
+                "{}: a finding that names no thread: {finding:#?}",
+                program.name
+            );
             checked += 1;
         }
     }
     assert!(checked >= 17, "only {checked} findings checked");
+}
+
+#[test]
+fn a_lock_order_cycle_names_the_thread_of_each_site() {
+    let program = conc_check_corpus::all()
+        .into_iter()
+        .find(|p| p.name == "abba")
+        .expect("abba is in the corpus");
+    let report = Builder::new().explore(program.run);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::LockOrderCycle)
+        .expect("abba has a lock-order cycle");
+    assert_eq!(finding.threads(), [1, 2], "{finding:#?}");
+    for site in &finding.sites {
+        let thread = site.thread.expect("every site of the cycle has its thread");
+        assert!(
+            site.label.starts_with(&format!("thread {thread} "))
+                || site.label.starts_with("then "),
+            "{site:?}"
+        );
+    }
 }

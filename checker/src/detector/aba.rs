@@ -195,9 +195,15 @@ impl AbaDetector {
             ),
         )
         .note(format!("{me} saw {a} in {location} at {}", at(seen.site)))
-        .site(seen.site, SiteRole::Access, format!("{me} reads {a} here"))
+        .site_by(
+            cas.thread.0,
+            seen.site,
+            SiteRole::Access,
+            format!("{me} reads {a} here"),
+        )
         .note(format!("{me} read {data} at {}", at(stale.site)))
-        .site(
+        .site_by(
+            cas.thread.0,
             stale.site,
             SiteRole::Access,
             format!("{me} reads the data it will rely on here"),
@@ -207,7 +213,7 @@ impl AbaDetector {
                 finding.add_object(object);
             }
         }
-        let mut steps: Vec<(u64, String, Site)> = between
+        let mut steps: Vec<(u64, String, Site, ThreadId)> = between
             .iter()
             .map(|w| {
                 let (from, to) = w.values.unwrap_or((a, a));
@@ -215,6 +221,7 @@ impl AbaDetector {
                     w.step,
                     format!("{} changed it from {from} to {to}", names.label(w.thread)),
                     w.site,
+                    w.thread,
                 )
             })
             .collect();
@@ -225,21 +232,21 @@ impl AbaDetector {
                 names.label(overwrite.thread)
             ),
             overwrite.site,
+            overwrite.thread,
         ));
         steps.sort_by_key(|s| s.0);
-        for (_, what, site) in steps {
-            finding = finding.note(format!("then {what} at {}", at(site))).site(
-                site,
-                SiteRole::Sync,
-                what,
-            );
+        for (_, what, site, thread) in steps {
+            finding = finding
+                .note(format!("then {what} at {}", at(site)))
+                .site_by(thread.0, site, SiteRole::Sync, what);
         }
         finding
             .note(format!(
                 "then {me}'s compare-exchange expected {a}, found {a} and stored {new} at {}",
                 at(cas.site)
             ))
-            .site(
+            .site_by(
+                cas.thread.0,
                 cas.site,
                 SiteRole::Sync,
                 format!("{me}'s compare-exchange succeeds here on stale data"),

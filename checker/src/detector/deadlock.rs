@@ -250,19 +250,18 @@ impl DeadlockDetector {
         finding
             .notes
             .push(format!("{who} waits {what}, at {}{why}", at(site)));
-        finding.sites.push(crate::report::SourceRef::at(
-            site,
-            SiteRole::Wait,
-            format!("{who} waits here"),
-        ));
+        finding.sites.push(
+            crate::report::SourceRef::at(site, SiteRole::Wait, format!("{who} waits here"))
+                .by(thread.0),
+        );
         if let Some(object) = wait.object().and_then(|o| self.objects.object_ref(o)) {
             finding.add_object(object);
         }
         match wait {
             WaitFor::Lock(o, _) => {
-                for (thread, hold) in self.holders(o) {
-                    let holder = names.label(thread);
-                    let gone = if self.is_finished(thread) {
+                for (holder_thread, hold) in self.holders(o) {
+                    let holder = names.label(holder_thread);
+                    let gone = if self.is_finished(holder_thread) {
                         ", and finished without unlocking it"
                     } else {
                         ""
@@ -271,11 +270,14 @@ impl DeadlockDetector {
                         "    it is held by {holder}, which locked it at {}{gone}",
                         at(hold.site)
                     ));
-                    finding.sites.push(crate::report::SourceRef::at(
-                        hold.site,
-                        SiteRole::Acquire,
-                        format!("{holder} locked it here"),
-                    ));
+                    finding.sites.push(
+                        crate::report::SourceRef::at(
+                            hold.site,
+                            SiteRole::Acquire,
+                            format!("{holder} locked it here"),
+                        )
+                        .by(holder_thread.0),
+                    );
                 }
             }
             WaitFor::Barrier(o) => {
@@ -318,12 +320,18 @@ impl DeadlockDetector {
             event.site.column()
         ));
         finding = finding
-            .site(
+            .site_by(
+                event.thread.0,
                 event.site,
                 SiteRole::Wait,
                 format!("{who} locks it again here"),
             )
-            .site(first.site, SiteRole::Acquire, "first locked here");
+            .site_by(
+                event.thread.0,
+                first.site,
+                SiteRole::Acquire,
+                "first locked here",
+            );
         if let Some(object) = self.objects.object_ref(object) {
             finding.add_object(object);
         }

@@ -136,7 +136,8 @@ impl LivelockDetector {
                 what.join("; ")
             ));
             if let Some((_, site, _)) = actions.first() {
-                finding = finding.site(
+                finding = finding.site_by(
+                    thread.0,
                     site,
                     SiteRole::Retry,
                     format!("{} retries here", names.label(*thread)),

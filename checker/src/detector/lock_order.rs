@@ -573,16 +573,23 @@ fn render<N: Lock>(
         }
         line.push_str(earlier(s));
         finding.notes.push(line);
-        finding.sites.push(crate::report::SourceRef::at(
-            s.label.held_site,
-            SiteRole::Acquire,
-            format!("{who} takes {} here", letters[i]),
-        ));
-        finding.sites.push(crate::report::SourceRef::at(
-            s.label.site,
-            SiteRole::Acquire,
-            format!("then {} here, holding {}", letters[j], letters[i]),
-        ));
+        let thread = s.label.thread.0;
+        finding.sites.push(
+            crate::report::SourceRef::at(
+                s.label.held_site,
+                SiteRole::Acquire,
+                format!("{who} takes {} here", letters[i]),
+            )
+            .by(thread),
+        );
+        finding.sites.push(
+            crate::report::SourceRef::at(
+                s.label.site,
+                SiteRole::Acquire,
+                format!("then {} here, holding {}", letters[j], letters[i]),
+            )
+            .by(thread),
+        );
     }
 
     if by_class {

@@ -22,7 +22,7 @@ pub fn panic_finding(thread: ThreadId, record: &PanicRecord, names: &dyn ThreadN
         format!("{who} panicked: {}", record.message),
     );
     if let Some(location) = &record.location {
-        let mut at = location.clone();
+        let mut at = location.clone().by(thread.0);
         at.label = format!("{who} panicked here");
         finding.notes.push(format!("at {at}"));
         finding.sites.push(at);
@@ -81,7 +81,7 @@ pub fn double_panic_finding(
         second.message
     );
     if let Some(location) = &second.location {
-        let mut at = location.clone();
+        let mut at = location.clone().by(thread.0);
         at.label = "second panic, during unwinding".into();
         finding.notes.push(format!("second panic at {at}"));
         finding.sites.push(at);
@@ -89,14 +89,12 @@ pub fn double_panic_finding(
     finding
 }
 
-/// A note for a panicking thread that had to block while unwinding (a `Drop` that locks).
-pub fn blocked_while_unwinding(finding: &mut Finding, site: Site, what: &str) {
+/// A note for a panicking `thread` that had to block while unwinding (a `Drop` that locks).
+pub fn blocked_while_unwinding(finding: &mut Finding, thread: ThreadId, site: Site, what: &str) {
     finding
         .notes
         .push(format!("while unwinding, it blocked waiting for {what}"));
-    finding.sites.push(SourceRef::at(
-        site,
-        SiteRole::Wait,
-        "blocks here while unwinding",
-    ));
+    finding
+        .sites
+        .push(SourceRef::at(site, SiteRole::Wait, "blocks here while unwinding").by(thread.0));
 }

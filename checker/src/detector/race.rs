@@ -224,12 +224,14 @@ impl DataRaceDetector {
             at(earlier.site)
         ))
         .note(format!("{second} {} it at {}", now.verb(), at(now.site)))
-        .site(
+        .site_by(
+            earlier.thread().0,
             earlier.site,
             SiteRole::Access,
             format!("{first} {} here", earlier.verb()),
         )
-        .site(
+        .site_by(
+            now.thread().0,
             now.site,
             SiteRole::Access,
             format!("{second} {} here", now.verb()),
@@ -377,16 +379,22 @@ impl DataRaceDetector {
         };
         finding.notes.push(format!("why: {why}"));
         finding.notes.push(format!("help: {help}"));
-        finding.sites.push(crate::report::SourceRef::at(
-            store.site,
-            SiteRole::Sync,
-            format!("{first} stores the flag here ({:?})", store.order),
-        ));
-        finding.sites.push(crate::report::SourceRef::at(
-            load.site,
-            SiteRole::Sync,
-            format!("{second} loads it here ({:?})", load.order),
-        ));
+        finding.sites.push(
+            crate::report::SourceRef::at(
+                store.site,
+                SiteRole::Sync,
+                format!("{first} stores the flag here ({:?})", store.order),
+            )
+            .by(earlier.thread().0),
+        );
+        finding.sites.push(
+            crate::report::SourceRef::at(
+                load.site,
+                SiteRole::Sync,
+                format!("{second} loads it here ({:?})", load.order),
+            )
+            .by(now.thread().0),
+        );
         true
     }
 }

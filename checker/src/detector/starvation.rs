@@ -126,7 +126,8 @@ impl StarvationDetector {
             at(s.first),
             at(s.last)
         ))
-        .site(
+        .site_by(
+            starved.0,
             s.last,
             SiteRole::Retry,
             format!("{} retries here", names.label(starved)),
@@ -142,7 +143,8 @@ impl StarvationDetector {
                     if *times == 1 { "" } else { "s" },
                     at(site)
                 ))
-                .site(
+                .site_by(
+                    winner.0,
                     site,
                     SiteRole::Take,
                     format!("{} takes it here", names.label(*winner)),

@@ -212,6 +212,6 @@ pub(crate) fn starvation(
         super::settings::Settings::get().starvation_wait.as_secs_f64() * 1000.0
     ))
     .note("hold the lock for less time, unlock before the slow part of the loop, or use a fair (queueing) lock")
-    .site(site, SiteRole::Wait, format!("{who} waits here"));
+    .site_by(thread.0, site, SiteRole::Wait, format!("{who} waits here"));
     with(|c| c.push(finding, Vec::new()));
 }

@@ -97,7 +97,7 @@ pub fn block(wait: WaitFor, timeout: bool, site: Site) -> WakeReason {
             });
             let mut finding = panic_finding(me, &record, &e.names());
             let what = describe_wait(wait, |o| e.objects[o.index()].kind.type_name());
-            blocked_while_unwinding(&mut finding, site, &what);
+            blocked_while_unwinding(&mut finding, me, site, &what);
             e.fail(finding);
             e.tainted = true;
             return None;

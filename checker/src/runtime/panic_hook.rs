@@ -34,6 +34,7 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
             line: l.line(),
             column: l.column(),
             role: SiteRole::Panic,
+            thread: None,
             label: "panicked here".to_string(),
         }),
     };

@@ -54,7 +54,8 @@ pub(crate) fn step_limit_finding(
                 site.line(),
                 site.column()
             ))
-            .site(
+            .site_by(
+                thread.0,
                 site,
                 SiteRole::Other,
                 format!("{} keeps running here", names.label(*thread)),

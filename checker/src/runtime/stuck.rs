@@ -73,6 +73,7 @@ impl Frame {
             line: self.line?,
             column: self.column.unwrap_or(1),
             role: SiteRole::Stuck,
+            thread: None,
             label,
         })
     }
@@ -291,11 +292,10 @@ fn add_last_operation(finding: &mut Finding, e: &Execution, thread: ThreadId) {
                 event.site.line(),
                 event.site.column()
             ));
-            finding.sites.push(SourceRef::at(
-                event.site,
-                SiteRole::Other,
-                "its last conc-check operation",
-            ));
+            finding.sites.push(
+                SourceRef::at(event.site, SiteRole::Other, "its last conc-check operation")
+                    .by(thread.0),
+            );
         }
         None => finding
             .notes
@@ -390,11 +390,9 @@ fn others(finding: &mut Finding, e: &Execution, thread: ThreadId) {
                     at.line(),
                     at.column()
                 ));
-                finding.sites.push(SourceRef::at(
-                    at,
-                    SiteRole::Wait,
-                    format!("{who} is {state} here"),
-                ));
+                finding.sites.push(
+                    SourceRef::at(at, SiteRole::Wait, format!("{who} is {state} here")).by(other.0),
+                );
             }
             (None, Some((text, event))) => finding.notes.push(format!(
                 "{who} is {state} after its last conc-check operation: {text} at {}:{}:{}",

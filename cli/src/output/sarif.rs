@@ -223,6 +223,7 @@ pub(crate) mod tests {
             line,
             column,
             role: SiteRole::Access,
+            thread: None,
             label: label.into(),
         }
     }

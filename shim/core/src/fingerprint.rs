@@ -148,6 +148,7 @@ mod tests {
                 line: *line,
                 column: *column,
                 role: SiteRole::Access,
+                thread: None,
                 label: "x".into(),
             })
             .collect();

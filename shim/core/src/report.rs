@@ -144,6 +144,10 @@ pub struct SourceRef {
     /// What the site is to the finding.
     #[serde(default)]
     pub role: SiteRole,
+    /// The thread that did what happened there (0 is the main thread), when one thread did.
+    /// Not part of fingerprints: thread numbers depend on the interleaving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<u32>,
     /// What happened there, e.g. "thread 1 acquires `Mutex` here".
     pub label: String,
 }
@@ -156,8 +160,15 @@ impl SourceRef {
             line: site.line(),
             column: site.column(),
             role,
+            thread: None,
             label: label.into(),
         }
+    }
+
+    /// The same reference, saying which thread acted there.
+    pub fn by(mut self, thread: u32) -> Self {
+        self.thread = Some(thread);
+        self
     }
 }
 
@@ -217,6 +228,29 @@ impl Finding {
     pub fn site(mut self, site: Site, role: SiteRole, label: impl Into<String>) -> Self {
         self.sites.push(SourceRef::at(site, role, label));
         self
+    }
+
+    /// Adds a labelled source location in `role`, where `thread` acted.
+    pub fn site_by(
+        mut self,
+        thread: u32,
+        site: Site,
+        role: SiteRole,
+        label: impl Into<String>,
+    ) -> Self {
+        self.sites.push(SourceRef::at(site, role, label).by(thread));
+        self
+    }
+
+    /// The threads the finding's sites name, in order of first appearance.
+    pub fn threads(&self) -> Vec<u32> {
+        let mut threads = Vec::new();
+        for t in self.sites.iter().filter_map(|s| s.thread) {
+            if !threads.contains(&t) {
+                threads.push(t);
+            }
+        }
+        threads
     }
 
     /// Adds an object the finding is about (once).

@@ -4,7 +4,8 @@
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
 //! progress to stderr. Sections: executions per second, unbounded exhaustive search to
 //! completion, executions and time to the first bug on the buggy corpus programs, the cost of
-//! race detection, and what each tool says about spin loops. Every
+//! race detection, and what each tool says about spin loops (`-- throughput exhaustive
+//! first_bug race_cost spin` picks sections; all by default). Every
 //! measurement is capped in executions and time so the whole run stays under ten minutes on two
 //! cores.
 
@@ -39,12 +40,28 @@ fn main() {
 
     let started = Instant::now();
     let mut notes = Vec::new();
+    // `cargo bench … --bench compare -- throughput spin` runs only the sections named.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
     println!("# conc-check vs loom 0.7.3 vs shuttle 0.9.10\n");
-    throughput::run(&mut notes);
-    exhaustive::run(&mut notes);
-    first_bug::run(&mut notes);
-    race_cost::run();
-    spin::run();
+    if wanted("throughput") {
+        throughput::run(&mut notes);
+    }
+    if wanted("exhaustive") {
+        exhaustive::run(&mut notes);
+    }
+    if wanted("first_bug") {
+        first_bug::run(&mut notes);
+    }
+    if wanted("race_cost") {
+        race_cost::run();
+    }
+    if wanted("spin") {
+        spin::run();
+    }
     if !notes.is_empty() {
         println!("## Notes\n");
         for n in &notes {
