@@ -98,8 +98,7 @@ fn a_lock_order_cycle_names_the_thread_of_each_site() {
     for site in &finding.sites {
         let thread = site.thread.expect("every site of the cycle has its thread");
         assert!(
-            site.label.starts_with(&format!("thread {thread} "))
-                || site.label.starts_with("then "),
+            site.label.starts_with(&format!("thread {thread} ")) || site.label.starts_with("then "),
             "{site:?}"
         );
     }

@@ -1,0 +1,203 @@
+//! One atomic location's stores, in modification order.
+
+use super::view::{Timestamp, View, INITIAL};
+use crate::event::ThreadId;
+
+/// The distance between timestamps of stores appended one after another; a store placed
+/// between two others takes the middle, so about 32 stores fit between two neighbours before
+/// the location is renumbered.
+const GAP: Timestamp = 1 << 32;
+
+/// One store of a location.
+#[derive(Clone, Debug)]
+pub(crate) struct Message {
+    /// Its place in the modification order.
+    pub(crate) ts: Timestamp,
+    /// The value stored, as bits.
+    pub(crate) value: u64,
+    /// The storing thread; `None` for the initial value.
+    pub(crate) thread: Option<ThreadId>,
+    /// What a thread that reads it with Acquire (or through an Acquire fence) learns.
+    pub(crate) view: View,
+    /// A read-modify-write read it: its store follows at once, and nothing may go between.
+    pub(crate) taken: bool,
+}
+
+/// A location's stores, sorted by timestamp (the first is the initial value).
+#[derive(Clone, Debug)]
+pub(crate) struct History {
+    messages: Vec<Message>,
+}
+
+/// The timestamps of a location before and after it was renumbered, sorted by the old ones.
+pub(crate) struct Renumbering(Vec<(Timestamp, Timestamp)>);
+
+impl Renumbering {
+    /// The new timestamp of a store that had `old`.
+    pub(crate) fn apply(&self, old: Timestamp) -> Timestamp {
+        match self.0.binary_search_by_key(&old, |(o, _)| *o) {
+            Ok(i) => self.0[i].1,
+            // Views only hold timestamps of stores; a view that had none of this location
+            // holds INITIAL, which every renumbering keeps.
+            Err(_) => old,
+        }
+    }
+}
+
+impl History {
+    /// A location holding `initial`, known to everyone.
+    pub(crate) fn new(initial: u64) -> Self {
+        History {
+            messages: vec![Message {
+                ts: INITIAL,
+                value: initial,
+                thread: None,
+                view: View::default(),
+                taken: false,
+            }],
+        }
+    }
+
+    /// Every store, oldest first.
+    pub(crate) fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The store with timestamp `ts`.
+    pub(crate) fn message(&self, ts: Timestamp) -> Option<&Message> {
+        self.index_of(ts).map(|i| &self.messages[i])
+    }
+
+    fn index_of(&self, ts: Timestamp) -> Option<usize> {
+        self.messages.binary_search_by_key(&ts, |m| m.ts).ok()
+    }
+
+    /// The latest store.
+    pub(crate) fn latest(&self) -> &Message {
+        self.messages
+            .last()
+            .expect("a location always has its initial value")
+    }
+
+    /// The stores at or after `from`: what a thread whose view of the location is `from` may
+    /// read.
+    pub(crate) fn readable(&self, from: Timestamp) -> impl Iterator<Item = &Message> {
+        self.messages.iter().filter(move |m| m.ts >= from)
+    }
+
+    /// The stores a new store may directly follow, for a thread whose view of the location is
+    /// `from`: every store at or after `from` that no read-modify-write took.
+    pub(crate) fn store_slots(&self, from: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
+        self.readable(from).filter(|m| !m.taken).map(|m| m.ts)
+    }
+
+    /// Marks the store at `ts` as read by a read-modify-write.
+    pub(crate) fn take(&mut self, ts: Timestamp) {
+        if let Some(i) = self.index_of(ts) {
+            self.messages[i].taken = true;
+        }
+    }
+
+    /// Makes room for a store directly after the store at `after`: when no timestamp is left
+    /// between it and the next, spreads the location's timestamps out again and returns the
+    /// renumbering, which the caller applies to every view (and to `after`).
+    pub(crate) fn make_room(&mut self, after: Timestamp) -> Option<Renumbering> {
+        let i = self.index_of(after)?;
+        match self.messages.get(i + 1) {
+            Some(next) if next.ts - after < 2 => Some(self.renumber()),
+            _ => None,
+        }
+    }
+
+    /// Places `message` directly after the store at `after`, which [`History::make_room`]
+    /// made room behind; gives it its timestamp, which its view (of location `location`, this
+    /// one) includes; returns the timestamp.
+    pub(crate) fn insert_after(
+        &mut self,
+        location: usize,
+        after: Timestamp,
+        mut message: Message,
+    ) -> Timestamp {
+        let i = self
+            .index_of(after)
+            .expect("a store is placed after a store of its location");
+        let ts = match self.messages.get(i + 1) {
+            None => after + GAP,
+            Some(next) => {
+                assert!(next.ts - after >= 2, "make_room was not called");
+                after + (next.ts - after) / 2
+            }
+        };
+        message.ts = ts;
+        message.view.raise(location, ts);
+        self.messages.insert(i + 1, message);
+        ts
+    }
+
+    /// Spreads the timestamps out again (`GAP` apart); returns the renumbering.
+    fn renumber(&mut self) -> Renumbering {
+        let mut map = Vec::with_capacity(self.messages.len());
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            let new = i as Timestamp * GAP;
+            map.push((m.ts, new));
+            m.ts = new;
+        }
+        Renumbering(map)
+    }
+
+    /// Applies `renumbering` of location `location` (this one or another) to the views this
+    /// location's stores carry.
+    pub(crate) fn renumber_views(&mut self, location: usize, renumbering: &Renumbering) {
+        for m in &mut self.messages {
+            m.view.renumber(location, |ts| renumbering.apply(ts));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(value: u64) -> Message {
+        Message {
+            ts: 0,
+            value,
+            thread: Some(ThreadId(1)),
+            view: View::default(),
+            taken: false,
+        }
+    }
+
+    #[test]
+    fn stores_placed_between_others_keep_the_order_and_renumber_when_full() {
+        let mut h = History::new(0);
+        h.insert_after(0, INITIAL, store(1));
+        let mut renumbered = false;
+        // Each store goes right after the initial value, halving the gap every time.
+        for v in 2..80 {
+            renumbered |= h.make_room(INITIAL).is_some();
+            h.insert_after(0, INITIAL, store(v));
+        }
+        assert!(
+            renumbered,
+            "78 stores squeezed into one gap need a renumbering"
+        );
+        let values: Vec<u64> = h.messages().iter().map(|m| m.value).collect();
+        let mut expected = vec![0];
+        expected.extend((1..80).rev());
+        assert_eq!(values, expected);
+        assert!(h.messages().windows(2).all(|w| w[0].ts < w[1].ts));
+        assert_eq!(h.latest().value, 1);
+    }
+
+    #[test]
+    fn a_taken_store_is_no_slot_and_old_stores_are_not_readable() {
+        let mut h = History::new(0);
+        let one = h.insert_after(0, INITIAL, store(1));
+        let two = h.insert_after(0, one, store(2));
+        h.take(one);
+        assert_eq!(h.store_slots(INITIAL).collect::<Vec<_>>(), [INITIAL, two]);
+        let readable: Vec<u64> = h.readable(one).map(|m| m.value).collect();
+        assert_eq!(readable, [1, 2]);
+    }
+}

@@ -1,0 +1,344 @@
+//! Litmus tests of the memory model on its own: every interleaving of a few straight-line
+//! threads, every store each load may read and every place each store may take, gathered into
+//! the set of outcomes, compared with what C++20 (RC11) allows. The expected outcomes are the
+//! standard ones: Lahav et al., "Repairing sequential consistency in C/C++11" (PLDI 2017), and
+//! the C++20 standard's [intro.races] and [atomics.order] (release sequences without
+//! same-thread stores since P0982R1).
+
+use std::collections::BTreeSet;
+
+use super::{Location, Memory};
+use crate::event::{MemOrder, ThreadId};
+
+use MemOrder::{Acquire, Relaxed, Release, SeqCst};
+
+/// One instruction; loads write the value they read into the thread's next register.
+#[derive(Clone, Copy, Debug)]
+enum Ins {
+    Store(Location, u64, MemOrder),
+    Load(Location, MemOrder),
+    /// `fetch_add`, recording the value read.
+    FetchAdd(Location, u64, MemOrder),
+    Fence(MemOrder),
+}
+
+use Ins::{Fence, FetchAdd, Load, Store};
+
+/// What one complete execution ends with: each thread's registers, then each location's final
+/// value.
+type Outcome = (Vec<Vec<u64>>, Vec<u64>);
+
+struct State {
+    memory: Memory,
+    pc: Vec<usize>,
+    regs: Vec<Vec<u64>>,
+}
+
+/// Every outcome of `threads` over `locations` locations, all starting at 0.
+fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
+    let mut memory = Memory::new();
+    for _ in 0..locations {
+        memory.add_location(0);
+    }
+    let mut found = BTreeSet::new();
+    let start = State {
+        memory,
+        pc: vec![0; threads.len()],
+        regs: vec![Vec::new(); threads.len()],
+    };
+    explore(start, threads, locations, &mut found);
+    found
+}
+
+fn explore(state: State, threads: &[Vec<Ins>], locations: usize, found: &mut BTreeSet<Outcome>) {
+    let mut any = false;
+    for (t, program) in threads.iter().enumerate() {
+        let Some(&ins) = program.get(state.pc[t]) else {
+            continue;
+        };
+        any = true;
+        let thread = ThreadId(t as u32);
+        let mut step = |memory: Memory, read: Option<u64>| {
+            let mut pc = state.pc.clone();
+            pc[t] += 1;
+            let mut regs = state.regs.clone();
+            regs[t].extend(read);
+            explore(State { memory, pc, regs }, threads, locations, found);
+        };
+        match ins {
+            Store(x, value, order) => {
+                for after in state.memory.store_slots(thread, x, order) {
+                    let mut memory = state.memory.clone();
+                    memory.store(thread, x, order, value, after);
+                    step(memory, None);
+                }
+            }
+            Load(x, order) => {
+                for (ts, _) in state.memory.readable(thread, x, order) {
+                    let mut memory = state.memory.clone();
+                    let value = memory.load(thread, x, order, ts);
+                    step(memory, Some(value));
+                }
+            }
+            FetchAdd(x, add, order) => {
+                for (ts, _) in state.memory.rmw_readable(thread, x, order) {
+                    let mut memory = state.memory.clone();
+                    let old = memory.rmw(thread, x, order, ts, |v| v + add);
+                    step(memory, Some(old));
+                }
+            }
+            Fence(order) => {
+                let mut memory = state.memory.clone();
+                memory.fence(thread, order);
+                step(memory, None);
+            }
+        }
+    }
+    if !any {
+        let finals = (0..locations).map(|x| state.memory.latest(x)).collect();
+        found.insert((state.regs, finals));
+    }
+}
+
+/// The registers of every outcome, without the final values.
+fn reads(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Vec<Vec<u64>>> {
+    outcomes(locations, threads)
+        .into_iter()
+        .map(|(regs, _)| regs)
+        .collect()
+}
+
+const X: Location = 0;
+const Y: Location = 1;
+
+fn set<const N: usize>(regs: [&[&[u64]]; N]) -> BTreeSet<Vec<Vec<u64>>> {
+    regs.iter()
+        .map(|threads| threads.iter().map(|r| r.to_vec()).collect())
+        .collect()
+}
+
+/// Store buffering: `x = 1; r0 = y` against `y = 1; r1 = x`.
+fn store_buffering(store: MemOrder, load: MemOrder, fence: Option<MemOrder>) -> Vec<Vec<Ins>> {
+    let side = |mine, other| {
+        let mut t = vec![Store(mine, 1, store)];
+        t.extend(fence.map(Fence));
+        t.push(Load(other, load));
+        t
+    };
+    vec![side(X, Y), side(Y, X)]
+}
+
+#[test]
+fn store_buffering_reads_two_stale_values_unless_seqcst_orders_it() {
+    let all = set([&[&[0], &[0]], &[&[0], &[1]], &[&[1], &[0]], &[&[1], &[1]]]);
+    let sc = set([&[&[0], &[1]], &[&[1], &[0]], &[&[1], &[1]]]);
+    assert_eq!(reads(2, &store_buffering(Relaxed, Relaxed, None)), all);
+    assert_eq!(reads(2, &store_buffering(Release, Acquire, None)), all);
+    assert_eq!(reads(2, &store_buffering(SeqCst, SeqCst, None)), sc);
+    assert_eq!(
+        reads(2, &store_buffering(Relaxed, Relaxed, Some(SeqCst))),
+        sc
+    );
+    // Release/Acquire fences do not order a store before a later load.
+    assert_eq!(
+        reads(
+            2,
+            &store_buffering(Relaxed, Relaxed, Some(MemOrder::AcqRel))
+        ),
+        all
+    );
+}
+
+/// Message passing: `data = 1; flag = 1` against `r0 = flag; r1 = data`.
+fn message_passing(
+    flag_store: MemOrder,
+    flag_load: MemOrder,
+    fences: Option<(MemOrder, MemOrder)>,
+) -> Vec<Vec<Ins>> {
+    let mut writer = vec![Store(X, 1, Relaxed)];
+    writer.extend(fences.map(|(w, _)| Fence(w)));
+    writer.push(Store(Y, 1, flag_store));
+    let mut reader = vec![Load(Y, flag_load)];
+    reader.extend(fences.map(|(_, r)| Fence(r)));
+    reader.push(Load(X, Relaxed));
+    vec![writer, reader]
+}
+
+#[test]
+fn message_passing_sees_the_data_only_when_release_meets_acquire() {
+    let weak = vec![vec![], vec![1, 0]];
+    let has_weak = |threads: Vec<Vec<Ins>>| reads(2, &threads).contains(&weak);
+    assert!(has_weak(message_passing(Relaxed, Relaxed, None)));
+    assert!(has_weak(message_passing(Release, Relaxed, None)));
+    assert!(has_weak(message_passing(Relaxed, Acquire, None)));
+    assert!(!has_weak(message_passing(Release, Acquire, None)));
+    assert!(!has_weak(message_passing(SeqCst, SeqCst, None)));
+    assert!(!has_weak(message_passing(
+        Relaxed,
+        Relaxed,
+        Some((Release, Acquire))
+    )));
+    assert!(has_weak(message_passing(
+        Relaxed,
+        Relaxed,
+        Some((Release, Relaxed))
+    )));
+    // Every other outcome stays possible.
+    let outcomes = reads(2, &message_passing(Release, Acquire, None));
+    assert_eq!(
+        outcomes,
+        set([&[&[], &[0, 0]], &[&[], &[0, 1]], &[&[], &[1, 1]]])
+    );
+}
+
+#[test]
+fn load_buffering_never_happens() {
+    let threads = vec![
+        vec![Load(X, Relaxed), Store(Y, 1, Relaxed)],
+        vec![Load(Y, Relaxed), Store(X, 1, Relaxed)],
+    ];
+    assert_eq!(
+        reads(2, &threads),
+        set([&[&[0], &[0]], &[&[0], &[1]], &[&[1], &[0]]])
+    );
+}
+
+#[test]
+fn two_loads_of_one_location_never_go_back_in_time() {
+    let threads = vec![
+        vec![Store(X, 1, Relaxed), Store(X, 2, Relaxed)],
+        vec![Load(X, Relaxed), Load(X, Relaxed)],
+    ];
+    let found = reads(1, &threads);
+    for regs in &found {
+        assert!(regs[1][0] <= regs[1][1], "coherence broken: {regs:?}");
+    }
+    assert!(found.contains(&vec![vec![], vec![0, 2]]));
+    assert!(found.contains(&vec![vec![], vec![1, 1]]));
+}
+
+/// Independent reads of independent writes.
+fn iriw(store: MemOrder, load: MemOrder) -> BTreeSet<Vec<Vec<u64>>> {
+    reads(
+        2,
+        &[
+            vec![Store(X, 1, store)],
+            vec![Store(Y, 1, store)],
+            vec![Load(X, load), Load(Y, load)],
+            vec![Load(Y, load), Load(X, load)],
+        ],
+    )
+}
+
+#[test]
+fn iriw_disagrees_on_the_order_of_two_writes_unless_all_is_seqcst() {
+    let disagree = vec![vec![], vec![], vec![1, 0], vec![1, 0]];
+    assert!(iriw(Relaxed, Relaxed).contains(&disagree));
+    assert!(iriw(Release, Acquire).contains(&disagree));
+    assert!(!iriw(SeqCst, SeqCst).contains(&disagree));
+}
+
+#[test]
+fn two_plus_two_writes_may_end_with_both_first_stores_last_unless_seqcst() {
+    let program = |order| {
+        vec![
+            vec![Store(X, 1, order), Store(Y, 2, order)],
+            vec![Store(Y, 1, order), Store(X, 2, order)],
+        ]
+    };
+    let finals = |order| -> BTreeSet<Vec<u64>> {
+        outcomes(2, &program(order))
+            .into_iter()
+            .map(|(_, finals)| finals)
+            .collect()
+    };
+    assert!(finals(Relaxed).contains(&vec![1, 1]));
+    assert!(finals(Release).contains(&vec![1, 1]));
+    assert!(!finals(SeqCst).contains(&vec![1, 1]));
+    assert_eq!(finals(SeqCst).len(), 3, "{:?}", finals(SeqCst));
+}
+
+#[test]
+fn write_to_read_causality_is_transitive_with_release_and_acquire() {
+    let program = |store, load| {
+        vec![
+            vec![Store(X, 1, store)],
+            vec![Load(X, load), Store(Y, 1, store)],
+            vec![Load(Y, load), Load(X, load)],
+        ]
+    };
+    let weak = vec![vec![], vec![1], vec![1, 0]];
+    assert!(reads(2, &program(Relaxed, Relaxed)).contains(&weak));
+    assert!(!reads(2, &program(Release, Acquire)).contains(&weak));
+}
+
+#[test]
+fn a_read_modify_write_continues_a_release_sequence_and_a_plain_store_does_not() {
+    // data = 1; x.store(10, Release) | x.fetch_add(1, Relaxed) | r0 = x (Acquire); r1 = data
+    let through_rmw = vec![
+        vec![Store(Y, 1, Relaxed), Store(X, 10, Release)],
+        vec![FetchAdd(X, 1, Relaxed)],
+        vec![Load(X, Acquire), Load(Y, Relaxed)],
+    ];
+    let found = reads(2, &through_rmw);
+    assert!(found.iter().any(|r| r[2] == [11, 1]));
+    assert!(
+        !found.iter().any(|r| r[2] == [11, 0]),
+        "reading the read-modify-write synchronises with the release store it read"
+    );
+    // data = 1; x.store(1, Release); x.store(2, Relaxed) | r0 = x (Acquire); r1 = data:
+    // C++20 ended release sequences at a later store of the same thread.
+    let same_thread = vec![
+        vec![
+            Store(Y, 1, Relaxed),
+            Store(X, 1, Release),
+            Store(X, 2, Relaxed),
+        ],
+        vec![Load(X, Acquire), Load(Y, Relaxed)],
+    ];
+    assert!(reads(2, &same_thread).contains(&vec![vec![], vec![2, 0]]));
+}
+
+#[test]
+fn read_modify_writes_are_atomic() {
+    let threads = vec![vec![FetchAdd(X, 1, Relaxed)], vec![FetchAdd(X, 1, Relaxed)]];
+    let found = outcomes(1, &threads);
+    assert!(
+        found.iter().all(|(_, finals)| finals == &vec![2]),
+        "{found:?}"
+    );
+    let reads: BTreeSet<_> = found.into_iter().map(|(regs, _)| regs).collect();
+    assert_eq!(reads, set([&[&[0], &[1]], &[&[1], &[0]]]));
+}
+
+#[test]
+fn synchronising_through_another_object_passes_the_view_on() {
+    // What a spawn, a join or a lock hand-over does: the acquirer reads nothing older than
+    // what the releaser had seen.
+    let (writer, reader) = (ThreadId(1), ThreadId(2));
+    let mut memory = Memory::new();
+    let x = memory.add_location(0);
+    let after = *memory.store_slots(writer, x, Relaxed).last().unwrap();
+    memory.store(writer, x, Relaxed, 7, after);
+    assert_eq!(
+        memory.readable(reader, x, Relaxed).len(),
+        2,
+        "not synchronised yet"
+    );
+    let view = memory.release_view(writer);
+    memory.acquire_view(reader, &view);
+    assert_eq!(
+        memory
+            .readable(reader, x, Relaxed)
+            .iter()
+            .map(|r| r.1)
+            .collect::<Vec<_>>(),
+        [7]
+    );
+    let stores: Vec<_> = memory
+        .history(x)
+        .iter()
+        .map(|m| (m.thread, m.value))
+        .collect();
+    assert_eq!(stores, [(None, 0), (Some(writer), 7)]);
+}

@@ -1,0 +1,357 @@
+//! The weak memory model: what each atomic load may read, in the C++20 model (RC11: Lahav,
+//! Vafeiadis, Kang, Hur and Dreyer, PLDI 2017).
+//!
+//! Operationally, as views (the promise-free fragment of Kang et al.'s promising semantics,
+//! with C++20's release sequences):
+//!
+//! - Every location keeps all its stores in modification order ([`history`]), each with a
+//!   timestamp and the view a thread acquires by reading it.
+//! - Every thread has three views ([`view`]): `cur`, the latest store of each location it has
+//!   seen (its loads read nothing older: coherence); `acq`, `cur` plus what its Relaxed loads
+//!   read (an Acquire fence makes it `cur`); `rel`, `cur` at its last Release fence (what its
+//!   Relaxed stores publish).
+//! - A load may read any store at or after `cur` of its location. Reading raises `cur` there;
+//!   an Acquire load also acquires the store's view. Since a load only reads stores that
+//!   exist when it runs, `po ∪ rf` stays acyclic: load buffering is never produced.
+//! - A store may take any place in the modification order after `cur` of its location, except
+//!   between a read-modify-write and the store it read. A Release store carries `cur`; a
+//!   Relaxed store only `rel`, so a later Relaxed store of the same thread does not continue a
+//!   release sequence (C++20).
+//! - A read-modify-write reads a store no other read-modify-write read, at or after `cur`, and
+//!   places its own store directly after it; it carries the view of the store it read too, so
+//!   read-modify-writes continue release sequences.
+//! - SeqCst accesses and fences acquire the global SeqCst view before they act and publish
+//!   `cur` into it after: every SeqCst operation sees everything an earlier one saw, so a
+//!   program whose atomics are all SeqCst has only sequentially consistent outcomes, as C++20
+//!   promises (loom, which treats SeqCst as AcqRel, does not). This is at least as strong as
+//!   C++20's SeqCst order; where a program mixes SeqCst with weaker accesses to one location it
+//!   may rule out an outcome C++20 allows.
+//!
+//! The choices (which store a load reads, where a store goes) are the caller's: the methods
+//! list them and take the one chosen.
+
+mod history;
+mod view;
+
+#[cfg(test)]
+mod litmus;
+
+use crate::event::{MemOrder, ThreadId};
+pub(crate) use history::Message;
+use history::{History, Renumbering};
+pub(crate) use view::{Timestamp, View, INITIAL};
+
+/// Whether an access with `order` acquires.
+fn acquires(order: MemOrder) -> bool {
+    matches!(
+        order,
+        MemOrder::Acquire | MemOrder::AcqRel | MemOrder::SeqCst
+    )
+}
+
+/// Whether an access with `order` releases.
+fn releases(order: MemOrder) -> bool {
+    matches!(
+        order,
+        MemOrder::Release | MemOrder::AcqRel | MemOrder::SeqCst
+    )
+}
+
+/// What one thread knows.
+#[derive(Clone, Debug, Default)]
+struct Views {
+    /// The latest store of each location it has seen.
+    cur: View,
+    /// `cur` and what its Relaxed loads read: what an Acquire fence acquires.
+    acq: View,
+    /// `cur` at its last Release fence: what its Relaxed stores publish.
+    rel: View,
+}
+
+/// A location, numbered densely per execution.
+pub(crate) type Location = usize;
+
+/// The memory of one execution: every atomic location's history and every thread's views.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Memory {
+    locations: Vec<History>,
+    threads: Vec<Views>,
+    /// What SeqCst operations have published.
+    sc: View,
+}
+
+impl Memory {
+    /// Empty memory.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new location holding `initial`; every thread knows its initial value.
+    pub(crate) fn add_location(&mut self, initial: u64) -> Location {
+        self.locations.push(History::new(initial));
+        self.locations.len() - 1
+    }
+
+    /// The stores of `location`, oldest first.
+    pub(crate) fn history(&self, location: Location) -> &[Message] {
+        self.locations[location].messages()
+    }
+
+    /// The value a non-atomic access (`get_mut`, `into_inner`) sees: the latest store.
+    pub(crate) fn latest(&self, location: Location) -> u64 {
+        self.locations[location].latest().value
+    }
+
+    fn views(&mut self, thread: ThreadId) -> &mut Views {
+        let i = thread.index();
+        if self.threads.len() <= i {
+            self.threads.resize_with(i + 1, Views::default);
+        }
+        &mut self.threads[i]
+    }
+
+    fn cur(&self, thread: ThreadId, location: Location) -> Timestamp {
+        self.threads
+            .get(thread.index())
+            .map_or(INITIAL, |v| v.cur.get(location))
+    }
+
+    /// The oldest store of `location` an access with `order` by `thread` may see: what the
+    /// thread has seen, and for a SeqCst access what SeqCst operations published.
+    fn oldest_visible(&self, thread: ThreadId, location: Location, order: MemOrder) -> Timestamp {
+        let cur = self.cur(thread, location);
+        if order == MemOrder::SeqCst {
+            cur.max(self.sc.get(location))
+        } else {
+            cur
+        }
+    }
+
+    /// What `thread` knows: to be acquired by whoever synchronises with it (a spawned child,
+    /// a joiner, the next owner of a lock, the receiver of a message).
+    pub(crate) fn release_view(&mut self, thread: ThreadId) -> View {
+        self.views(thread).cur.clone()
+    }
+
+    /// `thread` synchronises with whoever released `view`.
+    pub(crate) fn acquire_view(&mut self, thread: ThreadId, view: &View) {
+        let v = self.views(thread);
+        v.cur.join(view);
+        v.acq.join(view);
+    }
+
+    /// The stores a plain load of `location` by `thread` may read (a SeqCst load first
+    /// acquires the SeqCst view, which the list accounts for), oldest first: the last is the
+    /// latest store.
+    pub(crate) fn readable(
+        &self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+    ) -> Vec<(Timestamp, u64)> {
+        let from = self.oldest_visible(thread, location, order);
+        self.locations[location]
+            .readable(from)
+            .map(|m| (m.ts, m.value))
+            .collect()
+    }
+
+    /// `thread` loads `location` with `order`, reading the store at `ts` (one of
+    /// [`Memory::readable`]); returns its value.
+    pub(crate) fn load(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        ts: Timestamp,
+    ) -> u64 {
+        if order == MemOrder::SeqCst {
+            self.sc_acquire(thread);
+        }
+        let value = self.read(thread, location, order, ts);
+        if order == MemOrder::SeqCst {
+            self.sc_publish(thread);
+        }
+        value
+    }
+
+    /// The reading half of a load or read-modify-write.
+    fn read(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        ts: Timestamp,
+    ) -> u64 {
+        let message = self.locations[location]
+            .message(ts)
+            .expect("a load reads a store of its location");
+        debug_assert!(
+            ts >= self.cur(thread, location),
+            "a load read a stale store"
+        );
+        let (value, view) = (message.value, message.view.clone());
+        let v = self.views(thread);
+        v.cur.raise(location, ts);
+        v.acq.raise(location, ts);
+        v.acq.join(&view);
+        if acquires(order) {
+            v.cur.join(&view);
+        }
+        value
+    }
+
+    /// The stores a store to `location` by `thread` may directly follow in modification
+    /// order, oldest first (the last puts it at the end).
+    pub(crate) fn store_slots(
+        &self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+    ) -> Vec<Timestamp> {
+        let from = self.oldest_visible(thread, location, order);
+        self.locations[location].store_slots(from).collect()
+    }
+
+    /// `thread` stores `value` to `location` with `order`, directly after the store at `after`
+    /// (one of [`Memory::store_slots`]); returns the new store's timestamp.
+    pub(crate) fn store(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        value: u64,
+        after: Timestamp,
+    ) -> Timestamp {
+        if order == MemOrder::SeqCst {
+            self.sc_acquire(thread);
+        }
+        let ts = self.write(thread, location, order, value, after, false);
+        if order == MemOrder::SeqCst {
+            self.sc_publish(thread);
+        }
+        ts
+    }
+
+    /// The writing half of a store or read-modify-write, directly after the store at `after`;
+    /// a read-modify-write (`continues`) also carries the view of the store it read, which is
+    /// the one at `after`.
+    fn write(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        value: u64,
+        mut after: Timestamp,
+        continues: bool,
+    ) -> Timestamp {
+        if let Some(renumbering) = self.locations[location].make_room(after) {
+            self.renumber(location, &renumbering);
+            after = renumbering.apply(after);
+        }
+        let v = self.views(thread);
+        let mut view = if releases(order) {
+            v.cur.clone()
+        } else {
+            v.rel.clone()
+        };
+        if continues {
+            if let Some(read) = self.locations[location].message(after) {
+                view.join(&read.view);
+            }
+        }
+        let message = Message {
+            ts: INITIAL,
+            value,
+            thread: Some(thread),
+            view,
+            taken: false,
+        };
+        let ts = self.locations[location].insert_after(location, after, message);
+        let v = self.views(thread);
+        v.cur.raise(location, ts);
+        v.acq.raise(location, ts);
+        ts
+    }
+
+    /// Applies a renumbering of `location` to every view.
+    fn renumber(&mut self, location: Location, renumbering: &Renumbering) {
+        let apply = |ts| renumbering.apply(ts);
+        for v in &mut self.threads {
+            v.cur.renumber(location, apply);
+            v.acq.renumber(location, apply);
+            v.rel.renumber(location, apply);
+        }
+        self.sc.renumber(location, apply);
+        for history in &mut self.locations {
+            history.renumber_views(location, renumbering);
+        }
+    }
+
+    /// The stores a read-modify-write of `location` by `thread` may read, oldest first: those
+    /// a load may read that no other read-modify-write read.
+    pub(crate) fn rmw_readable(
+        &self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+    ) -> Vec<(Timestamp, u64)> {
+        let from = self.oldest_visible(thread, location, order);
+        self.locations[location]
+            .readable(from)
+            .filter(|m| !m.taken)
+            .map(|m| (m.ts, m.value))
+            .collect()
+    }
+
+    /// `thread`'s read-modify-write of `location` with `order` reads the store at `ts` (one of
+    /// [`Memory::rmw_readable`]) and, when `new` is `Some`, stores `new` directly after it
+    /// (a compare-exchange that fails stores nothing: call [`Memory::load`] instead). Returns
+    /// the value read.
+    pub(crate) fn rmw(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        ts: Timestamp,
+        new: impl FnOnce(u64) -> u64,
+    ) -> u64 {
+        if order == MemOrder::SeqCst {
+            self.sc_acquire(thread);
+        }
+        let old = self.read(thread, location, order, ts);
+        self.locations[location].take(ts);
+        self.write(thread, location, order, new(old), ts, true);
+        if order == MemOrder::SeqCst {
+            self.sc_publish(thread);
+        }
+        old
+    }
+
+    /// A fence with `order` (`Relaxed` is no fence).
+    pub(crate) fn fence(&mut self, thread: ThreadId, order: MemOrder) {
+        if acquires(order) {
+            let v = self.views(thread);
+            let acq = v.acq.clone();
+            v.cur.join(&acq);
+        }
+        if order == MemOrder::SeqCst {
+            self.sc_acquire(thread);
+            self.sc_publish(thread);
+        }
+        if releases(order) {
+            let v = self.views(thread);
+            v.rel = v.cur.clone();
+        }
+    }
+
+    fn sc_acquire(&mut self, thread: ThreadId) {
+        let sc = self.sc.clone();
+        self.acquire_view(thread, &sc);
+    }
+
+    fn sc_publish(&mut self, thread: ThreadId) {
+        let cur = self.views(thread).cur.clone();
+        self.sc.join(&cur);
+    }
+}
