@@ -14,7 +14,7 @@ use MemOrder::{Acquire, Relaxed, Release, SeqCst};
 
 /// One instruction; loads write the value they read into the thread's next register.
 #[derive(Clone, Copy, Debug)]
-enum Ins {
+pub(super) enum Ins {
     Store(Location, u64, MemOrder),
     Load(Location, MemOrder),
     /// `fetch_add`, recording the value read.
@@ -26,7 +26,7 @@ use Ins::{Fence, FetchAdd, Load, Store};
 
 /// What one complete execution ends with: each thread's registers, then each location's final
 /// value.
-type Outcome = (Vec<Vec<u64>>, Vec<u64>);
+pub(super) type Outcome = (Vec<Vec<u64>>, Vec<u64>);
 
 struct State {
     memory: Memory,
@@ -341,4 +341,263 @@ fn synchronising_through_another_object_passes_the_view_on() {
         .map(|m| (m.thread, m.value))
         .collect();
     assert_eq!(stores, [(None, 0), (Some(writer), 7)]);
+}
+
+/// The classic shapes, in every combination of orderings the loop gives them.
+fn shapes(
+    store: MemOrder,
+    load: MemOrder,
+    fence: Option<MemOrder>,
+) -> Vec<(&'static str, usize, Vec<Vec<Ins>>)> {
+    let f = |t: &mut Vec<Ins>| t.extend(fence.map(Fence));
+    let mut sb = store_buffering(store, load, fence);
+    sb.truncate(2);
+    let mut mp_writer = vec![Store(X, 1, Relaxed)];
+    f(&mut mp_writer);
+    mp_writer.push(Store(Y, 1, store));
+    let mut mp_reader = vec![Load(Y, load)];
+    f(&mut mp_reader);
+    mp_reader.push(Load(X, Relaxed));
+    vec![
+        ("SB", 2, sb),
+        ("MP", 2, vec![mp_writer, mp_reader]),
+        (
+            "LB",
+            2,
+            vec![
+                vec![Load(X, load), Store(Y, 1, store)],
+                vec![Load(Y, load), Store(X, 1, store)],
+            ],
+        ),
+        (
+            "CoRR",
+            1,
+            vec![
+                vec![Store(X, 1, store)],
+                vec![Store(X, 2, store)],
+                vec![Load(X, load), Load(X, load)],
+            ],
+        ),
+        (
+            "IRIW",
+            2,
+            vec![
+                vec![Store(X, 1, store)],
+                vec![Store(Y, 1, store)],
+                vec![Load(X, load), Load(Y, load)],
+                vec![Load(Y, load), Load(X, load)],
+            ],
+        ),
+        (
+            "2+2W",
+            2,
+            vec![
+                vec![Store(X, 1, store), Store(Y, 2, store)],
+                vec![Store(Y, 1, store), Store(X, 2, store)],
+            ],
+        ),
+        (
+            "WRC",
+            2,
+            vec![
+                vec![Store(X, 1, store)],
+                vec![Load(X, load), Store(Y, 1, store)],
+                vec![Load(Y, load), Load(X, load)],
+            ],
+        ),
+        (
+            "RMW-release-sequence",
+            2,
+            vec![
+                vec![Store(Y, 1, Relaxed), Store(X, 10, store)],
+                vec![FetchAdd(X, 1, Relaxed)],
+                vec![Load(X, load), Load(Y, Relaxed)],
+            ],
+        ),
+        (
+            "RMW-race",
+            1,
+            vec![
+                vec![FetchAdd(X, 1, store), Load(X, load)],
+                vec![Store(X, 5, store)],
+                vec![FetchAdd(X, 2, load)],
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn the_operational_model_has_exactly_the_outcomes_of_rc11s_axioms() {
+    let mut mismatches = Vec::new();
+    let mut compared = 0;
+    let pairs = [
+        (Relaxed, Relaxed),
+        (Release, Acquire),
+        (SeqCst, SeqCst),
+        (SeqCst, Relaxed),
+        (Relaxed, SeqCst),
+        (Release, SeqCst),
+    ];
+    let fences = [
+        None,
+        Some(Release),
+        Some(Acquire),
+        Some(MemOrder::AcqRel),
+        Some(SeqCst),
+    ];
+    for (store, load) in pairs {
+        for fence in fences {
+            for (name, locations, program) in shapes(store, load, fence) {
+                compared += 1;
+                let (extra, missing) = differences(locations, &program);
+                if !extra.is_empty() || !missing.is_empty() {
+                    mismatches.push(format!(
+                        "{name} store {store:?} load {load:?} fence {fence:?}: the model also gives {extra:?}; it misses {missing:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(compared > 200);
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared}:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// How one thread accesses memory: its stores' and loads' orderings, and the fence it puts
+/// between its accesses.
+type Mode = (MemOrder, MemOrder, Option<MemOrder>);
+
+/// Threads that each mix orderings their own way.
+fn mixed_shapes(a: Mode, b: Mode, c: Mode) -> Vec<(&'static str, usize, Vec<Vec<Ins>>)> {
+    let thread = |(store, load, fence): Mode, ins: &[Ins]| -> Vec<Ins> {
+        let mut out = Vec::new();
+        for (i, ins) in ins.iter().enumerate() {
+            if i > 0 {
+                out.extend(fence.map(Fence));
+            }
+            out.push(match *ins {
+                Store(x, v, _) => Store(x, v, store),
+                Load(x, _) => Load(x, load),
+                other => other,
+            });
+        }
+        out
+    };
+    vec![
+        (
+            "SB",
+            2,
+            vec![
+                thread(a, &[Store(X, 1, Relaxed), Load(Y, Relaxed)]),
+                thread(b, &[Store(Y, 1, Relaxed), Load(X, Relaxed)]),
+            ],
+        ),
+        (
+            "RWC",
+            2,
+            vec![
+                thread(a, &[Store(X, 1, Relaxed)]),
+                thread(b, &[Load(X, Relaxed), Load(Y, Relaxed)]),
+                thread(c, &[Store(Y, 1, Relaxed), Load(X, Relaxed)]),
+            ],
+        ),
+        (
+            "IRIW",
+            2,
+            vec![
+                thread(a, &[Store(X, 1, Relaxed)]),
+                thread(a, &[Store(Y, 1, Relaxed)]),
+                thread(b, &[Load(X, Relaxed), Load(Y, Relaxed)]),
+                thread(c, &[Load(Y, Relaxed), Load(X, Relaxed)]),
+            ],
+        ),
+        (
+            "R",
+            2,
+            vec![
+                thread(a, &[Store(X, 1, Relaxed), Store(Y, 1, Relaxed)]),
+                thread(b, &[Store(Y, 2, Relaxed), Load(X, Relaxed)]),
+            ],
+        ),
+        (
+            "S",
+            2,
+            vec![
+                thread(a, &[Store(X, 2, Relaxed), Store(Y, 1, Relaxed)]),
+                thread(b, &[Load(Y, Relaxed), Store(X, 1, Relaxed)]),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn threads_mixing_seqcst_with_weaker_orderings_never_get_an_outcome_rc11_forbids() {
+    let modes: [Mode; 7] = [
+        (Relaxed, Relaxed, None),
+        (Release, Acquire, None),
+        (SeqCst, SeqCst, None),
+        (SeqCst, Relaxed, None),
+        (Relaxed, SeqCst, None),
+        (Relaxed, Relaxed, Some(SeqCst)),
+        (Release, Acquire, Some(SeqCst)),
+    ];
+    let (mut unexpected, mut known, mut compared) = (Vec::new(), 0, 0);
+    for a in modes {
+        for b in modes {
+            for c in [modes[0], modes[2], modes[5]] {
+                for (name, locations, program) in mixed_shapes(a, b, c) {
+                    compared += 1;
+                    let (extra, missing) = differences(locations, &program);
+                    let gap = !missing.is_empty() && known_gap(name, a, b, c);
+                    known += usize::from(gap);
+                    if !extra.is_empty() || (!missing.is_empty() && !gap) {
+                        unexpected.push(format!(
+                            "{name} {a:?} {b:?} {c:?}: the model also gives {extra:?}; it misses {missing:?}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 500);
+    assert!(
+        unexpected.is_empty(),
+        "{} of {compared}:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert_eq!(
+        known, 18,
+        "the known gaps changed: update `known_gap`, the module doc and this count"
+    );
+}
+
+/// The outcomes the model gives that RC11 forbids, and those RC11 allows that it misses.
+fn differences(locations: usize, program: &[Vec<Ins>]) -> (Vec<Outcome>, Vec<Outcome>) {
+    let operational = outcomes(locations, program);
+    let axiomatic = super::rc11::outcomes(locations, program);
+    (
+        operational.difference(&axiomatic).cloned().collect(),
+        axiomatic.difference(&operational).cloned().collect(),
+    )
+}
+
+/// Where the model is known to be stronger than RC11 (it misses an outcome, never adds one):
+/// SeqCst operations take their place in the SeqCst order when they run, so
+/// - `S`: a SeqCst store that runs after another SeqCst store of its location (its thread
+///   read, Relaxed, something written after that store) cannot go before it in modification
+///   order, which C++20 allows when nothing orders the two;
+/// - `RWC`: a SeqCst fence publishes what its thread read with Relaxed loads, and a later
+///   SeqCst load of another thread cannot read anything older, which C++20 allows.
+fn known_gap(name: &str, a: Mode, b: Mode, c: Mode) -> bool {
+    let sc_store = |m: Mode| m.0 == SeqCst || m.2 == Some(SeqCst);
+    match name {
+        "S" => sc_store(a) && b == (SeqCst, Relaxed, None),
+        "RWC" => b.2 == Some(SeqCst) && c == (SeqCst, SeqCst, None),
+        _ => false,
+    }
 }
