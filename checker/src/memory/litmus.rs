@@ -19,10 +19,12 @@ pub(super) enum Ins {
     Load(Location, MemOrder),
     /// `fetch_add`, recording the value read.
     FetchAdd(Location, u64, MemOrder),
+    /// `compare_exchange(expected, new, success, failure)`, recording the value read.
+    Cas(Location, u64, u64, MemOrder, MemOrder),
     Fence(MemOrder),
 }
 
-use Ins::{Fence, FetchAdd, Load, Store};
+use Ins::{Cas, Fence, FetchAdd, Load, Store};
 
 /// What one complete execution ends with: each thread's registers, then each location's final
 /// value.
@@ -84,6 +86,16 @@ fn explore(state: State, threads: &[Vec<Ins>], locations: usize, found: &mut BTr
                 for (ts, _) in state.memory.rmw_readable(thread, x, order) {
                     let mut memory = state.memory.clone();
                     let old = memory.rmw(thread, x, order, ts, |v| v + add);
+                    step(memory, Some(old));
+                }
+            }
+            Cas(x, expected, new, success, failure) => {
+                for choice in state
+                    .memory
+                    .cas_choices(thread, x, expected, success, failure)
+                {
+                    let mut memory = state.memory.clone();
+                    let old = memory.cas(thread, x, choice, new, success, failure);
                     step(memory, Some(old));
                 }
             }
@@ -415,6 +427,23 @@ fn shapes(
             ],
         ),
         (
+            "CAS-exclusive",
+            1,
+            vec![
+                vec![Cas(X, 0, 1, store, Relaxed)],
+                vec![Cas(X, 0, 2, load, Relaxed)],
+                vec![Load(X, load)],
+            ],
+        ),
+        (
+            "CAS-MP",
+            2,
+            vec![
+                vec![Store(Y, 1, Relaxed), Store(X, 1, store)],
+                vec![Cas(X, 1, 2, load, load), Load(Y, Relaxed)],
+            ],
+        ),
+        (
             "RMW-race",
             1,
             vec![
@@ -600,4 +629,14 @@ fn known_gap(name: &str, a: Mode, b: Mode, c: Mode) -> bool {
         "RWC" => b.2 == Some(SeqCst) && c == (SeqCst, SeqCst, None),
         _ => false,
     }
+}
+
+#[test]
+fn two_compare_exchanges_expecting_the_same_value_never_both_succeed() {
+    let threads = vec![
+        vec![Cas(X, 0, 1, Relaxed, Relaxed)],
+        vec![Cas(X, 0, 2, Relaxed, Relaxed)],
+    ];
+    let found = reads(1, &threads);
+    assert_eq!(found, set([&[&[0], &[1]], &[&[2], &[0]]]), "{found:?}");
 }

@@ -78,6 +78,14 @@ struct Views {
     rel: View,
 }
 
+/// What a compare-exchange reads: the store at `ts`, and whether it then stores (it found
+/// the value it expected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CasChoice {
+    pub(crate) ts: Timestamp,
+    pub(crate) stores: bool,
+}
+
 /// A location, numbered densely per execution.
 pub(crate) type Location = usize;
 
@@ -319,6 +327,52 @@ impl Memory {
         self.locations[location].take(ts);
         self.write(thread, location, order, new(old), ts, true);
         old
+    }
+
+    /// What a `compare_exchange(expected, …)` of `location` by `thread` may read: the stores
+    /// holding `expected` that a read-modify-write with `success` may read (it stores), and
+    /// the stores holding anything else that a load with `failure` may read (it fails).
+    pub(crate) fn cas_choices(
+        &self,
+        thread: ThreadId,
+        location: Location,
+        expected: u64,
+        success: MemOrder,
+        failure: MemOrder,
+    ) -> Vec<CasChoice> {
+        let mut choices: Vec<CasChoice> = self
+            .rmw_readable(thread, location, success)
+            .into_iter()
+            .filter(|(_, v)| *v == expected)
+            .map(|(ts, _)| CasChoice { ts, stores: true })
+            .collect();
+        choices.extend(
+            self.readable(thread, location, failure)
+                .into_iter()
+                .filter(|(_, v)| *v != expected)
+                .map(|(ts, _)| CasChoice { ts, stores: false }),
+        );
+        choices.sort_by_key(|c| c.ts);
+        choices
+    }
+
+    /// `thread`'s compare-exchange of `location` reads as `choice` says (one of
+    /// [`Memory::cas_choices`]) and, when it found what it expected, stores `new`; returns
+    /// the value read.
+    pub(crate) fn cas(
+        &mut self,
+        thread: ThreadId,
+        location: Location,
+        choice: CasChoice,
+        new: u64,
+        success: MemOrder,
+        failure: MemOrder,
+    ) -> u64 {
+        if choice.stores {
+            self.rmw(thread, location, success, choice.ts, |_| new)
+        } else {
+            self.load(thread, location, failure, choice.ts)
+        }
     }
 
     /// A fence with `order` (`Relaxed` is no fence).

@@ -25,21 +25,42 @@ enum Kind {
     Read(usize),
     /// A `fetch_add`: reads, then writes what it read plus the amount.
     Rmw(usize, u64),
+    /// A `compare_exchange(expected, new)` with its failure ordering; until reads-from is
+    /// chosen it is unresolved: a read-modify-write that writes `new` if it read `expected`,
+    /// a read with the failure ordering otherwise.
+    Cas(usize, u64, u64, MemOrder),
+    /// A compare-exchange that read `expected`: writes `new`.
+    CasWrite(usize, u64),
     Fence,
 }
 
 impl Event {
     fn location(&self) -> Option<usize> {
         match self.kind {
-            Kind::Init(x) | Kind::Write(x, _) | Kind::Read(x) | Kind::Rmw(x, _) => Some(x),
+            Kind::Init(x)
+            | Kind::Write(x, _)
+            | Kind::Read(x)
+            | Kind::Rmw(x, _)
+            | Kind::Cas(x, ..)
+            | Kind::CasWrite(x, _) => Some(x),
             Kind::Fence => None,
         }
     }
     fn writes(&self) -> bool {
-        matches!(self.kind, Kind::Init(_) | Kind::Write(..) | Kind::Rmw(..))
+        matches!(
+            self.kind,
+            Kind::Init(_) | Kind::Write(..) | Kind::Rmw(..) | Kind::Cas(..) | Kind::CasWrite(..)
+        )
     }
     fn reads(&self) -> bool {
-        matches!(self.kind, Kind::Read(_) | Kind::Rmw(..))
+        matches!(
+            self.kind,
+            Kind::Read(_) | Kind::Rmw(..) | Kind::Cas(..) | Kind::CasWrite(..)
+        )
+    }
+    /// Reads and writes as one event.
+    fn is_rmw(&self) -> bool {
+        matches!(self.kind, Kind::Rmw(..) | Kind::CasWrite(..))
     }
     fn is_fence(&self) -> bool {
         self.kind == Kind::Fence
@@ -172,6 +193,9 @@ pub(super) fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outco
                 Ins::Store(x, v, o) => (Kind::Write(x, v), o),
                 Ins::Load(x, o) => (Kind::Read(x), o),
                 Ins::FetchAdd(x, a, o) => (Kind::Rmw(x, a), o),
+                Ins::Cas(x, expected, new, success, failure) => {
+                    (Kind::Cas(x, expected, new, failure), success)
+                }
                 Ins::Fence(o) => (Kind::Fence, o),
             };
             events.push(Event {
@@ -225,6 +249,37 @@ pub(super) fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outco
         }
         let Some(values) = values(&events, &reads, &rf_pick) else {
             continue;
+        };
+        // Compare-exchanges become what they did: a read-modify-write or a read.
+        let events: Vec<Event> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| match e.kind {
+                Kind::Cas(x, expected, new, failure) => {
+                    if values.read[i] == expected {
+                        Event {
+                            kind: Kind::CasWrite(x, new),
+                            ..*e
+                        }
+                    } else {
+                        Event {
+                            kind: Kind::Read(x),
+                            order: failure,
+                            ..*e
+                        }
+                    }
+                }
+                _ => *e,
+            })
+            .collect();
+        // A read of a compare-exchange that failed read nothing.
+        if rf_pick.iter().any(|&w| !events[w].writes()) {
+            continue;
+        }
+        let writes_of = |x: usize| -> Vec<usize> {
+            (0..n)
+                .filter(|&i| events[i].writes() && events[i].location() == Some(x))
+                .collect()
         };
         // …and every modification order (initial write first).
         let mo_choices: Vec<Vec<Vec<usize>>> = (0..locations)
@@ -289,8 +344,10 @@ fn values(events: &[Event], reads: &[usize], rf: &[usize]) -> Option<Values> {
         for (&r, &w) in reads.iter().zip(rf) {
             if let Some(v) = written[w] {
                 read[r] = Some(v);
-                if let Kind::Rmw(_, add) = events[r].kind {
-                    written[r] = Some(v + add);
+                match events[r].kind {
+                    Kind::Rmw(_, add) => written[r] = Some(v + add),
+                    Kind::Cas(_, expected, new, _) if v == expected => written[r] = Some(new),
+                    _ => {}
                 }
             }
         }
@@ -302,6 +359,13 @@ fn values(events: &[Event], reads: &[usize], rf: &[usize]) -> Option<Values> {
             .map(|(v, e)| if needed(e) { v } else { Some(0) })
             .collect::<Option<Vec<u64>>>()
     };
+    // A compare-exchange that failed wrote nothing: a placeholder, since the caller rejects
+    // every read of it.
+    for (i, e) in events.iter().enumerate() {
+        if matches!(e.kind, Kind::Cas(..)) && written[i].is_none() && read[i].is_some() {
+            written[i] = Some(0);
+        }
+    }
     Some(Values {
         read: resolve(read, &Event::reads)?,
         written: resolve(written, &Event::writes)?,
@@ -315,7 +379,7 @@ fn consistent(events: &[Event], sb: &Rel, rf: &Rel, mo: &Rel) -> bool {
     let same_location = |a: usize, b: usize| {
         events[a].location().is_some() && events[a].location() == events[b].location()
     };
-    let rmw = is(&|e| matches!(e.kind, Kind::Rmw(..)));
+    let rmw = is(&Event::is_rmw);
     // Release sequences (C++20): a write, then read-modify-writes reading from it in turn.
     let rs = is(&Event::writes).then(&rf.then(&rmw).plus().optional());
     let sw = is(&Event::releases)
