@@ -379,6 +379,42 @@ fn statics_work_inside_a_model() {
 }
 
 #[test]
+fn a_static_atomic_starts_every_execution_from_its_initial_value() {
+    static COUNT: AtomicUsize = AtomicUsize::new(5);
+    let report = dfs().explore(|| {
+        let t = thread::spawn(|| COUNT.fetch_add(1, Ordering::SeqCst));
+        COUNT.fetch_add(1, Ordering::SeqCst);
+        t.join().unwrap();
+        assert_eq!(
+            COUNT.load(Ordering::SeqCst),
+            7,
+            "left over from an earlier execution"
+        );
+    });
+    assert_clean_and_complete(&report);
+    assert!(report.executions > 1, "{report:?}");
+}
+
+#[test]
+fn get_mut_and_into_inner_see_the_latest_value_and_writes_through_get_mut_count() {
+    let report = dfs().explore(|| {
+        let mut a = AtomicUsize::new(1);
+        a.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(*a.get_mut(), 2);
+        *a.get_mut() += 10;
+        assert_eq!(a.load(Ordering::Relaxed), 12);
+        let shared = Arc::new(a);
+        let other = shared.clone();
+        thread::spawn(move || other.fetch_add(1, Ordering::Relaxed))
+            .join()
+            .unwrap();
+        let a = Arc::try_unwrap(shared).unwrap();
+        assert_eq!(a.into_inner(), 13);
+    });
+    assert_clean_and_complete(&report);
+}
+
+#[test]
 fn outside_a_model_they_are_std_on_real_threads() {
     let n = Arc::new(AtomicUsize::new(0));
     let b = Arc::new(AtomicBool::new(false));

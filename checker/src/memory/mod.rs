@@ -27,8 +27,8 @@
 //!   outcomes (loom, which treats SeqCst as AcqRel, gives others), and SeqCst fences between
 //!   Relaxed accesses forbid store buffering.
 //!
-//! `rc11.rs` checks this against RC11's axioms on every reads-from and modification order of
-//! small programs (`litmus.rs`): every standard shape in every uniform choice of orderings and
+//! `litmus/rc11.rs` checks this against RC11's axioms on every reads-from and modification order of
+//! small programs (`litmus/`): every standard shape in every uniform choice of orderings and
 //! fences gets exactly RC11's outcomes, and no program anywhere gets an outcome RC11 forbids.
 //! Where a thread mixes SeqCst with weaker accesses the model can be stronger than RC11 (it
 //! misses an outcome): a SeqCst store cannot go before an earlier-running SeqCst store that
@@ -43,8 +43,6 @@ mod view;
 
 #[cfg(test)]
 mod litmus;
-#[cfg(test)]
-mod rc11;
 
 use crate::event::{MemOrder, ThreadId};
 pub(crate) use history::Message;
@@ -118,6 +116,12 @@ impl Memory {
     /// The value a non-atomic access (`get_mut`, `into_inner`) sees: the latest store.
     pub(crate) fn latest(&self, location: Location) -> u64 {
         self.locations[location].latest().value
+    }
+
+    /// The timestamp of the latest store of `location`: always one an access may read, a
+    /// store may follow and a read-modify-write may take.
+    pub(crate) fn latest_ts(&self, location: Location) -> Timestamp {
+        self.locations[location].latest().ts
     }
 
     fn views(&mut self, thread: ThreadId) -> &mut Views {
@@ -194,22 +198,25 @@ impl Memory {
         order: MemOrder,
         ts: Timestamp,
     ) -> u64 {
-        let message = self.locations[location]
-            .message(ts)
-            .expect("a load reads a store of its location");
         debug_assert!(
             ts >= self.cur(thread, location),
             "a load read a stale store"
         );
-        let (value, view) = (message.value, message.view.clone());
-        let v = self.views(thread);
+        self.views(thread);
+        let Memory {
+            locations, threads, ..
+        } = self;
+        let message = locations[location]
+            .message(ts)
+            .expect("a load reads a store of its location");
+        let v = &mut threads[thread.index()];
         v.cur.raise(location, ts);
         v.acq.raise(location, ts);
-        v.acq.join(&view);
+        v.acq.join(&message.view);
         if acquires(order) {
-            v.cur.join(&view);
+            v.cur.join(&message.view);
         }
-        value
+        message.value
     }
 
     /// The stores a store to `location` by `thread` may directly follow in modification

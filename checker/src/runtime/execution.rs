@@ -115,12 +115,16 @@ pub(crate) struct ObjectState {
     /// get it, whether blocked or woken and not yet run (a woken writer still keeps new readers
     /// out, as std's writer-preferring `RwLock` does).
     pub writers_waiting: u32,
+    /// Atomics: the object's location in the execution's memory, once it was accessed.
+    pub location: Option<crate::memory::Location>,
 }
 
 /// One execution, and what persists from one to the next (the strategy, buffers).
 pub(crate) struct Execution {
     pub threads: Vec<ThreadSlot>,
     pub objects: Vec<ObjectState>,
+    /// The atomics' stores and what each thread has seen of them.
+    pub memory: crate::memory::Memory,
     pub current: ThreadId,
     /// The thread to resume when the running one suspends; `None` ends the execution.
     pub next: Option<ThreadId>,
@@ -160,6 +164,7 @@ impl Execution {
         Execution {
             threads: Vec::new(),
             objects: Vec::new(),
+            memory: crate::memory::Memory::new(),
             current: ThreadId::MAIN,
             next: None,
             strategy,
@@ -189,6 +194,7 @@ impl Execution {
     pub(crate) fn reset(&mut self, body: Body) {
         self.threads.clear();
         self.objects.clear();
+        self.memory = crate::memory::Memory::new();
         self.decisions.clear();
         self.trace.clear();
         self.findings.clear();
@@ -218,6 +224,7 @@ impl Execution {
             writer: None,
             readers: Vec::new(),
             writers_waiting: 0,
+            location: None,
         });
         self.emit(Some(id), Op::Create { kind }, site);
         id

@@ -1,7 +1,8 @@
 //! The model runtime: model threads as coroutines on one OS thread, switched at every shim
 //! operation by the strategy.
 //!
-//! - [`api`] is what the shim calls from inside model threads.
+//! - [`api`] is what the shim calls from inside model threads; [`atomics`] is its part for
+//!   atomic accesses, against the execution's memory.
 //! - `execution` holds the state of one execution (threads, lock states, decisions).
 //! - `entry` starts an exploration or a replay; `explorer` runs executions one after another
 //!   and builds the [`crate::Report`], `finish` writes up the execution that found something.
@@ -11,6 +12,7 @@
 //! - `record` is what a schedule remembers of its execution, to catch a replay that diverges.
 
 pub mod api;
+pub mod atomics;
 mod beacon;
 mod context;
 mod coroutine;

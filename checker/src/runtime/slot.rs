@@ -30,6 +30,14 @@ impl ObjectSlot {
         self.site
     }
 
+    /// Whether the object was used in an earlier execution and not yet in the running one:
+    /// an object that outlives executions (a `static`) and must start again from its initial
+    /// state.
+    pub fn outlived_an_execution(&self) -> bool {
+        let packed = self.packed.load(Ordering::Relaxed);
+        packed != 0 && context::with(|e| (packed >> 32) as u32 != e.generation)
+    }
+
     /// The object's id in the running execution, registering it as a `kind` if needed.
     pub fn id(&self, kind: ObjectKind) -> ObjectId {
         context::with(|e| {

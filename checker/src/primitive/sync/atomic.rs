@@ -1,8 +1,11 @@
 //! Atomic types with std's API: `AtomicBool`, the integer atomics, `AtomicPtr`, and the fences.
 //!
 //! Inside a model every atomic operation is a scheduling point: the strategy may switch to
-//! another thread just before it, then the operation runs on the real std atomic and is recorded
-//! as an event. Outside a model each operation is exactly the std operation.
+//! another thread just before it. The value lives in the execution's memory
+//! ([`crate::runtime::atomics`]); the std atomic inside the shim type serves as scratch space:
+//! it is given the value the operation reads, the std operation runs on it (so every method has
+//! std's exact semantics and panics), and the memory records what it did. Outside a model each
+//! operation is exactly the std operation.
 //!
 //! The model explores interleavings of the operations under sequential consistency; it does not
 //! (yet) explore the extra outcomes weaker orderings allow on real hardware, such as a `Relaxed`
@@ -13,7 +16,7 @@ use std::panic::Location;
 
 use crate::event::{MemOrder, ObjectKind, Op, Site};
 use crate::real::{races, RealSlot};
-use crate::runtime::{api, ObjectSlot};
+use crate::runtime::{api, atomics, ObjectSlot};
 
 pub use std::sync::atomic::Ordering;
 
@@ -51,7 +54,72 @@ bits_by_cast!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, bool);
 impl<T> Bits for *mut T {
     #[inline]
     fn bits(self) -> u64 {
-        self as usize as u64
+        self.expose_provenance() as u64
+    }
+}
+
+/// The std atomic inside a shim atomic, as bits.
+trait Scratch {
+    /// Its value.
+    fn get_bits(&self) -> u64;
+    /// Gives it a value.
+    fn set_bits(&self, bits: u64);
+}
+
+macro_rules! scratch_by_cast {
+    ($(($atomic:ident, $t:ty, $width:literal)),* $(,)?) => {$(
+        #[cfg(target_has_atomic = $width)]
+        impl Scratch for std::sync::atomic::$atomic {
+            #[inline]
+            fn get_bits(&self) -> u64 {
+                self.load(Ordering::Relaxed).bits()
+            }
+            #[inline]
+            fn set_bits(&self, bits: u64) {
+                self.store(bits as $t, Ordering::Relaxed)
+            }
+        }
+    )*};
+}
+
+scratch_by_cast!(
+    (AtomicI8, i8, "8"),
+    (AtomicI16, i16, "16"),
+    (AtomicI32, i32, "32"),
+    (AtomicI64, i64, "64"),
+    (AtomicIsize, isize, "ptr"),
+    (AtomicU8, u8, "8"),
+    (AtomicU16, u16, "16"),
+    (AtomicU32, u32, "32"),
+    (AtomicU64, u64, "64"),
+    (AtomicUsize, usize, "ptr"),
+);
+
+#[cfg(target_has_atomic = "8")]
+impl Scratch for std::sync::atomic::AtomicBool {
+    #[inline]
+    fn get_bits(&self) -> u64 {
+        self.load(Ordering::Relaxed).bits()
+    }
+    #[inline]
+    fn set_bits(&self, bits: u64) {
+        self.store(bits != 0, Ordering::Relaxed)
+    }
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T> Scratch for std::sync::atomic::AtomicPtr<T> {
+    #[inline]
+    fn get_bits(&self) -> u64 {
+        self.load(Ordering::Relaxed).bits()
+    }
+    #[inline]
+    fn set_bits(&self, bits: u64) {
+        // `bits` came from a pointer of this atomic, whose provenance `bits()` exposed.
+        self.store(
+            std::ptr::with_exposed_provenance_mut(bits as usize),
+            Ordering::Relaxed,
+        )
     }
 }
 
@@ -97,19 +165,36 @@ fn strongest_failure_ordering(order: Ordering) -> Ordering {
     }
 }
 
-/// One atomic operation inside a model: a scheduling point, then the real operation `op`, then
-/// the event `event` describes for its result.
+/// The std atomics of a shim atomic: `inner`, the scratch space operations run on, and
+/// `initial`, the value it was created with, which every execution starts from.
+struct Cells<'a, S> {
+    inner: &'a S,
+    initial: &'a S,
+}
+
+/// One atomic operation inside a model: a scheduling point; the std operation `op` on the
+/// scratch atomic, holding the value the memory lets it read; what it did recorded in the
+/// memory and as the event `event` describes.
 #[inline]
-fn step<R>(
+fn step<S: Scratch, R>(
     slot: &ObjectSlot,
+    cells: Cells<'_, S>,
     site: Site,
     op: impl FnOnce() -> R,
     event: impl FnOnce(&R) -> Op,
 ) -> R {
     api::point(site, false);
+    let initial = slot
+        .outlived_an_execution()
+        .then(|| cells.initial.get_bits());
     let id = slot.id(ObjectKind::Atomic);
+    cells
+        .inner
+        .set_bits(atomics::value_to_read(id, cells.inner.get_bits(), initial));
     let result = op();
-    api::emit(Some(id), event(&result), site);
+    let event = event(&result);
+    atomics::record(id, &event);
+    api::emit(Some(id), event, site);
     result
 }
 
@@ -129,15 +214,16 @@ fn real_step<R>(
 /// One atomic operation `op`, recorded as `event` says: through the scheduler inside a model
 /// ([`step`]), for the race detector on real threads ([`real_step`]).
 #[inline]
-fn observed<R>(
+fn observed<S: Scratch, R>(
     real: &RealSlot,
     slot: &ObjectSlot,
+    cells: Cells<'_, S>,
     site: Site,
     op: impl FnOnce() -> R,
     event: impl FnOnce(&R) -> Op,
 ) -> R {
     if api::in_model() {
-        step(slot, site, op, event)
+        step(slot, cells, site, op, event)
     } else {
         real_step(real, slot, site, op, event)
     }
@@ -160,7 +246,9 @@ macro_rules! common_methods {
             self.inner.get_mut()
         }
 
-        /// A raw pointer to the value. Accesses through it are not seen by the model.
+        /// A raw pointer to the value. Inside a model, between operations it points at the
+        /// latest value, and a write through it counts as a write of the thread that runs the
+        /// next operation on the atomic; reads and writes through it are not scheduling points.
         #[inline]
         pub const fn as_ptr(&self) -> *mut $t {
             self.inner.as_ptr()
@@ -176,6 +264,7 @@ macro_rules! common_methods {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                 Location::caller(),
                 || self.inner.load(order),
                 |v| Op::AtomicLoad {
@@ -195,6 +284,7 @@ macro_rules! common_methods {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                 Location::caller(),
                 || self.inner.store(val, order),
                 |_| Op::AtomicStore {
@@ -211,6 +301,7 @@ macro_rules! common_methods {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                 Location::caller(),
                 || self.inner.swap(val, order),
                 |old| rmw(order, *old, val),
@@ -237,6 +328,7 @@ macro_rules! common_methods {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                 Location::caller(),
                 || self.inner.compare_exchange(current, new, success, failure),
                 |r| cas(r, new, success, failure),
@@ -265,6 +357,7 @@ macro_rules! common_methods {
                 // on the hardware rather than on the schedule.
                 step(
                     &self.slot,
+                    self.cells(),
                     Location::caller(),
                     || self.inner.compare_exchange(current, new, success, failure),
                     |r| cas(r, new, success, failure),
@@ -379,6 +472,7 @@ macro_rules! rmw_method {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                     Location::caller(),
                     || self.inner.$method(val, order),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
@@ -420,6 +514,8 @@ macro_rules! atomic_int {
             slot: ObjectSlot,
             real: RealSlot,
             inner: std::sync::atomic::$atomic,
+            /// The value it was created with (see [`Cells`]).
+            initial: std::sync::atomic::$atomic,
         }
 
         #[cfg(target_has_atomic = $width)]
@@ -433,6 +529,15 @@ macro_rules! atomic_int {
                     slot: ObjectSlot::new(Location::caller()),
                     real: RealSlot::new(),
                     inner: std::sync::atomic::$atomic::new(v),
+                    initial: std::sync::atomic::$atomic::new(v),
+                }
+            }
+
+            #[inline]
+            fn cells(&self) -> Cells<'_, std::sync::atomic::$atomic> {
+                Cells {
+                    inner: &self.inner,
+                    initial: &self.initial,
                 }
             }
 
@@ -497,6 +602,8 @@ pub struct AtomicBool {
     slot: ObjectSlot,
     real: RealSlot,
     inner: std::sync::atomic::AtomicBool,
+    /// The value it was created with (see [`Cells`]).
+    initial: std::sync::atomic::AtomicBool,
 }
 
 #[cfg(target_has_atomic = "8")]
@@ -510,6 +617,15 @@ impl AtomicBool {
             slot: ObjectSlot::new(Location::caller()),
             real: RealSlot::new(),
             inner: std::sync::atomic::AtomicBool::new(v),
+            initial: std::sync::atomic::AtomicBool::new(v),
+        }
+    }
+
+    #[inline]
+    fn cells(&self) -> Cells<'_, std::sync::atomic::AtomicBool> {
+        Cells {
+            inner: &self.inner,
+            initial: &self.initial,
         }
     }
 
@@ -551,6 +667,8 @@ pub struct AtomicPtr<T> {
     slot: ObjectSlot,
     real: RealSlot,
     inner: std::sync::atomic::AtomicPtr<T>,
+    /// The value it was created with (see [`Cells`]).
+    initial: std::sync::atomic::AtomicPtr<T>,
 }
 
 /// A pointer read-modify-write, implemented with `fetch_update` since std's own methods are
@@ -564,6 +682,7 @@ macro_rules! ptr_rmw_method {
             observed(
                 &self.real,
                 &self.slot,
+                self.cells(),
                     Location::caller(),
                     || self.rmw_ptr(order, |$p| $new),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
@@ -583,6 +702,15 @@ impl<T> AtomicPtr<T> {
             slot: ObjectSlot::new(Location::caller()),
             real: RealSlot::new(),
             inner: std::sync::atomic::AtomicPtr::new(p),
+            initial: std::sync::atomic::AtomicPtr::new(p),
+        }
+    }
+
+    #[inline]
+    fn cells(&self) -> Cells<'_, std::sync::atomic::AtomicPtr<T>> {
+        Cells {
+            inner: &self.inner,
+            initial: &self.initial,
         }
     }
 
@@ -686,6 +814,7 @@ pub fn fence(order: Ordering) {
         let site = Location::caller();
         api::point(site, false);
         std::sync::atomic::fence(order);
+        atomics::fence(mem_order(order));
         api::emit(
             None,
             Op::Fence {

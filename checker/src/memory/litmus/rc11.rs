@@ -1,12 +1,12 @@
 //! RC11 by its axioms, for small straight-line programs: every reads-from and modification
 //! order, kept when the execution graph is consistent (Lahav, Vafeiadis, Kang, Hur, Dreyer,
 //! "Repairing sequential consistency in C/C++11", PLDI 2017, section 3, with C++20's release
-//! sequences: `rs = [W]; (rf; [RMW])*`). An oracle for the operational model in [`super`],
+//! sequences: `rs = [W]; (rf; [RMW])*`). An oracle for the operational model in `crate::memory`,
 //! written without sharing any of its code.
 
 use std::collections::BTreeSet;
 
-use super::litmus::{Ins, Outcome};
+use super::{Ins, Outcome};
 use crate::event::MemOrder;
 
 /// One event of the graph.

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeSet;
 
+mod rc11;
+
 use super::{Location, Memory};
 use crate::event::{MemOrder, ThreadId};
 
@@ -608,7 +610,7 @@ fn threads_mixing_seqcst_with_weaker_orderings_never_get_an_outcome_rc11_forbids
 /// The outcomes the model gives that RC11 forbids, and those RC11 allows that it misses.
 fn differences(locations: usize, program: &[Vec<Ins>]) -> (Vec<Outcome>, Vec<Outcome>) {
     let operational = outcomes(locations, program);
-    let axiomatic = super::rc11::outcomes(locations, program);
+    let axiomatic = rc11::outcomes(locations, program);
     (
         operational.difference(&axiomatic).cloned().collect(),
         axiomatic.difference(&operational).cloned().collect(),
