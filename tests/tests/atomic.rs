@@ -395,6 +395,56 @@ fn a_static_atomic_starts_every_execution_from_its_initial_value() {
     assert!(report.executions > 1, "{report:?}");
 }
 
+/// The shape of loom's own `spec::test_seq_cst`, which loom ignores because it treats SeqCst
+/// as AcqRel and so fails it: two SeqCst writers, two readers that each spin on one flag and
+/// then read the other. In C++20 at least one reader sees both flags. (Today's model is
+/// sequentially consistent; this guards the weak model to come.)
+#[test]
+fn seqcst_flags_read_in_opposite_orders_are_seen_by_one_reader_at_least() {
+    // Spinning readers make the unbounded search large (269,277 executions, 9 s here, until
+    // issue 15's reduction); two preemptions exhaust it in about 12,600.
+    let report = dfs()
+        .iterations(100_000)
+        .max_preemptions(Some(2))
+        .explore(|| {
+            let flags = Arc::new((AtomicBool::new(false), AtomicBool::new(false)));
+            let count = Arc::new(AtomicUsize::new(0));
+            let mut threads = Vec::new();
+            for first in [true, false] {
+                let flags = flags.clone();
+                threads.push(thread::spawn(move || {
+                    let flag = if first { &flags.0 } else { &flags.1 };
+                    flag.store(true, Ordering::SeqCst);
+                }));
+            }
+            for first in [true, false] {
+                let (flags, count) = (flags.clone(), count.clone());
+                threads.push(thread::spawn(move || {
+                    let (spin, other) = if first {
+                        (&flags.0, &flags.1)
+                    } else {
+                        (&flags.1, &flags.0)
+                    };
+                    while !spin.load(Ordering::SeqCst) {
+                        thread::yield_now();
+                    }
+                    if other.load(Ordering::SeqCst) {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                }));
+            }
+            for t in threads {
+                t.join().unwrap();
+            }
+            assert_ne!(
+                count.load(Ordering::SeqCst),
+                0,
+                "neither reader saw both flags"
+            );
+        });
+    assert_clean_and_complete(&report);
+}
+
 #[test]
 fn get_mut_and_into_inner_see_the_latest_value_and_writes_through_get_mut_count() {
     let report = dfs().explore(|| {
