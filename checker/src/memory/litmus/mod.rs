@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+mod generated;
 mod rc11;
 
 use super::{Location, Memory};
