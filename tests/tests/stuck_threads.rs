@@ -52,6 +52,7 @@ fn a_cpu_loop_outside_the_shim_is_a_hang_that_names_the_thread_and_where_it_runs
     assert_eq!(report.kinds(), vec![FindingKind::Hang], "{report}");
     let f = &report.findings[0];
     assert!(f.message.contains("thread 1"), "{}", f.message);
+    assert_eq!(f.threads(), [1], "{:?}", f.sites);
     assert!(
         f.message
             .contains("without reaching a conc-check operation"),
@@ -241,8 +242,10 @@ fn running_off_the_stack_is_a_stack_overflow_with_the_thread_and_the_function() 
     assert!(all.contains("recurse"), "{all}");
     assert!(all.contains("guard page"), "{all}");
     assert!(
-        f.sites.iter().any(|s| s.file.ends_with("stuck_threads.rs")),
-        "{:?}",
+        f.sites
+            .iter()
+            .any(|s| s.file.ends_with("stuck_threads.rs") && s.thread == Some(1)),
+        "the overflowing frame, with its thread: {:?}",
         f.sites
     );
     // And the process, and the exploration machinery, are fine afterwards.

@@ -233,12 +233,18 @@ struct Explained {
     user: Option<Frame>,
 }
 
-fn explain(kind: FindingKind, message: String, frames: &[Frame], who: &str) -> Explained {
+fn explain(
+    kind: FindingKind,
+    message: String,
+    frames: &[Frame],
+    thread: ThreadId,
+    who: &str,
+) -> Explained {
     let mut finding = Finding::new(kind, message);
     let user = frames.iter().find(|f| f.is_user()).cloned();
     if let Some(frame) = &user {
         if let Some(site) = frame.source(format!("{who} is here")) {
-            finding.sites.push(site);
+            finding.sites.push(site.by(thread.0));
         }
     }
     Explained { finding, user }
@@ -328,7 +334,7 @@ pub(crate) fn hang_finding(
             seconds(stuck_for)
         ),
     };
-    let mut x = explain(FindingKind::Hang, message, &frames, &who);
+    let mut x = explain(FindingKind::Hang, message, &frames, thread, &who);
     let what = if blocked { "blocked" } else { "running" };
     if let Some(user) = &x.user {
         x.finding
@@ -418,7 +424,7 @@ pub(crate) fn overflow_finding(
         "stack overflow: {who} overflowed its {} stack",
         size_text(stack_size)
     );
-    let mut x = explain(FindingKind::StackOverflow, message, &frames, &who);
+    let mut x = explain(FindingKind::StackOverflow, message, &frames, thread, &who);
     if let Some(site) = x.finding.sites.first_mut() {
         site.label = format!("{who} overflows its stack here");
     }
@@ -456,7 +462,7 @@ pub(crate) fn abandoned_finding(
             seconds(stuck_for)
         ),
     };
-    let mut x = explain(FindingKind::Hang, message, &frames, &who);
+    let mut x = explain(FindingKind::Hang, message, &frames, thread, &who);
     if let Some(user) = &x.user {
         let what = if blocked { "blocked" } else { "running" };
         x.finding
