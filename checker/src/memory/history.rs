@@ -91,6 +91,12 @@ impl History {
         self.readable(from).filter(|m| !m.taken).map(|m| m.ts)
     }
 
+    /// Forgets the stores older than `ts` (the store at `ts` stays).
+    pub(crate) fn forget_before(&mut self, ts: Timestamp) {
+        let keep_from = self.messages.partition_point(|m| m.ts < ts);
+        self.messages.drain(..keep_from);
+    }
+
     /// Marks the store at `ts` as read by a read-modify-write.
     pub(crate) fn take(&mut self, ts: Timestamp) {
         if let Some(i) = self.index_of(ts) {

@@ -86,6 +86,9 @@ pub(crate) struct CasChoice {
     pub(crate) stores: bool,
 }
 
+/// How many stores a location holds before those no thread can read are forgotten.
+const KEEP: usize = 32;
+
 /// A location, numbered densely per execution.
 pub(crate) type Location = usize;
 
@@ -102,6 +105,14 @@ impl Memory {
     /// Empty memory.
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// `thread` exists from now on, knowing what `parent` knows (a spawned thread), or only
+    /// the initial values. Add every thread before it could miss a store it may read: stores
+    /// that no added thread can read any more are forgotten.
+    pub(crate) fn add_thread(&mut self, thread: ThreadId, parent: Option<ThreadId>) {
+        let views = parent.map(|p| self.views(p).clone()).unwrap_or_default();
+        *self.views(thread) = views;
     }
 
     /// A new location holding `initial`; every thread knows its initial value.
@@ -281,6 +292,7 @@ impl Memory {
             taken: false,
         };
         let ts = self.locations[location].insert_after(location, after, message);
+        self.forget_unreadable(location);
         let v = self.views(thread);
         v.cur.raise(location, ts);
         v.acq.raise(location, ts);
@@ -288,6 +300,23 @@ impl Memory {
             self.sc.raise(location, ts);
         }
         ts
+    }
+
+    /// Forgets the stores of `location` that no thread can read any more (older than every
+    /// thread's view of it), once it holds [`KEEP`] stores: a loop that keeps storing costs
+    /// memory only while some thread lags behind. Nothing is lost: a store no view reaches is
+    /// not readable, and a view that names a forgotten store still bounds reads the same way.
+    fn forget_unreadable(&mut self, location: Location) {
+        if self.locations[location].messages().len() < KEEP {
+            return;
+        }
+        let oldest_seen = self
+            .threads
+            .iter()
+            .map(|v| v.cur.get(location))
+            .min()
+            .unwrap_or(INITIAL);
+        self.locations[location].forget_before(oldest_seen);
     }
 
     /// Applies a renumbering of `location` to every view.

@@ -195,6 +195,7 @@ impl Execution {
         self.threads.clear();
         self.objects.clear();
         self.memory = crate::memory::Memory::new();
+        self.memory.add_thread(ThreadId::MAIN, None);
         self.decisions.clear();
         self.trace.clear();
         self.findings.clear();
@@ -241,6 +242,8 @@ impl Execution {
         let mut slot = ThreadSlot::new(body, name);
         slot.stack_size = stack_size;
         self.threads.push(slot);
+        // The child starts knowing what its parent knows (spawn synchronises).
+        self.memory.add_thread(id, Some(self.current));
         id
     }
 

@@ -45,6 +45,9 @@ fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
     for _ in 0..locations {
         memory.add_location(0);
     }
+    for t in 0..threads.len() {
+        memory.add_thread(ThreadId(t as u32), None);
+    }
     let mut found = BTreeSet::new();
     let start = State {
         memory,
@@ -642,4 +645,35 @@ fn two_compare_exchanges_expecting_the_same_value_never_both_succeed() {
     ];
     let found = reads(1, &threads);
     assert_eq!(found, set([&[&[0], &[1]], &[&[2], &[0]]]), "{found:?}");
+}
+
+#[test]
+fn stores_nobody_can_read_any_more_are_forgotten_and_the_others_kept() {
+    let (writer, reader) = (ThreadId(0), ThreadId(1));
+    let mut memory = Memory::new();
+    let x = memory.add_location(0);
+    memory.add_thread(writer, None);
+    memory.add_thread(reader, None);
+    let store = |memory: &mut Memory, v| {
+        let after = memory.latest_ts(x);
+        memory.store(writer, x, Relaxed, v, after);
+    };
+    // The reader has read nothing: every store stays readable to it.
+    for v in 1..=100 {
+        store(&mut memory, v);
+    }
+    assert_eq!(memory.readable(reader, x, Relaxed).len(), 101);
+    // Once it has read the latest, the older ones go at the next store.
+    let latest = memory.latest_ts(x);
+    memory.load(reader, x, Relaxed, latest);
+    store(&mut memory, 101);
+    assert_eq!(
+        memory
+            .history(x)
+            .iter()
+            .map(|m| m.value)
+            .collect::<Vec<_>>(),
+        [100, 101]
+    );
+    assert_eq!(memory.readable(reader, x, Relaxed).len(), 2);
 }
