@@ -99,12 +99,24 @@ pub(crate) struct Memory {
     threads: Vec<Views>,
     /// What SeqCst operations have published.
     sc: View,
+    /// Stores a location holds before unreadable ones are forgotten; 0 means [`KEEP`].
+    keep: usize,
 }
 
 impl Memory {
     /// Empty memory.
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// Empty memory that forgets unreadable stores at every store, to show that forgetting
+    /// changes no outcome.
+    #[cfg(test)]
+    pub(crate) fn forgetting_at_every_store() -> Self {
+        Memory {
+            keep: 1,
+            ..Self::default()
+        }
     }
 
     /// `thread` exists from now on, knowing what `parent` knows (a spawned thread), or only
@@ -307,7 +319,8 @@ impl Memory {
     /// memory only while some thread lags behind. Nothing is lost: a store no view reaches is
     /// not readable, and a view that names a forgotten store still bounds reads the same way.
     fn forget_unreadable(&mut self, location: Location) {
-        if self.locations[location].messages().len() < KEEP {
+        let keep = if self.keep == 0 { KEEP } else { self.keep };
+        if self.locations[location].messages().len() < keep {
             return;
         }
         let oldest_seen = self

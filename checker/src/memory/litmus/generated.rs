@@ -12,8 +12,9 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::Ins::{self, Cas, Fence, FetchAdd, Load, Store};
-use super::{differences, Outcome};
+use super::{differences, outcomes, outcomes_in, Outcome};
 use crate::event::MemOrder::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
+use crate::memory::Memory;
 
 /// Programs tried by default; each has 2 or 3 threads of 1 to 3 instructions over 2
 /// locations. `MEMORY_LITMUS_PROGRAMS` overrides it.
@@ -89,4 +90,17 @@ fn random_programs_never_get_an_outcome_rc11_forbids() {
     assert!(wrong.is_empty(), "{}:\n{}", wrong.len(), wrong.join("\n"));
     // Programs with SeqCst accesses may miss an outcome (see `known_gap`); say how many.
     println!("{missing_with_seqcst} of {programs} programs with SeqCst accesses miss an outcome");
+}
+
+#[test]
+fn forgetting_unreadable_stores_changes_no_outcome() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..200 {
+        let program = program(&mut rng);
+        assert_eq!(
+            outcomes(2, &program),
+            outcomes_in(Memory::forgetting_at_every_store(), 2, &program),
+            "{program:?}"
+        );
+    }
 }

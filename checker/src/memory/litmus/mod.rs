@@ -41,7 +41,11 @@ struct State {
 
 /// Every outcome of `threads` over `locations` locations, all starting at 0.
 fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
-    let mut memory = Memory::new();
+    outcomes_in(Memory::new(), locations, threads)
+}
+
+/// [`outcomes`], starting from `memory`.
+fn outcomes_in(mut memory: Memory, locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
     for _ in 0..locations {
         memory.add_location(0);
     }
