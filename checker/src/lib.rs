@@ -19,13 +19,6 @@ mod describe;
 pub(crate) mod detector;
 pub(crate) mod event;
 mod holdings;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the weak memory model is tested on its own until atomics use it (issue 14)"
-    )
-)]
 mod memory;
 pub mod primitive;
 pub(crate) mod real;
