@@ -86,6 +86,27 @@ pub(crate) struct CasChoice {
     pub(crate) stores: bool,
 }
 
+/// The choices of a compare-exchange expecting `expected`: the stores a read-modify-write may
+/// take that hold it (it stores), and the stores a load may read that hold anything else (it
+/// fails), in modification order.
+pub(crate) fn cas_choices_among(
+    rmw_readable: Vec<(Timestamp, u64)>,
+    readable: Vec<(Timestamp, u64)>,
+    expected: u64,
+) -> Vec<CasChoice> {
+    let stores = rmw_readable
+        .into_iter()
+        .filter(|(_, v)| *v == expected)
+        .map(|(ts, _)| CasChoice { ts, stores: true });
+    let fails = readable
+        .into_iter()
+        .filter(|(_, v)| *v != expected)
+        .map(|(ts, _)| CasChoice { ts, stores: false });
+    let mut choices: Vec<CasChoice> = stores.chain(fails).collect();
+    choices.sort_by_key(|c| c.ts);
+    choices
+}
+
 /// How many stores a location holds before those no thread can read are forgotten.
 const KEEP: usize = 32;
 
@@ -407,20 +428,11 @@ impl Memory {
         success: MemOrder,
         failure: MemOrder,
     ) -> Vec<CasChoice> {
-        let mut choices: Vec<CasChoice> = self
-            .rmw_readable(thread, location, success)
-            .into_iter()
-            .filter(|(_, v)| *v == expected)
-            .map(|(ts, _)| CasChoice { ts, stores: true })
-            .collect();
-        choices.extend(
-            self.readable(thread, location, failure)
-                .into_iter()
-                .filter(|(_, v)| *v != expected)
-                .map(|(ts, _)| CasChoice { ts, stores: false }),
-        );
-        choices.sort_by_key(|c| c.ts);
-        choices
+        cas_choices_among(
+            self.rmw_readable(thread, location, success),
+            self.readable(thread, location, failure),
+            expected,
+        )
     }
 
     /// `thread`'s compare-exchange of `location` reads as `choice` says (one of
