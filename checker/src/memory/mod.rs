@@ -37,6 +37,10 @@
 //! programs (`litmus/generated.rs`) agree: of 6,000, none got an outcome RC11 forbids, those
 //! without SeqCst accesses got exactly RC11's outcomes, and 25 with SeqCst accesses missed one.
 //!
+//! `litmus/clocked.rs` states the same model with vector clocks, each thread's view derived
+//! from the stores and reads its clock covers: the form it takes once it shares happens-before
+//! with the race detector. Both forms give the same outcomes on every test above.
+//!
 //! The choices (which store a load reads, where a store goes) are the caller's: the methods
 //! list them and take the one chosen.
 
