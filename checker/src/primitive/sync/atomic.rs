@@ -2,7 +2,7 @@
 //!
 //! Inside a model every atomic operation is a scheduling point: the strategy may switch to
 //! another thread just before it. The value lives in the execution's memory
-//! ([`crate::runtime::atomics`]); the std atomic inside the shim type serves as scratch space:
+//! (`runtime::atomics`); the std atomic inside the shim type serves as scratch space:
 //! it is given the value the operation reads, the std operation runs on it (so every method has
 //! std's exact semantics and panics), and the memory records what it did. Outside a model each
 //! operation is exactly the std operation.
