@@ -114,6 +114,9 @@ pub(crate) fn cas_choices_among(
 /// How many stores a location holds before those no thread can read are forgotten.
 const KEEP: usize = 32;
 
+/// The most stores a location keeps, readable or not (see [`Memory::forget_unreadable`]).
+const HISTORY_LIMIT: usize = 256;
+
 /// A location, numbered densely per execution.
 pub(crate) type Location = usize;
 
@@ -355,6 +358,11 @@ impl Memory {
     /// thread's view of it), once it holds [`KEEP`] stores: a loop that keeps storing costs
     /// memory only while some thread lags behind. Nothing is lost: a store no view reaches is
     /// not readable, and a view that names a forgotten store still bounds reads the same way.
+    ///
+    /// Past [`HISTORY_LIMIT`] stores, the oldest go even if a lagging thread could still read
+    /// them: that thread then reads nothing older than the last [`HISTORY_LIMIT`] stores of the
+    /// location. This is what the bound gives up: outcomes where a load reads a store that many
+    /// stores behind the latest.
     fn forget_unreadable(&mut self, location: Location) {
         let keep = if self.keep == 0 { KEEP } else { self.keep };
         if self.locations[location].messages().len() < keep {
@@ -366,7 +374,13 @@ impl Memory {
             .map(|v| v.cur.get(location))
             .min()
             .unwrap_or(INITIAL);
-        self.locations[location].forget_before(oldest_seen);
+        let history = &mut self.locations[location];
+        history.forget_before(oldest_seen);
+        let len = history.messages().len();
+        if len > HISTORY_LIMIT {
+            let oldest_kept = history.messages()[len - HISTORY_LIMIT].ts;
+            history.forget_before(oldest_kept);
+        }
     }
 
     /// Applies a renumbering of `location` to every view.

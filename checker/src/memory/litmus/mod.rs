@@ -815,3 +815,20 @@ fn stores_nobody_can_read_any_more_are_forgotten_and_the_others_kept() {
     );
     assert_eq!(memory.readable(reader, x, Relaxed).len(), 2);
 }
+
+#[test]
+fn a_lagging_thread_can_read_only_the_latest_stores_of_a_long_history() {
+    let (writer, laggard) = (ThreadId(0), ThreadId(1));
+    let mut memory = Memory::new();
+    let x = memory.add_location(0);
+    memory.add_thread(writer, None);
+    memory.add_thread(laggard, None);
+    for v in 1..=1000 {
+        let after = memory.latest_ts(x);
+        memory.store(writer, x, Relaxed, v, after);
+    }
+    let readable = memory.readable(laggard, x, Relaxed);
+    assert_eq!(readable.len(), 256, "the history is bounded");
+    assert_eq!(readable.first().map(|r| r.1), Some(1000 - 255));
+    assert_eq!(readable.last().map(|r| r.1), Some(1000));
+}
