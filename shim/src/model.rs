@@ -122,7 +122,8 @@ impl Builder {
         self
     }
 
-    /// Whether condvar waits and `park` may wake spuriously, as std allows (off by default).
+    /// Whether condvar waits and `park` may wake spuriously, and `compare_exchange_weak` fail
+    /// spuriously, as std allows (off by default). Each is a choice the strategy explores.
     pub fn spurious_wakeups(mut self, on: bool) -> Self {
         self.config.spurious_wakeups = on;
         self

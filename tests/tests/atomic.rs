@@ -446,6 +446,57 @@ fn seqcst_flags_read_in_opposite_orders_are_seen_by_one_reader_at_least() {
 }
 
 #[test]
+fn compare_exchange_weak_fails_spuriously_only_when_asked_and_never_twice_in_a_row() {
+    let run = |spurious: bool| {
+        let seen = Arc::new(std::sync::Mutex::new(HashSet::new()));
+        let sink = seen.clone();
+        let report = dfs().spurious_wakeups(spurious).explore(move || {
+            let a = AtomicUsize::new(0);
+            let first = a.compare_exchange_weak(0, 1, Ordering::AcqRel, Ordering::Relaxed);
+            let mut attempts = 1;
+            if first.is_err() {
+                // A retry after a spurious failure succeeds.
+                attempts += 1;
+                a.compare_exchange_weak(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+                    .expect("no second spurious failure in a row");
+            }
+            assert_eq!(a.load(Ordering::Relaxed), 1);
+            sink.lock().unwrap().insert((first.is_ok(), attempts));
+        });
+        assert_clean_and_complete(&report);
+        let set = std::mem::take(&mut *seen.lock().unwrap());
+        set
+    };
+    assert_eq!(run(false), set([(true, 1)]));
+    assert_eq!(run(true), set([(true, 1), (false, 2)]));
+}
+
+#[test]
+fn a_retry_loop_on_compare_exchange_weak_ends_with_spurious_failures_on() {
+    let report = dfs().spurious_wakeups(true).explore(|| {
+        let n = Arc::new(AtomicUsize::new(0));
+        let other = n.clone();
+        let t = thread::spawn(move || {
+            let mut cur = other.load(Ordering::Relaxed);
+            while let Err(now) =
+                other.compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                cur = now;
+            }
+        });
+        let mut cur = n.load(Ordering::Relaxed);
+        while let Err(now) =
+            n.compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Relaxed)
+        {
+            cur = now;
+        }
+        t.join().unwrap();
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+    });
+    assert_clean_and_complete(&report);
+}
+
+#[test]
 fn get_mut_and_into_inner_see_the_latest_value_and_writes_through_get_mut_count() {
     let report = dfs().explore(|| {
         let mut a = AtomicUsize::new(1);

@@ -133,10 +133,6 @@ pub fn wake(object: ObjectId, all: bool) -> usize {
 }
 
 /// A nondeterministic choice in `0..n`, taken by the strategy and recorded in the schedule.
-#[expect(
-    dead_code,
-    reason = "no primitive draws a value yet; weak-memory loads (issue 14) and spurious failures will"
-)]
 pub fn choose(n: u32) -> u32 {
     with(|e| e.choose(n))
 }

@@ -66,6 +66,29 @@ pub fn record(object: ObjectId, op: &Op) {
     });
 }
 
+/// Whether the running thread's `compare_exchange_weak` of `object`, which would succeed,
+/// fails spuriously instead: a choice the strategy takes when spurious wakeups are on (std
+/// allows both), never twice in a row for one thread and atomic, so a retry loop ends.
+pub fn fails_spuriously(object: ObjectId) -> bool {
+    let offered = with(|e| {
+        let on = e.spurious_wakeups;
+        let me = e.current;
+        let slot = e.thread(me);
+        if slot.spurious_cas.take() == Some(object) {
+            return false;
+        }
+        on
+    });
+    if !offered || super::api::choose(2) == 0 {
+        return false;
+    }
+    with(|e| {
+        let me = e.current;
+        e.thread(me).spurious_cas = Some(object);
+    });
+    true
+}
+
 /// A fence by the running thread.
 pub fn fence(order: MemOrder) {
     with(|e| {

@@ -76,6 +76,9 @@ pub(crate) struct ThreadSlot {
     /// The operation the thread is at (its last scheduling point), to say where a suspended
     /// thread stopped.
     pub at: Option<Site>,
+    /// The atomic whose `compare_exchange_weak` by this thread last failed spuriously: the
+    /// next attempt on it does not (so a retry loop ends).
+    pub spurious_cas: Option<ObjectId>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -102,6 +105,7 @@ impl ThreadSlot {
             panicked: None,
             joined_panic: None,
             at: None,
+            spurious_cas: None,
         }
     }
 }

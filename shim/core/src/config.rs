@@ -55,7 +55,8 @@ pub struct Config {
     pub seed: u64,
     /// Most scheduling steps in one execution before it is reported as `step_limit`.
     pub max_steps: u64,
-    /// Whether condvar waits and `park` may wake spuriously (a scheduler choice), as std allows.
+    /// Whether condvar waits and `park` may wake spuriously, and `compare_exchange_weak` fail
+    /// spuriously (scheduler choices), as std allows.
     pub spurious_wakeups: bool,
     /// A schedule to replay instead of exploring (`CONC_CHECK_REPLAY`).
     pub replay: Option<String>,

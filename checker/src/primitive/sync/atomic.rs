@@ -9,7 +9,8 @@
 //!
 //! The model explores interleavings of the operations under sequential consistency; it does not
 //! (yet) explore the extra outcomes weaker orderings allow on real hardware, such as a `Relaxed`
-//! load reading a stale value. `compare_exchange_weak` never fails spuriously inside a model.
+//! load reading a stale value. `compare_exchange_weak` fails spuriously inside a model only
+//! when spurious wakeups are on, as a choice.
 
 use std::fmt;
 use std::panic::Location;
@@ -335,8 +336,10 @@ macro_rules! common_methods {
             )
         }
 
-        /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously outside
-        /// a model. Inside a model it never fails spuriously (not explored yet).
+        /// Like [`compare_exchange`](Self::compare_exchange), but may fail spuriously. Inside a
+        /// model a spurious failure is a choice the strategy explores when spurious wakeups are
+        /// on (`Builder::spurious_wakeups`), never twice in a row for one thread and atomic, so
+        /// a retry loop ends; with them off (the default) it never fails spuriously.
         ///
         /// # Errors
         /// `Err` with the value found when the exchange did not take place.
@@ -353,13 +356,23 @@ macro_rules! common_methods {
             failure: Ordering,
         ) -> Result<$t, $t> {
             if api::in_model() {
-                // The strong version: a real spurious failure would make the execution depend
-                // on the hardware rather than on the schedule.
+                // The strong version on the scratch atomic (a real spurious failure would make
+                // the execution depend on the hardware); a spurious failure is the strategy's
+                // choice when spurious wakeups are on.
                 step(
                     &self.slot,
                     self.cells(),
                     Location::caller(),
-                    || self.inner.compare_exchange(current, new, success, failure),
+                    || {
+                        let r = self.inner.compare_exchange(current, new, success, failure);
+                        if r.is_ok() && atomics::fails_spuriously(self.slot.id(ObjectKind::Atomic))
+                        {
+                            // Scratch space: undo the store the failure did not make.
+                            self.inner.store(current, Ordering::Relaxed);
+                            return Err(current);
+                        }
+                        r
+                    },
                     |r| cas(r, new, success, failure),
                 )
             } else {
