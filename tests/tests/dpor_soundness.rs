@@ -1,5 +1,6 @@
 //! Partial-order reduction must not lose behaviours: on randomly generated small programs
-//! (2–3 threads; locks, nested in a fixed or a random order, try_lock, atomics and cells),
+//! (2–3 threads; locks, nested in a fixed or a random order, try_lock, atomics with every
+//! ordering, fences and cells),
 //! reduced DFS reaches exactly the set of final states that plain DFS reaches, and the same
 //! findings (a deadlock, a data race) when there are any.
 
@@ -10,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
 
 use conc_check::cell::UnsafeCell;
-use conc_check::sync::atomic::{AtomicUsize, Ordering};
+use conc_check::sync::atomic::{fence, AtomicUsize, Ordering};
 use conc_check::sync::{Arc, Mutex};
 use conc_check::{thread, Builder, Report, Strategy};
 
@@ -22,11 +23,13 @@ enum Instr {
     /// `try_lock` lock `a`; on success store `v` into atomic `c`. Logs the outcome.
     TryLocked { a: usize, c: usize, v: usize },
     /// Load atomic `c` and log the value.
-    Load(usize),
+    Load(usize, Ordering),
     /// Store `v` into atomic `c`.
-    Store(usize, usize),
+    Store(usize, usize, Ordering),
     /// `fetch_add(1)` on atomic `c`, logging the previous value.
-    FetchAdd(usize),
+    FetchAdd(usize, Ordering),
+    /// A fence.
+    Fence(Ordering),
     /// Add `v` to the cell inside lock 0 (never racy).
     CellUnderLock(usize),
     /// Read the cell without a lock (racy when another thread writes it).
@@ -36,11 +39,42 @@ enum Instr {
 const LOCKS: usize = 2;
 const ATOMICS: usize = 2;
 
+/// The orderings each kind of access is generated with (SeqCst twice: the common case).
+const LOADS: &[Ordering] = &[
+    Ordering::Relaxed,
+    Ordering::Acquire,
+    Ordering::SeqCst,
+    Ordering::SeqCst,
+];
+const STORES: &[Ordering] = &[
+    Ordering::Relaxed,
+    Ordering::Release,
+    Ordering::SeqCst,
+    Ordering::SeqCst,
+];
+const RMWS: &[Ordering] = &[
+    Ordering::Relaxed,
+    Ordering::Acquire,
+    Ordering::Release,
+    Ordering::AcqRel,
+    Ordering::SeqCst,
+];
+const FENCES: &[Ordering] = &[
+    Ordering::Acquire,
+    Ordering::Release,
+    Ordering::AcqRel,
+    Ordering::SeqCst,
+];
+
+fn pick(g: &mut Gen, from: &[Ordering]) -> Ordering {
+    from[g.below(from.len())]
+}
+
 fn generate(seed: u64) -> Vec<Vec<Instr>> {
     let mut g = Gen::for_seed(seed);
     let threads = 2 + g.below(2);
     let nested_any_order = g.below(4) == 0;
-    let racy_cell = g.below(4) == 0;
+    let racy_cell = g.below(3) == 0;
     (0..threads)
         .map(|_| {
             let ops = if threads == 2 { 2 + g.below(2) } else { 2 };
@@ -65,10 +99,12 @@ fn generate(seed: u64) -> Vec<Vec<Instr>> {
                         c: g.below(ATOMICS),
                         v: 1 + g.below(3),
                     },
-                    3 => Instr::Load(g.below(ATOMICS)),
-                    4 => Instr::Store(g.below(ATOMICS), 1 + g.below(3)),
-                    5 => Instr::FetchAdd(g.below(ATOMICS)),
-                    _ if racy_cell => Instr::CellRead,
+                    3 if g.below(3) == 0 => Instr::Fence(pick(&mut g, FENCES)),
+                    3 => Instr::Load(g.below(ATOMICS), pick(&mut g, LOADS)),
+                    4 => Instr::Store(g.below(ATOMICS), 1 + g.below(3), pick(&mut g, STORES)),
+                    5 => Instr::FetchAdd(g.below(ATOMICS), pick(&mut g, RMWS)),
+                    // Unlocked reads beside locked writes race, unless atomics order them.
+                    _ if racy_cell && g.below(2) == 0 => Instr::CellRead,
                     _ => Instr::CellUnderLock(1 + g.below(3)),
                 })
                 .collect()
@@ -102,9 +138,10 @@ fn run_thread(shared: &Shared, program: &[Instr]) -> Vec<usize> {
                 }
                 Err(_) => log.push(0),
             },
-            Instr::Load(c) => log.push(shared.atomics[c].load(Ordering::SeqCst)),
-            Instr::Store(c, v) => shared.atomics[c].store(v, Ordering::SeqCst),
-            Instr::FetchAdd(c) => log.push(shared.atomics[c].fetch_add(1, Ordering::SeqCst)),
+            Instr::Load(c, o) => log.push(shared.atomics[c].load(o)),
+            Instr::Store(c, v, o) => shared.atomics[c].store(v, o),
+            Instr::FetchAdd(c, o) => log.push(shared.atomics[c].fetch_add(1, o)),
+            Instr::Fence(o) => fence(o),
             Instr::CellUnderLock(v) => {
                 let _g = shared.locks[0].lock().unwrap();
                 shared.cell.with_mut(|p| unsafe { *p += v });
