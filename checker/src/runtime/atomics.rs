@@ -36,12 +36,11 @@ pub fn value_to_read(object: ObjectId, held: u64, initial: Option<u64>) -> u64 {
 }
 
 /// Records in the memory what the running thread's access of `object`, described by its
-/// event `op`, did. Events of other operations are ignored.
-pub fn record(object: ObjectId, op: &Op) {
+/// event `op`, did (events of other operations change nothing), and returns the latest value,
+/// which the shim type's std atomic holds between operations.
+pub fn record(object: ObjectId, op: &Op) -> Option<u64> {
     with(|e| {
-        let Some(location) = e.objects[object.index()].location else {
-            return;
-        };
+        let location = e.objects[object.index()].location?;
         let thread = e.current;
         let memory = &mut e.memory;
         // Every access reads (or follows) the latest store: sequential consistency.
@@ -63,7 +62,8 @@ pub fn record(object: ObjectId, op: &Op) {
             }
             _ => {}
         }
-    });
+        Some(memory.latest(location))
+    })
 }
 
 /// Whether the running thread's `compare_exchange_weak` of `object`, which would succeed,

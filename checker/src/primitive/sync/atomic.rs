@@ -194,7 +194,11 @@ fn step<S: Scratch, R>(
         .set_bits(atomics::value_to_read(id, cells.inner.get_bits(), initial));
     let result = op();
     let event = event(&result);
-    atomics::record(id, &event);
+    if let Some(latest) = atomics::record(id, &event) {
+        // Between operations the scratch atomic holds the latest store (a load may have been
+        // given an older one).
+        cells.inner.set_bits(latest);
+    }
     api::emit(Some(id), event, site);
     result
 }
