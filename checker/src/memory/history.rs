@@ -92,16 +92,23 @@ impl History {
         self.messages.iter().filter(move |m| m.ts >= from)
     }
 
-    /// The stores a new store may directly follow, for a thread whose view of the location is
-    /// `from`: every store at or after `from` that no read-modify-write took.
-    pub(crate) fn store_slots(&self, from: Timestamp) -> impl Iterator<Item = Timestamp> + '_ {
-        self.readable(from).filter(|m| !m.taken).map(|m| m.ts)
+    /// The stores at or after `from` that no read-modify-write took: those a new store may
+    /// directly follow, and a read-modify-write may read, for a thread whose view of the
+    /// location is `from`.
+    pub(crate) fn untaken(&self, from: Timestamp) -> impl Iterator<Item = &Message> {
+        self.readable(from).filter(|m| !m.taken)
     }
 
-    /// Forgets the stores older than `ts` (the store at `ts` stays).
-    pub(crate) fn forget_before(&mut self, ts: Timestamp) {
+    /// Forgets the stores older than `ts` (the store at `ts` stays), handing their views to
+    /// `spare` for reuse.
+    pub(crate) fn forget_before(&mut self, ts: Timestamp, spare: &mut Vec<View>) {
         let keep_from = self.messages.partition_point(|m| m.ts < ts);
-        self.messages.drain(..keep_from);
+        spare.extend(self.messages.drain(..keep_from).map(|m| m.view));
+    }
+
+    /// Forgets every store, handing their views to `spare` for reuse.
+    pub(crate) fn forget_all(self, spare: &mut Vec<View>) {
+        spare.extend(self.messages.into_iter().map(|m| m.view));
     }
 
     /// Marks the store at `ts` as read by a read-modify-write.
@@ -209,7 +216,10 @@ mod tests {
         let one = h.insert_after(0, INITIAL, store(1));
         let two = h.insert_after(0, one, store(2));
         h.take(one);
-        assert_eq!(h.store_slots(INITIAL).collect::<Vec<_>>(), [INITIAL, two]);
+        assert_eq!(
+            h.untaken(INITIAL).map(|m| m.ts).collect::<Vec<_>>(),
+            [INITIAL, two]
+        );
         let readable: Vec<u64> = h.readable(one).map(|m| m.value).collect();
         assert_eq!(readable, [1, 2]);
     }

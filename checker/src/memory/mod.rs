@@ -129,12 +129,24 @@ pub(crate) struct Memory {
     sc: View,
     /// Stores a location holds before unreadable ones are forgotten; 0 means [`KEEP`].
     keep: usize,
+    /// Views of forgotten stores, reused for new ones so that a store allocates nothing in
+    /// the steady state.
+    spare: Vec<View>,
 }
 
 impl Memory {
     /// Empty memory.
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// Forgets the previous execution, keeping the allocations for the next.
+    pub(crate) fn clear(&mut self) {
+        for history in self.locations.drain(..) {
+            history.forget_all(&mut self.spare);
+        }
+        self.threads.clear();
+        self.sc.clear();
     }
 
     /// Empty memory that forgets unreadable stores at every store, to show that forgetting
@@ -232,9 +244,22 @@ impl Memory {
         location: Location,
         order: MemOrder,
     ) -> Vec<(Timestamp, u64)> {
+        self.candidates(thread, location, order, false)
+    }
+
+    /// The stores an access of `location` by `thread` with `order` may read, as timestamps and
+    /// values, oldest first; for a read-modify-write (`rmw`) only those no other took.
+    fn candidates(
+        &self,
+        thread: ThreadId,
+        location: Location,
+        order: MemOrder,
+        rmw: bool,
+    ) -> Vec<(Timestamp, u64)> {
         let from = self.oldest_visible(thread, location, order);
         self.locations[location]
             .readable(from)
+            .filter(|m| !(rmw && m.taken))
             .map(|m| (m.ts, m.value))
             .collect()
     }
@@ -293,7 +318,10 @@ impl Memory {
         order: MemOrder,
     ) -> Vec<Timestamp> {
         let from = self.oldest_visible(thread, location, order);
-        self.locations[location].store_slots(from).collect()
+        self.locations[location]
+            .untaken(from)
+            .map(|m| m.ts)
+            .collect()
     }
 
     /// `thread` stores `value` to `location` with `order`, directly after the store at `after`
@@ -325,12 +353,9 @@ impl Memory {
             self.renumber(location, &renumbering);
             after = renumbering.apply(after);
         }
+        let mut view = self.spare.pop().unwrap_or_default();
         let v = self.views(thread);
-        let mut view = if releases(order) {
-            v.cur.clone()
-        } else {
-            v.rel.clone()
-        };
+        view.assign(if releases(order) { &v.cur } else { &v.rel });
         if continues {
             if let Some(read) = self.locations[location].message(after) {
                 view.join(&read.view);
@@ -375,11 +400,11 @@ impl Memory {
             .min()
             .unwrap_or(INITIAL);
         let history = &mut self.locations[location];
-        history.forget_before(oldest_seen);
+        history.forget_before(oldest_seen, &mut self.spare);
         let len = history.messages().len();
         if len > HISTORY_LIMIT {
             let oldest_kept = history.messages()[len - HISTORY_LIMIT].ts;
-            history.forget_before(oldest_kept);
+            history.forget_before(oldest_kept, &mut self.spare);
         }
     }
 
@@ -405,12 +430,7 @@ impl Memory {
         location: Location,
         order: MemOrder,
     ) -> Vec<(Timestamp, u64)> {
-        let from = self.oldest_visible(thread, location, order);
-        self.locations[location]
-            .readable(from)
-            .filter(|m| !m.taken)
-            .map(|m| (m.ts, m.value))
-            .collect()
+        self.candidates(thread, location, order, true)
     }
 
     /// `thread`'s read-modify-write of `location` with `order` reads the store at `ts` (one of

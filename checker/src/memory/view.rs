@@ -44,6 +44,17 @@ impl View {
         }
     }
 
+    /// Becomes a copy of `other`, reusing its allocation.
+    pub(crate) fn assign(&mut self, other: &View) {
+        self.0.clear();
+        self.0.extend_from_slice(&other.0);
+    }
+
+    /// Forgets everything, keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// Rewrites what the view knows of `location` with `renumber` (after the location's
     /// timestamps were spread out again).
     pub(crate) fn renumber(&mut self, location: usize, renumber: impl Fn(Timestamp) -> Timestamp) {

@@ -198,7 +198,7 @@ impl Execution {
     pub(crate) fn reset(&mut self, body: Body) {
         self.threads.clear();
         self.objects.clear();
-        self.memory = crate::memory::Memory::new();
+        self.memory.clear();
         self.memory.add_thread(ThreadId::MAIN, None);
         self.decisions.clear();
         self.trace.clear();

@@ -30,27 +30,26 @@ impl ObjectSlot {
         self.site
     }
 
-    /// Whether the object was used in an earlier execution and not yet in the running one:
-    /// an object that outlives executions (a `static`) and must start again from its initial
-    /// state.
-    pub fn outlived_an_execution(&self) -> bool {
-        let packed = self.packed.load(Ordering::Relaxed);
-        packed != 0 && context::with(|e| (packed >> 32) as u32 != e.generation)
-    }
-
     /// The object's id in the running execution, registering it as a `kind` if needed.
     pub fn id(&self, kind: ObjectKind) -> ObjectId {
+        self.id_noting_reuse(kind).0
+    }
+
+    /// [`ObjectSlot::id`], and whether this call registered an object that was used in an
+    /// earlier execution: one that outlives executions (a `static`) and must start again from
+    /// its initial state.
+    pub fn id_noting_reuse(&self, kind: ObjectKind) -> (ObjectId, bool) {
         context::with(|e| {
             let packed = self.packed.load(Ordering::Relaxed);
             if packed != 0 && (packed >> 32) as u32 == e.generation {
-                return ObjectId(packed as u32);
+                return (ObjectId(packed as u32), false);
             }
             let id = e.register(kind, self.site);
             self.packed.store(
                 ((e.generation as u64) << 32) | id.0 as u64,
                 Ordering::Relaxed,
             );
-            id
+            (id, packed != 0)
         })
     }
 }

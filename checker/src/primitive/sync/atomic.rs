@@ -185,10 +185,8 @@ fn step<S: Scratch, R>(
     event: impl FnOnce(&R) -> Op,
 ) -> R {
     api::point(site, false);
-    let initial = slot
-        .outlived_an_execution()
-        .then(|| cells.initial.get_bits());
-    let id = slot.id(ObjectKind::Atomic);
+    let (id, reused) = slot.id_noting_reuse(ObjectKind::Atomic);
+    let initial = reused.then(|| cells.initial.get_bits());
     cells
         .inner
         .set_bits(atomics::value_to_read(id, cells.inner.get_bits(), initial));
@@ -234,10 +232,19 @@ fn observed<S: Scratch, R>(
     }
 }
 
-/// The methods every atomic type has, for the value type `$t`. Expects `slot` and `inner`
-/// fields and a `Location` in scope.
+/// The methods every atomic type has, for the value type `$t`. Expects `slot`, `real`,
+/// `inner` and `initial` fields and a `Location` in scope.
 macro_rules! common_methods {
     ($t:ty) => {
+        /// The std atomics of this one (see [`Cells`]).
+        #[inline]
+        fn cells(&self) -> Cells<'_, impl Scratch> {
+            Cells {
+                inner: &self.inner,
+                initial: &self.initial,
+            }
+        }
+
         /// Consumes the atomic and returns the value it contains.
         #[inline]
         pub const fn into_inner(self) -> $t {
@@ -550,14 +557,6 @@ macro_rules! atomic_int {
                 }
             }
 
-            #[inline]
-            fn cells(&self) -> Cells<'_, std::sync::atomic::$atomic> {
-                Cells {
-                    inner: &self.inner,
-                    initial: &self.initial,
-                }
-            }
-
             common_methods!($t);
 
             rmw_method! {
@@ -638,14 +637,6 @@ impl AtomicBool {
         }
     }
 
-    #[inline]
-    fn cells(&self) -> Cells<'_, std::sync::atomic::AtomicBool> {
-        Cells {
-            inner: &self.inner,
-            initial: &self.initial,
-        }
-    }
-
     common_methods!(bool);
 
     rmw_method! {
@@ -720,14 +711,6 @@ impl<T> AtomicPtr<T> {
             real: RealSlot::new(),
             inner: std::sync::atomic::AtomicPtr::new(p),
             initial: std::sync::atomic::AtomicPtr::new(p),
-        }
-    }
-
-    #[inline]
-    fn cells(&self) -> Cells<'_, std::sync::atomic::AtomicPtr<T>> {
-        Cells {
-            inner: &self.inner,
-            initial: &self.initial,
         }
     }
 

@@ -63,14 +63,8 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
             Claim::Poisoned => panic!("LazyLock instance has previously been poisoned"),
             Claim::Run { .. } => {
                 let run = this.model.run(id, site);
-                let value = this.take_init()();
-                if this.value.set(value).is_err() {
-                    panic!(
-                        "conc-check: the LazyLock created at {} was initialised outside the model while a model \
-                         thread initialised it; objects used in a model must be created inside it",
-                        this.model.site()
-                    );
-                }
+                this.model
+                    .store_initialised(&this.value, this.take_init()(), "LazyLock");
                 run.complete();
             }
         }

@@ -316,6 +316,22 @@ impl OnceModel {
         value
     }
 
+    /// Stores `value`, which a model thread's initialiser computed, into `cell`, the std cell
+    /// of a `kind` (`OnceLock`, `LazyLock`) this object models.
+    ///
+    /// # Panics
+    /// If something outside the model filled the cell meanwhile: the object was created
+    /// outside the model, which the message says.
+    pub(super) fn store_initialised<T>(&self, cell: &std::sync::OnceLock<T>, value: T, kind: &str) {
+        if cell.set(value).is_err() {
+            panic!(
+                "conc-check: the {kind} created at {} was initialised outside the model while a \
+                 model thread initialised it; objects used in a model must be created inside it",
+                self.site()
+            );
+        }
+    }
+
     /// Where the object was created.
     pub(super) fn site(&self) -> Site {
         self.slot.site()

@@ -138,14 +138,7 @@ impl<T> OnceLock<T> {
         match self.claim(id, site) {
             Claim::Run { .. } => {
                 let run = self.model.run(id, site);
-                let value = f();
-                if self.inner.set(value).is_err() {
-                    panic!(
-                        "conc-check: the OnceLock created at {} was initialised outside the model while a model \
-                         thread initialised it; objects used in a model must be created inside it",
-                        self.model.site()
-                    );
-                }
+                self.model.store_initialised(&self.inner, f(), "OnceLock");
                 run.complete();
                 self.signal.notify();
             }

@@ -11,7 +11,7 @@ use crate::real::{races, thread as real_thread};
 use crate::runtime::api;
 
 use super::current::Thread;
-use super::spawn::{join_model, spawn_model_unchecked, Builder, Packet};
+use super::spawn::{spawn_model_unchecked, Builder, Handle};
 
 /// A scope in which threads may borrow from the enclosing stack, like `std::thread::Scope`.
 pub struct Scope<'scope, 'env: 'scope> {
@@ -33,21 +33,7 @@ unsafe impl Send for Scope<'_, '_> {}
 
 /// A handle to join a scoped thread.
 pub struct ScopedJoinHandle<'scope, T> {
-    inner: ScopedInner<'scope, T>,
-}
-
-enum ScopedInner<'scope, T> {
-    Real {
-        handle: std::thread::ScopedJoinHandle<'scope, T>,
-        thread: Thread,
-        /// The thread's id in real mode's records.
-        id: ModelThreadId,
-    },
-    Model {
-        id: ModelThreadId,
-        packet: Packet<T>,
-        thread: Thread,
-    },
+    inner: Handle<std::thread::ScopedJoinHandle<'scope, T>, T>,
 }
 
 /// Creates a scope for spawning threads that borrow local data; every thread spawned in it is
@@ -147,7 +133,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
                 .push(id);
             let thread = Thread::real(handle.thread().clone());
             return Ok(ScopedJoinHandle {
-                inner: ScopedInner::Real { handle, thread, id },
+                inner: Handle::Real { handle, thread, id },
             });
         }
         // SAFETY: the scope joins this model thread before its borrows end; an execution that
@@ -158,7 +144,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
             .unwrap_or_else(|p| p.into_inner())
             .push(id);
         Ok(ScopedJoinHandle {
-            inner: ScopedInner::Model {
+            inner: Handle::Model {
                 id,
                 packet,
                 thread: Thread::model(id),
@@ -174,32 +160,19 @@ impl<T> ScopedJoinHandle<'_, T> {
     /// `Err` with the panic payload if the thread panicked.
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
-        match self.inner {
-            ScopedInner::Real { handle, id, .. } => {
-                let site = Location::caller();
-                let result = real_thread::join(id, site, || handle.join());
-                races::joined(id, site);
-                result
-            }
-            ScopedInner::Model { id, packet, .. } => join_model(id, &packet, Location::caller()),
-        }
+        self.inner.join(Location::caller())
     }
 
     /// The thread this handle joins.
     #[must_use]
     pub fn thread(&self) -> &Thread {
-        match &self.inner {
-            ScopedInner::Real { thread, .. } | ScopedInner::Model { thread, .. } => thread,
-        }
+        self.inner.thread()
     }
 
     /// Whether the thread has finished.
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        match &self.inner {
-            ScopedInner::Real { handle, .. } => handle.is_finished(),
-            ScopedInner::Model { id, .. } => api::is_finished(*id),
-        }
+        self.inner.is_finished()
     }
 }
 

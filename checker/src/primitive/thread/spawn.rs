@@ -4,7 +4,7 @@ use std::io;
 use std::panic::Location;
 use std::sync::{Arc, Mutex as StdMutex};
 
-use crate::event::ThreadId as ModelThreadId;
+use crate::event::{Site, ThreadId as ModelThreadId};
 use crate::real::{races, thread as real_thread};
 use crate::runtime::api;
 
@@ -71,12 +71,38 @@ pub(super) fn join_model<T>(
 
 /// An owned permission to join a thread, like `std::thread::JoinHandle`.
 pub struct JoinHandle<T> {
-    inner: JoinInner<T>,
+    inner: Handle<std::thread::JoinHandle<T>, T>,
 }
 
-enum JoinInner<T> {
+/// The std join handle inside a real-mode handle: a spawned or a scoped thread's.
+pub(super) trait StdHandle<T> {
+    fn join(self) -> std::thread::Result<T>;
+    fn is_finished(&self) -> bool;
+}
+
+impl<T> StdHandle<T> for std::thread::JoinHandle<T> {
+    fn join(self) -> std::thread::Result<T> {
+        std::thread::JoinHandle::join(self)
+    }
+    fn is_finished(&self) -> bool {
+        std::thread::JoinHandle::is_finished(self)
+    }
+}
+
+impl<T> StdHandle<T> for std::thread::ScopedJoinHandle<'_, T> {
+    fn join(self) -> std::thread::Result<T> {
+        std::thread::ScopedJoinHandle::join(self)
+    }
+    fn is_finished(&self) -> bool {
+        std::thread::ScopedJoinHandle::is_finished(self)
+    }
+}
+
+/// What a join handle holds, in either mode: the std handle `H` of a real thread, or the
+/// result packet of a model thread. Shared by [`JoinHandle`] and `ScopedJoinHandle`.
+pub(super) enum Handle<H, T> {
     Real {
-        handle: std::thread::JoinHandle<T>,
+        handle: H,
         thread: Thread,
         /// The thread's id in real mode's records.
         id: ModelThreadId,
@@ -88,6 +114,35 @@ enum JoinInner<T> {
     },
 }
 
+impl<H: StdHandle<T>, T> Handle<H, T> {
+    /// Waits for the thread, joined at `site`, and returns its result.
+    pub(super) fn join(self, site: Site) -> std::thread::Result<T> {
+        match self {
+            Handle::Real { handle, id, .. } => {
+                let result = real_thread::join(id, site, || handle.join());
+                races::joined(id, site);
+                result
+            }
+            Handle::Model { id, packet, .. } => join_model(id, &packet, site),
+        }
+    }
+
+    /// The thread this handle joins.
+    pub(super) fn thread(&self) -> &Thread {
+        match self {
+            Handle::Real { thread, .. } | Handle::Model { thread, .. } => thread,
+        }
+    }
+
+    /// Whether the thread has finished running its closure.
+    pub(super) fn is_finished(&self) -> bool {
+        match self {
+            Handle::Real { handle, .. } => handle.is_finished(),
+            Handle::Model { id, .. } => api::is_finished(*id),
+        }
+    }
+}
+
 impl<T> JoinHandle<T> {
     /// Waits for the thread to finish and returns its result.
     ///
@@ -97,32 +152,19 @@ impl<T> JoinHandle<T> {
     /// is the joiner's own panic when it unwraps the `Err`.
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
-        match self.inner {
-            JoinInner::Real { handle, id, .. } => {
-                let site = Location::caller();
-                let result = real_thread::join(id, site, || handle.join());
-                races::joined(id, site);
-                result
-            }
-            JoinInner::Model { id, packet, .. } => join_model(id, &packet, Location::caller()),
-        }
+        self.inner.join(Location::caller())
     }
 
     /// The thread this handle joins.
     #[must_use]
     pub fn thread(&self) -> &Thread {
-        match &self.inner {
-            JoinInner::Real { thread, .. } | JoinInner::Model { thread, .. } => thread,
-        }
+        self.inner.thread()
     }
 
     /// Whether the thread has finished running its closure.
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        match &self.inner {
-            JoinInner::Real { handle, .. } => handle.is_finished(),
-            JoinInner::Model { id, .. } => api::is_finished(*id),
-        }
+        self.inner.is_finished()
     }
 }
 
@@ -182,7 +224,7 @@ impl Builder {
         if api::in_model() {
             let (id, packet) = spawn_model(f, self, Location::caller());
             return Ok(JoinHandle {
-                inner: JoinInner::Model {
+                inner: Handle::Model {
                     id,
                     packet,
                     thread: Thread::model(id),
@@ -196,7 +238,7 @@ impl Builder {
         })?;
         let thread = Thread::real(handle.thread().clone());
         Ok(JoinHandle {
-            inner: JoinInner::Real { handle, thread, id },
+            inner: Handle::Real { handle, thread, id },
         })
     }
 

@@ -197,13 +197,7 @@ impl<T> Chan<T> {
                 state.receivers_waiting -= 1;
             }
             drop(state);
-            if outcome.is_ok() {
-                api::emit(Some(id), Op::Receive, site);
-                // Senders waiting for room, or for this message to be taken.
-                api::wake(id, true);
-            } else {
-                api::emit(Some(id), Op::Observe, site);
-            }
+            took(id, outcome.is_ok(), site);
             return outcome;
         }
     }
@@ -218,12 +212,7 @@ impl<T> Chan<T> {
             None => Err(TryRecvError::Empty),
         };
         drop(state);
-        if outcome.is_ok() {
-            api::emit(Some(id), Op::Receive, site);
-            api::wake(id, true);
-        } else {
-            api::emit(Some(id), Op::Observe, site);
-        }
+        took(id, outcome.is_ok(), site);
         outcome
     }
 
@@ -274,5 +263,16 @@ impl<T> Chan<T> {
         // The messages' own `Drop`s may use the channel (a message can hold a sender of it):
         // they run with the state unlocked.
         drop(lost);
+    }
+}
+
+/// Records the end of a receive on channel `id`: a message taken (senders waiting for room, or
+/// for this message to be taken, may go on), or only a look at an empty or closed channel.
+fn took(id: ObjectId, got: bool, site: Site) {
+    if got {
+        api::emit(Some(id), Op::Receive, site);
+        api::wake(id, true);
+    } else {
+        api::emit(Some(id), Op::Observe, site);
     }
 }
