@@ -59,8 +59,8 @@ pub(crate) fn action(
         Op::Unpark { target } => format!("unparks {}", names.label(target)),
         Op::Yield => "yields".into(),
         Op::Parked => "returns from park()".into(),
-        Op::AtomicLoad { order, value } => format!("loads {value} from {object} ({order:?})"),
-        Op::AtomicStore { order, value } => format!("stores {value} to {object} ({order:?})"),
+        Op::AtomicLoad { order, value, .. } => format!("loads {value} from {object} ({order:?})"),
+        Op::AtomicStore { order, value, .. } => format!("stores {value} to {object} ({order:?})"),
         Op::AtomicRmw {
             order,
             success: true,

@@ -94,6 +94,18 @@ pub enum MemOrder {
     SeqCst,
 }
 
+/// One store of an atomic location, numbered in the order the stores ran (the initial value
+/// is 0), so that a load can say which store it read although stores are not always read
+/// in the order they ran (weak memory).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct StoreId(pub u32);
+
+impl StoreId {
+    /// The latest store that ran: what every load reads where loads are sequentially
+    /// consistent (real mode, the SeqCst memory model), and what a store there makes.
+    pub const LATEST: StoreId = StoreId(u32::MAX);
+}
+
 /// How a lock is taken.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -225,6 +237,9 @@ pub enum Op {
         order: MemOrder,
         /// The value read, as bits (a pointer's address, `0`/`1` for a bool).
         value: u64,
+        /// The store it read.
+        #[serde(skip)]
+        from: StoreId,
     },
     /// An atomic store.
     AtomicStore {
@@ -232,6 +247,9 @@ pub enum Op {
         order: MemOrder,
         /// The value written, as bits.
         value: u64,
+        /// The store it made.
+        #[serde(skip)]
+        id: StoreId,
     },
     /// An atomic read-modify-write (including a failed compare-exchange, which only reads).
     AtomicRmw {
@@ -246,6 +264,12 @@ pub enum Op {
         old: u64,
         /// The value left behind, as bits (`old` when nothing was stored).
         new: u64,
+        /// The store it read.
+        #[serde(skip)]
+        from: StoreId,
+        /// The store it made ([`StoreId::LATEST`] when it stored nothing).
+        #[serde(skip)]
+        id: StoreId,
     },
     /// A fence.
     Fence {

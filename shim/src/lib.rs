@@ -33,6 +33,7 @@ mod model;
 pub mod sync;
 pub mod thread;
 
+pub use conc_check_core::config::MemoryModel;
 pub use conc_check_core::report::{Finding, FindingKind, Report, SourceRef};
 pub use conc_check_core::{ConfigError, ScheduleError, GRACE};
 pub use conc_check_macros::test;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conc_check_core::config::{Config, StrategyKind};
+use conc_check_core::config::{Config, MemoryModel, StrategyKind};
 use conc_check_core::report::Report;
 use conc_check_core::ScheduleError;
 
@@ -126,6 +126,14 @@ impl Builder {
     /// spuriously, as std allows (off by default). Each is a choice the strategy explores.
     pub fn spurious_wakeups(mut self, on: bool) -> Self {
         self.config.spurious_wakeups = on;
+        self
+    }
+
+    /// What atomics may read: [`MemoryModel::Rc11`] (the default: the C++20 model, where
+    /// Relaxed, Acquire and Release show their weak outcomes) or [`MemoryModel::SeqCst`]
+    /// (every access reads the latest store). `CONC_CHECK_MEMORY_MODEL` sets it too.
+    pub fn memory_model(mut self, model: MemoryModel) -> Self {
+        self.config.memory_model = model;
         self
     }
 

@@ -337,6 +337,7 @@ mod tests {
             Op::AtomicLoad {
                 order: MemOrder::Acquire,
                 value,
+                from: crate::event::StoreId::LATEST,
             },
         )
     }
@@ -348,6 +349,7 @@ mod tests {
             Op::AtomicStore {
                 order: MemOrder::Release,
                 value,
+                id: crate::event::StoreId::LATEST,
             },
         )
     }
@@ -362,6 +364,8 @@ mod tests {
                 cas: true,
                 old,
                 new,
+                from: crate::event::StoreId::LATEST,
+                id: crate::event::StoreId::LATEST,
             },
         )
     }
@@ -463,6 +467,8 @@ mod tests {
                     cas: true,
                     old: 4,
                     new: 4,
+                    from: crate::event::StoreId::LATEST,
+                    id: crate::event::StoreId::LATEST,
                 },
             ),
         ];

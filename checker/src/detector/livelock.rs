@@ -258,6 +258,7 @@ mod tests {
             Op::AtomicStore {
                 order: MemOrder::SeqCst,
                 value,
+                id: crate::event::StoreId::LATEST,
             },
         )
     }
@@ -269,6 +270,7 @@ mod tests {
             Op::AtomicLoad {
                 order: MemOrder::SeqCst,
                 value,
+                from: crate::event::StoreId::LATEST,
             },
         )
     }

@@ -6,7 +6,6 @@
 
 pub mod aba;
 pub mod deadlock;
-pub mod happens_before;
 pub mod livelock;
 pub mod lock_order;
 pub(crate) mod objects;
@@ -19,6 +18,7 @@ pub mod state_hash;
 use crate::config::Config;
 pub use crate::describe::{NumberedThreads, ThreadNames};
 use crate::event::{Event, ThreadId};
+use crate::happens_before::HappensBefore;
 use crate::report::Finding;
 
 /// A consumer of events.
@@ -46,6 +46,10 @@ pub trait Detector {
 
 /// The detectors every execution runs, in order.
 pub struct Detectors {
+    /// The one happens-before of the execution: the race detector's, and the memory
+    /// model's (each thread's view of memory is derived from its clock).
+    hb: HappensBefore,
+    races: Option<race::DataRaceDetector>,
     all: Vec<Box<dyn Detector + Send>>,
     found: Vec<Finding>,
     retries: retry::RetryTracker,
@@ -59,9 +63,6 @@ impl Detectors {
             Box::new(deadlock::DeadlockDetector::new()),
             Box::new(lock_order::LockOrderDetector::new()),
         ];
-        if config.race_detection {
-            all.push(Box::new(race::DataRaceDetector::new()));
-        }
         all.push(Box::new(aba::AbaDetector::new()));
         all.push(Box::new(starvation::StarvationDetector::new(
             config.starvation_wins,
@@ -70,6 +71,8 @@ impl Detectors {
             config.livelock_steps,
         )));
         Detectors {
+            hb: HappensBefore::new(),
+            races: config.race_detection.then(race::DataRaceDetector::new),
             all,
             found: Vec::new(),
             retries: retry::RetryTracker::new(),
@@ -79,6 +82,10 @@ impl Detectors {
 
     /// A new execution begins.
     pub fn reset(&mut self) {
+        self.hb.reset();
+        if let Some(races) = &mut self.races {
+            races.reset();
+        }
         self.all.iter_mut().for_each(|d| d.reset());
         self.retries.reset();
     }
@@ -91,12 +98,23 @@ impl Detectors {
     ) -> std::vec::Drain<'_, Finding> {
         let step = self.retries.classify(event);
         self.last_step = step;
+        self.hb.on_event(event);
+        if let Some(races) = &mut self.races {
+            if let Some(f) = races.observe(event, &self.hb, names) {
+                self.found.push(f);
+            }
+        }
         for detector in &mut self.all {
             if let Some(f) = detector.on_step(event, step, names) {
                 self.found.push(f);
             }
         }
         self.found.drain(..)
+    }
+
+    /// Happens-before so far in this execution.
+    pub fn happens_before(&self) -> &HappensBefore {
+        &self.hb
     }
 
     /// What kind of step the last event was (a retry, a yield, or progress), for the fair
@@ -114,7 +132,7 @@ impl Detectors {
 /// Event builders for the detectors' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::event::{internal_site, Event, MemOrder, ObjectId, Op, ThreadId};
+    use crate::event::{internal_site, Event, MemOrder, ObjectId, Op, StoreId, ThreadId};
 
     /// An event of `thread` on `object` at an engine site.
     pub(crate) fn ev(thread: u32, object: Option<u32>, op: Op) -> Event {
@@ -131,6 +149,7 @@ pub(crate) mod testing {
         Op::AtomicLoad {
             order: MemOrder::SeqCst,
             value: 0,
+            from: StoreId::LATEST,
         }
     }
 }

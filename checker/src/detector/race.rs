@@ -10,11 +10,11 @@
 //! a flag that the second thread read from the first but with too weak an ordering, a lock that
 //! only one side held (or two different locks), or no synchronisation at all.
 
-use super::happens_before::{acquires, releases, HappensBefore};
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::clock::{Epoch, VectorClock};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
+use crate::happens_before::{acquires, releases, HappensBefore};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// One access to a cell, as remembered for the race check and the report.
@@ -153,7 +153,6 @@ impl CellState {
 /// Finds the first data race of an execution on `cell::UnsafeCell`s.
 #[derive(Default)]
 pub struct DataRaceDetector {
-    hb: HappensBefore,
     cells: Vec<CellState>,
     /// Kind and creation site of every object, for messages.
     created: Created,
@@ -178,17 +177,18 @@ impl DataRaceDetector {
         event: &Event,
         cell: ObjectId,
         write: bool,
+        hb: &HappensBefore,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         let t = event.thread;
         let now = Access {
-            epoch: self.hb.epoch(t),
+            epoch: hb.epoch(t),
             site: event.site,
-            index: self.hb.index(),
+            index: hb.index(),
             write,
             lock: self.held.get(t.index()).and_then(|h| h.last().copied()),
         };
-        let clock = self.hb.clock(t);
+        let clock = hb.clock(t);
         let state = grow(&mut self.cells, cell.index());
         let earlier = if write {
             state.write(now, clock)
@@ -196,7 +196,7 @@ impl DataRaceDetector {
             state.read(now, clock)
         }?;
         self.reported = true;
-        Some(self.finding(cell, earlier, now, names))
+        Some(self.finding(cell, earlier, now, hb, names))
     }
 
     fn finding(
@@ -204,6 +204,7 @@ impl DataRaceDetector {
         cell: ObjectId,
         earlier: Access,
         now: Access,
+        hb: &HappensBefore,
         names: &dyn ThreadNames,
     ) -> Finding {
         let first = names.label(earlier.thread());
@@ -239,7 +240,7 @@ impl DataRaceDetector {
         if let Some(object) = self.created.object_ref(cell) {
             finding.add_object(object);
         }
-        self.explain(&mut finding, earlier, now, &first, &second);
+        self.explain(&mut finding, earlier, now, hb, &first, &second);
         finding
     }
 
@@ -249,10 +250,11 @@ impl DataRaceDetector {
         finding: &mut Finding,
         earlier: Access,
         now: Access,
+        hb: &HappensBefore,
         first: &str,
         second: &str,
     ) {
-        if self.explain_flag(finding, earlier, now, first, second) {
+        if self.explain_flag(finding, earlier, now, hb, first, second) {
             return;
         }
         let (why, help) = match (earlier.lock, now.lock) {
@@ -315,11 +317,11 @@ impl DataRaceDetector {
         finding: &mut Finding,
         earlier: Access,
         now: Access,
+        hb: &HappensBefore,
         first: &str,
         second: &str,
     ) -> bool {
-        let flag = self
-            .hb
+        let flag = hb
             .loads(now.thread())
             .filter(|(_, l)| l.store.thread == earlier.thread() && l.store.index > earlier.index)
             .max_by_key(|(_, l)| l.index);
@@ -329,8 +331,7 @@ impl DataRaceDetector {
         let store = load.store;
         let published = releases(store.order) || store.fence.is_some_and(|i| i > earlier.index);
         let acquired = acquires(load.order)
-            || self
-                .hb
+            || hb
                 .last_acquire_fence(now.thread())
                 .is_some_and(|i| i > load.index);
         let name = self.describe(flag);
@@ -399,24 +400,29 @@ impl DataRaceDetector {
     }
 }
 
-impl Detector for DataRaceDetector {
-    fn reset(&mut self) {
-        self.hb.reset();
+impl DataRaceDetector {
+    /// Forgets the previous execution.
+    pub fn reset(&mut self) {
         self.cells.iter_mut().for_each(CellState::clear);
         self.created.clear();
         self.held.iter_mut().for_each(Vec::clear);
         self.reported = false;
     }
 
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    /// Sees one event, after `hb` has seen it; returns the execution's first data race.
+    pub fn observe(
+        &mut self,
+        event: &Event,
+        hb: &HappensBefore,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
         if self.reported {
             return None;
         }
-        self.hb.on_event(event);
         let t = event.thread;
         match (event.op, event.object) {
-            (Op::CellRead, Some(o)) => return self.access(event, o, false, names),
-            (Op::CellWrite, Some(o)) => return self.access(event, o, true, names),
+            (Op::CellRead, Some(o)) => return self.access(event, o, false, hb, names),
+            (Op::CellWrite, Some(o)) => return self.access(event, o, true, hb, names),
             (Op::Create { .. }, Some(_)) => self.created.note(event),
             (Op::Acquire { mode, .. }, Some(o)) => grow(&mut self.held, t.index()).push((o, mode)),
             (Op::Release { .. }, Some(o)) => {
@@ -429,6 +435,26 @@ impl Detector for DataRaceDetector {
             _ => {}
         }
         None
+    }
+}
+
+/// The race detector with happens-before of its own, for event streams nothing else tracks
+/// (real mode, unit tests).
+#[derive(Default)]
+pub struct StandaloneRaces {
+    hb: HappensBefore,
+    races: DataRaceDetector,
+}
+
+impl Detector for StandaloneRaces {
+    fn reset(&mut self) {
+        self.hb.reset();
+        self.races.reset();
+    }
+
+    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        self.hb.on_event(event);
+        self.races.observe(event, &self.hb, names)
     }
 }
 
@@ -461,7 +487,7 @@ mod tests {
 
     /// The main thread creates the cell and spawns threads 1 and 2, then `events` run.
     fn run(events: &[Event]) -> Option<Finding> {
-        let mut d = DataRaceDetector::new();
+        let mut d = StandaloneRaces::default();
         let prelude = [
             ev(
                 0,
@@ -510,10 +536,18 @@ mod tests {
     }
 
     fn store(order: MemOrder) -> Op {
-        Op::AtomicStore { order, value: 1 }
+        Op::AtomicStore {
+            order,
+            value: 1,
+            id: crate::event::StoreId::LATEST,
+        }
     }
     fn load(order: MemOrder) -> Op {
-        Op::AtomicLoad { order, value: 1 }
+        Op::AtomicLoad {
+            order,
+            value: 1,
+            from: crate::event::StoreId::LATEST,
+        }
     }
     fn rmw(order: MemOrder) -> Op {
         Op::AtomicRmw {
@@ -522,6 +556,8 @@ mod tests {
             cas: false,
             old: 0,
             new: 1,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         }
     }
     fn fence(order: MemOrder) -> Op {
@@ -675,6 +711,8 @@ mod tests {
             cas: true,
             old: 0,
             new: 0,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         };
         clean(&[
             ev(1, CELL, WRITE),
@@ -966,7 +1004,7 @@ mod tests {
 
     #[test]
     fn only_the_first_race_of_an_execution_is_reported() {
-        let mut d = DataRaceDetector::new();
+        let mut d = StandaloneRaces::default();
         let events = [ev(1, CELL, WRITE), ev(2, CELL, WRITE), ev(0, CELL, WRITE)];
         let found: Vec<Finding> = events
             .iter()

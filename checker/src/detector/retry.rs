@@ -178,6 +178,7 @@ mod tests {
         let store = Op::AtomicStore {
             order: MemOrder::SeqCst,
             value: 1,
+            id: crate::event::StoreId::LATEST,
         };
         assert_eq!(r.classify(&ev(2, Some(0), store)), StepKind::Progress);
         assert_eq!(r.classify(&ev(1, Some(0), load())), StepKind::Progress);
@@ -230,10 +231,13 @@ mod tests {
             cas: true,
             old: 3,
             new: 3,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         };
         let store = Op::AtomicStore {
             order: MemOrder::SeqCst,
             value: 3,
+            id: crate::event::StoreId::LATEST,
         };
         r.classify(&ev(1, Some(4), load()));
         r.classify(&ev(2, Some(4), store));
@@ -269,6 +273,8 @@ mod tests {
             cas: true,
             old: 0,
             new: 1,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         };
         let pop_load = |r: &mut RetryTracker| r.classify(&at_caller(ev(1, Some(0), load())));
         assert_eq!(pop_load(&mut r), StepKind::Progress);

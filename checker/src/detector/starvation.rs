@@ -318,6 +318,8 @@ mod tests {
                     cas: true,
                     old: 0,
                     new: u64::from(success),
+                    from: crate::event::StoreId::LATEST,
+                    id: crate::event::StoreId::LATEST,
                 },
             )
         };

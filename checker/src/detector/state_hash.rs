@@ -161,6 +161,7 @@ mod tests {
             op: Op::AtomicStore {
                 order: MemOrder::SeqCst,
                 value,
+                id: crate::event::StoreId::LATEST,
             },
             site: internal_site(),
         }

@@ -1,7 +1,7 @@
 //! One atomic location's stores, in modification order.
 
-use super::view::{Timestamp, View, INITIAL};
-use crate::event::ThreadId;
+use super::view::{Timestamp, INITIAL};
+use crate::event::{StoreId, ThreadId};
 
 /// The distance between timestamps of stores appended one after another; a store placed
 /// between two others takes the middle, so about 32 stores fit between two neighbours before
@@ -15,17 +15,18 @@ pub(crate) struct Message {
     pub(crate) ts: Timestamp,
     /// The value stored, as bits.
     pub(crate) value: u64,
+    /// Which store it is, for happens-before ([`crate::happens_before`]): stable while
+    /// timestamps change.
+    pub(crate) id: StoreId,
     /// The storing thread; `None` for the initial value.
     #[cfg_attr(
         not(test),
         expect(
             dead_code,
-            reason = "findings that depend on a weak read name it (issue 14, next step)"
+            reason = "weak-read explanations name it (issue 14, next step)"
         )
     )]
     pub(crate) thread: Option<ThreadId>,
-    /// What a thread that reads it with Acquire (or through an Acquire fence) learns.
-    pub(crate) view: View,
     /// A read-modify-write read it: its store follows at once, and nothing may go between.
     pub(crate) taken: bool,
 }
@@ -44,9 +45,10 @@ impl Renumbering {
     pub(crate) fn apply(&self, old: Timestamp) -> Timestamp {
         match self.0.binary_search_by_key(&old, |(o, _)| *o) {
             Ok(i) => self.0[i].1,
-            // Views only hold timestamps of stores; a view that had none of this location
-            // holds INITIAL, which every renumbering keeps.
-            Err(_) => old,
+            // A forgotten store (older than every kept one) bounds nothing: INITIAL. Nothing
+            // else names a timestamp between stores.
+            Err(0) => INITIAL,
+            Err(i) => self.0[i - 1].1,
         }
     }
 }
@@ -58,8 +60,8 @@ impl History {
             messages: vec![Message {
                 ts: INITIAL,
                 value: initial,
+                id: StoreId(0),
                 thread: None,
-                view: View::default(),
                 taken: false,
             }],
         }
@@ -86,29 +88,10 @@ impl History {
             .expect("a location always has its initial value")
     }
 
-    /// The stores at or after `from`: what a thread whose view of the location is `from` may
-    /// read.
-    pub(crate) fn readable(&self, from: Timestamp) -> impl Iterator<Item = &Message> {
-        self.messages.iter().filter(move |m| m.ts >= from)
-    }
-
-    /// The stores at or after `from` that no read-modify-write took: those a new store may
-    /// directly follow, and a read-modify-write may read, for a thread whose view of the
-    /// location is `from`.
-    pub(crate) fn untaken(&self, from: Timestamp) -> impl Iterator<Item = &Message> {
-        self.readable(from).filter(|m| !m.taken)
-    }
-
-    /// Forgets the stores older than `ts` (the store at `ts` stays), handing their views to
-    /// `spare` for reuse.
-    pub(crate) fn forget_before(&mut self, ts: Timestamp, spare: &mut Vec<View>) {
+    /// Forgets the stores older than `ts` (the store at `ts` stays).
+    pub(crate) fn forget_before(&mut self, ts: Timestamp) {
         let keep_from = self.messages.partition_point(|m| m.ts < ts);
-        spare.extend(self.messages.drain(..keep_from).map(|m| m.view));
-    }
-
-    /// Forgets every store, handing their views to `spare` for reuse.
-    pub(crate) fn forget_all(self, spare: &mut Vec<View>) {
-        spare.extend(self.messages.into_iter().map(|m| m.view));
+        self.messages.drain(..keep_from);
     }
 
     /// Marks the store at `ts` as read by a read-modify-write.
@@ -130,14 +113,8 @@ impl History {
     }
 
     /// Places `message` directly after the store at `after`, which [`History::make_room`]
-    /// made room behind; gives it its timestamp, which its view (of location `location`, this
-    /// one) includes; returns the timestamp.
-    pub(crate) fn insert_after(
-        &mut self,
-        location: usize,
-        after: Timestamp,
-        mut message: Message,
-    ) -> Timestamp {
+    /// made room behind; gives it its timestamp and returns it.
+    pub(crate) fn insert_after(&mut self, after: Timestamp, mut message: Message) -> Timestamp {
         let i = self
             .index_of(after)
             .expect("a store is placed after a store of its location");
@@ -149,7 +126,6 @@ impl History {
             }
         };
         message.ts = ts;
-        message.view.raise(location, ts);
         self.messages.insert(i + 1, message);
         ts
     }
@@ -164,14 +140,6 @@ impl History {
         }
         Renumbering(map)
     }
-
-    /// Applies `renumbering` of location `location` (this one or another) to the views this
-    /// location's stores carry.
-    pub(crate) fn renumber_views(&mut self, location: usize, renumbering: &Renumbering) {
-        for m in &mut self.messages {
-            m.view.renumber(location, |ts| renumbering.apply(ts));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -182,8 +150,8 @@ mod tests {
         Message {
             ts: 0,
             value,
+            id: StoreId(value as u32),
             thread: Some(ThreadId(1)),
-            view: View::default(),
             taken: false,
         }
     }
@@ -191,12 +159,12 @@ mod tests {
     #[test]
     fn stores_placed_between_others_keep_the_order_and_renumber_when_full() {
         let mut h = History::new(0);
-        h.insert_after(0, INITIAL, store(1));
+        h.insert_after(INITIAL, store(1));
         let mut renumbered = false;
         // Each store goes right after the initial value, halving the gap every time.
         for v in 2..80 {
             renumbered |= h.make_room(INITIAL).is_some();
-            h.insert_after(0, INITIAL, store(v));
+            h.insert_after(INITIAL, store(v));
         }
         assert!(
             renumbered,
@@ -211,16 +179,24 @@ mod tests {
     }
 
     #[test]
-    fn a_taken_store_is_no_slot_and_old_stores_are_not_readable() {
+    fn forgetting_keeps_the_newer_stores_and_renumbering_maps_forgotten_ones_to_initial() {
         let mut h = History::new(0);
-        let one = h.insert_after(0, INITIAL, store(1));
-        let two = h.insert_after(0, one, store(2));
+        let one = h.insert_after(INITIAL, store(1));
+        let two = h.insert_after(one, store(2));
         h.take(one);
-        assert_eq!(
-            h.untaken(INITIAL).map(|m| m.ts).collect::<Vec<_>>(),
-            [INITIAL, two]
-        );
-        let readable: Vec<u64> = h.readable(one).map(|m| m.value).collect();
-        assert_eq!(readable, [1, 2]);
+        assert!(h.message(one).unwrap().taken && !h.message(two).unwrap().taken);
+        h.forget_before(one);
+        let values: Vec<u64> = h.messages().iter().map(|m| m.value).collect();
+        assert_eq!(values, [1, 2]);
+        // Squeeze stores in after `one` until the location is renumbered.
+        let renumbering = loop {
+            if let Some(r) = h.make_room(one) {
+                break r;
+            }
+            h.insert_after(one, store(3));
+        };
+        assert_eq!(renumbering.apply(INITIAL), INITIAL, "a forgotten store");
+        assert_eq!(renumbering.apply(one), INITIAL, "the oldest kept store");
+        assert!(renumbering.apply(two) > INITIAL);
     }
 }

@@ -1,8 +1,8 @@
 //! Views: for every atomic location, the timestamp of the latest store someone knows of.
 //!
-//! A thread's view bounds what its loads may read (coherence); a store carries the view a
-//! thread acquires by reading it with Acquire. Timestamps order the stores of one location
-//! (its modification order); locations are numbered densely per execution.
+//! Timestamps order the stores of one location (its modification order); locations are
+//! numbered densely per execution. A view is what SeqCst fences taught a thread: the latest
+//! SeqCst store of each location they had seen.
 
 /// A store's place in its location's modification order. The initial value has
 /// [`INITIAL`]; later stores have larger timestamps, with gaps left for stores placed between
@@ -34,22 +34,6 @@ impl View {
         *known = (*known).max(ts);
     }
 
-    /// Knows everything `other` knows too.
-    pub(crate) fn join(&mut self, other: &View) {
-        if self.0.len() < other.0.len() {
-            self.0.resize(other.0.len(), INITIAL);
-        }
-        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
-            *mine = (*mine).max(*theirs);
-        }
-    }
-
-    /// Becomes a copy of `other`, reusing its allocation.
-    pub(crate) fn assign(&mut self, other: &View) {
-        self.0.clear();
-        self.0.extend_from_slice(&other.0);
-    }
-
     /// Forgets everything, keeping the allocation.
     pub(crate) fn clear(&mut self) {
         self.0.clear();
@@ -69,14 +53,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_join_keeps_the_latest_of_each_location() {
+    fn a_view_keeps_the_latest_of_each_location() {
         let mut a = View::default();
         a.raise(0, 5);
         a.raise(2, 1);
-        let mut b = View::default();
-        b.raise(0, 3);
-        b.raise(1, 7);
-        a.join(&b);
+        a.raise(1, 7);
         assert_eq!((a.get(0), a.get(1), a.get(2), a.get(9)), (5, 7, 1, INITIAL));
         a.raise(0, 4);
         assert_eq!(a.get(0), 5, "raising never lowers");

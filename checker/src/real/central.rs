@@ -11,7 +11,7 @@ use backtrace::Backtrace;
 use super::records::{lock_ignoring_poison, HeldLock, LockInfo};
 use super::thread::Names;
 use crate::detector::lock_order::LockOrderDetector;
-use crate::detector::race::DataRaceDetector;
+use crate::detector::race::StandaloneRaces;
 use crate::detector::{Detector, ThreadNames};
 use crate::event::{Event, ObjectId, ObjectKind, Op, Site, ThreadId};
 use crate::holdings::Held;
@@ -28,7 +28,7 @@ pub(crate) struct Found {
 #[derive(Default)]
 pub(crate) struct Central {
     order: LockOrderDetector,
-    races: DataRaceDetector,
+    races: StandaloneRaces,
     /// Objects whose `Create` event the detectors have seen, by index.
     announced: Vec<bool>,
     pub(crate) findings: Vec<Found>,

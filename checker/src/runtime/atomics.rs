@@ -2,67 +2,200 @@
 //!
 //! An atomic's value lives in the memory's history of its location, not in the std atomic the
 //! shim type wraps: so an atomic in a `static` starts every execution from the value it was
-//! created with. Each access reads the store the memory lets it read (today always the latest:
-//! sequential consistency; the weak choices are next) and records what it did.
+//! created with. Before each access, [`prepare`] asks the strategy which store it reads (a
+//! load, a read-modify-write, a compare-exchange) or follows in modification order (a store),
+//! among those the memory model allows; choice 0 is always the latest store, so a strategy
+//! that takes the first choice runs the program sequentially consistently. Under the SeqCst
+//! memory model there is no choice: every access reads and follows the latest store.
+//!
+//! Eventual visibility: a load (or failing compare-exchange) that repeats a thread's stale
+//! load (the same atomic at the same line, with no store of the thread to it in between)
+//! reads the latest store. So a spin loop
+//! sees a stale value at most once in a row and then the store it waits for, and a correct
+//! spin terminates under the fair scheduler. Outcomes given up: a loop that reads one store
+//! twice in a row while a newer one exists, which hardware allows but cannot sustain.
 
 use super::context::with;
-use crate::event::{MemOrder, ObjectId, Op};
+use crate::event::{MemOrder, ObjectId, Op, Site};
+use crate::memory::{cas_choices_among, Location, Timestamp};
 
-/// The value the running thread's next access of `object` finds. `held` is the value the
-/// std atomic inside the shim type holds now; `initial`, when the object outlived an
+/// What an atomic operation will do, as far as the memory model cares.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// A load.
+    Load(MemOrder),
+    /// A store.
+    Store(MemOrder),
+    /// An unconditional read-modify-write (`swap`, `fetch_add`, ...).
+    Rmw(MemOrder),
+    /// A compare-exchange expecting `expected` (as bits).
+    Cas {
+        /// The value it stores over.
+        expected: u64,
+        /// Ordering when it stores.
+        success: MemOrder,
+        /// Ordering when it only loads.
+        failure: MemOrder,
+    },
+}
+
+/// The store an access reads or follows, as [`prepare`] chose it.
+#[derive(Clone, Copy, Debug)]
+pub struct Prepared {
+    location: Location,
+    ts: Timestamp,
+}
+
+/// The location of `object` in the memory, created on its first access. `held` is the value
+/// the std atomic inside the shim type holds now; `initial`, when the object outlived an
 /// execution, the value it was created with, which a new execution starts from.
 ///
 /// Between accesses the std atomic holds the latest store. When it holds something else, the
 /// program wrote it through `get_mut` or `as_ptr`, which exclusive access orders after every
 /// other access: that is recorded as a store of the running thread.
-pub fn value_to_read(object: ObjectId, held: u64, initial: Option<u64>) -> u64 {
+fn location(object: ObjectId, held: u64, initial: Option<u64>) -> Location {
     with(|e| {
-        let thread = e.current;
         let location = match e.objects[object.index()].location {
             Some(location) => location,
             None => {
                 let location = e.memory.add_location(initial.unwrap_or(held));
                 e.objects[object.index()].location = Some(location);
-                return e.memory.latest(location);
+                return location;
             }
         };
-        let memory = &mut e.memory;
-        if memory.latest(location) != held {
-            let after = memory.latest_ts(location);
-            memory.store(thread, location, MemOrder::Relaxed, held, after);
+        if e.memory.latest(location) != held {
+            let after = e.memory.latest_ts(location);
+            let hb = e.detectors.happens_before();
+            e.memory
+                .store(e.current, location, MemOrder::Relaxed, held, after, hb);
         }
-        memory.latest(location)
+        location
     })
 }
 
-/// Records in the memory what the running thread's access of `object`, described by its
-/// event `op`, did (events of other operations change nothing), and returns the latest value,
-/// which the shim type's std atomic holds between operations.
-pub fn record(object: ObjectId, op: &Op) -> Option<u64> {
+/// Chooses the store the running thread's `access` of `object` reads (or, for a store,
+/// follows), taking the strategy's choice when the memory model allows more than one. Returns
+/// the value the std atomic must hold for the operation to run on it, and the choice, for
+/// [`record`]. A scheduling point must come first.
+pub fn prepare(
+    object: ObjectId,
+    held: u64,
+    initial: Option<u64>,
+    access: Access,
+    site: Site,
+) -> (u64, Prepared) {
+    let location = location(object, held, initial);
+    // The choices, latest first; `None` when there is only the latest.
+    let options: Option<Vec<Timestamp>> = with(|e| {
+        if e.seq_cst_memory {
+            return None;
+        }
+        let me = e.current;
+        let hb = e.detectors.happens_before();
+        let memory = &e.memory;
+        let repeated = e.threads[me.index()]
+            .stale_loads
+            .iter()
+            .any(|&(o, s)| o == object && s == site);
+        if repeated {
+            return None;
+        }
+        let options: Vec<Timestamp> = match access {
+            Access::Load(order) => {
+                let readable = memory.readable(me, location, order, hb);
+                readable.iter().rev().map(|m| m.ts).collect()
+            }
+            Access::Store(order) | Access::Rmw(order) => memory
+                .rmw_readable(me, location, order, hb)
+                .map(|m| m.ts)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect(),
+            Access::Cas {
+                expected,
+                success,
+                failure,
+            } => {
+                let pairs = |it: &mut dyn Iterator<Item = &crate::memory::Message>| {
+                    it.map(|m| (m.ts, m.value)).collect::<Vec<_>>()
+                };
+                let rmw = pairs(&mut memory.rmw_readable(me, location, success, hb));
+                let load = pairs(&mut memory.readable(me, location, failure, hb).iter());
+                cas_choices_among(rmw, load, expected)
+                    .into_iter()
+                    .rev()
+                    .map(|c| c.ts)
+                    .collect()
+            }
+        };
+        (options.len() > 1).then_some(options)
+    });
+    let ts = match options {
+        None => with(|e| e.memory.latest_ts(location)),
+        Some(options) => options[super::api::choose(options.len() as u32) as usize],
+    };
+    let value = with(|e| {
+        e.memory
+            .message(location, ts)
+            .expect("a chosen store exists")
+            .value
+    });
+    (value, Prepared { location, ts })
+}
+
+/// Records in the memory what the running thread's access of `object` at `site` did, as its
+/// event `op` describes it and `prepared` chose it, and names in `op` the stores it read and
+/// made. Returns the latest value of the location, which the shim type's std atomic holds
+/// between operations.
+pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> u64 {
     with(|e| {
-        let location = e.objects[object.index()].location?;
-        let thread = e.current;
+        let Prepared { location, ts } = prepared;
+        let me = e.current;
+        let hb = e.detectors.happens_before();
         let memory = &mut e.memory;
-        // Every access reads (or follows) the latest store: sequential consistency.
-        let latest = memory.latest_ts(location);
-        match *op {
-            Op::AtomicLoad { order, .. }
+        let mut stored = false;
+        match op {
+            Op::AtomicLoad { from, .. }
             | Op::AtomicRmw {
-                order,
                 success: false,
+                from,
                 ..
             } => {
-                memory.load(thread, location, order, latest);
+                *from = memory.load(me, location, ts, hb).1;
             }
-            Op::AtomicStore { order, value } => {
-                memory.store(thread, location, order, value, latest);
+            Op::AtomicStore { order, value, id } => {
+                *id = memory.store(me, location, *order, *value, ts, hb).1;
+                stored = true;
             }
-            Op::AtomicRmw { order, new, .. } => {
-                memory.rmw(thread, location, order, latest, |_| new);
+            Op::AtomicRmw {
+                order,
+                new,
+                from,
+                id,
+                ..
+            } => {
+                let (_, read, made) = memory.rmw(me, location, *order, ts, |_| *new, hb);
+                (*from, *id) = (read, made);
+                stored = true;
             }
             _ => {}
         }
-        Some(memory.latest(location))
+        // Eventual visibility (module documentation): a load that read an older store than
+        // the latest is remembered until the thread repeats it or stores to the atomic.
+        let stale = !stored && ts != memory.latest_ts(location);
+        let latest = memory.latest(location);
+        if stale {
+            let newest = memory.history(location).last().map(|m| m.id);
+            let index = e.trace.len();
+            e.weak_reads.extend(newest.map(|id| (index, id)));
+        }
+        let loads = &mut e.threads[me.index()].stale_loads;
+        loads.retain(|&(o, s)| o != object || (!stored && s != site));
+        if stale {
+            loads.push((object, site));
+        }
+        latest
     })
 }
 
@@ -89,10 +222,11 @@ pub fn fails_spuriously(object: ObjectId) -> bool {
     true
 }
 
-/// A fence by the running thread.
+/// A fence by the running thread, before its event.
 pub fn fence(order: MemOrder) {
     with(|e| {
         let thread = e.current;
-        e.memory.fence(thread, order);
+        let hb = e.detectors.happens_before();
+        e.memory.fence(thread, order, hb);
     });
 }

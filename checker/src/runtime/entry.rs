@@ -71,6 +71,11 @@ pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, Sche
     }
     let mut config = config.clone();
     config.spurious_wakeups = decoded.flags.spurious_wakeups;
+    config.memory_model = if decoded.flags.seq_cst_memory {
+        crate::config::MemoryModel::SeqCst
+    } else {
+        crate::config::MemoryModel::Rc11
+    };
     config.iterations = 1;
     config.replay = None;
     Ok(worker::explore_on_worker(Run {

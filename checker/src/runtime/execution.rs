@@ -79,6 +79,10 @@ pub(crate) struct ThreadSlot {
     /// The atomic whose `compare_exchange_weak` by this thread last failed spuriously: the
     /// next attempt on it does not (so a retry loop ends).
     pub spurious_cas: Option<ObjectId>,
+    /// The loads (atomic and line) of this thread that read a store older than the latest
+    /// and have not been repeated since: repeating one reads the latest store (eventual
+    /// visibility, see `runtime::atomics`).
+    pub stale_loads: Vec<(ObjectId, Site)>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -106,6 +110,7 @@ impl ThreadSlot {
             joined_panic: None,
             at: None,
             spurious_cas: None,
+            stale_loads: Vec::new(),
         }
     }
 }
@@ -138,6 +143,12 @@ pub(crate) struct Execution {
     pub steps: u64,
     pub max_steps: u64,
     pub spurious_wakeups: bool,
+    /// Atomics are sequentially consistent (`MemoryModel::SeqCst`): every access reads the
+    /// latest store.
+    pub seq_cst_memory: bool,
+    /// The loads of this execution that read an older store than the latest: the index of
+    /// the load's event in `trace`, and the store that was latest then.
+    pub weak_reads: Vec<(usize, crate::event::StoreId)>,
     spurious_left: u32,
     pub detectors: Detectors,
     pub findings: Vec<Finding>,
@@ -177,6 +188,8 @@ impl Execution {
             steps: 0,
             max_steps: config.max_steps,
             spurious_wakeups: config.spurious_wakeups,
+            seq_cst_memory: config.memory_model == crate::config::MemoryModel::SeqCst,
+            weak_reads: Vec::new(),
             spurious_left: 0,
             detectors: Detectors::from_config(config),
             findings: Vec::new(),
@@ -199,9 +212,9 @@ impl Execution {
         self.threads.clear();
         self.objects.clear();
         self.memory.clear();
-        self.memory.add_thread(ThreadId::MAIN, None);
         self.decisions.clear();
         self.trace.clear();
+        self.weak_reads.clear();
         self.findings.clear();
         self.detectors.reset();
         self.fairness.reset();
@@ -247,7 +260,6 @@ impl Execution {
         slot.stack_size = stack_size;
         self.threads.push(slot);
         // The child starts knowing what its parent knows (spawn synchronises).
-        self.memory.add_thread(id, Some(self.current));
         id
     }
 

@@ -201,6 +201,7 @@ mod tests {
         let store = Op::AtomicStore {
             order: MemOrder::SeqCst,
             value: 1,
+            id: crate::event::StoreId::LATEST,
         };
         for _ in 0..2 {
             feed(&mut f, &mut r, ev(1, Some(0), load()));
@@ -226,6 +227,7 @@ mod tests {
         let store = Op::AtomicStore {
             order: MemOrder::SeqCst,
             value: 1,
+            id: crate::event::StoreId::LATEST,
         };
         for _ in 0..4 {
             feed(&mut f, &mut r, ev(1, Some(0), failed));

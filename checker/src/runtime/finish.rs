@@ -11,10 +11,15 @@ use crate::schedule::{test_hash, Schedule, ScheduleFlags};
 pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option<&str>) {
     let flags = ScheduleFlags {
         spurious_wakeups: e.spurious_wakeups,
+        seq_cst_memory: e.seq_cst_memory,
     };
     let recorded = record::record(&e.trace, &e.findings);
     report.findings = std::mem::take(&mut e.findings);
-    report.interleaving = super::trace::describe(&e.trace, &e.names());
+    let names = e.names();
+    if let Some(first) = report.findings.first_mut() {
+        super::trace::explain_weak_read(first, &e.trace, &e.weak_reads, &names);
+    }
+    report.interleaving = super::trace::describe(&e.trace, &e.weak_reads, &names);
     let schedule = Schedule {
         flags,
         step_limit: e.max_steps,

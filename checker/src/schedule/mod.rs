@@ -6,7 +6,7 @@
 //! came from, and a digest of what it did, so that a replay that drifts away from it is noticed
 //! even when every thread choice still fits.
 //!
-//! The text form is `cc2.<base64url payload>.<checksum>`. The payload is a header of
+//! The text form is `cc3.<base64url payload>.<checksum>`. The payload is a header of
 //! `(key, value)` varints ended by key 0, then one varint word per decision whose low
 //! [`TAG_BITS`] bits say what it is. Keys and tags not known to this version are errors that say
 //! so, which leaves room for reads-from choices, tasks and workers. Decoding checks the version
@@ -22,7 +22,7 @@ use crate::event::ThreadId;
 pub use conc_check_core::schedule_error::VERSION_TAG;
 
 /// Version tags of older formats, which this version recognises only to reject them clearly.
-const OLD_TAGS: &[&str] = &["cc1"];
+const OLD_TAGS: &[&str] = &["cc1", "cc2"];
 
 /// One decision at a branching scheduling point.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,6 +38,8 @@ pub enum Decision {
 pub struct ScheduleFlags {
     /// Spurious wakeups were choices.
     pub spurious_wakeups: bool,
+    /// Atomics were sequentially consistent (the SeqCst memory model): no reads-from choices.
+    pub seq_cst_memory: bool,
 }
 
 /// What the recorded execution did, so that a replay can tell whether it did the same.
@@ -93,7 +95,8 @@ const KEY_FINDINGS: u64 = 6;
 
 /// Flag bits this version knows.
 const FLAG_SPURIOUS: u64 = 1;
-const KNOWN_FLAGS: u64 = FLAG_SPURIOUS;
+const FLAG_SEQ_CST_MEMORY: u64 = 2;
+const KNOWN_FLAGS: u64 = FLAG_SPURIOUS | FLAG_SEQ_CST_MEMORY;
 
 /// A short, stable hash of a test's name, as libtest names it (e.g. `tests::lost_update`).
 pub fn test_hash(name: &str) -> u32 {
@@ -106,6 +109,10 @@ impl Schedule {
         let mut bytes = Vec::with_capacity(self.decisions.len() / 2 + 24);
         let flags = if self.flags.spurious_wakeups {
             FLAG_SPURIOUS
+        } else {
+            0
+        } | if self.flags.seq_cst_memory {
+            FLAG_SEQ_CST_MEMORY
         } else {
             0
         };
@@ -256,6 +263,7 @@ fn read_header(reader: &mut &[u8]) -> Result<Schedule, ScheduleError> {
                     )));
                 }
                 schedule.flags.spurious_wakeups = value & FLAG_SPURIOUS != 0;
+                schedule.flags.seq_cst_memory = value & FLAG_SEQ_CST_MEMORY != 0;
             }
             KEY_STEP_LIMIT => step_limit = Some(value),
             KEY_TEST => schedule.test = Some(to_u32(value)?),
@@ -385,6 +393,7 @@ mod tests {
         Schedule {
             flags: ScheduleFlags {
                 spurious_wakeups: true,
+                seq_cst_memory: true,
             },
             step_limit: 100_000,
             test: Some(test_hash("tests::lost_update")),
@@ -401,7 +410,7 @@ mod tests {
     fn round_trips_and_compresses_runs() {
         let s = sample();
         let text = s.encode();
-        assert!(text.starts_with("cc2."), "{text}");
+        assert!(text.starts_with("cc3."), "{text}");
         assert!(text.len() < 60, "runs should be compressed: {text}");
         assert_eq!(Schedule::decode(&text, 1_000).unwrap(), s);
         let header = Schedule::validate(&text).unwrap();
@@ -426,7 +435,7 @@ mod tests {
             Err(ScheduleError::UnknownVersion(_))
         ));
         assert_eq!(
-            Schedule::decode("cc2.AAAA", 1_000),
+            Schedule::decode("cc3.AAAA", 1_000),
             Err(ScheduleError::Malformed)
         );
         assert!(Schedule::decode("", 1_000).is_err());
@@ -436,9 +445,13 @@ mod tests {
     fn old_schedules_are_rejected_by_name() {
         let e = Schedule::decode("cc1.AAQOCBI.1fe9e4a7", 1_000).unwrap_err();
         assert!(matches!(e, ScheduleError::OldVersion(_)));
+        // cc2 schedules had no reads-from choices: replaying one would take its value
+        // choices for loads' stores.
+        let cc2 = Schedule::decode("cc2.AQACoI0GA42779QDBBEFjrCCpQoGQAAIGhAi.22a28db7", 1_000);
+        assert!(matches!(cc2, Err(ScheduleError::OldVersion(_))), "{cc2:?}");
         let text = e.to_string();
         assert!(
-            text.contains("older conc-check") && text.contains("cc2."),
+            text.contains("older conc-check") && text.contains("cc3."),
             "{text}"
         );
     }

@@ -319,10 +319,12 @@ mod tests {
     const LOAD: Op = Op::AtomicLoad {
         order: crate::event::MemOrder::SeqCst,
         value: 0,
+        from: crate::event::StoreId::LATEST,
     };
     const STORE: Op = Op::AtomicStore {
         order: crate::event::MemOrder::SeqCst,
         value: 1,
+        id: crate::event::StoreId::LATEST,
     };
     const CREATE_ATOMIC: Op = Op::Create {
         kind: ObjectKind::Atomic,

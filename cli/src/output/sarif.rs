@@ -246,7 +246,7 @@ pub(crate) mod tests {
                     objects: vec![],
                 }],
                 executions: 3,
-                schedule: Some("cc2.AAAA.00000000".into()),
+                schedule: Some("cc3.AAAA.00000000".into()),
                 ..Report::default()
             },
             &root,

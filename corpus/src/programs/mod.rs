@@ -7,13 +7,19 @@ pub mod check_then_act;
 pub mod condvar_if_not_while;
 pub mod deep_preemptions;
 pub mod dining_philosophers;
+pub mod double_checked;
 pub mod gate_lock;
+pub mod litmus;
 pub mod lost_update;
 pub mod order_violation;
+pub mod peterson;
 pub mod polite;
 pub mod reader_pref;
 pub mod relaxed_message_passing;
+pub mod relaxed_publication;
 pub mod self_relock;
+pub mod seq_cst_readers;
+pub mod seqlock;
 pub mod spin_flag;
 pub mod state_machine_cas;
 pub mod treiber_index;
@@ -22,7 +28,8 @@ pub mod unsynchronised_counter;
 use crate::Program;
 
 /// Every program, bugs and twins.
-pub const ALL: &[Program] = &[
+/// Every program except the litmus tests ([`litmus::ALL`]).
+const PROGRAMS: &[Program] = &[
     self_relock::BUGGY,
     self_relock::CLEAN,
     condvar_if_not_while::BUGGY,
@@ -59,4 +66,18 @@ pub const ALL: &[Program] = &[
     treiber_index::BUGGY,
     treiber_index::CLEAN,
     state_machine_cas::CLEAN,
+    relaxed_publication::BUGGY,
+    relaxed_publication::CLEAN,
+    peterson::BUGGY,
+    peterson::CLEAN,
+    double_checked::BUGGY,
+    double_checked::CLEAN,
+    seqlock::BUGGY,
+    seqlock::CLEAN,
+    seq_cst_readers::CLEAN,
 ];
+
+/// Every program, the litmus tests last.
+pub fn all() -> Vec<Program> {
+    PROGRAMS.iter().chain(litmus::ALL).copied().collect()
+}

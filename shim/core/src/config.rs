@@ -40,6 +40,40 @@ impl fmt::Display for StrategyKind {
     }
 }
 
+/// What atomics may read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryModel {
+    /// The C++20 model (RC11): a load may read any store that coherence, happens-before and
+    /// the SeqCst order allow, so Relaxed, Acquire and Release show their weak outcomes.
+    #[default]
+    Rc11,
+    /// Sequential consistency: every access reads the latest store, whatever its ordering.
+    SeqCst,
+}
+
+impl fmt::Display for MemoryModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MemoryModel::Rc11 => "rc11",
+            MemoryModel::SeqCst => "seqcst",
+        })
+    }
+}
+
+impl std::str::FromStr for MemoryModel {
+    type Err = ConfigError;
+
+    /// `rc11` (or `c++20`, `weak`) or `seqcst` (or `sc`), in any case.
+    fn from_str(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "rc11" | "c++20" | "weak" => Ok(MemoryModel::Rc11),
+            "seqcst" | "seq_cst" | "sc" => Ok(MemoryModel::SeqCst),
+            _ => Err(error("CONC_CHECK_MEMORY_MODEL", text, "`rc11` or `seqcst`")),
+        }
+    }
+}
+
 /// Every setting of one exploration.
 #[derive(Clone, Debug, Serialize)]
 pub struct Config {
@@ -58,6 +92,8 @@ pub struct Config {
     /// Whether condvar waits and `park` may wake spuriously, and `compare_exchange_weak` fail
     /// spuriously (scheduler choices), as std allows.
     pub spurious_wakeups: bool,
+    /// What atomics may read (`CONC_CHECK_MEMORY_MODEL`): RC11 by default.
+    pub memory_model: MemoryModel,
     /// A schedule to replay instead of exploring (`CONC_CHECK_REPLAY`).
     pub replay: Option<String>,
     /// Whether DFS prunes interleavings that only reorder independent operations
@@ -89,6 +125,7 @@ impl Default for Config {
             seed: 0,
             max_steps: 100_000,
             spurious_wakeups: false,
+            memory_model: MemoryModel::Rc11,
             replay: None,
             reduction: true,
             race_detection: true,
@@ -198,6 +235,9 @@ impl Config {
                 _ => return Err(error("CONC_CHECK_REDUCTION", &v, "`on` or `off`")),
             };
         }
+        if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
+            config.memory_model = v.parse()?;
+        }
         if let Some(v) = get("CONC_CHECK_REPLAY") {
             config.replay = Some(v.trim().to_string());
         }
@@ -242,6 +282,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_MAX_STEPS",
     "CONC_CHECK_SPURIOUS_WAKEUPS",
     "CONC_CHECK_REDUCTION",
+    "CONC_CHECK_MEMORY_MODEL",
     "CONC_CHECK_LIVELOCK_STEPS",
     "CONC_CHECK_STARVATION_WINS",
     "CONC_CHECK_HANG_TIMEOUT",

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Arguments: `strategy` (`"dfs"`, `"random"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
-//! `max_preemptions`, `seed`, `max_steps`, `time_budget_secs`, `spurious_wakeups`. Anything not
+//! `max_preemptions`, `seed`, `max_steps`, `time_budget_secs`, `spurious_wakeups`,
+//! `memory_model` (`"rc11"` or `"seqcst"`). Anything not
 //! given comes from `Builder::new()`, which reads the `CONC_CHECK_*` variables.
 //!
 //! `#[should_panic]` (with or without `expected = "…"`) means: some interleaving must panic
@@ -64,6 +65,19 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             "seed" => calls.push(quote!(.seed(#value))),
             "max_steps" => calls.push(quote!(.max_steps(#value))),
             "spurious_wakeups" => calls.push(quote!(.spurious_wakeups(#value))),
+            "memory_model" => {
+                let model = match string_of(value)?.to_ascii_lowercase().as_str() {
+                    "rc11" => quote!(::conc_check::MemoryModel::Rc11),
+                    "seqcst" => quote!(::conc_check::MemoryModel::SeqCst),
+                    _ => {
+                        return Err(syn::Error::new_spanned(
+                            value,
+                            "unknown memory model; expected \"rc11\" or \"seqcst\"",
+                        ))
+                    }
+                };
+                calls.push(quote!(.memory_model(#model)));
+            }
             "time_budget_secs" => calls.push(quote!(.time_budget(::std::time::Duration::from_secs(#value)))),
             "max_preemptions" => calls.push(match value {
                 Expr::Path(p) if p.path.is_ident("None") => quote!(.max_preemptions(::std::option::Option::None)),
@@ -73,7 +87,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
                 return Err(syn::Error::new_spanned(
                     &setting.path,
                     "unknown setting; expected one of: strategy, depth, iterations, max_preemptions, seed, \
-                     max_steps, time_budget_secs, spurious_wakeups",
+                     max_steps, time_budget_secs, spurious_wakeups, memory_model",
                 ))
             }
         }

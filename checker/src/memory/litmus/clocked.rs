@@ -9,7 +9,7 @@
 use super::Model;
 use crate::clock::{Epoch, VectorClock};
 use crate::event::{MemOrder, ThreadId};
-use crate::memory::{cas_choices_among, CasChoice, Location, Timestamp};
+use crate::memory::{CasChoice, Location, Timestamp};
 
 const GAP: Timestamp = 1 << 32;
 
@@ -241,21 +241,6 @@ impl Model for ClockedMemory {
         self.places[x].messages[i].taken = true;
         self.write(t, x, o, new(old), ts, true);
         old
-    }
-
-    fn cas_choices(
-        &self,
-        t: ThreadId,
-        x: Location,
-        expected: u64,
-        success: MemOrder,
-        failure: MemOrder,
-    ) -> Vec<CasChoice> {
-        cas_choices_among(
-            self.rmw_readable(t, x, success),
-            self.readable(t, x, failure),
-            expected,
-        )
     }
 
     fn cas(

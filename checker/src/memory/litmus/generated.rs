@@ -14,7 +14,6 @@ use rand_chacha::ChaCha8Rng;
 use super::Ins::{self, Cas, Fence, FetchAdd, Load, Store};
 use super::{differences_with, outcomes, outcomes_in, Outcome, FORMULATIONS};
 use crate::event::MemOrder::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
-use crate::memory::Memory;
 
 /// Programs tried by default; each has 2 or 3 threads of 1 to 3 instructions over 2
 /// locations. `MEMORY_LITMUS_PROGRAMS` overrides it.
@@ -95,7 +94,7 @@ fn random_programs_never_get_an_outcome_rc11_forbids() {
     // Programs with SeqCst accesses may miss an outcome (see `known_gap`); say how many.
     println!(
         "{missing_with_seqcst:?} of {programs} programs with SeqCst accesses miss an outcome \
-         (views, clocks)"
+         (runtime, prototype)"
     );
 }
 
@@ -106,7 +105,7 @@ fn forgetting_unreadable_stores_changes_no_outcome() {
         let program = program(&mut rng);
         assert_eq!(
             outcomes(2, &program),
-            outcomes_in(Memory::forgetting_at_every_store(), 2, &program),
+            outcomes_in(super::Shared::forgetting_at_every_store(), 2, &program),
             "{program:?}"
         );
     }

@@ -10,9 +10,11 @@ use std::collections::BTreeSet;
 mod clocked;
 mod generated;
 mod rc11;
+mod shared;
 
-use super::{CasChoice, Location, Memory, Timestamp};
+use super::{CasChoice, Location, Timestamp};
 use crate::event::{MemOrder, ThreadId};
+use shared::Shared;
 
 use MemOrder::{Acquire, Relaxed, Release, SeqCst};
 
@@ -40,7 +42,8 @@ struct State<M> {
     regs: Vec<Vec<u64>>,
 }
 
-/// What the explorer needs of a memory model: [`Memory`], and its clock formulation
+/// What the explorer needs of a memory model: the runtime's ([`Shared`]: the memory with the
+/// race detector's happens-before), and an independent prototype of the same model
 /// ([`clocked::ClockedMemory`]).
 trait Model: Clone {
     fn add_location(&mut self, initial: u64) -> Location;
@@ -62,7 +65,8 @@ trait Model: Clone {
     ) -> u64;
     fn fence(&mut self, t: ThreadId, o: MemOrder);
 
-    /// What a compare-exchange may read (see [`Memory::cas_choices`]).
+    /// What a compare-exchange may read: the stores holding `expected` a read-modify-write
+    /// may take, and the others a load may read.
     fn cas_choices(
         &self,
         t: ThreadId,
@@ -70,8 +74,14 @@ trait Model: Clone {
         expected: u64,
         success: MemOrder,
         failure: MemOrder,
-    ) -> Vec<CasChoice>;
-    /// A compare-exchange reading as `c` says (see [`Memory::cas`]).
+    ) -> Vec<CasChoice> {
+        super::cas_choices_among(
+            self.rmw_readable(t, x, success),
+            self.readable(t, x, failure),
+            expected,
+        )
+    }
+    /// A compare-exchange reading as `c` says (one of [`Model::cas_choices`]).
     fn cas(
         &mut self,
         t: ThreadId,
@@ -83,70 +93,9 @@ trait Model: Clone {
     ) -> u64;
 }
 
-impl Model for Memory {
-    fn add_location(&mut self, initial: u64) -> Location {
-        Memory::add_location(self, initial)
-    }
-    fn add_thread(&mut self, thread: ThreadId) {
-        Memory::add_thread(self, thread, None)
-    }
-    fn latest(&self, x: Location) -> u64 {
-        Memory::latest(self, x)
-    }
-    fn readable(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<(Timestamp, u64)> {
-        Memory::readable(self, t, x, o)
-    }
-    fn rmw_readable(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<(Timestamp, u64)> {
-        Memory::rmw_readable(self, t, x, o)
-    }
-    fn store_slots(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<Timestamp> {
-        Memory::store_slots(self, t, x, o)
-    }
-    fn load(&mut self, t: ThreadId, x: Location, o: MemOrder, ts: Timestamp) -> u64 {
-        Memory::load(self, t, x, o, ts)
-    }
-    fn store(&mut self, t: ThreadId, x: Location, o: MemOrder, v: u64, after: Timestamp) {
-        Memory::store(self, t, x, o, v, after);
-    }
-    fn rmw_with(
-        &mut self,
-        t: ThreadId,
-        x: Location,
-        o: MemOrder,
-        ts: Timestamp,
-        f: &dyn Fn(u64) -> u64,
-    ) -> u64 {
-        Memory::rmw(self, t, x, o, ts, f)
-    }
-    fn fence(&mut self, t: ThreadId, o: MemOrder) {
-        Memory::fence(self, t, o)
-    }
-    fn cas_choices(
-        &self,
-        t: ThreadId,
-        x: Location,
-        expected: u64,
-        success: MemOrder,
-        failure: MemOrder,
-    ) -> Vec<CasChoice> {
-        Memory::cas_choices(self, t, x, expected, success, failure)
-    }
-    fn cas(
-        &mut self,
-        t: ThreadId,
-        x: Location,
-        c: CasChoice,
-        new: u64,
-        success: MemOrder,
-        failure: MemOrder,
-    ) -> u64 {
-        Memory::cas(self, t, x, c, new, success, failure)
-    }
-}
-
 /// Every outcome of `threads` over `locations` locations, all starting at 0.
 fn outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
-    outcomes_in(Memory::new(), locations, threads)
+    outcomes_in(Shared::default(), locations, threads)
 }
 
 /// [`outcomes`], starting from `memory`.
@@ -448,30 +397,28 @@ fn read_modify_writes_are_atomic() {
 }
 
 #[test]
-fn synchronising_through_another_object_passes_the_view_on() {
+fn synchronising_through_another_object_passes_what_was_seen_on() {
     // What a spawn, a join or a lock hand-over does: the acquirer reads nothing older than
     // what the releaser had seen.
     let (writer, reader) = (ThreadId(1), ThreadId(2));
-    let mut memory = Memory::new();
-    let x = memory.add_location(0);
-    let after = *memory.store_slots(writer, x, Relaxed).last().unwrap();
-    memory.store(writer, x, Relaxed, 7, after);
+    let mut shared = Shared::default();
+    let x = shared.add_location(0);
+    let after = *shared.store_slots(writer, x, Relaxed).last().unwrap();
+    shared.store(writer, x, Relaxed, 7, after);
     assert_eq!(
-        memory.readable(reader, x, Relaxed).len(),
+        shared.readable(reader, x, Relaxed).len(),
         2,
         "not synchronised yet"
     );
-    let view = memory.release_view(writer);
-    memory.acquire_view(reader, &view);
-    assert_eq!(
-        memory
-            .readable(reader, x, Relaxed)
-            .iter()
-            .map(|r| r.1)
-            .collect::<Vec<_>>(),
-        [7]
-    );
-    let stores: Vec<_> = memory
+    shared.hand_over_lock(writer, reader, 9);
+    let readable: Vec<u64> = shared
+        .readable(reader, x, Relaxed)
+        .iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(readable, [7]);
+    let stores: Vec<_> = shared
+        .memory
         .history(x)
         .iter()
         .map(|m| (m.thread, m.value))
@@ -737,8 +684,8 @@ fn threads_mixing_seqcst_with_weaker_orderings_never_get_an_outcome_rc11_forbids
 /// Every outcome of a program, by one formulation of the model.
 type Run = fn(usize, &[Vec<Ins>]) -> BTreeSet<Outcome>;
 
-/// The model's two formulations: views (today's), and vector clocks (the one it moves to).
-const FORMULATIONS: [(&str, Run); 2] = [("views", outcomes), ("clocks", clocked_outcomes)];
+/// The model's two formulations: the runtime's, and the independent prototype.
+const FORMULATIONS: [(&str, Run); 2] = [("runtime", outcomes), ("prototype", clocked_outcomes)];
 
 fn clocked_outcomes(locations: usize, threads: &[Vec<Ins>]) -> BTreeSet<Outcome> {
     outcomes_in(clocked::ClockedMemory::default(), locations, threads)
@@ -788,46 +735,40 @@ fn two_compare_exchanges_expecting_the_same_value_never_both_succeed() {
 #[test]
 fn stores_nobody_can_read_any_more_are_forgotten_and_the_others_kept() {
     let (writer, reader) = (ThreadId(0), ThreadId(1));
-    let mut memory = Memory::new();
-    let x = memory.add_location(0);
-    memory.add_thread(writer, None);
-    memory.add_thread(reader, None);
-    let store = |memory: &mut Memory, v| {
-        let after = memory.latest_ts(x);
-        memory.store(writer, x, Relaxed, v, after);
+    let mut shared = Shared::default();
+    let x = shared.add_location(0);
+    // Both threads exist (happens-before has seen them).
+    shared.emit(writer, None, crate::event::Op::Yield);
+    shared.emit(reader, None, crate::event::Op::Yield);
+    let store = |shared: &mut Shared, v| {
+        let after = shared.memory.latest_ts(x);
+        shared.store(writer, x, Relaxed, v, after);
     };
     // The reader has read nothing: every store stays readable to it.
     for v in 1..=100 {
-        store(&mut memory, v);
+        store(&mut shared, v);
     }
-    assert_eq!(memory.readable(reader, x, Relaxed).len(), 101);
+    assert_eq!(shared.readable(reader, x, Relaxed).len(), 101);
     // Once it has read the latest, the older ones go at the next store.
-    let latest = memory.latest_ts(x);
-    memory.load(reader, x, Relaxed, latest);
-    store(&mut memory, 101);
-    assert_eq!(
-        memory
-            .history(x)
-            .iter()
-            .map(|m| m.value)
-            .collect::<Vec<_>>(),
-        [100, 101]
-    );
-    assert_eq!(memory.readable(reader, x, Relaxed).len(), 2);
+    let latest = shared.memory.latest_ts(x);
+    shared.load(reader, x, Relaxed, latest);
+    store(&mut shared, 101);
+    let kept: Vec<u64> = shared.memory.history(x).iter().map(|m| m.value).collect();
+    assert_eq!(kept, [100, 101]);
+    assert_eq!(shared.readable(reader, x, Relaxed).len(), 2);
 }
 
 #[test]
 fn a_lagging_thread_can_read_only_the_latest_stores_of_a_long_history() {
     let (writer, laggard) = (ThreadId(0), ThreadId(1));
-    let mut memory = Memory::new();
-    let x = memory.add_location(0);
-    memory.add_thread(writer, None);
-    memory.add_thread(laggard, None);
+    let mut shared = Shared::default();
+    let x = shared.add_location(0);
+    shared.emit(laggard, None, crate::event::Op::Yield);
     for v in 1..=1000 {
-        let after = memory.latest_ts(x);
-        memory.store(writer, x, Relaxed, v, after);
+        let after = shared.memory.latest_ts(x);
+        shared.store(writer, x, Relaxed, v, after);
     }
-    let readable = memory.readable(laggard, x, Relaxed);
+    let readable = shared.readable(laggard, x, Relaxed);
     assert_eq!(readable.len(), 256, "the history is bounded");
     assert_eq!(readable.first().map(|r| r.1), Some(1000 - 255));
     assert_eq!(readable.last().map(|r| r.1), Some(1000));

@@ -15,9 +15,10 @@
 use std::fmt;
 use std::panic::Location;
 
-use crate::event::{MemOrder, ObjectKind, Op, Site};
+use crate::event::{MemOrder, ObjectKind, Op, Site, StoreId};
 use crate::real::{races, RealSlot};
-use crate::runtime::{api, atomics, ObjectSlot};
+use crate::runtime::atomics::{self, Access};
+use crate::runtime::{api, ObjectSlot};
 
 pub use std::sync::atomic::Ordering;
 
@@ -133,6 +134,17 @@ fn rmw(order: Ordering, old: impl Bits, new: impl Bits) -> Op {
         cas: false,
         old: old.bits(),
         new: new.bits(),
+        from: StoreId::LATEST,
+        id: StoreId::LATEST,
+    }
+}
+
+/// What a compare-exchange expecting `current` is to the memory model.
+fn cas_access<T: Bits>(current: T, success: Ordering, failure: Ordering) -> Access {
+    Access::Cas {
+        expected: current.bits(),
+        success: mem_order(success),
+        failure: mem_order(failure),
     }
 }
 
@@ -146,6 +158,8 @@ fn cas<T: Bits>(result: &Result<T, T>, new: T, success: Ordering, failure: Order
             cas: true,
             old: prev.bits(),
             new: new.bits(),
+            from: StoreId::LATEST,
+            id: StoreId::LATEST,
         },
         Err(actual) => Op::AtomicRmw {
             order: mem_order(failure),
@@ -153,6 +167,8 @@ fn cas<T: Bits>(result: &Result<T, T>, new: T, success: Ordering, failure: Order
             cas: true,
             old: actual.bits(),
             new: actual.bits(),
+            from: StoreId::LATEST,
+            id: StoreId::LATEST,
         },
     }
 }
@@ -173,30 +189,30 @@ struct Cells<'a, S> {
     initial: &'a S,
 }
 
-/// One atomic operation inside a model: a scheduling point; the std operation `op` on the
-/// scratch atomic, holding the value the memory lets it read; what it did recorded in the
-/// memory and as the event `event` describes.
+/// One atomic operation inside a model: a scheduling point; the memory model's choice of
+/// the store it reads (or follows), which the scratch atomic then holds; the std operation
+/// `op` on it; what it did recorded in the memory and as the event `event` describes.
 #[inline]
 fn step<S: Scratch, R>(
     slot: &ObjectSlot,
     cells: Cells<'_, S>,
     site: Site,
+    access: Access,
     op: impl FnOnce() -> R,
     event: impl FnOnce(&R) -> Op,
 ) -> R {
     api::point(site, false);
     let (id, reused) = slot.id_noting_reuse(ObjectKind::Atomic);
     let initial = reused.then(|| cells.initial.get_bits());
+    let (read, prepared) = atomics::prepare(id, cells.inner.get_bits(), initial, access, site);
+    cells.inner.set_bits(read);
+    let result = op();
+    let mut event = event(&result);
+    // Between operations the scratch atomic holds the latest store (a load may have been
+    // given an older one).
     cells
         .inner
-        .set_bits(atomics::value_to_read(id, cells.inner.get_bits(), initial));
-    let result = op();
-    let event = event(&result);
-    if let Some(latest) = atomics::record(id, &event) {
-        // Between operations the scratch atomic holds the latest store (a load may have been
-        // given an older one).
-        cells.inner.set_bits(latest);
-    }
+        .set_bits(atomics::record(id, prepared, &mut event, site));
     api::emit(Some(id), event, site);
     result
 }
@@ -222,11 +238,12 @@ fn observed<S: Scratch, R>(
     slot: &ObjectSlot,
     cells: Cells<'_, S>,
     site: Site,
+    access: Access,
     op: impl FnOnce() -> R,
     event: impl FnOnce(&R) -> Op,
 ) -> R {
     if api::in_model() {
-        step(slot, cells, site, op, event)
+        step(slot, cells, site, access, op, event)
     } else {
         real_step(real, slot, site, op, event)
     }
@@ -278,10 +295,12 @@ macro_rules! common_methods {
                 &self.slot,
                 self.cells(),
                 Location::caller(),
+                Access::Load(mem_order(order)),
                 || self.inner.load(order),
                 |v| Op::AtomicLoad {
                     order: mem_order(order),
                     value: v.bits(),
+                    from: StoreId::LATEST,
                 },
             )
         }
@@ -298,10 +317,12 @@ macro_rules! common_methods {
                 &self.slot,
                 self.cells(),
                 Location::caller(),
+                Access::Store(mem_order(order)),
                 || self.inner.store(val, order),
                 |_| Op::AtomicStore {
                     order: mem_order(order),
                     value: val.bits(),
+                    id: StoreId::LATEST,
                 },
             )
         }
@@ -315,6 +336,7 @@ macro_rules! common_methods {
                 &self.slot,
                 self.cells(),
                 Location::caller(),
+                Access::Rmw(mem_order(order)),
                 || self.inner.swap(val, order),
                 |old| rmw(order, *old, val),
             )
@@ -342,6 +364,7 @@ macro_rules! common_methods {
                 &self.slot,
                 self.cells(),
                 Location::caller(),
+                cas_access(current, success, failure),
                 || self.inner.compare_exchange(current, new, success, failure),
                 |r| cas(r, new, success, failure),
             )
@@ -374,6 +397,7 @@ macro_rules! common_methods {
                     &self.slot,
                     self.cells(),
                     Location::caller(),
+                    cas_access(current, success, failure),
                     || {
                         let r = self.inner.compare_exchange(current, new, success, failure);
                         if r.is_ok() && atomics::fails_spuriously(self.slot.id(ObjectKind::Atomic))
@@ -498,6 +522,7 @@ macro_rules! rmw_method {
                 &self.slot,
                 self.cells(),
                     Location::caller(),
+                    Access::Rmw(mem_order(order)),
                     || self.inner.$method(val, order),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
             )
@@ -692,6 +717,7 @@ macro_rules! ptr_rmw_method {
                 &self.slot,
                 self.cells(),
                     Location::caller(),
+                    Access::Rmw(mem_order(order)),
                     || self.rmw_ptr(order, |$p| $new),
                     |old| rmw(order, *old, self.inner.load(Ordering::Relaxed)),
             )

@@ -19,9 +19,17 @@
 //!   Acquire (AcqRel, SeqCst) load of it acquires; read-modify-writes continue the sequence; a
 //!   Relaxed store ends it (keeping only what the storing thread's last Release fence
 //!   published). A Relaxed load acquires nothing by itself, but an Acquire fence later in the
-//!   thread acquires what its earlier Relaxed loads read. The model is sequentially consistent —
-//!   a load reads the latest store — so one release clock per location is enough. SeqCst fences
-//!   are treated as AcqRel fences.
+//!   thread acquires what its earlier Relaxed loads read. Every store keeps its own release
+//!   clock, since a load may read an older store than the latest (weak memory): each atomic
+//!   event names the store it read ([`StoreId`]); [`StoreId::LATEST`] (real mode, the SeqCst
+//!   memory model) means the last store that ran. SeqCst fences order only through their
+//!   Acquire and Release halves here: RC11's SeqCst fences add no happens-before, only a
+//!   constraint on what SeqCst reads may see, which the memory model keeps
+//!   ([`crate::memory`]).
+//!
+//! The memory model derives each thread's view of memory from these clocks (what the thread
+//! knows of every other thread), so a load's choices and the race detector's verdicts rest on
+//! one happens-before.
 //!
 //! Besides clocks it remembers, per thread and atomic location, which store the thread's last
 //! load read and with which orderings, so that a race report can say which flag "almost"
@@ -33,7 +41,7 @@
 use std::collections::VecDeque;
 
 use crate::clock::{Epoch, VectorClock};
-use crate::event::{Event, LockMode, MemOrder, ObjectId, Op, Site, ThreadId};
+use crate::event::{Event, LockMode, MemOrder, ObjectId, Op, Site, StoreId, ThreadId};
 
 /// Whether an access with `order` acquires (Acquire, AcqRel, SeqCst).
 pub fn acquires(order: MemOrder) -> bool {
@@ -81,7 +89,7 @@ pub struct LoadInfo {
 }
 
 /// What happens-before keeps per thread.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct ThreadClocks {
     /// Seen in this execution (the tables outlive executions).
     live: bool,
@@ -103,9 +111,9 @@ struct ThreadClocks {
 }
 
 /// What happens-before keeps per object. Which fields mean something depends on the kind.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct ObjectClocks {
-    /// Locks: every unlock. Atomics: the release sequence. Once: the initialiser's clock.
+    /// Locks: every unlock. Once: the initialiser's clock.
     /// Barrier: the arrivals of the round in progress.
     released: VectorClock,
     /// RwLock: the write unlocks. Barrier: the arrivals of the last completed round.
@@ -116,12 +124,26 @@ struct ObjectClocks {
     initialised_by: Option<ThreadId>,
     /// Barrier: rounds completed.
     round: u64,
-    /// Atomics: the latest store.
-    last_store: Option<StoreInfo>,
+    /// Atomics: the stores a load may still read, in the order they ran, with the clock an
+    /// Acquire load of each acquires.
+    stores: Vec<StoreClock>,
 }
 
+/// One store of an atomic location and what reading it acquires.
+#[derive(Clone, Default)]
+struct StoreClock {
+    id: StoreId,
+    /// What the store publishes: its release sequence's clock.
+    clock: VectorClock,
+    info: Option<StoreInfo>,
+}
+
+/// How many stores of a location keep their clocks: twice what the memory model keeps
+/// readable (`memory::HISTORY_LIMIT`), since it forgets by modification order and this by age.
+const STORES_KEPT: usize = 512;
+
 /// Per-thread vector clocks maintained from events. See the module documentation.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct HappensBefore {
     threads: Vec<ThreadClocks>,
     objects: Vec<ObjectClocks>,
@@ -156,7 +178,6 @@ fn object(objects: &mut Vec<ObjectClocks>, o: ObjectId) -> &mut ObjectClocks {
 
 impl HappensBefore {
     /// No history: no thread has been seen.
-    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -180,7 +201,7 @@ impl HappensBefore {
             self.spare.extend(o.messages.drain(..));
             o.initialised_by = None;
             o.round = 0;
-            o.last_store = None;
+            self.spare.extend(o.stores.drain(..).map(|s| s.clock));
         }
         self.index = 0;
     }
@@ -191,6 +212,15 @@ impl HappensBefore {
             Some(state) if state.live => &state.clock,
             _ => &NO_CLOCK,
         }
+    }
+
+    /// The threads seen in this execution.
+    pub fn threads(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.threads
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.live)
+            .map(|(i, _)| ThreadId(i as u32))
     }
 
     /// The current epoch of `t`: the era its next access belongs to.
@@ -215,6 +245,14 @@ impl HappensBefore {
             .iter()
             .enumerate()
             .filter_map(|(i, l)| l.as_ref().map(|l| (ObjectId(i as u32), l)))
+    }
+
+    /// What `t`'s Relaxed loads read that an Acquire fence would make it know.
+    pub fn pending_acquire(&self, t: ThreadId) -> &VectorClock {
+        match self.threads.get(t.index()) {
+            Some(state) if state.live => &state.pending_acquire,
+            _ => &NO_CLOCK,
+        }
     }
 
     /// The position of `t`'s last Acquire (AcqRel, SeqCst) fence.
@@ -314,27 +352,36 @@ impl HappensBefore {
                 let me = &mut self.threads[t.index()];
                 me.clock.join(&me.unparks);
             }
-            (Op::AtomicLoad { order, .. }, Some(o)) => self.load(t, o, order, event.site),
+            (Op::AtomicLoad { order, from, .. }, Some(o)) => {
+                self.load(t, o, order, from, event.site);
+            }
             (
                 Op::AtomicRmw {
                     order,
                     success: false,
-                    ..
-                },
-                Some(o),
-            ) => self.load(t, o, order, event.site),
-            (
-                Op::AtomicRmw {
-                    order,
-                    success: true,
+                    from,
                     ..
                 },
                 Some(o),
             ) => {
-                self.load(t, o, order, event.site);
-                self.store(t, o, order, event.site, true);
+                self.load(t, o, order, from, event.site);
             }
-            (Op::AtomicStore { order, .. }, Some(o)) => self.store(t, o, order, event.site, false),
+            (
+                Op::AtomicRmw {
+                    order,
+                    success: true,
+                    from,
+                    id,
+                    ..
+                },
+                Some(o),
+            ) => {
+                let read = self.load(t, o, order, from, event.site);
+                self.store(t, o, order, id, read, event.site);
+            }
+            (Op::AtomicStore { order, id, .. }, Some(o)) => {
+                self.store(t, o, order, id, None, event.site);
+            }
             (Op::Fence { order }, _) => {
                 let index = self.index;
                 let me = &mut self.threads[t.index()];
@@ -357,32 +404,52 @@ impl HappensBefore {
         self.threads[t.index()].clock.tick(t);
     }
 
-    /// A load (or the load part of an RMW) of `o` by `t`.
-    fn load(&mut self, t: ThreadId, o: ObjectId, order: MemOrder, site: Site) {
+    /// A load (or the load part of an RMW) of `o` by `t`, reading the store `from`; returns
+    /// where that store's record is, for an RMW to continue its release sequence.
+    fn load(
+        &mut self,
+        t: ThreadId,
+        o: ObjectId,
+        order: MemOrder,
+        from: StoreId,
+        site: Site,
+    ) -> Option<usize> {
         let index = self.index;
         let location = object(&mut self.objects, o);
+        let read = find_store(&location.stores, from);
         let me = &mut self.threads[t.index()];
-        if acquires(order) {
-            me.clock.join(&location.released);
-        } else {
-            me.pending_acquire.join(&location.released);
-        }
-        if let Some(store) = location.last_store {
-            if me.loads.len() <= o.index() {
-                me.loads.resize(o.index() + 1, None);
+        if let Some(store) = read.map(|i| &location.stores[i]) {
+            if acquires(order) {
+                me.clock.join(&store.clock);
+            } else {
+                me.pending_acquire.join(&store.clock);
             }
-            me.loads[o.index()] = Some(LoadInfo {
-                site,
-                order,
-                index,
-                store,
-            });
+            if let Some(info) = store.info {
+                if me.loads.len() <= o.index() {
+                    me.loads.resize(o.index() + 1, None);
+                }
+                me.loads[o.index()] = Some(LoadInfo {
+                    site,
+                    order,
+                    index,
+                    store: info,
+                });
+            }
         }
+        read
     }
 
-    /// A store (or the store part of an RMW, which continues the release sequence) to `o`
-    /// by `t`.
-    fn store(&mut self, t: ThreadId, o: ObjectId, order: MemOrder, site: Site, rmw: bool) {
+    /// A store (or the store part of an RMW, which continues the release sequence of the
+    /// store at `continues`) to `o` by `t`, named `id`.
+    fn store(
+        &mut self,
+        t: ThreadId,
+        o: ObjectId,
+        order: MemOrder,
+        id: StoreId,
+        continues: Option<usize>,
+        site: Site,
+    ) {
         let location = object(&mut self.objects, o);
         let me = &self.threads[t.index()];
         let published = if releases(order) {
@@ -390,22 +457,40 @@ impl HappensBefore {
         } else {
             &me.fence_release
         };
-        if rmw {
-            location.released.join(published);
-        } else {
-            location.released.assign(published);
+        let mut clock = self.spare.pop().unwrap_or_default();
+        clock.assign(published);
+        if let Some(read) = continues {
+            clock.join(&location.stores[read].clock);
         }
-        location.last_store = Some(StoreInfo {
+        let info = Some(StoreInfo {
             thread: t,
             site,
             order,
             index: self.index,
             fence: me.release_fence,
         });
+        if id == StoreId::LATEST {
+            // Sequentially consistent: no load reads any store but the last.
+            self.spare
+                .extend(location.stores.drain(..).map(|s| s.clock));
+        } else if location.stores.len() >= STORES_KEPT {
+            let old = location.stores.drain(..STORES_KEPT / 2).map(|s| s.clock);
+            self.spare.extend(old);
+        }
+        location.stores.push(StoreClock { id, clock, info });
         if releases(order) {
             self.tick(t);
         }
     }
+}
+
+/// Where the record of store `id` is: the last one for [`StoreId::LATEST`]; `None` for the
+/// initial value (which publishes nothing) and for a store too old to be kept.
+fn find_store(stores: &[StoreClock], id: StoreId) -> Option<usize> {
+    if id == StoreId::LATEST {
+        return stores.len().checked_sub(1);
+    }
+    stores.binary_search_by_key(&id.0, |s| s.id.0).ok()
 }
 
 #[cfg(test)]
@@ -539,17 +624,24 @@ mod tests {
 
     #[test]
     fn relaxed_stores_end_release_sequences_and_rmws_continue_them() {
-        let store = |order| Op::AtomicStore { order, value: 1 };
+        let store = |order| Op::AtomicStore {
+            order,
+            value: 1,
+            id: crate::event::StoreId::LATEST,
+        };
         let rmw = |order| Op::AtomicRmw {
             order,
             success: true,
             cas: false,
             old: 1,
             new: 2,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         };
         let load = Op::AtomicLoad {
             order: MemOrder::Acquire,
             value: 2,
+            from: crate::event::StoreId::LATEST,
         };
         assert!(orders(&[
             ev(0, 1, store(MemOrder::Release)),
@@ -568,6 +660,7 @@ mod tests {
         let store = Op::AtomicStore {
             order: MemOrder::Release,
             value: 1,
+            id: crate::event::StoreId::LATEST,
         };
         let failed = |order| Op::AtomicRmw {
             order,
@@ -575,6 +668,8 @@ mod tests {
             cas: true,
             old: 1,
             new: 1,
+            from: crate::event::StoreId::LATEST,
+            id: crate::event::StoreId::LATEST,
         };
         assert!(orders(&[
             ev(0, 1, store),
