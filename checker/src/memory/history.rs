@@ -56,15 +56,23 @@ impl Renumbering {
 impl History {
     /// A location holding `initial`, known to everyone.
     pub(crate) fn new(initial: u64) -> Self {
-        History {
-            messages: vec![Message {
-                ts: INITIAL,
-                value: initial,
-                id: StoreId(0),
-                thread: None,
-                taken: false,
-            }],
-        }
+        let mut history = History {
+            messages: Vec::new(),
+        };
+        history.reset(initial);
+        history
+    }
+
+    /// Forgets every store and holds `initial` again, keeping the allocation.
+    pub(crate) fn reset(&mut self, initial: u64) {
+        self.messages.clear();
+        self.messages.push(Message {
+            ts: INITIAL,
+            value: initial,
+            id: StoreId(0),
+            thread: None,
+            taken: false,
+        });
     }
 
     /// Every store, oldest first.

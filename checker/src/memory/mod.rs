@@ -51,6 +51,7 @@ pub(crate) use view::{Timestamp, View, INITIAL};
 
 /// What a compare-exchange reads: the store at `ts`, and whether it then stores (it found
 /// the value it expected).
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CasChoice {
     pub(crate) ts: Timestamp,
@@ -59,7 +60,8 @@ pub(crate) struct CasChoice {
 
 /// The choices of a compare-exchange expecting `expected`: the stores a read-modify-write may
 /// take that hold it (it stores), and the stores a load may read that hold anything else (it
-/// fails), in modification order.
+/// fails), in modification order. (The runtime counts them in place: [`Memory::cas_options`].)
+#[cfg(test)]
 pub(crate) fn cas_choices_among(
     rmw_readable: Vec<(Timestamp, u64)>,
     readable: Vec<(Timestamp, u64)>,
@@ -111,6 +113,14 @@ impl Place {
         }
     }
 
+    /// The place holding `initial` and nothing else, keeping the allocations.
+    fn reset(&mut self, initial: u64) {
+        self.history.reset(initial);
+        self.seen.iter_mut().for_each(Vec::clear);
+        self.sc = INITIAL;
+        self.next_id = 1;
+    }
+
     /// The latest store or read of this location that a thread knowing `knows` has seen.
     fn seen_by(&self, knows: &VectorClock) -> Timestamp {
         let mut latest = INITIAL;
@@ -143,6 +153,8 @@ impl Place {
 /// reads without creating happens-before).
 #[derive(Clone, Debug, Default)]
 struct FenceKnowledge {
+    /// The thread ran a SeqCst fence in this execution.
+    fenced: bool,
     /// What the SeqCst fences before its last one knew.
     clock: VectorClock,
     /// Per location, the latest SeqCst store those fences had seen.
@@ -155,7 +167,10 @@ struct FenceKnowledge {
 /// right after it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Memory {
+    /// The locations of this execution: the first `live`; the rest are kept from earlier
+    /// executions for their allocations.
     places: Vec<Place>,
+    live: usize,
     threads: Vec<FenceKnowledge>,
     /// What SeqCst fences have seen.
     sc_fences: VectorClock,
@@ -173,8 +188,9 @@ impl Memory {
 
     /// Forgets the previous execution, keeping the allocations for the next.
     pub(crate) fn clear(&mut self) {
-        self.places.clear();
+        self.live = 0;
         self.threads.iter_mut().for_each(|k| {
+            k.fenced = false;
             k.clock.clear();
             k.sc_stores.clear();
         });
@@ -193,8 +209,13 @@ impl Memory {
 
     /// A new location holding `initial`; every thread knows its initial value.
     pub(crate) fn add_location(&mut self, initial: u64) -> Location {
-        self.places.push(Place::new(initial));
-        self.places.len() - 1
+        let location = self.live;
+        self.live += 1;
+        match self.places.get_mut(location) {
+            Some(place) => place.reset(initial),
+            None => self.places.push(Place::new(initial)),
+        }
+        location
     }
 
     /// The stores of `location`, oldest first.
@@ -238,7 +259,7 @@ impl Memory {
     ) -> Timestamp {
         let place = &self.places[location];
         let mut floor = place.seen_by(hb.clock(thread));
-        if let Some(fences) = self.threads.get(thread.index()) {
+        if let Some(fences) = self.threads.get(thread.index()).filter(|k| k.fenced) {
             floor = floor
                 .max(place.seen_by(&fences.clock))
                 .max(fences.sc_stores.get(location));
@@ -273,10 +294,35 @@ impl Memory {
         location: Location,
         order: MemOrder,
         hb: &HappensBefore,
-    ) -> impl Iterator<Item = &'a Message> + 'a {
+    ) -> impl DoubleEndedIterator<Item = &'a Message> + Clone + 'a {
         self.readable(thread, location, order, hb)
             .iter()
             .filter(|m| !m.taken)
+    }
+
+    /// What a compare-exchange of `location` by `thread` expecting `expected` may read, in
+    /// modification order: the stores holding `expected` a read-modify-write with `success`
+    /// may take (it stores), and the stores holding anything else a load with `failure` may
+    /// read (it fails).
+    pub(crate) fn cas_options<'a>(
+        &'a self,
+        thread: ThreadId,
+        location: Location,
+        expected: u64,
+        (success, failure): (MemOrder, MemOrder),
+        hb: &HappensBefore,
+    ) -> impl DoubleEndedIterator<Item = &'a Message> + Clone + 'a {
+        let stores_from = self.floor(thread, location, success, hb);
+        let fails_from = self.floor(thread, location, failure, hb);
+        let messages = self.history(location);
+        let from = messages.partition_point(|m| m.ts < stores_from.min(fails_from));
+        messages[from..].iter().filter(move |m| {
+            if m.value == expected {
+                m.ts >= stores_from && !m.taken
+            } else {
+                m.ts >= fails_from
+            }
+        })
     }
 
     /// `thread` loads `location`, reading the store at `ts` (one of [`Memory::readable`]);
@@ -359,12 +405,13 @@ impl Memory {
         if order != MemOrder::SeqCst {
             return;
         }
-        let latest_sc: Vec<Timestamp> = self.places.iter().map(|p| p.sc).collect();
+        let latest_sc: Vec<Timestamp> = self.places[..self.live].iter().map(|p| p.sc).collect();
         let mut knows = std::mem::take(&mut self.scratch);
         knows.assign(hb.clock(thread));
         knows.join(hb.pending_acquire(thread));
         let sc_fences = std::mem::take(&mut self.sc_fences);
         let me = self.fence_knowledge(thread);
+        me.fenced = true;
         me.clock.join(&sc_fences);
         knows.join(&me.clock);
         for (location, ts) in latest_sc.into_iter().enumerate() {

@@ -17,7 +17,7 @@
 
 use super::context::with;
 use crate::event::{MemOrder, ObjectId, Op, Site};
-use crate::memory::{cas_choices_among, Location, Timestamp};
+use crate::memory::{Location, Timestamp};
 
 /// What an atomic operation will do, as far as the memory model cares.
 #[derive(Clone, Copy, Debug)]
@@ -85,55 +85,55 @@ pub fn prepare(
     site: Site,
 ) -> (u64, Prepared) {
     let location = location(object, held, initial);
-    // The choices, latest first; `None` when there is only the latest.
-    let options: Option<Vec<Timestamp>> = with(|e| {
-        if e.seq_cst_memory {
-            return None;
-        }
+    // How many stores the access may read (or follow); the chosen one is picked below,
+    // counting from the latest, so choice 0 is always the latest store.
+    let options = with(|e| {
         let me = e.current;
+        if e.seq_cst_memory || e.threads[me.index()].stale_loads.contains(&(object, site)) {
+            return 1;
+        }
         let hb = e.detectors.happens_before();
         let memory = &e.memory;
-        let repeated = e.threads[me.index()]
-            .stale_loads
-            .iter()
-            .any(|&(o, s)| o == object && s == site);
-        if repeated {
-            return None;
-        }
-        let options: Vec<Timestamp> = match access {
-            Access::Load(order) => {
-                let readable = memory.readable(me, location, order, hb);
-                readable.iter().rev().map(|m| m.ts).collect()
+        match access {
+            Access::Load(order) => memory.readable(me, location, order, hb).len(),
+            Access::Store(order) | Access::Rmw(order) => {
+                memory.rmw_readable(me, location, order, hb).count()
             }
-            Access::Store(order) | Access::Rmw(order) => memory
-                .rmw_readable(me, location, order, hb)
-                .map(|m| m.ts)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect(),
             Access::Cas {
                 expected,
                 success,
                 failure,
-            } => {
-                let pairs = |it: &mut dyn Iterator<Item = &crate::memory::Message>| {
-                    it.map(|m| (m.ts, m.value)).collect::<Vec<_>>()
-                };
-                let rmw = pairs(&mut memory.rmw_readable(me, location, success, hb));
-                let load = pairs(&mut memory.readable(me, location, failure, hb).iter());
-                cas_choices_among(rmw, load, expected)
-                    .into_iter()
-                    .rev()
-                    .map(|c| c.ts)
-                    .collect()
-            }
-        };
-        (options.len() > 1).then_some(options)
+            } => memory
+                .cas_options(me, location, expected, (success, failure), hb)
+                .count(),
+        }
     });
-    let ts = match options {
-        None => with(|e| e.memory.latest_ts(location)),
-        Some(options) => options[super::api::choose(options.len() as u32) as usize],
+    let ts = if options <= 1 {
+        with(|e| e.memory.latest_ts(location))
+    } else {
+        let back = super::api::choose(options as u32) as usize;
+        with(|e| {
+            let me = e.current;
+            let hb = e.detectors.happens_before();
+            let memory = &e.memory;
+            let chosen = match access {
+                Access::Load(order) => memory
+                    .readable(me, location, order, hb)
+                    .iter()
+                    .nth_back(back),
+                Access::Store(order) | Access::Rmw(order) => {
+                    memory.rmw_readable(me, location, order, hb).nth_back(back)
+                }
+                Access::Cas {
+                    expected,
+                    success,
+                    failure,
+                } => memory
+                    .cas_options(me, location, expected, (success, failure), hb)
+                    .nth_back(back),
+            };
+            chosen.expect("the choice is among the options counted").ts
+        })
     };
     let value = with(|e| {
         e.memory

@@ -8,184 +8,251 @@
 //! release sequences without same-thread stores since P0982R1) for what each ordering allows.
 //! Under a sequentially consistent model every one of them is clean.
 
-use conc_check::sync::atomic::{fence, AtomicUsize, Ordering};
-use conc_check::sync::Arc;
-use conc_check::{thread, FindingKind};
+use conc_check::sync::atomic::Ordering;
+use conc_check::FindingKind;
 
 use crate::{Program, Verdict};
 
 use Ordering::{Acquire, Relaxed, Release, SeqCst};
 
-/// Two locations, both 0.
-#[derive(Default)]
-struct Locations {
-    x: AtomicUsize,
-    y: AtomicUsize,
-}
+/// The litmus shapes over the `sync` and `thread` modules of the crate `$k` (conc-check here,
+/// loom in the benchmarks, so that both run the same code). Each runs its threads to the end
+/// and returns what it observed: the values its loads read, or the final values.
+#[macro_export]
+macro_rules! litmus_shapes {
+    ($k:ident) => {
+        use ::$k::sync::atomic::{fence, AtomicUsize, Ordering};
+        use ::$k::sync::Arc;
+        use ::$k::thread;
 
-type Body = Box<dyn FnOnce(&Locations) -> Vec<usize> + Send>;
+        use Ordering::{Acquire, Relaxed, Release, SeqCst};
 
-/// Runs each body on its own thread over shared locations; returns what each read, and the
-/// final values of x and y.
-fn run(bodies: Vec<Body>) -> (Vec<Vec<usize>>, usize, usize) {
-    let locations = Arc::new(Locations::default());
-    let handles: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let locations = locations.clone();
-            thread::spawn(move || body(&locations))
-        })
-        .collect();
-    let reads = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let (x, y) = (locations.x.load(SeqCst), locations.y.load(SeqCst));
-    (reads, x, y)
-}
+        /// Two locations, both 0.
+        #[derive(Default)]
+        pub struct Locations {
+            x: AtomicUsize,
+            y: AtomicUsize,
+        }
 
-/// Store buffering: `x = 1; r0 = y` against `y = 1; r1 = x`. Weak outcome: both read 0.
-fn store_buffering(store: Ordering, load: Ordering, sc_fence: bool) {
-    let side = move |mine: fn(&Locations) -> &AtomicUsize,
-                     other: fn(&Locations) -> &AtomicUsize|
-          -> Body {
-        Box::new(move |l| {
-            mine(l).store(1, store);
-            if sc_fence {
-                fence(SeqCst);
-            }
-            vec![other(l).load(load)]
-        })
+        type Body = Box<dyn FnOnce(&Locations) -> Vec<usize> + Send>;
+
+        /// Runs each body on its own thread over shared locations; returns what each read,
+        /// and the final values of x and y.
+        fn run(bodies: Vec<Body>) -> (Vec<Vec<usize>>, usize, usize) {
+            let locations = Arc::new(Locations::default());
+            let handles: Vec<_> = bodies
+                .into_iter()
+                .map(|body| {
+                    let locations = locations.clone();
+                    thread::spawn(move || body(&locations))
+                })
+                .collect();
+            let reads = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            (reads, locations.x.load(SeqCst), locations.y.load(SeqCst))
+        }
+
+        /// Store buffering: `x = 1; r0 = y` against `y = 1; r1 = x`; returns `[r0, r1]`.
+        /// Weak outcome: `[0, 0]`.
+        pub fn store_buffering(store: Ordering, load: Ordering, sc_fence: bool) -> Vec<usize> {
+            let side = move |first: bool| -> Body {
+                Box::new(move |l| {
+                    let (mine, other) = if first { (&l.x, &l.y) } else { (&l.y, &l.x) };
+                    mine.store(1, store);
+                    if sc_fence {
+                        fence(SeqCst);
+                    }
+                    vec![other.load(load)]
+                })
+            };
+            let (reads, _, _) = run(vec![side(true), side(false)]);
+            reads.concat()
+        }
+
+        /// Message passing: `x = 1; y = 1` against `r0 = y; r1 = x`, with fences after the
+        /// data store and after the flag load as `fences` says; returns `[r0, r1]`. Weak
+        /// outcome: `[1, 0]`.
+        pub fn message_passing(
+            flag_store: Ordering,
+            flag_load: Ordering,
+            fences: (bool, bool),
+        ) -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(move |l| {
+                    l.x.store(1, Relaxed);
+                    if fences.0 {
+                        fence(Release);
+                    }
+                    l.y.store(1, flag_store);
+                    vec![]
+                }),
+                Box::new(move |l| {
+                    let flag = l.y.load(flag_load);
+                    if fences.1 {
+                        fence(Acquire);
+                    }
+                    vec![flag, l.x.load(Relaxed)]
+                }),
+            ]);
+            reads.concat()
+        }
+
+        /// Independent reads of independent writes: `x = 1` | `y = 1` | `r0 = x; r1 = y` |
+        /// `r2 = y; r3 = x`; returns `[r0, r1, r2, r3]`. Weak outcome: `[1, 0, 1, 0]`.
+        pub fn iriw(store: Ordering, load: Ordering) -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(move |l| {
+                    l.x.store(1, store);
+                    vec![]
+                }),
+                Box::new(move |l| {
+                    l.y.store(1, store);
+                    vec![]
+                }),
+                Box::new(move |l| vec![l.x.load(load), l.y.load(load)]),
+                Box::new(move |l| vec![l.y.load(load), l.x.load(load)]),
+            ]);
+            reads.concat()
+        }
+
+        /// 2+2W: `x = 1; y = 2` against `y = 1; x = 2`; returns the final `[x, y]`. Weak
+        /// outcome: `[1, 1]`.
+        pub fn two_plus_two_writes(store: Ordering) -> Vec<usize> {
+            let (_, x, y) = run(vec![
+                Box::new(move |l| {
+                    l.x.store(1, store);
+                    l.y.store(2, store);
+                    vec![]
+                }),
+                Box::new(move |l| {
+                    l.y.store(1, store);
+                    l.x.store(2, store);
+                    vec![]
+                }),
+            ]);
+            vec![x, y]
+        }
+
+        /// Write-to-read causality: `x = 1` | `r0 = x; y = 1` | `r1 = y; r2 = x`; returns
+        /// `[r0, r1, r2]`. Weak outcome: `[1, 1, 0]`.
+        pub fn write_read_causality(store: Ordering, load: Ordering) -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(move |l| {
+                    l.x.store(1, store);
+                    vec![]
+                }),
+                Box::new(move |l| {
+                    let seen = l.x.load(load);
+                    l.y.store(1, store);
+                    vec![seen]
+                }),
+                Box::new(move |l| vec![l.y.load(load), l.x.load(load)]),
+            ]);
+            reads.concat()
+        }
+
+        /// Read-read coherence: `x = 1; x = 2` against `r0 = x; r1 = x`, all Relaxed; returns
+        /// `[r0, r1]`. Going back in time (`[2, 1]`, `[1, 0]`, `[2, 0]`) is forbidden in every
+        /// ordering.
+        pub fn read_read_coherence() -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(|l| {
+                    l.x.store(1, Relaxed);
+                    l.x.store(2, Relaxed);
+                    vec![]
+                }),
+                Box::new(|l| vec![l.x.load(Relaxed), l.x.load(Relaxed)]),
+            ]);
+            reads.concat()
+        }
+
+        /// A release sequence: data `x = 1`, then the flag `y = 1` (Release), then the same
+        /// thread makes the flag 2, by a read-modify-write (`rmw`) or a plain Relaxed store;
+        /// the reader loads the flag with Acquire, then the data; returns `[flag, data]`.
+        /// Weak outcome: `[2, 0]`, allowed only after the plain store (C++20 no longer counts
+        /// same-thread stores in a release sequence).
+        pub fn release_sequence(rmw: bool) -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(move |l| {
+                    l.x.store(1, Relaxed);
+                    l.y.store(1, Release);
+                    if rmw {
+                        l.y.fetch_add(1, Relaxed);
+                    } else {
+                        l.y.store(2, Relaxed);
+                    }
+                    vec![]
+                }),
+                Box::new(|l| vec![l.y.load(Acquire), l.x.load(Relaxed)]),
+            ]);
+            reads.concat()
+        }
     };
-    let (reads, _, _) = run(vec![side(|l| &l.x, |l| &l.y), side(|l| &l.y, |l| &l.x)]);
+}
+
+/// The shapes over conc-check's types.
+pub mod shapes {
+    litmus_shapes!(conc_check);
+}
+
+/// Store buffering: both loads read 0.
+fn store_buffering(store: Ordering, load: Ordering, sc_fence: bool) {
+    let reads = shapes::store_buffering(store, load, sc_fence);
     assert!(
-        reads != [[0], [0]],
+        reads != [0, 0],
         "store buffering: both threads read 0, as if each store came after the other's load"
     );
 }
 
-/// Message passing: `x = 1; y = 1` against `r0 = y; r1 = x`. Weak outcome: r0 = 1, r1 = 0.
+/// Message passing: the flag seen, the data not.
 fn message_passing(flag_store: Ordering, flag_load: Ordering, fences: (bool, bool)) {
-    let (reads, _, _) = run(vec![
-        Box::new(move |l| {
-            l.x.store(1, Relaxed);
-            if fences.0 {
-                fence(Release);
-            }
-            l.y.store(1, flag_store);
-            vec![]
-        }),
-        Box::new(move |l| {
-            let flag = l.y.load(flag_load);
-            if fences.1 {
-                fence(Acquire);
-            }
-            vec![flag, l.x.load(Relaxed)]
-        }),
-    ]);
+    let reads = shapes::message_passing(flag_store, flag_load, fences);
     assert!(
-        reads[1] != [1, 0],
+        reads != [1, 0],
         "message passing: the flag was seen set but the data it publishes was not"
     );
 }
 
-/// Independent reads of independent writes: two writers, two readers reading x and y in
-/// opposite orders. Weak outcome: the readers disagree on which store came first.
+/// IRIW: the readers disagree on the order of the stores.
 fn iriw(store: Ordering, load: Ordering) {
-    let (reads, _, _) = run(vec![
-        Box::new(move |l| {
-            l.x.store(1, store);
-            vec![]
-        }),
-        Box::new(move |l| {
-            l.y.store(1, store);
-            vec![]
-        }),
-        Box::new(move |l| vec![l.x.load(load), l.y.load(load)]),
-        Box::new(move |l| vec![l.y.load(load), l.x.load(load)]),
-    ]);
+    let reads = shapes::iriw(store, load);
     assert!(
-        !(reads[2] == [1, 0] && reads[3] == [1, 0]),
+        reads != [1, 0, 1, 0],
         "IRIW: one reader saw x before y, the other y before x"
     );
 }
 
-/// 2+2W: `x = 1; y = 2` against `y = 1; x = 2`. Weak outcome: both end at 1 (each thread's
-/// first store last in modification order).
+/// 2+2W: both locations end with the value stored first.
 fn two_plus_two_writes(store: Ordering) {
-    let (_, x, y) = run(vec![
-        Box::new(move |l| {
-            l.x.store(1, store);
-            l.y.store(2, store);
-            vec![]
-        }),
-        Box::new(move |l| {
-            l.y.store(1, store);
-            l.x.store(2, store);
-            vec![]
-        }),
-    ]);
+    let finals = shapes::two_plus_two_writes(store);
     assert!(
-        (x, y) != (1, 1),
+        finals != [1, 1],
         "2+2W: both locations ended with the value stored first"
     );
 }
 
-/// Write-to-read causality: `x = 1` | `r0 = x; y = 1` | `r1 = y; r2 = x`. Weak outcome: the
-/// middle thread saw x = 1 and published y, the last saw y but not x.
+/// WRC: causality broken.
 fn write_read_causality(store: Ordering, load: Ordering) {
-    let (reads, _, _) = run(vec![
-        Box::new(move |l| {
-            l.x.store(1, store);
-            vec![]
-        }),
-        Box::new(move |l| {
-            let seen = l.x.load(load);
-            l.y.store(1, store);
-            vec![seen]
-        }),
-        Box::new(move |l| vec![l.y.load(load), l.x.load(load)]),
-    ]);
+    let reads = shapes::write_read_causality(store, load);
     assert!(
-        !(reads[1] == [1] && reads[2] == [1, 0]),
+        reads != [1, 1, 0],
         "WRC: the store to x was seen by the thread that published y but not by its reader"
     );
 }
 
-/// Read-read coherence: `x = 1; x = 2` against `r0 = x; r1 = x`. Reading 2 then 1 is
-/// forbidden in every ordering, Relaxed included.
+/// CoRR: two loads going back in time.
 fn read_read_coherence() {
-    let (reads, _, _) = run(vec![
-        Box::new(|l| {
-            l.x.store(1, Relaxed);
-            l.x.store(2, Relaxed);
-            vec![]
-        }),
-        Box::new(|l| vec![l.x.load(Relaxed), l.x.load(Relaxed)]),
-    ]);
+    let reads = shapes::read_read_coherence();
     assert!(
-        reads[1] != [2, 1],
+        reads[0] <= reads[1],
         "coherence: two loads of one location went back in time"
     );
 }
 
-/// A release sequence: data, then `flag = 1` (Release), then the same thread bumps the flag to
-/// 2 by `continue_with`. A reader that sees 2 with Acquire must see the data when the bump is a
-/// read-modify-write (which continues the release sequence), not when it is a plain store
-/// (C++20 no longer counts same-thread stores).
+/// Release sequence: the flag's later value seen, the data not.
 fn release_sequence(rmw: bool) {
-    let (reads, _, _) = run(vec![
-        Box::new(move |l| {
-            l.x.store(1, Relaxed);
-            l.y.store(1, Release);
-            if rmw {
-                l.y.fetch_add(1, Relaxed);
-            } else {
-                l.y.store(2, Relaxed);
-            }
-            vec![]
-        }),
-        Box::new(|l| vec![l.y.load(Acquire), l.x.load(Relaxed)]),
-    ]);
+    let reads = shapes::release_sequence(rmw);
     assert!(
-        reads[1] != [2, 0],
+        reads != [2, 0],
         "release sequence: the flag's later value was seen but not the data before its Release store"
     );
 }
@@ -381,4 +448,225 @@ pub const ALL: &[Program] = &[
         Verdict::Clean,
         release_sequence_rmw,
     ),
+];
+
+/// One litmus shape with its orderings, to run over any tool's types.
+#[derive(Clone, Copy, Debug)]
+pub enum Shape {
+    /// [`shapes::store_buffering`].
+    StoreBuffering(Ordering, Ordering, bool),
+    /// [`shapes::message_passing`].
+    MessagePassing(Ordering, Ordering, (bool, bool)),
+    /// [`shapes::iriw`].
+    Iriw(Ordering, Ordering),
+    /// [`shapes::two_plus_two_writes`].
+    TwoPlusTwoWrites(Ordering),
+    /// [`shapes::write_read_causality`].
+    WriteReadCausality(Ordering, Ordering),
+    /// [`shapes::read_read_coherence`].
+    ReadReadCoherence,
+    /// [`shapes::release_sequence`].
+    ReleaseSequence(bool),
+}
+
+impl Shape {
+    /// Runs the shape over conc-check's types; returns what it observed.
+    pub fn run(self) -> Vec<usize> {
+        match self {
+            Shape::StoreBuffering(s, l, f) => shapes::store_buffering(s, l, f),
+            Shape::MessagePassing(s, l, f) => shapes::message_passing(s, l, f),
+            Shape::Iriw(s, l) => shapes::iriw(s, l),
+            Shape::TwoPlusTwoWrites(s) => shapes::two_plus_two_writes(s),
+            Shape::WriteReadCausality(s, l) => shapes::write_read_causality(s, l),
+            Shape::ReadReadCoherence => shapes::read_read_coherence(),
+            Shape::ReleaseSequence(rmw) => shapes::release_sequence(rmw),
+        }
+    }
+}
+
+/// A litmus test in one choice of orderings, with the outcomes C++20 (RC11) allows.
+#[derive(Clone, Copy, Debug)]
+pub struct Case {
+    /// The test's name.
+    pub name: &'static str,
+    /// Its orderings, in words.
+    pub orderings: &'static str,
+    /// What to run.
+    pub shape: Shape,
+    /// Every outcome RC11 allows (what the shape returns), sorted.
+    pub allowed: &'static [&'static [usize]],
+    /// Where the expected set comes from.
+    pub source: &'static str,
+}
+
+const HERDING_CATS: &str = "Alglave et al., Herding Cats (TOPLAS 2014); Lahav et al., PLDI 2017";
+const ALL_PAIRS: &[&[usize]] = &[&[0, 0], &[0, 1], &[1, 0], &[1, 1]];
+const PAIRS_BUT_00: &[&[usize]] = &[&[0, 1], &[1, 0], &[1, 1]];
+const PAIRS_BUT_10: &[&[usize]] = &[&[0, 0], &[0, 1], &[1, 1]];
+
+/// The litmus tests and what RC11 allows for each: every outcome of the shape, less the weak
+/// one where the orderings forbid it.
+pub const CASES: &[Case] = &[
+    Case {
+        name: "SB",
+        orderings: "Release stores, Acquire loads",
+        shape: Shape::StoreBuffering(Release, Acquire, false),
+        allowed: ALL_PAIRS,
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "SB",
+        orderings: "all SeqCst",
+        shape: Shape::StoreBuffering(SeqCst, SeqCst, false),
+        allowed: PAIRS_BUT_00,
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "SB",
+        orderings: "Relaxed, fence(SeqCst) between",
+        shape: Shape::StoreBuffering(Relaxed, Relaxed, true),
+        allowed: PAIRS_BUT_00,
+        source: "C++20 [atomics.fences]; Lahav et al., PLDI 2017",
+    },
+    Case {
+        name: "MP",
+        orderings: "Relaxed flag",
+        shape: Shape::MessagePassing(Relaxed, Relaxed, (false, false)),
+        allowed: ALL_PAIRS,
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "MP",
+        orderings: "Release/Acquire flag",
+        shape: Shape::MessagePassing(Release, Acquire, (false, false)),
+        allowed: PAIRS_BUT_10,
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "MP",
+        orderings: "Relaxed, fence(Release) only",
+        shape: Shape::MessagePassing(Relaxed, Relaxed, (true, false)),
+        allowed: ALL_PAIRS,
+        source: "C++20 [atomics.fences]",
+    },
+    Case {
+        name: "MP",
+        orderings: "Relaxed, fence(Release) and fence(Acquire)",
+        shape: Shape::MessagePassing(Relaxed, Relaxed, (true, true)),
+        allowed: PAIRS_BUT_10,
+        source: "C++20 [atomics.fences]",
+    },
+    Case {
+        name: "IRIW",
+        orderings: "Release stores, Acquire loads",
+        shape: Shape::Iriw(Release, Acquire),
+        allowed: &[
+            &[0, 0, 0, 0],
+            &[0, 0, 0, 1],
+            &[0, 0, 1, 0],
+            &[0, 0, 1, 1],
+            &[0, 1, 0, 0],
+            &[0, 1, 0, 1],
+            &[0, 1, 1, 0],
+            &[0, 1, 1, 1],
+            &[1, 0, 0, 0],
+            &[1, 0, 0, 1],
+            &[1, 0, 1, 0],
+            &[1, 0, 1, 1],
+            &[1, 1, 0, 0],
+            &[1, 1, 0, 1],
+            &[1, 1, 1, 0],
+            &[1, 1, 1, 1],
+        ],
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "IRIW",
+        orderings: "all SeqCst",
+        shape: Shape::Iriw(SeqCst, SeqCst),
+        allowed: &[
+            &[0, 0, 0, 0],
+            &[0, 0, 0, 1],
+            &[0, 0, 1, 0],
+            &[0, 0, 1, 1],
+            &[0, 1, 0, 0],
+            &[0, 1, 0, 1],
+            &[0, 1, 1, 0],
+            &[0, 1, 1, 1],
+            &[1, 0, 0, 0],
+            &[1, 0, 0, 1],
+            &[1, 0, 1, 1],
+            &[1, 1, 0, 0],
+            &[1, 1, 0, 1],
+            &[1, 1, 1, 0],
+            &[1, 1, 1, 1],
+        ],
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "2+2W",
+        orderings: "Release stores",
+        shape: Shape::TwoPlusTwoWrites(Release),
+        allowed: &[&[1, 1], &[1, 2], &[2, 1], &[2, 2]],
+        source: "Lahav et al., PLDI 2017",
+    },
+    Case {
+        name: "2+2W",
+        orderings: "all SeqCst",
+        shape: Shape::TwoPlusTwoWrites(SeqCst),
+        allowed: &[&[1, 2], &[2, 1], &[2, 2]],
+        source: "Lahav et al., PLDI 2017",
+    },
+    Case {
+        name: "WRC",
+        orderings: "all Relaxed",
+        shape: Shape::WriteReadCausality(Relaxed, Relaxed),
+        allowed: &[
+            &[0, 0, 0],
+            &[0, 0, 1],
+            &[0, 1, 0],
+            &[0, 1, 1],
+            &[1, 0, 0],
+            &[1, 0, 1],
+            &[1, 1, 0],
+            &[1, 1, 1],
+        ],
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "WRC",
+        orderings: "Release stores, Acquire loads",
+        shape: Shape::WriteReadCausality(Release, Acquire),
+        allowed: &[
+            &[0, 0, 0],
+            &[0, 0, 1],
+            &[0, 1, 0],
+            &[0, 1, 1],
+            &[1, 0, 0],
+            &[1, 0, 1],
+            &[1, 1, 1],
+        ],
+        source: HERDING_CATS,
+    },
+    Case {
+        name: "CoRR",
+        orderings: "all Relaxed",
+        shape: Shape::ReadReadCoherence,
+        allowed: &[&[0, 0], &[0, 1], &[0, 2], &[1, 1], &[1, 2], &[2, 2]],
+        source: "C++20 [intro.races] (read-read coherence)",
+    },
+    Case {
+        name: "RS",
+        orderings: "Release store, then a plain Relaxed store",
+        shape: Shape::ReleaseSequence(false),
+        allowed: &[&[0, 0], &[0, 1], &[1, 1], &[2, 0], &[2, 1]],
+        source: "C++20 [intro.races] (release sequence, P0982R1)",
+    },
+    Case {
+        name: "RS",
+        orderings: "Release store, then fetch_add",
+        shape: Shape::ReleaseSequence(true),
+        allowed: &[&[0, 0], &[0, 1], &[1, 1], &[2, 1]],
+        source: "C++20 [intro.races] (release sequence, P0982R1)",
+    },
 ];

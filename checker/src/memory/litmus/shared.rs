@@ -134,6 +134,25 @@ impl Model for Shared {
         self.emit(t, None, Op::Fence { order: o });
     }
 
+    /// The runtime's own list ([`Memory::cas_options`]), so the litmus tests check it.
+    fn cas_choices(
+        &self,
+        t: ThreadId,
+        x: Location,
+        expected: u64,
+        success: MemOrder,
+        failure: MemOrder,
+    ) -> Vec<CasChoice> {
+        let orders = (success, failure);
+        let options = self.memory.cas_options(t, x, expected, orders, &self.hb);
+        options
+            .map(|m| CasChoice {
+                ts: m.ts,
+                stores: m.value == expected,
+            })
+            .collect()
+    }
+
     fn cas(
         &mut self,
         t: ThreadId,
