@@ -144,3 +144,17 @@ fn the_first_execution_of_a_search_reads_the_latest_stores() {
     assert!(first.findings.is_empty(), "{first}");
     assert_eq!(first.executions, 1);
 }
+
+/// Under RC11 this test fails (store buffering); the attribute makes atomics sequentially
+/// consistent, and it passes.
+#[conc_check::test(memory_model = "seqcst", strategy = "dfs")]
+fn the_attribute_chooses_the_memory_model() {
+    litmus::sb_release_acquire()
+}
+
+/// The default memory model is RC11: the same test fails, as `should_panic` expects.
+#[conc_check::test(strategy = "dfs")]
+#[should_panic(expected = "store buffering")]
+fn the_default_memory_model_shows_store_buffering() {
+    litmus::sb_release_acquire()
+}

@@ -1,7 +1,7 @@
 //! One atomic location's stores, in modification order.
 
 use super::view::{Timestamp, INITIAL};
-use crate::event::{StoreId, ThreadId};
+use crate::event::StoreId;
 
 /// The distance between timestamps of stores appended one after another; a store placed
 /// between two others takes the middle, so about 32 stores fit between two neighbours before
@@ -18,15 +18,6 @@ pub(crate) struct Message {
     /// Which store it is, for happens-before ([`crate::happens_before`]): stable while
     /// timestamps change.
     pub(crate) id: StoreId,
-    /// The storing thread; `None` for the initial value.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "weak-read explanations name it (issue 14, next step)"
-        )
-    )]
-    pub(crate) thread: Option<ThreadId>,
     /// A read-modify-write read it: its store follows at once, and nothing may go between.
     pub(crate) taken: bool,
 }
@@ -70,7 +61,6 @@ impl History {
             ts: INITIAL,
             value: initial,
             id: StoreId(0),
-            thread: None,
             taken: false,
         });
     }
@@ -159,7 +149,6 @@ mod tests {
             ts: 0,
             value,
             id: StoreId(value as u32),
-            thread: Some(ThreadId(1)),
             taken: false,
         }
     }

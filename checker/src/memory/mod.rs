@@ -367,7 +367,6 @@ impl Memory {
             ts: INITIAL,
             value,
             id,
-            thread: Some(thread),
             taken: false,
         };
         let ts = place.history.insert_after(after, message);

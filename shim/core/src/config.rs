@@ -450,6 +450,7 @@ mod tests {
             ("CONC_CHECK_SEED", "xyz"),
             ("CONC_CHECK_STRATEGY", "bogus"),
             ("CONC_CHECK_MAX_STEPS", "0"),
+            ("CONC_CHECK_MEMORY_MODEL", "tso"),
         ] {
             let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(var, val)]));
             let e = Config::from_vars(vars(pairs)).unwrap_err();
@@ -457,6 +458,24 @@ mod tests {
         }
         let off = Config::from_vars(vars(&[("CONC_CHECK_HANG_TIMEOUT", "off")])).unwrap();
         assert_eq!(off.hang_timeout, None);
+    }
+
+    #[test]
+    fn the_memory_model_is_rc11_unless_seqcst_is_asked_for() {
+        assert_eq!(Config::default().memory_model, MemoryModel::Rc11);
+        for (value, model) in [
+            ("seqcst", MemoryModel::SeqCst),
+            ("SeqCst", MemoryModel::SeqCst),
+            ("sc", MemoryModel::SeqCst),
+            ("rc11", MemoryModel::Rc11),
+            (" C++20 ", MemoryModel::Rc11),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([("CONC_CHECK_MEMORY_MODEL", value)]));
+            let config = Config::from_vars(vars(pairs)).unwrap();
+            assert_eq!(config.memory_model, model, "{value}");
+            assert_eq!(config.memory_model.to_string().parse(), Ok(model));
+        }
     }
 
     #[test]

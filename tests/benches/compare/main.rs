@@ -4,14 +4,15 @@
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
 //! progress to stderr. Sections: executions per second, unbounded exhaustive search to
 //! completion, executions and time to the first bug on the buggy corpus programs, the cost of
-//! race detection, and what each tool says about spin loops (`-- throughput exhaustive
-//! first_bug race_cost spin` picks sections; all by default). Every
+//! race detection, what each tool says about spin loops, and the weak-memory litmus tests
+//! (`-- throughput exhaustive first_bug race_cost spin litmus` picks sections; all by default). Every
 //! measurement is capped in executions and time so the whole run stays under ten minutes on two
 //! cores.
 
 mod child;
 mod exhaustive;
 mod first_bug;
+mod litmus;
 mod race_cost;
 mod runners;
 mod spin;
@@ -61,6 +62,9 @@ fn main() {
     }
     if wanted("spin") {
         spin::run();
+    }
+    if wanted("litmus") {
+        litmus::run(&mut notes);
     }
     if !notes.is_empty() {
         println!("## Notes\n");

@@ -13,7 +13,7 @@ mod rc11;
 mod shared;
 
 use super::{CasChoice, Location, Timestamp};
-use crate::event::{MemOrder, ThreadId};
+use crate::event::{MemOrder, StoreId, ThreadId};
 use shared::Shared;
 
 use MemOrder::{Acquire, Relaxed, Release, SeqCst};
@@ -421,9 +421,9 @@ fn synchronising_through_another_object_passes_what_was_seen_on() {
         .memory
         .history(x)
         .iter()
-        .map(|m| (m.thread, m.value))
+        .map(|m| (m.id, m.value))
         .collect();
-    assert_eq!(stores, [(None, 0), (Some(writer), 7)]);
+    assert_eq!(stores, [(StoreId(0), 0), (StoreId(1), 7)]);
 }
 
 /// The classic shapes, in every combination of orderings the loop gives them.
