@@ -361,6 +361,119 @@ macro_rules! bodies {
         }
 
         /// The twin of the corpus program called `name`, if this tool can express it.
+        /// Twin of `corpus::programs::relaxed_publication::buggy`.
+        fn relaxed_publication() {
+            let value = Arc::new(AtomicUsize::new(0));
+            let ready = Arc::new(AtomicBool::new(false));
+            let loader = {
+                let (value, ready) = (value.clone(), ready.clone());
+                thread::spawn(move || {
+                    value.store(42, Ordering::Relaxed);
+                    ready.store(true, Ordering::Relaxed);
+                })
+            };
+            while !ready.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            assert_eq!(
+                value.load(Ordering::Relaxed),
+                42,
+                "the flag was set but the value it publishes was not seen"
+            );
+            loader.join().unwrap();
+        }
+
+        /// Twin of `corpus::programs::peterson::buggy`.
+        fn peterson_release_acquire() {
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let turn = Arc::new(AtomicUsize::new(0));
+            let inside = Arc::new(AtomicUsize::new(0));
+            let enter = move |me: usize,
+                              flags: &[AtomicBool; 2],
+                              turn: &AtomicUsize,
+                              inside: &AtomicUsize| {
+                let other = 1 - me;
+                flags[me].store(true, Ordering::Release);
+                turn.store(other, Ordering::Release);
+                while flags[other].load(Ordering::Acquire) && turn.load(Ordering::Acquire) == other
+                {
+                    thread::yield_now();
+                }
+                let before = inside.fetch_add(1, Ordering::Relaxed);
+                assert_eq!(before, 0, "both threads are in the critical section");
+                inside.fetch_sub(1, Ordering::Relaxed);
+                flags[me].store(false, Ordering::Release);
+            };
+            let other = {
+                let (flags, turn, inside) = (flags.clone(), turn.clone(), inside.clone());
+                thread::spawn(move || enter(1, &flags, &turn, &inside))
+            };
+            enter(0, &flags, &turn, &inside);
+            other.join().unwrap();
+        }
+
+        /// Twin of `corpus::programs::double_checked::buggy`.
+        fn double_checked_relaxed() {
+            let state = Arc::new((AtomicBool::new(false), AtomicUsize::new(0), Mutex::new(())));
+            let get = |state: &(AtomicBool, AtomicUsize, Mutex<()>)| {
+                let (initialised, value, lock) = state;
+                if !initialised.load(Ordering::Relaxed) {
+                    let _guard = lock.lock().unwrap();
+                    if !initialised.load(Ordering::Relaxed) {
+                        value.store(42, Ordering::Relaxed);
+                        initialised.store(true, Ordering::Relaxed);
+                    }
+                }
+                value.load(Ordering::Relaxed)
+            };
+            let other = {
+                let state = state.clone();
+                thread::spawn(move || get(&state))
+            };
+            let mine = get(&state);
+            let theirs = other.join().unwrap();
+            assert_eq!(
+                (mine, theirs),
+                (42, 42),
+                "a thread used the value before it was initialised"
+            );
+        }
+
+        /// Twin of `corpus::programs::seqlock::buggy`.
+        fn seqlock_no_fence() {
+            let lock = Arc::new((
+                AtomicUsize::new(0),
+                [AtomicUsize::new(0), AtomicUsize::new(0)],
+            ));
+            let writer = {
+                let lock = lock.clone();
+                thread::spawn(move || {
+                    let (sequence, words) = &*lock;
+                    let s = sequence.load(Ordering::Relaxed);
+                    sequence.store(s + 1, Ordering::Relaxed);
+                    ::$k::sync::atomic::fence(Ordering::Release);
+                    words[0].store(7, Ordering::Relaxed);
+                    words[1].store(7, Ordering::Relaxed);
+                    sequence.store(s + 2, Ordering::Release);
+                })
+            };
+            let (sequence, words) = &*lock;
+            let [a, b] = loop {
+                let before = sequence.load(Ordering::Acquire);
+                let read = [
+                    words[0].load(Ordering::Relaxed),
+                    words[1].load(Ordering::Relaxed),
+                ];
+                let after = sequence.load(Ordering::Relaxed);
+                if before == after && before % 2 == 0 {
+                    break read;
+                }
+                thread::yield_now();
+            };
+            assert_eq!(a, b, "the reader kept a torn pair");
+            writer.join().unwrap();
+        }
+
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
                 "self_relock" => self_relock,
@@ -374,6 +487,10 @@ macro_rules! bodies {
                 "polite_livelock" => polite_livelock,
                 "reader_pref_starvation" => reader_pref_starvation,
                 "treiber_index_aba" => treiber_index_aba,
+                "relaxed_publication" => relaxed_publication,
+                "peterson_release_acquire" => peterson_release_acquire,
+                "double_checked_relaxed" => double_checked_relaxed,
+                "seqlock_no_fence" => seqlock_no_fence,
                 _ => return None,
             };
             Some(f)
