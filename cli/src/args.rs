@@ -32,6 +32,25 @@ impl StrategyArg {
     }
 }
 
+/// The memory models the tests can be told to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MemoryModelArg {
+    /// C++20's model: Relaxed, Acquire and Release show their weak outcomes (the default).
+    Rc11,
+    /// Every atomic access reads the latest store.
+    Seqcst,
+}
+
+impl MemoryModelArg {
+    /// The name `CONC_CHECK_MEMORY_MODEL` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryModelArg::Rc11 => "rc11",
+            MemoryModelArg::Seqcst => "seqcst",
+        }
+    }
+}
+
 /// The report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -138,6 +157,9 @@ pub struct ExploreArgs {
     /// Most preemptions per execution for DFS, or `none`.
     #[arg(long, value_name = "N|none", value_parser = parse_bound)]
     pub max_preemptions: Option<String>,
+    /// What atomics may read [default: rc11].
+    #[arg(long, value_enum)]
+    pub memory_model: Option<MemoryModelArg>,
 }
 
 /// The options of the default action: build, run, report, gate.
@@ -399,6 +421,16 @@ mod tests {
     }
 
     #[test]
+    fn the_memory_model_reaches_the_tests_as_its_variable() {
+        let cli = parse(&argv(&["--memory-model", "seqcst"])).unwrap();
+        let env = crate::run::explore_env(&cli.check.explore);
+        assert!(
+            env.contains(&("CONC_CHECK_MEMORY_MODEL".into(), "seqcst".into())),
+            "{env:?}"
+        );
+    }
+
+    #[test]
     fn output_before_any_format_is_an_error() {
         let e = parse(&argv(&["--output", "x", "--format", "json"])).unwrap_err();
         assert!(e.to_string().contains("comes before any --format"), "{e}");
@@ -411,6 +443,7 @@ mod tests {
             &["--partition", "3/2"],
             &["--partition", "0/2"],
             &["--max-preemptions", "many"],
+            &["--memory-model", "tso"],
             &["--format", "xml"],
             &["--no-such-option"],
         ] {

@@ -51,6 +51,10 @@ pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
         ("CONC_CHECK_HANG_TIMEOUT", e.hang_timeout.clone()),
         ("CONC_CHECK_SEED", e.seed.map(|s| s.to_string())),
         ("CONC_CHECK_MAX_PREEMPTIONS", e.max_preemptions.clone()),
+        (
+            "CONC_CHECK_MEMORY_MODEL",
+            e.memory_model.map(|m| m.name().to_string()),
+        ),
     ];
     settings
         .into_iter()
