@@ -14,12 +14,25 @@ use std::fmt;
 
 use crate::event::ThreadId;
 
-/// One clock component per thread, indexed by [`ThreadId`]; missing components are 0.
+/// Two components per thread, indexed by [`ThreadId`]; missing components are 0.
+///
+/// The first ([`VectorClock::get`]) is happens-before: the era of the thread known to have
+/// happened before. The second ([`VectorClock::learned`]) is what SeqCst fences taught about
+/// the thread (the memory model's: RC11's SeqCst fences order later reads without creating
+/// happens-before). Both travel together along every happens-before edge, since a join takes
+/// both, so whatever happens after a SeqCst fence is bound by what the fence learned. Only the
+/// memory model reads the second; the race detector and DPOR never set it.
 ///
 /// Operations reuse the allocation: joining into or assigning to a clock allocates only when it
 /// must grow, so clocks kept from one execution to the next stop allocating.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VectorClock(Vec<u32>);
+
+/// Where `thread`'s happens-before component is; its learned component follows.
+#[inline]
+fn slot(thread: ThreadId) -> usize {
+    2 * thread.index()
+}
 
 impl VectorClock {
     /// The clock that knows nothing (every component 0).
@@ -27,20 +40,63 @@ impl VectorClock {
         VectorClock(Vec::new())
     }
 
-    /// The component of `thread`.
+    /// The happens-before component of `thread`.
     #[inline]
     pub fn get(&self, thread: ThreadId) -> u32 {
-        self.0.get(thread.index()).copied().unwrap_or(0)
+        self.0.get(slot(thread)).copied().unwrap_or(0)
     }
 
-    /// Sets the component of `thread`.
+    /// Sets the happens-before component of `thread`.
     #[inline]
     pub fn set(&mut self, thread: ThreadId, value: u32) {
-        let i = thread.index();
-        if self.0.len() <= i {
-            self.0.resize(i + 1, 0);
+        let i = slot(thread);
+        if self.0.len() <= i + 1 {
+            self.0.resize(i + 2, 0);
         }
         self.0[i] = value;
+    }
+
+    /// What SeqCst fences taught about `thread`: the era of it whose accesses later reads
+    /// must not read older than (see the type's documentation).
+    #[inline]
+    pub fn learned(&self, thread: ThreadId) -> u32 {
+        self.0.get(slot(thread) + 1).copied().unwrap_or(0)
+    }
+
+    /// The era of `thread` this clock knows, through happens-before or SeqCst fences.
+    #[inline]
+    pub fn knows(&self, thread: ThreadId) -> u32 {
+        self.get(thread).max(self.learned(thread))
+    }
+
+    /// How many threads the clock has components for.
+    #[inline]
+    pub fn width(&self) -> usize {
+        self.0.len().div_ceil(2)
+    }
+
+    /// Learns from SeqCst fences at least the era of every thread that `eras` knows.
+    pub fn learn(&mut self, eras: &VectorClock) {
+        for i in 0..eras.width() {
+            let thread = ThreadId(i as u32);
+            let era = eras.knows(thread);
+            if era > self.learned(thread) {
+                self.set(thread, self.get(thread));
+                self.0[slot(thread) + 1] = era;
+            }
+        }
+    }
+
+    /// Raises the happens-before component of every thread to at least the era `other`
+    /// knows of it (for a clock that stands for what SeqCst fences saw).
+    pub fn raise_to_knowledge(&mut self, other: &VectorClock) {
+        for i in 0..other.width() {
+            let thread = ThreadId(i as u32);
+            let era = other.knows(thread);
+            if era > self.get(thread) {
+                self.set(thread, era);
+            }
+        }
     }
 
     /// Advances the component of `thread` by one.
@@ -84,41 +140,41 @@ impl VectorClock {
         self.0.clear();
     }
 
+    /// The happens-before components, by thread.
+    fn eras(&self) -> impl Iterator<Item = (ThreadId, u32)> + '_ {
+        self.0
+            .iter()
+            .step_by(2)
+            .enumerate()
+            .map(|(i, c)| (ThreadId(i as u32), *c))
+    }
+
     /// True when every component is 0.
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|c| *c == 0)
     }
 
-    /// Whether every component is at most `other`'s: everything this clock knows happened
-    /// before the point `other` stands for.
+    /// Whether every happens-before component is at most `other`'s: everything this clock
+    /// knows happened before the point `other` stands for.
     #[cfg(test)]
     #[inline]
     pub fn le(&self, other: &VectorClock) -> bool {
-        self.0
-            .iter()
-            .enumerate()
-            .all(|(i, c)| *c <= other.0.get(i).copied().unwrap_or(0))
+        self.eras().all(|(t, c)| c <= other.get(t))
     }
 
-    /// The first thread whose component here is not covered by `other`, if any: the witness
-    /// that `self` does not happen before `other`.
+    /// The first thread whose happens-before component here is not covered by `other`, if any:
+    /// the witness that `self` does not happen before `other`.
     pub fn first_not_le(&self, other: &VectorClock) -> Option<ThreadId> {
-        self.0
-            .iter()
-            .enumerate()
-            .find(|(i, c)| **c > other.0.get(*i).copied().unwrap_or(0))
-            .map(|(i, _)| ThreadId(i as u32))
+        self.eras()
+            .find(|(t, c)| *c > other.get(*t))
+            .map(|(t, _)| t)
     }
 
-    /// The threads with a non-zero component, and their components.
+    /// The threads with a non-zero happens-before component, and their components.
     #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (ThreadId, u32)> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(i, c)| (ThreadId(i as u32), *c))
+        self.eras().filter(|(_, c)| *c > 0)
     }
 }
 
@@ -158,8 +214,13 @@ impl fmt::Display for Epoch {
 mod tests {
     use super::*;
 
+    /// A clock with these happens-before components.
     fn vc(components: &[u32]) -> VectorClock {
-        VectorClock(components.to_vec())
+        let mut clock = VectorClock::new();
+        for (i, c) in components.iter().enumerate() {
+            clock.set(ThreadId(i as u32), *c);
+        }
+        clock
     }
 
     #[test]
@@ -201,6 +262,29 @@ mod tests {
         assert!(e.happens_before(&vc(&[0, 4])));
         t1.tick(ThreadId(1));
         assert!(!t1.epoch(ThreadId(1)).happens_before(&vc(&[0, 4])));
+    }
+
+    #[test]
+    fn learned_eras_travel_with_joins_and_never_count_as_happens_before() {
+        let (a, b) = (ThreadId(0), ThreadId(1));
+        let mut fenced = vc(&[0, 2]);
+        fenced.learn(&vc(&[5]));
+        assert_eq!(
+            (fenced.get(a), fenced.learned(a), fenced.knows(a)),
+            (0, 5, 5)
+        );
+        let mut later = vc(&[0, 0, 1]);
+        later.join(&fenced);
+        assert_eq!(later.knows(a), 5, "a join carries what the fence learned");
+        assert!(!Epoch {
+            thread: a,
+            clock: 1
+        }
+        .happens_before(&later));
+        assert!(vc(&[1]).first_not_le(&later) == Some(a));
+        let mut seen = VectorClock::new();
+        seen.raise_to_knowledge(&later);
+        assert_eq!((seen.get(a), seen.get(b)), (5, 2));
     }
 
     #[test]

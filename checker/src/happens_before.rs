@@ -247,6 +247,12 @@ impl HappensBefore {
             .filter_map(|(i, l)| l.as_ref().map(|l| (ObjectId(i as u32), l)))
     }
 
+    /// `t` runs a SeqCst fence and learns (for the memory model only) every era `eras`
+    /// knows: see [`VectorClock::learned`].
+    pub fn learn(&mut self, t: ThreadId, eras: &VectorClock) {
+        thread(&mut self.threads, t).clock.learn(eras);
+    }
+
     /// What `t`'s Relaxed loads read that an Acquire fence would make it know.
     pub fn pending_acquire(&self, t: ThreadId) -> &VectorClock {
         match self.threads.get(t.index()) {

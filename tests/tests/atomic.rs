@@ -397,8 +397,8 @@ fn a_static_atomic_starts_every_execution_from_its_initial_value() {
 
 /// The shape of loom's own `spec::test_seq_cst`, which loom ignores because it treats SeqCst
 /// as AcqRel and so fails it: two SeqCst writers, two readers that each spin on one flag and
-/// then read the other. In C++20 at least one reader sees both flags. (Today's model is
-/// sequentially consistent; this guards the weak model to come.)
+/// then read the other. In C++20 at least one reader sees both flags, and so in the model
+/// (corpus `seq_cst_readers_ok` runs the unbounded search).
 #[test]
 fn seqcst_flags_read_in_opposite_orders_are_seen_by_one_reader_at_least() {
     // Spinning readers make the unbounded search large (269,277 executions, 9 s here, until

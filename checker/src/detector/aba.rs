@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
-use crate::event::{Event, ObjectId, Op, Site, ThreadId};
+use crate::event::{Event, ObjectId, Op, Site, StoreId, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Writes remembered per object, and reads per thread.
@@ -27,6 +27,8 @@ const REMEMBERED: usize = 64;
 struct Observation {
     object: ObjectId,
     value: u64,
+    /// The store seen ([`StoreId::LATEST`] where stores are not told apart: real mode).
+    store: StoreId,
     step: u64,
     site: Site,
 }
@@ -86,11 +88,13 @@ impl AbaDetector {
         Self::default()
     }
 
-    fn observe(&mut self, thread: ThreadId, object: ObjectId, value: u64, site: Site) {
+    fn observe(&mut self, thread: ThreadId, object: ObjectId, seen: (u64, StoreId), site: Site) {
+        let (value, store) = seen;
         let view = grow(&mut self.threads, thread.index());
         let observation = Observation {
             object,
             value,
+            store,
             step: self.step,
             site,
         };
@@ -145,7 +149,7 @@ impl AbaDetector {
         &self,
         event: &Event,
         location: ObjectId,
-        expected: u64,
+        (expected, read): (u64, StoreId),
         new: u64,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
@@ -153,6 +157,11 @@ impl AbaDetector {
         let view = self.threads.get(me.index())?;
         let seen = view.observed.iter().find(|o| o.object == location)?;
         if seen.value != expected {
+            return None;
+        }
+        if read != StoreId::LATEST && read == seen.store {
+            // Weak memory: it read the very store the thread saw (other stores went after it
+            // in modification order, not between): nothing came back.
             return None;
         }
         let between = self.writes_by_others(location, me, seen.step);
@@ -274,35 +283,43 @@ impl Detector for AbaDetector {
         let object = event.object?;
         let t = event.thread;
         match event.op {
-            Op::AtomicLoad { value, .. } => {
-                self.observe(t, object, value, event.site);
+            Op::AtomicLoad { value, from, .. } => {
+                self.observe(t, object, (value, from), event.site);
                 self.read(t, object, event.site);
             }
             Op::AtomicRmw {
                 success: false,
                 old,
+                from,
                 ..
             } => {
-                self.observe(t, object, old, event.site);
+                self.observe(t, object, (old, from), event.site);
                 self.read(t, object, event.site);
             }
-            Op::AtomicRmw { cas, old, new, .. } => {
+            Op::AtomicRmw {
+                cas,
+                old,
+                new,
+                from,
+                id,
+                ..
+            } => {
                 let finding = if cas && !self.reported {
-                    self.check(event, object, old, new, names)
+                    self.check(event, object, (old, from), new, names)
                 } else {
                     None
                 };
                 self.write(event, object, Some((old, new)));
-                self.observe(t, object, new, event.site);
+                self.observe(t, object, (new, id), event.site);
                 if finding.is_some() {
                     self.reported = true;
                     return finding;
                 }
             }
-            Op::AtomicStore { value, .. } => {
+            Op::AtomicStore { value, id, .. } => {
                 let old = self.objects.get(object.index()).map_or(value, |h| h.value);
                 self.write(event, object, Some((old, value)));
-                self.observe(t, object, value, event.site);
+                self.observe(t, object, (value, id), event.site);
             }
             Op::CellRead => self.read(t, object, event.site),
             Op::CellWrite => self.write(event, object, None),
@@ -405,6 +422,36 @@ mod tests {
             cas(2, HEAD, 3, 1),
             cas(1, HEAD, 1, 2),
         ]
+    }
+
+    /// The Treiber interleaving with store ids, as a model execution names them: thread 1's
+    /// compare-exchange reads `head_store`.
+    fn treiber_with_ids(head_store: u32) -> Vec<Event> {
+        let id = crate::event::StoreId;
+        let mut events = treiber_interleaving();
+        // Thread 1 saw the initial store of head (id 0).
+        if let Op::AtomicLoad { from, .. } = &mut events[0].op {
+            *from = id(0);
+        }
+        // Thread 2's compare-exchanges made stores 1, 2 and 3 of head; 3 holds the value 1.
+        for (i, made) in [(4, 1), (5, 2), (7, 3)] {
+            if let Op::AtomicRmw { id: stored, .. } = &mut events[i].op {
+                *stored = id(made);
+            }
+        }
+        if let Op::AtomicRmw { from, .. } = &mut events[8].op {
+            *from = id(head_store);
+        }
+        events
+    }
+
+    #[test]
+    fn under_weak_memory_only_a_different_store_with_the_same_value_came_back() {
+        // It read store 3, which thread 2 wrote after changing head: ABA.
+        assert_eq!(run(&treiber_with_ids(3)).len(), 1);
+        // It read the very store it saw (thread 2's stores went after it in modification
+        // order, not between): no ABA, although the values in running order say otherwise.
+        assert!(run(&treiber_with_ids(0)).is_empty());
     }
 
     #[test]

@@ -117,6 +117,12 @@ impl Detectors {
         &self.hb
     }
 
+    /// Happens-before, for the memory model's SeqCst fences, which teach the fencing thread's
+    /// clock what earlier fences saw ([`HappensBefore::learn`]).
+    pub fn happens_before_mut(&mut self) -> &mut HappensBefore {
+        &mut self.hb
+    }
+
     /// What kind of step the last event was (a retry, a yield, or progress), for the fair
     /// scheduler.
     pub fn last_step(&self) -> retry::StepKind {

@@ -125,7 +125,7 @@ impl Place {
     fn seen_by(&self, knows: &VectorClock) -> Timestamp {
         let mut latest = INITIAL;
         for (u, accesses) in self.seen.iter().enumerate() {
-            let era = knows.get(ThreadId(u as u32));
+            let era = knows.knows(ThreadId(u as u32));
             let known = accesses.partition_point(|(e, _)| *e <= era);
             if let Some(&(_, ts)) = known.checked_sub(1).and_then(|i| accesses.get(i)) {
                 latest = latest.max(ts);
@@ -149,15 +149,14 @@ impl Place {
     }
 }
 
-/// What SeqCst fences taught one thread, for its own reads only (RC11's SeqCst fences order
-/// reads without creating happens-before).
+/// What SeqCst fences taught one thread about SeqCst stores, for its own reads. (What they
+/// taught about other threads' eras is in its clock, [`VectorClock::learned`], and travels
+/// along happens-before.)
 #[derive(Clone, Debug, Default)]
 struct FenceKnowledge {
     /// The thread ran a SeqCst fence in this execution.
     fenced: bool,
-    /// What the SeqCst fences before its last one knew.
-    clock: VectorClock,
-    /// Per location, the latest SeqCst store those fences had seen.
+    /// Per location, the latest SeqCst store its fences had seen.
     sc_stores: View,
 }
 
@@ -191,7 +190,6 @@ impl Memory {
         self.live = 0;
         self.threads.iter_mut().for_each(|k| {
             k.fenced = false;
-            k.clock.clear();
             k.sc_stores.clear();
         });
         self.sc_fences.clear();
@@ -260,9 +258,7 @@ impl Memory {
         let place = &self.places[location];
         let mut floor = place.seen_by(hb.clock(thread));
         if let Some(fences) = self.threads.get(thread.index()).filter(|k| k.fenced) {
-            floor = floor
-                .max(place.seen_by(&fences.clock))
-                .max(fences.sc_stores.get(location));
+            floor = floor.max(fences.sc_stores.get(location));
         }
         if order == MemOrder::SeqCst {
             floor = floor.max(place.sc).max(place.seen_by(&self.sc_fences));
@@ -397,28 +393,28 @@ impl Memory {
     }
 
     /// A fence with `order` by `thread`, before its event reaches `hb`. Only a SeqCst fence
-    /// changes the memory (Acquire and Release fences are happens-before's): it learns what
-    /// earlier SeqCst fences saw and publishes what its thread has seen (its clock, with what
-    /// its Relaxed loads read, which the fence acquires) to later ones.
-    pub(crate) fn fence(&mut self, thread: ThreadId, order: MemOrder, hb: &HappensBefore) {
+    /// changes the memory (Acquire and Release fences are happens-before's): the thread learns
+    /// what earlier SeqCst fences saw (into its clock's learned eras, which travel along
+    /// happens-before to whatever comes after the fence) and the latest SeqCst store of every
+    /// location, and publishes what it has seen (its clock, with what its Relaxed loads read,
+    /// which the fence acquires) to later SeqCst fences and loads.
+    pub(crate) fn fence(&mut self, thread: ThreadId, order: MemOrder, hb: &mut HappensBefore) {
         if order != MemOrder::SeqCst {
             return;
         }
-        let latest_sc: Vec<Timestamp> = self.places[..self.live].iter().map(|p| p.sc).collect();
+        hb.learn(thread, &self.sc_fences);
         let mut knows = std::mem::take(&mut self.scratch);
         knows.assign(hb.clock(thread));
         knows.join(hb.pending_acquire(thread));
-        let sc_fences = std::mem::take(&mut self.sc_fences);
+        self.sc_fences.raise_to_knowledge(&knows);
+        self.scratch = knows;
+        let live = self.live;
         let me = self.fence_knowledge(thread);
         me.fenced = true;
-        me.clock.join(&sc_fences);
-        knows.join(&me.clock);
-        for (location, ts) in latest_sc.into_iter().enumerate() {
-            me.sc_stores.raise(location, ts);
+        for location in 0..live {
+            let ts = self.places[location].sc;
+            self.threads[thread.index()].sc_stores.raise(location, ts);
         }
-        self.sc_fences = sc_fences;
-        self.sc_fences.join(&knows);
-        self.scratch = knows;
     }
 
     /// Forgets the stores of `location` that no thread can read any more (older than what

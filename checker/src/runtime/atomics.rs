@@ -8,9 +8,10 @@
 //! that takes the first choice runs the program sequentially consistently. Under the SeqCst
 //! memory model there is no choice: every access reads and follows the latest store.
 //!
-//! Eventual visibility: a load (or failing compare-exchange) that repeats a thread's stale
-//! load (the same atomic at the same line, with no store of the thread to it in between)
-//! reads the latest store. So a spin loop
+//! Eventual visibility: a load that repeats a thread's stale load (the same atomic at the same
+//! line, with no store of the thread to it in between) reads the latest store, and so does a
+//! compare-exchange that repeats a failed one that read a stale store. (A load and a
+//! compare-exchange at one line, as in `fetch_update`, are not repeats of each other.) So a spin loop
 //! sees a stale value at most once in a row and then the store it waits for, and a correct
 //! spin terminates under the fair scheduler. Outcomes given up: a loop that reads one store
 //! twice in a row while a newer one exists, which hardware allows but cannot sustain.
@@ -89,7 +90,13 @@ pub fn prepare(
     // counting from the latest, so choice 0 is always the latest store.
     let options = with(|e| {
         let me = e.current;
-        if e.seq_cst_memory || e.threads[me.index()].stale_loads.contains(&(object, site)) {
+        let repeat = match access {
+            Access::Load(_) => Some((object, site, false)),
+            Access::Cas { .. } => Some((object, site, true)),
+            Access::Store(_) | Access::Rmw(_) => None,
+        };
+        let stale_loads = &e.threads[me.index()].stale_loads;
+        if e.seq_cst_memory || repeat.is_some_and(|r| stale_loads.contains(&r)) {
             return 1;
         }
         let hb = e.detectors.happens_before();
@@ -190,10 +197,11 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
             let index = e.trace.len();
             e.weak_reads.extend(newest.map(|id| (index, id)));
         }
+        let cas = matches!(op, Op::AtomicRmw { .. });
         let loads = &mut e.threads[me.index()].stale_loads;
-        loads.retain(|&(o, s)| o != object || (!stored && s != site));
+        loads.retain(|&(o, s, c)| o != object || (!stored && (s, c) != (site, cas)));
         if stale {
-            loads.push((object, site));
+            loads.push((object, site, cas));
         }
         latest
     })
@@ -226,7 +234,7 @@ pub fn fails_spuriously(object: ObjectId) -> bool {
 pub fn fence(order: MemOrder) {
     with(|e| {
         let thread = e.current;
-        let hb = e.detectors.happens_before();
+        let hb = e.detectors.happens_before_mut();
         e.memory.fence(thread, order, hb);
     });
 }

@@ -79,10 +79,10 @@ pub(crate) struct ThreadSlot {
     /// The atomic whose `compare_exchange_weak` by this thread last failed spuriously: the
     /// next attempt on it does not (so a retry loop ends).
     pub spurious_cas: Option<ObjectId>,
-    /// The loads (atomic and line) of this thread that read a store older than the latest
-    /// and have not been repeated since: repeating one reads the latest store (eventual
-    /// visibility, see `runtime::atomics`).
-    pub stale_loads: Vec<(ObjectId, Site)>,
+    /// The loads (atomic, line, and whether a failed compare-exchange) of this thread that
+    /// read a store older than the latest and have not been repeated since: repeating one
+    /// reads the latest store (eventual visibility, see `runtime::atomics`).
+    pub stale_loads: Vec<(ObjectId, Site, bool)>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -259,7 +259,6 @@ impl Execution {
         let mut slot = ThreadSlot::new(body, name);
         slot.stack_size = stack_size;
         self.threads.push(slot);
-        // The child starts knowing what its parent knows (spawn synchronises).
         id
     }
 

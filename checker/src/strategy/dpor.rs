@@ -77,7 +77,7 @@
 //! what the hidden thread itself did, or the reduction may lose interleavings.
 
 use crate::clock::VectorClock;
-use crate::event::{Access, Event, ObjectKind, Op, ThreadId, WaitFor};
+use crate::event::{Access, Event, MemOrder, ObjectKind, Op, ThreadId, WaitFor};
 
 /// One recorded access of an object.
 #[derive(Clone, Debug)]
@@ -307,6 +307,14 @@ impl RaceTracker {
             self.on_lock(t, lock, step, state, races);
             return;
         }
+        if event.op
+            == (Op::Fence {
+                order: MemOrder::SeqCst,
+            })
+        {
+            self.on_seq_cst_fence(t, state, races);
+            return;
+        }
         let Some((place, access)) = footprint(event) else {
             return;
         };
@@ -349,6 +357,42 @@ impl RaceTracker {
                 history.reads.clear();
                 history.last_write = Some(touch);
             }
+        }
+        self.resolve(t, races);
+    }
+
+    /// A SeqCst fence by `t`: what it reads (every location's latest SeqCst store, what earlier
+    /// SeqCst fences saw) and writes (what later SeqCst fences and loads see) spans every
+    /// atomic, so it counts as a write of every object: dependent with every access, in both
+    /// orders. Conservative, and SeqCst fences are rare.
+    fn on_seq_cst_fence(&mut self, t: ThreadId, state: Option<usize>, races: &mut Vec<Reversal>) {
+        let steps = self.steps;
+        let clock = &mut self.clocks[t.index()];
+        for history in &self.objects {
+            for touch in history.last_write.iter().chain(&history.reads) {
+                if touch.thread != t && !ordered_after(steps, clock, touch) {
+                    if let Some(state) = touch.state {
+                        self.pending.push((touch.pos, touch.step_local, state));
+                    }
+                }
+            }
+        }
+        for history in &self.objects {
+            for touch in history.last_write.iter().chain(&history.reads) {
+                clock.join(&touch.clock);
+            }
+        }
+        let touch = stamp(
+            clock,
+            t,
+            &mut self.step_local,
+            &mut self.log,
+            self.steps,
+            state,
+        );
+        for history in &mut self.objects {
+            history.reads.clear();
+            history.last_write = Some(touch.clone());
         }
         self.resolve(t, races);
     }
@@ -482,6 +526,8 @@ fn stamp(
 /// The object an operation touches and how, or `None` for operations no other thread can observe.
 fn footprint(event: &Event) -> Option<(Place, Access)> {
     match event.op {
+        // SeqCst fences are handled apart (`on_seq_cst_fence`); the others act only through
+        // the accesses that read what they ordered.
         Op::Create { .. } | Op::Yield | Op::Fence { .. } => None,
         // A thread that blocks observed the object's state; the other order may not block.
         Op::Block { wait } => match wait {

@@ -22,7 +22,7 @@
 //! registered there is therefore matched conservatively: it conflicts with a conflicting access
 //! to *any* object of that kind registered after the branching point.
 
-use crate::event::{Event, ObjectKind, Op, ThreadId, WaitFor};
+use crate::event::{Event, MemOrder, ObjectKind, Op, ThreadId, WaitFor};
 
 /// A place a step can touch.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -259,6 +259,11 @@ impl StepRecorder {
             }
             Op::Exit => self.footprint.add(Place::Thread(t.0), true),
             Op::Join { target } => self.footprint.add(Place::Thread(target.0), false),
+            // A SeqCst fence reads and writes what every SeqCst access of every atomic sees:
+            // dependent with everything, like a value choice.
+            Op::Fence {
+                order: MemOrder::SeqCst,
+            } => self.footprint.make_universal(),
             Op::Yield | Op::Fence { .. } => {}
             Op::Block { wait } => {
                 if self.waits.len() <= t.index() {

@@ -150,6 +150,24 @@ macro_rules! litmus_shapes {
             reads.concat()
         }
 
+        /// A SeqCst fence against a SeqCst load of another thread: `x = 1; y = 1; fence(SeqCst)`
+        /// (Relaxed stores) against `r0 = y` (Relaxed) `; r1 = x` (SeqCst); returns
+        /// `[r0, r1]`. Every outcome is allowed, `[1, 0]` included: the load may come before
+        /// the fence in the SeqCst order. (A search that takes the fence for a step no other
+        /// thread can observe never runs the load first.)
+        pub fn fence_then_seqcst_load() -> Vec<usize> {
+            let (reads, _, _) = run(vec![
+                Box::new(|l| {
+                    l.x.store(1, Relaxed);
+                    l.y.store(1, Relaxed);
+                    fence(SeqCst);
+                    vec![]
+                }),
+                Box::new(|l| vec![l.y.load(Relaxed), l.x.load(SeqCst)]),
+            ]);
+            reads.concat()
+        }
+
         /// Read-read coherence: `x = 1; x = 2` against `r0 = x; r1 = x`, all Relaxed; returns
         /// `[r0, r1]`. Going back in time (`[2, 1]`, `[1, 0]`, `[2, 0]`) is forbidden in every
         /// ordering.
@@ -465,6 +483,8 @@ pub enum Shape {
     WriteReadCausality(Ordering, Ordering),
     /// [`shapes::read_read_coherence`].
     ReadReadCoherence,
+    /// [`shapes::fence_then_seqcst_load`].
+    FenceThenSeqCstLoad,
     /// [`shapes::release_sequence`].
     ReleaseSequence(bool),
 }
@@ -479,6 +499,7 @@ impl Shape {
             Shape::TwoPlusTwoWrites(s) => shapes::two_plus_two_writes(s),
             Shape::WriteReadCausality(s, l) => shapes::write_read_causality(s, l),
             Shape::ReadReadCoherence => shapes::read_read_coherence(),
+            Shape::FenceThenSeqCstLoad => shapes::fence_then_seqcst_load(),
             Shape::ReleaseSequence(rmw) => shapes::release_sequence(rmw),
         }
     }
@@ -647,6 +668,13 @@ pub const CASES: &[Case] = &[
             &[1, 1, 1],
         ],
         source: HERDING_CATS,
+    },
+    Case {
+        name: "F+SC",
+        orderings: "Relaxed stores, fence(SeqCst); Relaxed load, SeqCst load",
+        shape: Shape::FenceThenSeqCstLoad,
+        allowed: ALL_PAIRS,
+        source: "Lahav et al., PLDI 2017 (psc: the load may precede the fence)",
     },
     Case {
         name: "CoRR",

@@ -26,6 +26,7 @@ fn run_on_loom(shape: Shape) -> Vec<usize> {
         Shape::TwoPlusTwoWrites(s) => over_loom::two_plus_two_writes(s),
         Shape::WriteReadCausality(s, l) => over_loom::write_read_causality(s, l),
         Shape::ReadReadCoherence => over_loom::read_read_coherence(),
+        Shape::FenceThenSeqCstLoad => over_loom::fence_then_seqcst_load(),
         Shape::ReleaseSequence(rmw) => over_loom::release_sequence(rmw),
     }
 }

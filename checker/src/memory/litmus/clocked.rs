@@ -1,8 +1,9 @@
 //! The memory model again, with happens-before as vector clocks instead of views: the
 //! formulation the model moves to so that it and the race detector share one definition of
 //! happens-before. A thread's view of a location is derived: the latest store or read of it
-//! whose epoch the thread's clock covers. SeqCst fences teach the fencing thread what earlier
-//! SeqCst fences saw, for its own reads only (RC11's SeqCst fences create no happens-before).
+//! whose epoch the thread's clock covers. SeqCst fences teach the fencing thread's clock what
+//! earlier SeqCst fences saw, as learned eras that travel along happens-before but are not
+//! happens-before (RC11's SeqCst fences create none).
 //!
 //! The litmus tests run both formulations and require the same outcomes.
 
@@ -48,9 +49,8 @@ struct Thread {
     pending: VectorClock,
     /// The clock at its last Release fence: what its Relaxed stores publish.
     fence_release: VectorClock,
-    /// What SeqCst fences taught it, for its own reads: a clock, and per location the latest
-    /// SeqCst store they saw.
-    sc: VectorClock,
+    /// Per location, the latest SeqCst store its SeqCst fences saw (what they taught about
+    /// other threads is in `clock`, as learned eras).
     sc_stores: Vec<Timestamp>,
 }
 
@@ -61,6 +61,12 @@ pub(super) struct ClockedMemory {
     threads: Vec<Thread>,
     /// What SeqCst fences have seen.
     sc_fences: VectorClock,
+}
+
+/// Whether `knows` covers the access at `epoch`, by happens-before or what SeqCst fences
+/// taught.
+fn known(epoch: Epoch, knows: &VectorClock) -> bool {
+    epoch.clock <= knows.knows(epoch.thread)
 }
 
 /// `view[x]`, 0 past the end.
@@ -75,12 +81,12 @@ impl ClockedMemory {
         let stores = place
             .messages
             .iter()
-            .filter(|m| m.epoch.is_none_or(|e| e.happens_before(knows)))
+            .filter(|m| m.epoch.is_none_or(|e| known(e, knows)))
             .map(|m| m.ts);
         let reads = place
             .reads
             .iter()
-            .filter(|(e, _)| e.happens_before(knows))
+            .filter(|(e, _)| known(*e, knows))
             .map(|(_, ts)| *ts);
         stores.chain(reads).max().unwrap_or(0)
     }
@@ -88,9 +94,7 @@ impl ClockedMemory {
     /// The oldest store of `x` an access with `order` by `t` may see.
     fn floor(&self, t: ThreadId, x: Location, order: MemOrder) -> Timestamp {
         let me = &self.threads[t.index()];
-        let mut knows = me.clock.clone();
-        knows.join(&me.sc);
-        let floor = self.seen(&knows, x).max(at(&me.sc_stores, x));
+        let floor = self.seen(&me.clock, x).max(at(&me.sc_stores, x));
         if order == MemOrder::SeqCst {
             floor
                 .max(self.places[x].sc)
@@ -265,10 +269,9 @@ impl Model for ClockedMemory {
             me.clock.join(&pending);
         }
         if o == MemOrder::SeqCst {
-            me.sc.join(&self.sc_fences);
-            self.sc_fences.join(&me.clock);
-            let sc = me.sc.clone();
-            self.sc_fences.join(&sc);
+            // What the fence learns travels with the thread's clock along happens-before.
+            me.clock.learn(&self.sc_fences);
+            self.sc_fences.raise_to_knowledge(&me.clock);
             let stores: Vec<Timestamp> = self.places.iter().map(|p| p.sc).collect();
             let me = &mut self.threads[t.index()];
             me.sc_stores.resize(stores.len().max(me.sc_stores.len()), 0);

@@ -302,6 +302,28 @@ fn two_loads_of_one_location_never_go_back_in_time() {
     assert!(found.contains(&vec![vec![], vec![1, 1]]));
 }
 
+#[test]
+fn what_a_seqcst_fence_learned_binds_whatever_happens_after_it() {
+    // W: x = 1; fence(SC); a = y    U: y = 1; fence(SC); y = 2 (Release)
+    // V: b = y (Acquire); c = x
+    // a = 0, b = 2, c = 0 is forbidden: W's fence comes before U's (W read y before U's
+    // store), and V, after U's fence by happens-before, must then see x = 1. A review found
+    // the model allowing it while fence knowledge stayed with the fencing thread.
+    let program = vec![
+        vec![Store(X, 1, Relaxed), Fence(SeqCst), Load(Y, Relaxed)],
+        vec![Store(Y, 1, Relaxed), Fence(SeqCst), Store(Y, 2, Release)],
+        vec![Load(Y, Acquire), Load(X, Relaxed)],
+    ];
+    for (name, run) in FORMULATIONS {
+        let (extra, missing) = differences_with(run, 2, &program);
+        assert!(
+            extra.is_empty(),
+            "{name} gives forbidden outcomes: {extra:?}"
+        );
+        assert!(missing.is_empty(), "{name} misses outcomes: {missing:?}");
+    }
+}
+
 /// Independent reads of independent writes.
 fn iriw(store: MemOrder, load: MemOrder) -> BTreeSet<Vec<Vec<u64>>> {
     reads(

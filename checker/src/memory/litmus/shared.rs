@@ -130,7 +130,7 @@ impl Model for Shared {
     }
 
     fn fence(&mut self, t: ThreadId, o: MemOrder) {
-        self.memory.fence(t, o, &self.hb);
+        self.memory.fence(t, o, &mut self.hb);
         self.emit(t, None, Op::Fence { order: o });
     }
 

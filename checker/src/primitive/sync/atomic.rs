@@ -7,10 +7,11 @@
 //! std's exact semantics and panics), and the memory records what it did. Outside a model each
 //! operation is exactly the std operation.
 //!
-//! The model explores interleavings of the operations under sequential consistency; it does not
-//! (yet) explore the extra outcomes weaker orderings allow on real hardware, such as a `Relaxed`
-//! load reading a stale value. `compare_exchange_weak` fails spuriously inside a model only
-//! when spurious wakeups are on, as a choice.
+//! Which store each operation reads (or, for a store, where it goes in the modification order)
+//! is the C++20 memory model's choice (`crate::memory`), taken by the strategy, so `Relaxed`,
+//! `Acquire` and `Release` show their weak outcomes (a stale load, store buffering);
+//! `MemoryModel::SeqCst` makes every access read the latest store. `compare_exchange_weak`
+//! fails spuriously inside a model only when spurious wakeups are on, as a choice.
 
 use std::fmt;
 use std::panic::Location;
@@ -204,9 +205,17 @@ fn step<S: Scratch, R>(
     api::point(site, false);
     let (id, reused) = slot.id_noting_reuse(ObjectKind::Atomic);
     let initial = reused.then(|| cells.initial.get_bits());
-    let (read, prepared) = atomics::prepare(id, cells.inner.get_bits(), initial, access, site);
+    let held = cells.inner.get_bits();
+    let (read, prepared) = atomics::prepare(id, held, initial, access, site);
     cells.inner.set_bits(read);
+    // If `op` panics (std rejects the ordering), the scratch atomic must not keep the older
+    // value it was given: the next access would take it for a write through `get_mut`.
+    let restore = Restore {
+        cell: cells.inner,
+        value: held,
+    };
     let result = op();
+    std::mem::forget(restore);
     let mut event = event(&result);
     // Between operations the scratch atomic holds the latest store (a load may have been
     // given an older one).
@@ -215,6 +224,19 @@ fn step<S: Scratch, R>(
         .set_bits(atomics::record(id, prepared, &mut event, site));
     api::emit(Some(id), event, site);
     result
+}
+
+/// Puts `value` back into the scratch atomic `cell` when dropped (on a panic of the
+/// operation; the normal path forgets it).
+struct Restore<'a, S: Scratch> {
+    cell: &'a S,
+    value: u64,
+}
+
+impl<S: Scratch> Drop for Restore<'_, S> {
+    fn drop(&mut self) {
+        self.cell.set_bits(self.value);
+    }
 }
 
 /// One atomic operation on a real thread: the std operation `op`, recorded as `event` says
