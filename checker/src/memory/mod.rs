@@ -19,8 +19,10 @@
 //!   store no other read-modify-write read and goes directly after it.
 //! - SeqCst: a SeqCst store goes after every earlier SeqCst store of its location, and a
 //!   SeqCst load reads nothing older than those. A SeqCst fence learns what earlier SeqCst
-//!   fences saw and publishes what its thread has seen, for reads only: RC11's SeqCst fences
-//!   add no happens-before. So a program whose atomics are all SeqCst has only sequentially
+//!   fences saw and publishes what its thread has seen. What it learns is not happens-before
+//!   (RC11's SeqCst fences add none, and the race detector never sees it) but travels with
+//!   happens-before, as the learned half of the thread's clock ([`VectorClock::learned`]),
+//!   so it binds the reads of every event after the fence. So a program whose atomics are all SeqCst has only sequentially
 //!   consistent outcomes (loom, which treats SeqCst as AcqRel, gives others), and SeqCst
 //!   fences between Relaxed accesses forbid store buffering.
 //!
