@@ -125,7 +125,7 @@ struct ObjectClocks {
     /// Barrier: rounds completed.
     round: u64,
     /// Atomics: the stores a load may still read, in the order they ran, with the clock an
-    /// Acquire load of each acquires.
+    /// Acquire load of each acquires (dropped when the memory model forgets the store).
     stores: Vec<StoreClock>,
 }
 
@@ -137,10 +137,6 @@ struct StoreClock {
     clock: VectorClock,
     info: Option<StoreInfo>,
 }
-
-/// How many stores of a location keep their clocks: twice what the memory model keeps
-/// readable (`memory::HISTORY_LIMIT`), since it forgets by modification order and this by age.
-const STORES_KEPT: usize = 512;
 
 /// Per-thread vector clocks maintained from events. See the module documentation.
 #[derive(Clone, Default)]
@@ -251,6 +247,24 @@ impl HappensBefore {
     /// knows: see [`VectorClock::learned`].
     pub fn learn(&mut self, t: ThreadId, eras: &VectorClock) {
         thread(&mut self.threads, t).clock.learn(eras);
+    }
+
+    /// The memory model forgot the stores `gone` of atomic `o` (no load can read them any
+    /// more): their release clocks go too. The memory decides, by modification order, so a
+    /// store that can still be read always keeps its clock.
+    pub fn forget_stores(&mut self, o: ObjectId, gone: &[StoreId]) {
+        if gone.is_empty() {
+            return;
+        }
+        let location = object(&mut self.objects, o);
+        let spare = &mut self.spare;
+        location.stores.retain_mut(|s| {
+            let keep = !gone.contains(&s.id);
+            if !keep {
+                spare.push(std::mem::take(&mut s.clock));
+            }
+            keep
+        });
     }
 
     /// What `t`'s Relaxed loads read that an Acquire fence would make it know.
@@ -479,9 +493,6 @@ impl HappensBefore {
             // Sequentially consistent: no load reads any store but the last.
             self.spare
                 .extend(location.stores.drain(..).map(|s| s.clock));
-        } else if location.stores.len() >= STORES_KEPT {
-            let old = location.stores.drain(..STORES_KEPT / 2).map(|s| s.clock);
-            self.spare.extend(old);
         }
         location.stores.push(StoreClock { id, clock, info });
         if releases(order) {

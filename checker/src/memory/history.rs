@@ -86,10 +86,11 @@ impl History {
             .expect("a location always has its initial value")
     }
 
-    /// Forgets the stores older than `ts` (the store at `ts` stays).
-    pub(crate) fn forget_before(&mut self, ts: Timestamp) {
+    /// Forgets the stores older than `ts` (the store at `ts` stays); adds their ids to
+    /// `forgotten`.
+    pub(crate) fn forget_before(&mut self, ts: Timestamp, forgotten: &mut Vec<StoreId>) {
         let keep_from = self.messages.partition_point(|m| m.ts < ts);
-        self.messages.drain(..keep_from);
+        forgotten.extend(self.messages.drain(..keep_from).map(|m| m.id));
     }
 
     /// Marks the store at `ts` as read by a read-modify-write.
@@ -182,7 +183,7 @@ mod tests {
         let two = h.insert_after(one, store(2));
         h.take(one);
         assert!(h.message(one).unwrap().taken && !h.message(two).unwrap().taken);
-        h.forget_before(one);
+        h.forget_before(one, &mut Vec::new());
         let values: Vec<u64> = h.messages().iter().map(|m| m.value).collect();
         assert_eq!(values, [1, 2]);
         // Squeeze stores in after `one` until the location is renumbered.

@@ -179,6 +179,9 @@ pub(crate) struct Memory {
     keep: usize,
     /// Reused for computing what a SeqCst fence knows.
     scratch: VectorClock,
+    /// The ids of the stores forgotten since [`Memory::take_forgotten`] last ran, for
+    /// happens-before to drop their release clocks.
+    forgotten: Vec<StoreId>,
 }
 
 impl Memory {
@@ -190,6 +193,7 @@ impl Memory {
     /// Forgets the previous execution, keeping the allocations for the next.
     pub(crate) fn clear(&mut self) {
         self.live = 0;
+        self.forgotten.clear();
         self.threads.iter_mut().for_each(|k| {
             k.fenced = false;
             k.sc_stores.clear();
@@ -205,6 +209,13 @@ impl Memory {
             keep: 1,
             ..Self::default()
         }
+    }
+
+    /// The stores forgotten since the last call (all of one location: the one the last store
+    /// went to), emptying the list into `into`.
+    pub(crate) fn take_forgotten(&mut self, into: &mut Vec<StoreId>) {
+        into.clear();
+        into.append(&mut self.forgotten);
     }
 
     /// A new location holding `initial`; every thread knows its initial value.
@@ -439,11 +450,12 @@ impl Memory {
             .min()
             .unwrap_or(INITIAL);
         let place = &mut self.places[location];
-        place.history.forget_before(oldest_seen);
+        let forgotten = &mut self.forgotten;
+        place.history.forget_before(oldest_seen, forgotten);
         let len = place.history.messages().len();
         if len > HISTORY_LIMIT {
             let oldest_kept = place.history.messages()[len - HISTORY_LIMIT].ts;
-            place.history.forget_before(oldest_kept);
+            place.history.forget_before(oldest_kept, forgotten);
         }
         // Accesses of forgotten stores bound nothing any more.
         let oldest = place.history.messages()[0].ts;

@@ -197,6 +197,13 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
             let index = e.trace.len();
             e.weak_reads.extend(newest.map(|id| (index, id)));
         }
+        // Stores the memory forgot (no load can read them) drop their release clocks.
+        let mut gone = std::mem::take(&mut e.forgotten_stores);
+        e.memory.take_forgotten(&mut gone);
+        e.detectors
+            .happens_before_mut()
+            .forget_stores(object, &gone);
+        e.forgotten_stores = gone;
         let cas = matches!(op, Op::AtomicRmw { .. });
         let loads = &mut e.threads[me.index()].stale_loads;
         loads.retain(|&(o, s, c)| o != object || (!stored && (s, c) != (site, cas)));

@@ -149,6 +149,8 @@ pub(crate) struct Execution {
     /// The loads of this execution that read an older store than the latest: the index of
     /// the load's event in `trace`, and the store that was latest then.
     pub weak_reads: Vec<(usize, crate::event::StoreId)>,
+    /// Reused for handing the stores the memory forgot to happens-before.
+    pub forgotten_stores: Vec<crate::event::StoreId>,
     spurious_left: u32,
     pub detectors: Detectors,
     pub findings: Vec<Finding>,
@@ -190,6 +192,7 @@ impl Execution {
             spurious_wakeups: config.spurious_wakeups,
             seq_cst_memory: config.memory_model == crate::config::MemoryModel::SeqCst,
             weak_reads: Vec::new(),
+            forgotten_stores: Vec::new(),
             spurious_left: 0,
             detectors: Detectors::from_config(config),
             findings: Vec::new(),

@@ -12,7 +12,7 @@ mod generated;
 mod rc11;
 mod shared;
 
-use super::{CasChoice, Location, Timestamp};
+use super::{CasChoice, Location, Timestamp, INITIAL};
 use crate::event::{MemOrder, StoreId, ThreadId};
 use shared::Shared;
 
@@ -778,6 +778,38 @@ fn stores_nobody_can_read_any_more_are_forgotten_and_the_others_kept() {
     let kept: Vec<u64> = shared.memory.history(x).iter().map(|m| m.value).collect();
     assert_eq!(kept, [100, 101]);
     assert_eq!(shared.readable(reader, x, Relaxed).len(), 2);
+}
+
+#[test]
+fn a_release_store_keeps_its_clock_while_it_can_be_read_however_many_stores_go_before_it() {
+    // A publishes data and then x = 1 (Release); B stores to x 600 times, each placed before
+    // A's store in modification order (B never read x). A's store stays the latest: a reader
+    // that acquires it must see the data, although 600 younger stores came and went.
+    let (a, b, reader) = (ThreadId(0), ThreadId(1), ThreadId(2));
+    let mut shared = Shared::default();
+    let (x, data) = (shared.add_location(0), shared.add_location(0));
+    for t in [a, b, reader] {
+        shared.add_thread(t);
+    }
+    shared.store(a, data, Relaxed, 42, INITIAL);
+    shared.store(a, x, Release, 1, INITIAL);
+    for v in 0..600 {
+        let oldest = shared.memory.history(x)[0].ts;
+        shared.store(b, x, Relaxed, 100 + v, oldest);
+    }
+    assert_eq!(shared.memory.latest(x), 1, "A's store is still the latest");
+    let published = shared.memory.latest_ts(x);
+    shared.load(reader, x, Acquire, published);
+    let readable: Vec<u64> = shared
+        .readable(reader, data, Relaxed)
+        .iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(
+        readable,
+        [42],
+        "the Acquire load acquired A's release clock"
+    );
 }
 
 #[test]

@@ -22,6 +22,14 @@ impl Shared {
         }
     }
 
+    /// Hands the stores the memory forgot to happens-before, as the runtime does after every
+    /// access.
+    fn forget(&mut self, x: Location) {
+        let mut gone = Vec::new();
+        self.memory.take_forgotten(&mut gone);
+        self.hb.forget_stores(ObjectId(x as u32), &gone);
+    }
+
     /// `op` by `thread` on location `x` (or on nothing), as happens-before sees it.
     pub(super) fn emit(&mut self, thread: ThreadId, x: Option<Location>, op: Op) {
         self.hb.on_event(&Event {
@@ -59,6 +67,7 @@ impl Shared {
             id,
         };
         self.emit(t, Some(x), op);
+        self.forget(x);
     }
 }
 
@@ -110,6 +119,7 @@ impl Model for Shared {
             id,
         };
         self.emit(t, Some(x), op);
+        self.forget(x);
     }
 
     fn rmw_with(
