@@ -62,6 +62,8 @@ corpus_tests! {
     seqlock_no_fence => programs::seqlock::buggy,
     seqlock_ok => programs::seqlock::clean,
     seq_cst_readers_ok => programs::seq_cst_readers::clean,
+    spsc_ring_ok => programs::spsc_ring::clean,
+    bounded_buffer_ok => programs::bounded_buffer::clean,
     sb_release_acquire => programs::litmus::sb_release_acquire,
     sb_seqcst_ok => programs::litmus::sb_seqcst,
     sb_fences_ok => programs::litmus::sb_fences,

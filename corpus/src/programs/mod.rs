@@ -2,6 +2,7 @@
 
 pub mod abba;
 pub mod barrier_miscount;
+pub mod bounded_buffer;
 pub mod channel_cycle;
 pub mod check_then_act;
 pub mod condvar_if_not_while;
@@ -21,6 +22,7 @@ pub mod self_relock;
 pub mod seq_cst_readers;
 pub mod seqlock;
 pub mod spin_flag;
+pub mod spsc_ring;
 pub mod state_machine_cas;
 pub mod treiber_index;
 pub mod unsynchronised_counter;
@@ -75,6 +77,8 @@ const PROGRAMS: &[Program] = &[
     seqlock::BUGGY,
     seqlock::CLEAN,
     seq_cst_readers::CLEAN,
+    spsc_ring::CLEAN,
+    bounded_buffer::CLEAN,
 ];
 
 /// Every program, the litmus tests last.
