@@ -18,6 +18,7 @@ mod clock;
 mod describe;
 pub(crate) mod detector;
 pub(crate) mod event;
+mod fast_hash;
 mod happens_before;
 mod holdings;
 mod memory;

@@ -12,6 +12,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::fast_hash::FastHash;
+
 use super::objects::{at, Created};
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
@@ -38,7 +40,7 @@ pub struct LivelockDetector {
     active: bool,
     step: u64,
     /// When each fingerprint was last seen (step number).
-    last_seen: HashMap<u64, u64>,
+    last_seen: HashMap<u64, u64, FastHash>,
     /// Steps in a row without a new state.
     stale: u64,
     /// New states in a row.
@@ -59,7 +61,7 @@ impl LivelockDetector {
             state: StateHash::default(),
             active: false,
             step: 0,
-            last_seen: HashMap::new(),
+            last_seen: HashMap::default(),
             stale: 0,
             fresh: 0,
             period: 0,

@@ -25,6 +25,8 @@
 //! smallest case.
 
 use std::collections::{HashMap, HashSet};
+
+use crate::fast_hash::FastHash;
 use std::hash::RandomState;
 
 use petgraph::algo::all_simple_paths;
@@ -252,7 +254,7 @@ pub struct LockOrderDetector {
     instance: OrderGraph<ObjectId>,
     class: OrderGraph<Site>,
     /// The kind of each class, for messages.
-    class_kinds: HashMap<Site, ObjectKind>,
+    class_kinds: HashMap<Site, ObjectKind, FastHash>,
     /// Cycles reported so far, as sorted class lists.
     reported: HashSet<Vec<Site>>,
     /// The running execution, counted from 1 (`reset` starts each one).
@@ -273,7 +275,7 @@ impl LockOrderDetector {
             holdings: Holdings::default(),
             instance: OrderGraph::new(),
             class: OrderGraph::new(),
-            class_kinds: HashMap::new(),
+            class_kinds: HashMap::default(),
             reported: HashSet::new(),
             execution: 0,
         }

@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use super::central;
 use super::races;
-use super::records::{ChainHasher, HeldLock, Holder, LockInfo, LockRef, NOBODY};
+use super::records::{HeldLock, Holder, LockInfo, LockRef, NOBODY};
 use super::settings::Settings;
 use super::thread::{self, Local};
 use crate::event::{LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
+use crate::fast_hash::FastHash;
 use crate::holdings::Held;
 
 /// Rounds of spinning (1, 2, 4, … pause instructions each, 511 in all) before a waiter
@@ -403,7 +404,7 @@ fn check_order(l: &mut Local, info: &LockInfo, mode: LockMode, site: Site) {
     if l.held.is_empty() {
         return;
     }
-    let mut h = ChainHasher.build_hasher();
+    let mut h = FastHash.build_hasher();
     for HeldLock { held, .. } in &l.held {
         h.write_u32(held.object.0);
         h.write_u8(held.mode as u8);

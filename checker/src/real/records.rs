@@ -1,7 +1,6 @@
 //! The records real mode's parts share, below all of them: who holds a lock, what a thread
 //! holds and waits for, what is known of a lock, and the hasher of lock chains.
 
-use std::hash::{BuildHasher, Hasher};
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -155,40 +154,4 @@ pub(crate) struct Wait {
 /// Locks `m`, going on if a panicking thread poisoned it (the data are plain records).
 pub(crate) fn lock_ignoring_poison<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A fast hasher for lock chains (FxHash's multiply-rotate).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct ChainHasher;
-
-impl BuildHasher for ChainHasher {
-    type Hasher = FxLike;
-    fn build_hasher(&self) -> FxLike {
-        FxLike(0)
-    }
-}
-
-pub(crate) struct FxLike(u64);
-
-impl Hasher for FxLike {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
 }

@@ -10,9 +10,10 @@ use std::time::Instant;
 
 use backtrace::Backtrace;
 
-use super::records::{lock_ignoring_poison, ChainHasher, HeldLock, LockRef, Named, Wait};
+use super::records::{lock_ignoring_poison, HeldLock, LockRef, Named, Wait};
 use crate::detector::ThreadNames;
 use crate::event::{Site, ThreadId, WaitFor};
+use crate::fast_hash::FastHash;
 
 /// What other threads (the watchdog, the exit summary) may read of a thread.
 pub(crate) struct ThreadRecord {
@@ -54,7 +55,7 @@ pub(crate) struct Local {
     /// Hashes of the lock chains already sent to the lock-order detector.
     pub(crate) chains: HashSet<u64>,
     /// The stack of the first wait at each site.
-    first_waits: HashMap<usize, Arc<Backtrace>, ChainHasher>,
+    first_waits: HashMap<usize, Arc<Backtrace>, FastHash>,
 }
 
 impl Local {
