@@ -118,7 +118,7 @@ pub fn prepare(
     let ts = if options <= 1 {
         with(|e| e.memory.latest_ts(location))
     } else {
-        let back = super::api::choose(options as u32) as usize;
+        let back = with(|e| e.choose_read(options as u32)) as usize;
         with(|e| {
             let me = e.current;
             let hb = e.detectors.happens_before();

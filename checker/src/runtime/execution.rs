@@ -508,6 +508,17 @@ impl Execution {
         v
     }
 
+    /// Which of `n` stores an atomic access reads (or follows): a value choice that reduction
+    /// may treat as the access it is (see `Strategy::choose_read`).
+    pub(crate) fn choose_read(&mut self, n: u32) -> u32 {
+        if n < 2 || !self.step() {
+            return 0;
+        }
+        let v = self.strategy.choose_read(n).min(n - 1);
+        self.decisions.push(Decision::Value(v));
+        v
+    }
+
     /// Thread labels for messages.
     pub(crate) fn names(&self) -> Names<'_> {
         Names(&self.threads)

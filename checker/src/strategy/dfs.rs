@@ -230,6 +230,14 @@ impl Dfs {
             .map_or(0, Node::preemptions_after)
     }
 
+    /// Takes a value choice among `0..n` inside the running step (every option is explored).
+    fn decide_value(&mut self, n: u32) -> u32 {
+        let state = self.state;
+        let value = self.decide((0..n).collect(), vec![false; n as usize], true, true);
+        self.state = state;
+        value
+    }
+
     /// Follows the recorded path, or opens a new node with `options` and takes its first
     /// allowed option that is not asleep. `explore_all` puts every option in the backtrack set;
     /// `value` says the options are values rather than threads.
@@ -372,10 +380,14 @@ impl Strategy for Dfs {
         // scheduling point that started the step. The step is no longer one transition, so a
         // thread that took it never sleeps with it.
         self.recorder.value_choice();
-        let state = self.state;
-        let value = self.decide((0..n).collect(), vec![false; n as usize], true, true);
-        self.state = state;
-        value
+        self.decide_value(n)
+    }
+
+    fn choose_read(&mut self, n: u32) -> u32 {
+        // Every option is explored below this point, and which options exist depends only on
+        // steps dependent with the access: a thread that took the step may sleep with it, with
+        // the footprint of its access, like a step without a choice.
+        self.decide_value(n)
     }
 
     fn forced_step(&mut self) {

@@ -52,6 +52,13 @@ pub trait Strategy: Send {
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId;
     /// Picks a value in `0..n` for a nondeterministic choice (`n >= 2`).
     fn choose_value(&mut self, n: u32) -> u32;
+    /// Picks which of `n >= 2` stores an atomic access reads (or follows). Unlike other value
+    /// choices, its options depend only on steps dependent with the access itself (stores to
+    /// the same atomic, SeqCst fences) and on the thread's own past, so reduction may treat the
+    /// step as the access it is. By default, a value choice.
+    fn choose_read(&mut self, n: u32) -> u32 {
+        self.choose_value(n)
+    }
     /// The execution passed a scheduling point where only one thread could run.
     fn forced_step(&mut self) {}
     /// An operation happened (partial-order reduction uses this).

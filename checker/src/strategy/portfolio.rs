@@ -124,6 +124,10 @@ impl Strategy for Portfolio {
         self.member().choose_value(n)
     }
 
+    fn choose_read(&mut self, n: u32) -> u32 {
+        self.member().choose_read(n)
+    }
+
     fn forced_step(&mut self) {
         self.member().forced_step();
     }
