@@ -51,6 +51,26 @@ pub(crate) use history::Message;
 use history::{History, Renumbering};
 pub(crate) use view::{Timestamp, View, INITIAL};
 
+/// What an atomic operation will do, as far as the memory model cares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Access {
+    /// A load.
+    Load(MemOrder),
+    /// A store.
+    Store(MemOrder),
+    /// An unconditional read-modify-write (`swap`, `fetch_add`, ...).
+    Rmw(MemOrder),
+    /// A compare-exchange expecting `expected` (as bits).
+    Cas {
+        /// The value it stores over.
+        expected: u64,
+        /// Ordering when it stores.
+        success: MemOrder,
+        /// Ordering when it only loads.
+        failure: MemOrder,
+    },
+}
+
 /// What a compare-exchange reads: the store at `ts`, and whether it then stores (it found
 /// the value it expected).
 #[cfg(test)]
@@ -62,7 +82,7 @@ pub(crate) struct CasChoice {
 
 /// The choices of a compare-exchange expecting `expected`: the stores a read-modify-write may
 /// take that hold it (it stores), and the stores a load may read that hold anything else (it
-/// fails), in modification order. (The runtime counts them in place: [`Memory::cas_options`].)
+/// fails), in modification order. The litmus prototype's; the runtime's is [`Memory::choices`].
 #[cfg(test)]
 pub(crate) fn cas_choices_among(
     rmw_readable: Vec<(Timestamp, u64)>,
@@ -151,17 +171,6 @@ impl Place {
     }
 }
 
-/// What SeqCst fences taught one thread about SeqCst stores, for its own reads. (What they
-/// taught about other threads' eras is in its clock, [`VectorClock::learned`], and travels
-/// along happens-before.)
-#[derive(Clone, Debug, Default)]
-struct FenceKnowledge {
-    /// The thread ran a SeqCst fence in this execution.
-    fenced: bool,
-    /// Per location, the latest SeqCst store its fences had seen.
-    sc_stores: View,
-}
-
 /// The memory of one execution: every atomic location's stores, and what SeqCst operations
 /// have published. Which stores a thread has seen is derived from happens-before (the
 /// thread's clock in [`HappensBefore`]), which the caller feeds with the event of every access
@@ -172,7 +181,10 @@ pub(crate) struct Memory {
     /// executions for their allocations.
     places: Vec<Place>,
     live: usize,
-    threads: Vec<FenceKnowledge>,
+    /// Per thread, the latest SeqCst store of each location its SeqCst fences had seen, for
+    /// its own reads. (What they taught about other threads' eras is in its clock,
+    /// [`VectorClock::learned`], and travels along happens-before.)
+    fenced_sc_stores: Vec<View>,
     /// What SeqCst fences have seen.
     sc_fences: VectorClock,
     /// Stores a location holds before unreadable ones are forgotten; 0 means [`KEEP`].
@@ -194,10 +206,7 @@ impl Memory {
     pub(crate) fn clear(&mut self) {
         self.live = 0;
         self.forgotten.clear();
-        self.threads.iter_mut().for_each(|k| {
-            k.fenced = false;
-            k.sc_stores.clear();
-        });
+        self.fenced_sc_stores.iter_mut().for_each(View::clear);
         self.sc_fences.clear();
     }
 
@@ -250,14 +259,6 @@ impl Memory {
         self.places[location].history.latest().ts
     }
 
-    fn fence_knowledge(&mut self, thread: ThreadId) -> &mut FenceKnowledge {
-        let i = thread.index();
-        if self.threads.len() <= i {
-            self.threads.resize_with(i + 1, FenceKnowledge::default);
-        }
-        &mut self.threads[i]
-    }
-
     /// The oldest store of `location` an access with `order` by `thread` may see: the latest
     /// store or read of it that happens before (coherence), or that SeqCst fences taught the
     /// thread; for a SeqCst access, also the latest SeqCst store and what SeqCst fences saw.
@@ -270,8 +271,8 @@ impl Memory {
     ) -> Timestamp {
         let place = &self.places[location];
         let mut floor = place.seen_by(hb.clock(thread));
-        if let Some(fences) = self.threads.get(thread.index()).filter(|k| k.fenced) {
-            floor = floor.max(fences.sc_stores.get(location));
+        if let Some(sc_stores) = self.fenced_sc_stores.get(thread.index()) {
+            floor = floor.max(sc_stores.get(location));
         }
         if order == MemOrder::SeqCst {
             floor = floor.max(place.sc).max(place.seen_by(&self.sc_fences));
@@ -279,62 +280,52 @@ impl Memory {
         floor
     }
 
-    /// The stores a load of `location` by `thread` with `order` may read, oldest first: the
-    /// last is the latest store.
-    pub(crate) fn readable(
-        &self,
+    /// The stores `access` of `location` by `thread` may read (a store: directly follow in
+    /// modification order), oldest first; the last is always the latest store.
+    ///
+    /// A load may read any store from its floor on. A read-modify-write (and a store, which may
+    /// not go between one and the store it read) only those no other read-modify-write read. A
+    /// compare-exchange expecting `expected`: the stores holding it that a read-modify-write
+    /// with `success` may take (it stores), and the stores holding anything else that a load
+    /// with `failure` may read (it fails).
+    pub(crate) fn choices<'a>(
+        &'a self,
         thread: ThreadId,
         location: Location,
-        order: MemOrder,
+        access: Access,
         hb: &HappensBefore,
-    ) -> &[Message] {
-        let floor = self.floor(thread, location, order, hb);
+    ) -> impl DoubleEndedIterator<Item = &'a Message> + Clone + 'a {
+        // The floor for stores that succeed (or are simply read) and for failed ones.
+        let (take_from, fail_from, expected, untaken) = match access {
+            Access::Load(order) => {
+                let floor = self.floor(thread, location, order, hb);
+                (floor, floor, None, false)
+            }
+            Access::Store(order) | Access::Rmw(order) => {
+                let floor = self.floor(thread, location, order, hb);
+                (floor, floor, None, true)
+            }
+            Access::Cas {
+                expected,
+                success,
+                failure,
+            } => (
+                self.floor(thread, location, success, hb),
+                self.floor(thread, location, failure, hb),
+                Some(expected),
+                true,
+            ),
+        };
         let messages = self.history(location);
         // A floor below every kept store (it names a forgotten one) bounds nothing.
-        &messages[messages.partition_point(|m| m.ts < floor)..]
-    }
-
-    /// The stores a read-modify-write of `location` by `thread` may read, oldest first: those
-    /// a load may read that no other read-modify-write read. The same are the stores a store
-    /// may directly follow in modification order.
-    pub(crate) fn rmw_readable<'a>(
-        &'a self,
-        thread: ThreadId,
-        location: Location,
-        order: MemOrder,
-        hb: &HappensBefore,
-    ) -> impl DoubleEndedIterator<Item = &'a Message> + Clone + 'a {
-        self.readable(thread, location, order, hb)
-            .iter()
-            .filter(|m| !m.taken)
-    }
-
-    /// What a compare-exchange of `location` by `thread` expecting `expected` may read, in
-    /// modification order: the stores holding `expected` a read-modify-write with `success`
-    /// may take (it stores), and the stores holding anything else a load with `failure` may
-    /// read (it fails).
-    pub(crate) fn cas_options<'a>(
-        &'a self,
-        thread: ThreadId,
-        location: Location,
-        expected: u64,
-        (success, failure): (MemOrder, MemOrder),
-        hb: &HappensBefore,
-    ) -> impl DoubleEndedIterator<Item = &'a Message> + Clone + 'a {
-        let stores_from = self.floor(thread, location, success, hb);
-        let fails_from = self.floor(thread, location, failure, hb);
-        let messages = self.history(location);
-        let from = messages.partition_point(|m| m.ts < stores_from.min(fails_from));
-        messages[from..].iter().filter(move |m| {
-            if m.value == expected {
-                m.ts >= stores_from && !m.taken
-            } else {
-                m.ts >= fails_from
-            }
+        let from = messages.partition_point(|m| m.ts < take_from.min(fail_from));
+        messages[from..].iter().filter(move |m| match expected {
+            Some(expected) if m.value != expected => m.ts >= fail_from,
+            _ => m.ts >= take_from && !(untaken && m.taken),
         })
     }
 
-    /// `thread` loads `location`, reading the store at `ts` (one of [`Memory::readable`]);
+    /// `thread` loads `location`, reading the store at `ts` (one of [`Memory::choices`]);
     /// returns its value and id.
     pub(crate) fn load(
         &mut self,
@@ -355,7 +346,7 @@ impl Memory {
     }
 
     /// `thread` stores `value` to `location` with `order`, directly after the store at `after`
-    /// (one of [`Memory::rmw_readable`]); returns the new store's timestamp and id.
+    /// (one of [`Memory::choices`]); returns the new store's timestamp and id.
     pub(crate) fn store(
         &mut self,
         thread: ThreadId,
@@ -388,7 +379,7 @@ impl Memory {
     }
 
     /// `thread`'s read-modify-write of `location` with `order` reads the store at `ts` (one of
-    /// [`Memory::rmw_readable`]) and stores `new(value read)` directly after it. Returns the
+    /// [`Memory::choices`]) and stores `new(value read)` directly after it. Returns the
     /// value read, the id of the store read and that of the new store.
     pub(crate) fn rmw(
         &mut self,
@@ -421,12 +412,13 @@ impl Memory {
         knows.join(hb.pending_acquire(thread));
         self.sc_fences.raise_to_knowledge(&knows);
         self.scratch = knows;
-        let live = self.live;
-        let me = self.fence_knowledge(thread);
-        me.fenced = true;
-        for location in 0..live {
-            let ts = self.places[location].sc;
-            self.threads[thread.index()].sc_stores.raise(location, ts);
+        let i = thread.index();
+        if self.fenced_sc_stores.len() <= i {
+            self.fenced_sc_stores.resize_with(i + 1, View::default);
+        }
+        let sc_stores = &mut self.fenced_sc_stores[i];
+        for (location, place) in self.places[..self.live].iter().enumerate() {
+            sc_stores.raise(location, place.sc);
         }
     }
 
@@ -474,8 +466,8 @@ impl Memory {
             }
         }
         place.sc = renumbering.apply(place.sc);
-        for k in &mut self.threads {
-            k.sc_stores.renumber(location, |ts| renumbering.apply(ts));
+        for sc_stores in &mut self.fenced_sc_stores {
+            sc_stores.renumber(location, |ts| renumbering.apply(ts));
         }
     }
 }

@@ -18,27 +18,8 @@
 
 use super::context::with;
 use crate::event::{MemOrder, ObjectId, Op, Site};
+pub(crate) use crate::memory::Access;
 use crate::memory::{Location, Timestamp};
-
-/// What an atomic operation will do, as far as the memory model cares.
-#[derive(Clone, Copy, Debug)]
-pub enum Access {
-    /// A load.
-    Load(MemOrder),
-    /// A store.
-    Store(MemOrder),
-    /// An unconditional read-modify-write (`swap`, `fetch_add`, ...).
-    Rmw(MemOrder),
-    /// A compare-exchange expecting `expected` (as bits).
-    Cas {
-        /// The value it stores over.
-        expected: u64,
-        /// Ordering when it stores.
-        success: MemOrder,
-        /// Ordering when it only loads.
-        failure: MemOrder,
-    },
-}
 
 /// The store an access reads or follows, as [`prepare`] chose it.
 #[derive(Clone, Copy, Debug)]
@@ -100,45 +81,18 @@ pub fn prepare(
             return 1;
         }
         let hb = e.detectors.happens_before();
-        let memory = &e.memory;
-        match access {
-            Access::Load(order) => memory.readable(me, location, order, hb).len(),
-            Access::Store(order) | Access::Rmw(order) => {
-                memory.rmw_readable(me, location, order, hb).count()
-            }
-            Access::Cas {
-                expected,
-                success,
-                failure,
-            } => memory
-                .cas_options(me, location, expected, (success, failure), hb)
-                .count(),
-        }
+        e.memory.choices(me, location, access, hb).count()
     });
     let ts = if options <= 1 {
         with(|e| e.memory.latest_ts(location))
     } else {
         let back = with(|e| e.choose_read(options as u32)) as usize;
         with(|e| {
-            let me = e.current;
             let hb = e.detectors.happens_before();
-            let memory = &e.memory;
-            let chosen = match access {
-                Access::Load(order) => memory
-                    .readable(me, location, order, hb)
-                    .iter()
-                    .nth_back(back),
-                Access::Store(order) | Access::Rmw(order) => {
-                    memory.rmw_readable(me, location, order, hb).nth_back(back)
-                }
-                Access::Cas {
-                    expected,
-                    success,
-                    failure,
-                } => memory
-                    .cas_options(me, location, expected, (success, failure), hb)
-                    .nth_back(back),
-            };
+            let chosen = e
+                .memory
+                .choices(e.current, location, access, hb)
+                .nth_back(back);
             chosen.expect("the choice is among the options counted").ts
         })
     };

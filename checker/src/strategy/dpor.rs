@@ -181,6 +181,28 @@ fn ordered_after(steps: bool, clock: &VectorClock, touch: &Touch) -> bool {
     clock.get(touch.thread) >= bar
 }
 
+/// The running access by `t` (whose clock is `clock`) follows the accesses `earlier`: each by
+/// another thread and not ordered before it is a race to reverse (added to `pending`), and the
+/// access is ordered after all of them.
+fn race_with<'a>(
+    steps: bool,
+    t: ThreadId,
+    clock: &mut VectorClock,
+    earlier: impl Iterator<Item = &'a Touch> + Clone,
+    pending: &mut Vec<(usize, u32, usize)>,
+) {
+    for touch in earlier.clone() {
+        if touch.thread != t && !ordered_after(steps, clock, touch) {
+            if let Some(state) = touch.state {
+                pending.push((touch.pos, touch.step_local, state));
+            }
+        }
+    }
+    for touch in earlier {
+        clock.join(&touch.clock);
+    }
+}
+
 fn grow<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
     if table.len() <= index {
         table.resize_with(index + 1, T::default);
@@ -324,25 +346,13 @@ impl RaceTracker {
             Place::Park(i) => grow(&mut self.parks, i),
         };
         let clock = &mut self.clocks[t.index()];
-        let earlier: Vec<&Touch> = match access {
-            Access::Read => history.last_write.iter().collect(),
-            _ => history
-                .last_write
-                .iter()
-                .chain(history.reads.iter())
-                .collect(),
+        // A read races only with the last write; a write with the reads since too.
+        let reads: &[Touch] = match access {
+            Access::Read => &[],
+            _ => &history.reads,
         };
-        for touch in &earlier {
-            let ordered = ordered_after(steps, clock, touch);
-            if touch.thread != t && !ordered {
-                if let Some(state) = touch.state {
-                    self.pending.push((touch.pos, touch.step_local, state));
-                }
-            }
-        }
-        for touch in &earlier {
-            clock.join(&touch.clock);
-        }
+        let earlier = history.last_write.iter().chain(reads);
+        race_with(steps, t, clock, earlier, &mut self.pending);
         let touch = stamp(
             clock,
             t,
@@ -368,20 +378,11 @@ impl RaceTracker {
     fn on_seq_cst_fence(&mut self, t: ThreadId, state: Option<usize>, races: &mut Vec<Reversal>) {
         let steps = self.steps;
         let clock = &mut self.clocks[t.index()];
-        for history in &self.objects {
-            for touch in history.last_write.iter().chain(&history.reads) {
-                if touch.thread != t && !ordered_after(steps, clock, touch) {
-                    if let Some(state) = touch.state {
-                        self.pending.push((touch.pos, touch.step_local, state));
-                    }
-                }
-            }
-        }
-        for history in &self.objects {
-            for touch in history.last_write.iter().chain(&history.reads) {
-                clock.join(&touch.clock);
-            }
-        }
+        let earlier = self
+            .objects
+            .iter()
+            .flat_map(|h| h.last_write.iter().chain(&h.reads));
+        race_with(steps, t, clock, earlier, &mut self.pending);
         let touch = stamp(
             clock,
             t,

@@ -4,7 +4,7 @@
 use super::Model;
 use crate::event::{internal_site, Event, LockMode, MemOrder, ObjectId, Op, ThreadId};
 use crate::happens_before::HappensBefore;
-use crate::memory::{CasChoice, Location, Memory, Timestamp};
+use crate::memory::{Access, CasChoice, Location, Memory, Timestamp};
 
 /// The memory and happens-before of one execution.
 #[derive(Clone, Default)]
@@ -86,17 +86,17 @@ impl Model for Shared {
     }
 
     fn readable(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<(Timestamp, u64)> {
-        let readable = self.memory.readable(t, x, o, &self.hb);
-        readable.iter().map(|m| (m.ts, m.value)).collect()
+        let readable = self.memory.choices(t, x, Access::Load(o), &self.hb);
+        readable.map(|m| (m.ts, m.value)).collect()
     }
 
     fn rmw_readable(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<(Timestamp, u64)> {
-        let readable = self.memory.rmw_readable(t, x, o, &self.hb);
+        let readable = self.memory.choices(t, x, Access::Rmw(o), &self.hb);
         readable.map(|m| (m.ts, m.value)).collect()
     }
 
     fn store_slots(&self, t: ThreadId, x: Location, o: MemOrder) -> Vec<Timestamp> {
-        let slots = self.memory.rmw_readable(t, x, o, &self.hb);
+        let slots = self.memory.choices(t, x, Access::Store(o), &self.hb);
         slots.map(|m| m.ts).collect()
     }
 
@@ -144,7 +144,7 @@ impl Model for Shared {
         self.emit(t, None, Op::Fence { order: o });
     }
 
-    /// The runtime's own list ([`Memory::cas_options`]), so the litmus tests check it.
+    /// The runtime's own list ([`Memory::choices`]), so the litmus tests check it.
     fn cas_choices(
         &self,
         t: ThreadId,
@@ -153,8 +153,12 @@ impl Model for Shared {
         success: MemOrder,
         failure: MemOrder,
     ) -> Vec<CasChoice> {
-        let orders = (success, failure);
-        let options = self.memory.cas_options(t, x, expected, orders, &self.hb);
+        let cas = Access::Cas {
+            expected,
+            success,
+            failure,
+        };
+        let options = self.memory.choices(t, x, cas, &self.hb);
         options
             .map(|m| CasChoice {
                 ts: m.ts,
