@@ -136,6 +136,9 @@ pub enum WaitFor {
     Join(ThreadId),
     /// An `unpark` of this thread.
     Park,
+    /// Another thread to write something the thread's yield-spinning loop reads: its last
+    /// iteration repeated the one before unchanged (see `runtime::spin`).
+    Spin,
 }
 
 impl WaitFor {
@@ -148,7 +151,7 @@ impl WaitFor {
             | WaitFor::Send(o)
             | WaitFor::Barrier(o)
             | WaitFor::Once(o) => Some(o),
-            WaitFor::Join(_) | WaitFor::Park => None,
+            WaitFor::Join(_) | WaitFor::Park | WaitFor::Spin => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Partial-order reduction must not lose behaviours of programs that block: on randomly
 //! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels, an
-//! RwLock, threads that spawn and join their own children, and yields, reduced DFS reaches
+//! RwLock, threads that spawn and join their own children, yields, and yield-spinning waits that
+//! give up after a few looks (Acquire loads: weak memory), reduced DFS reaches
 //! exactly the set of final states that plain DFS reaches, and the same findings.
 //!
 //! `CONC_CHECK_SOUNDNESS_SEEDS` sets the number of programs (40 by default, as in
@@ -49,7 +50,13 @@ enum Instr {
     Spawn(usize),
     /// `yield_now`.
     Yield,
+    /// Wait for atomic `c` to reach `v`, yielding between looks, giving up after a few
+    /// attempts; log the value seen and the attempts made.
+    SpinUntil(usize, usize),
 }
+
+/// Looks a `SpinUntil` makes before it gives up.
+const SPIN_ATTEMPTS: usize = 3;
 
 const ATOMICS: usize = 2;
 
@@ -70,7 +77,7 @@ fn generate(seed: u64) -> Program {
                 _ => 1 + g.below(2),
             };
             (0..ops)
-                .map(|_| match g.below(12) {
+                .map(|_| match g.below(14) {
                     0 => Instr::Load(g.below(ATOMICS)),
                     1 => Instr::Store(g.below(ATOMICS), 1 + g.below(3)),
                     2 => Instr::FetchAdd(g.below(ATOMICS)),
@@ -91,6 +98,7 @@ fn generate(seed: u64) -> Program {
                     8 => Instr::Spawn(g.below(ATOMICS)),
                     9 => Instr::Yield,
                     10 => Instr::NotifyBare,
+                    11 | 12 => Instr::SpinUntil(g.below(ATOMICS), 1 + g.below(2)),
                     _ => Instr::FetchAdd(g.below(ATOMICS)),
                 })
                 .collect()
@@ -174,6 +182,17 @@ fn run_thread(
                 }));
             }
             Instr::Yield => thread::yield_now(),
+            Instr::SpinUntil(c, v) => {
+                let mut attempts = 1;
+                let mut seen = shared.atomics[c].load(Ordering::Acquire);
+                while seen < v && attempts < SPIN_ATTEMPTS {
+                    thread::yield_now();
+                    seen = shared.atomics[c].load(Ordering::Acquire);
+                    attempts += 1;
+                }
+                log.push(seen);
+                log.push(attempts);
+            }
         }
     }
     drop(tx);

@@ -225,6 +225,7 @@ impl DeadlockDetector {
             WaitFor::Once(o) => format!("for the initialiser of {} to finish", self.describe(o)),
             WaitFor::Join(t) => format!("to join {}", names.label(t)),
             WaitFor::Park => "in park()".to_string(),
+            WaitFor::Spin => "in a spin loop for another thread to write what it reads".to_string(),
         };
         let why = match wait {
             WaitFor::Lock(..) => String::new(),
@@ -246,6 +247,7 @@ impl DeadlockDetector {
             WaitFor::Join(t) if blocked.contains(&t) => ", which is blocked too".to_string(),
             WaitFor::Join(_) => String::new(),
             WaitFor::Park => format!("; {}", self.nobody_can(thread, blocked, names, "unpark it")),
+            WaitFor::Spin => String::new(),
         };
         finding
             .notes

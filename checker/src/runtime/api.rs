@@ -205,9 +205,23 @@ pub fn join(t: ThreadId, site: Site) -> Option<Box<dyn Any + Send>> {
 }
 
 /// `yield_now`, `spin_loop` and `sleep`: let other threads run.
+///
+/// When the yield ends a spin-loop iteration that repeated the one before it unchanged, the
+/// thread then waits for another thread to write what the loop reads (see `runtime::spin`).
 pub fn yield_now(site: Site) {
     point(site, true);
     emit(None, Op::Yield, site);
+    let waits = with(|e| {
+        let Some(objects) = e.take_spin_wait() else {
+            return false;
+        };
+        let me = e.current;
+        e.thread(me).spin_reads = objects;
+        true
+    });
+    if waits {
+        block(WaitFor::Spin, false, site);
+    }
 }
 
 /// `park` / `park_timeout`: waits for the thread's unpark token.

@@ -11,6 +11,7 @@ use corosensei::Yielder;
 
 use super::beacon::Beacon;
 use super::fairness::Fairness;
+use super::spin::{SpinWatch, Verdict};
 use crate::config::Config;
 use crate::detector::panic::PanicRecord;
 use crate::detector::Detectors;
@@ -83,6 +84,9 @@ pub(crate) struct ThreadSlot {
     /// read a store older than the latest and have not been repeated since: repeating one
     /// reads the latest store (eventual visibility, see `runtime::atomics`).
     pub stale_loads: Vec<(ObjectId, Site, bool)>,
+    /// While the thread waits on [`WaitFor::Spin`]: the objects its spin loop reads, a write
+    /// to any of which wakes it.
+    pub spin_reads: Vec<ObjectId>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -111,6 +115,7 @@ impl ThreadSlot {
             at: None,
             spurious_cas: None,
             stale_loads: Vec::new(),
+            spin_reads: Vec::new(),
         }
     }
 }
@@ -166,6 +171,13 @@ pub(crate) struct Execution {
     fairness: Fairness,
     /// The threads it hides at the current point.
     hidden: Vec<ThreadId>,
+    /// Which yield-spinning loops repeat unchanged.
+    spin: SpinWatch,
+    /// The running thread's last yield ended an unchanged iteration reading these objects: it
+    /// is to wait for a write to one of them ([`Execution::take_spin_wait`]).
+    spin_wait: Option<Vec<ObjectId>>,
+    /// Threads waiting on [`WaitFor::Spin`].
+    spinners: usize,
     /// What the watcher of this exploration sees, and its request to stop.
     pub beacon: Arc<Beacon>,
     /// The watcher asked to stop (time budget): the execution was cut short, no finding.
@@ -203,6 +215,9 @@ impl Execution {
             enabled: Vec::new(),
             fairness: Fairness::default(),
             hidden: Vec::new(),
+            spin: SpinWatch::default(),
+            spin_wait: None,
+            spinners: 0,
             beacon,
             stopped: false,
             test: None,
@@ -221,6 +236,9 @@ impl Execution {
         self.findings.clear();
         self.detectors.reset();
         self.fairness.reset();
+        self.spin.reset();
+        self.spin_wait = None;
+        self.spinners = 0;
         self.steps = 0;
         self.fatal = false;
         self.stopped = false;
@@ -274,6 +292,10 @@ impl Execution {
             op,
             site,
         };
+        let stale = self
+            .weak_reads
+            .last()
+            .is_some_and(|(i, _)| *i == self.trace.len());
         self.trace.push(event);
         self.strategy.observe(&event);
         let names = Names(&self.threads);
@@ -282,6 +304,37 @@ impl Execution {
             self.findings.push(finding);
         }
         self.fairness.on_event(&event, self.detectors.last_step());
+        match self.spin.on_event(&event, stale) {
+            None | Some(Verdict::Hint) => {}
+            Some(Verdict::Hide) => self.fairness.hide(event.thread),
+            Some(Verdict::Await(objects)) => self.spin_wait = Some(objects),
+        }
+        if self.spinners > 0 && event.op.access() == crate::event::Access::Write {
+            if let Some(object) = event.object {
+                self.wake_spinners(|slot| slot.spin_reads.contains(&object));
+            }
+        }
+    }
+
+    /// The objects the running thread's spin loop waits on, if its last yield ended an
+    /// unchanged iteration.
+    pub(crate) fn take_spin_wait(&mut self) -> Option<Vec<ObjectId>> {
+        self.spin_wait.take()
+    }
+
+    /// Wakes the threads waiting on [`WaitFor::Spin`] that `which` selects; returns how many.
+    fn wake_spinners(&mut self, which: impl Fn(&ThreadSlot) -> bool) -> usize {
+        let mut woken = 0;
+        for i in 0..self.threads.len() {
+            let slot = &self.threads[i];
+            if matches!(slot.state, ThreadState::Blocked(b) if b.wait == WaitFor::Spin)
+                && which(slot)
+            {
+                self.wake(ThreadId(i as u32), WakeReason::Notified);
+                woken += 1;
+            }
+        }
+        woken
     }
 
     /// Ends the execution with `finding`.
@@ -302,14 +355,21 @@ impl Execution {
             spurious,
             seq,
         });
+        if wait == WaitFor::Spin {
+            self.spinners += 1;
+        }
     }
 
     /// Makes a blocked thread runnable.
     pub(crate) fn wake(&mut self, t: ThreadId, reason: WakeReason) {
         let slot = self.thread(t);
-        if let ThreadState::Blocked(_) = slot.state {
+        if let ThreadState::Blocked(b) = slot.state {
             slot.state = ThreadState::Runnable;
             slot.wake = reason;
+            if b.wait == WaitFor::Spin {
+                slot.spin_reads.clear();
+                self.spinners -= 1;
+            }
         }
     }
 
@@ -418,16 +478,12 @@ impl Execution {
         if self.fatal || !self.step() {
             return None;
         }
-        self.enabled.clear();
-        for (i, t) in self.threads.iter().enumerate() {
-            let enabled = match t.state {
-                ThreadState::Runnable => true,
-                ThreadState::Blocked(b) => b.timeout || (b.spurious && self.spurious_left > 0),
-                ThreadState::Finished => false,
-            };
-            if enabled {
-                self.enabled.push(ThreadId(i as u32));
-            }
+        self.collect_enabled();
+        if self.enabled.is_empty() && self.spinners > 0 {
+            // Only spin loops are left, each waiting for a write nobody can make: they run
+            // again (a livelock, or a loop that gives up after some attempts).
+            self.wake_spinners(|_| true);
+            self.collect_enabled();
         }
         let threads = &self.threads;
         self.fairness
@@ -471,6 +527,22 @@ impl Execution {
             }
         }
         Some(chosen)
+    }
+
+    /// The threads that may run next, before fairness: runnable ones, and blocked ones that
+    /// may wake by timeout or spuriously.
+    fn collect_enabled(&mut self) {
+        self.enabled.clear();
+        for (i, t) in self.threads.iter().enumerate() {
+            let enabled = match t.state {
+                ThreadState::Runnable => true,
+                ThreadState::Blocked(b) => b.timeout || (b.spurious && self.spurious_left > 0),
+                ThreadState::Finished => false,
+            };
+            if enabled {
+                self.enabled.push(ThreadId(i as u32));
+            }
+        }
     }
 
     /// No thread can run: either all finished, or a deadlock.

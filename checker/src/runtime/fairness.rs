@@ -3,9 +3,11 @@
 //! step. A correct spin loop that waits for another thread therefore always terminates, with or
 //! without a `yield_now` in it.
 //!
-//! A `yield_now`/`spin_loop`/`sleep` deprioritises at once (the thread asked for it, and loom and
-//! shuttle do the same). Other retries (a failed `try_lock` or compare-exchange, an unchanged
-//! re-read; see [`RetryTracker`]) deprioritise when the thread retries the same object a second
+//! A `yield_now`/`spin_loop`/`sleep` only asks the strategy to prefer other threads; what a
+//! loop that yields means is decided by [`super::spin`] from its iterations (one that repeats
+//! while writing is hidden here through [`Fairness::hide`]; one that repeats unchanged waits for
+//! a write instead), and a yield ends a streak of retries. Other retries (a failed `try_lock` or
+//! compare-exchange, an unchanged re-read; see [`RetryTracker`]) deprioritise when the thread retries the same object a second
 //! time while no other thread has made progress (two threads that only retry in turns are both
 //! spinning): whatever it does in between (a reader that takes and
 //! releases a lock around each re-read), it is going round a loop that only another thread can
@@ -16,7 +18,7 @@ use crate::detector::objects::grow;
 #[cfg(doc)]
 use crate::detector::retry::RetryTracker;
 use crate::detector::retry::StepKind;
-use crate::event::{Event, ObjectId, ThreadId};
+use crate::event::{Event, ObjectId, Op, ThreadId};
 
 /// Retries of one object, with no other thread moving, after which a thread counts as spinning.
 const SPIN_STREAK: u32 = 2;
@@ -34,6 +36,46 @@ struct ThreadFairness {
     others_at_streak: u64,
     /// Set while the thread spins: every other thread's step count when it was deprioritised.
     waiting_for: Option<Vec<u64>>,
+    /// The atomics and values of the thread's recent stores.
+    stored: Vec<(ObjectId, u64)>,
+}
+
+/// Recent stores (atomic and value) remembered per thread.
+const REMEMBERED_STORES: usize = 8;
+
+impl ThreadFairness {
+    /// Whether `event` moves the thread's own work on: a store, to an object it is not
+    /// retrying, of a value it did not store there recently, or a cell write. A loop that
+    /// stores the same values every time round (a lock word taken and given back, a flag
+    /// raised and lowered) is still going round; a producer that fills a ring while it re-reads the
+    /// consumer's index is not.
+    fn advances(&mut self, event: &Event) -> bool {
+        if event
+            .object
+            .is_some_and(|o| self.retried.iter().any(|(r, _)| *r == o))
+        {
+            return false;
+        }
+        let stored = match event.op {
+            Op::AtomicStore { value, .. } => value,
+            Op::AtomicRmw {
+                success: true, new, ..
+            } => new,
+            Op::CellWrite => return true,
+            _ => return false,
+        };
+        let Some(object) = event.object else {
+            return false;
+        };
+        if self.stored.contains(&(object, stored)) {
+            return false;
+        }
+        if self.stored.len() == REMEMBERED_STORES {
+            self.stored.remove(0);
+        }
+        self.stored.push((object, stored));
+        true
+    }
 }
 
 /// Tracks who spins, and hides spinning threads from the strategy until the others moved.
@@ -69,10 +111,19 @@ impl Fairness {
         if kind == StepKind::Progress {
             me.progress += 1;
         }
+        if me.advances(event) {
+            // Its own work moved on: what it re-reads next is a new look, not a spin.
+            me.retried.clear();
+        }
         // Other threads that only retried did not move anything this thread could wait for.
         let others = total - me.progress;
         let spins = match kind {
-            StepKind::Yield => true,
+            // A yield hides nothing by itself (`runtime::spin` decides what it means) and ends
+            // a streak of retries: a loop that yields is judged by its iterations.
+            StepKind::Yield => {
+                me.retried.clear();
+                false
+            }
             StepKind::Retry(object) => {
                 if me.others_at_streak != others {
                     me.retried.clear();
@@ -93,10 +144,15 @@ impl Fairness {
             StepKind::Progress => false,
         };
         if spins {
-            let snapshot = self.threads.iter().map(|t| t.steps).collect();
-            self.thread(event.thread).waiting_for = Some(snapshot);
-            self.any_waiting = true;
+            self.hide(event.thread);
         }
+    }
+
+    /// Hides `thread`, which spins, until every other runnable thread has taken a step.
+    pub(crate) fn hide(&mut self, thread: ThreadId) {
+        let snapshot = self.threads.iter().map(|t| t.steps).collect();
+        self.thread(thread).waiting_for = Some(snapshot);
+        self.any_waiting = true;
     }
 
     /// Removes from `enabled` the spinning threads that must still let another thread of
@@ -164,10 +220,16 @@ mod tests {
     }
 
     #[test]
-    fn a_yielding_thread_waits_until_the_others_moved() {
+    fn a_hidden_thread_waits_until_the_others_moved() {
         let mut f = Fairness::default();
         let mut r = RetryTracker::new();
         feed(&mut f, &mut r, ev(1, None, Op::Yield));
+        assert_eq!(
+            offered(&mut f, &[0, 1, 2]),
+            vec![0, 1, 2],
+            "a yield alone hides nothing"
+        );
+        f.hide(ThreadId(1));
         assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 2]);
         feed(&mut f, &mut r, ev(0, Some(0), load()));
         assert_eq!(
@@ -237,6 +299,44 @@ mod tests {
     }
 
     #[test]
+    fn a_producer_storing_new_values_between_re_reads_is_not_a_spin() {
+        let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
+        for value in 1..5 {
+            feed(&mut f, &mut r, ev(1, Some(0), load()));
+            let store = Op::AtomicStore {
+                order: MemOrder::Release,
+                value,
+                id: crate::event::StoreId(value as u32),
+            };
+            feed(&mut f, &mut r, ev(1, Some(1), store));
+        }
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_loop_that_takes_and_gives_back_a_lock_word_still_spins() {
+        let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
+        for _ in 0..3 {
+            feed(&mut f, &mut r, ev(1, Some(2), load()));
+            for value in [1, 0] {
+                let rmw = Op::AtomicRmw {
+                    order: MemOrder::AcqRel,
+                    success: true,
+                    cas: true,
+                    old: 1 - value,
+                    new: value,
+                    from: crate::event::StoreId::LATEST,
+                    id: crate::event::StoreId::LATEST,
+                };
+                feed(&mut f, &mut r, ev(1, Some(1), rmw));
+            }
+        }
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
+    }
+
+    #[test]
     fn two_threads_retrying_in_turns_both_spin() {
         let mut f = Fairness::default();
         let mut r = RetryTracker::new();
@@ -250,8 +350,7 @@ mod tests {
     #[test]
     fn a_lone_spinner_is_still_offered() {
         let mut f = Fairness::default();
-        let mut r = RetryTracker::new();
-        feed(&mut f, &mut r, ev(1, None, Op::Yield));
+        f.hide(ThreadId(1));
         assert_eq!(offered(&mut f, &[1]), vec![1]);
     }
 }

@@ -24,6 +24,7 @@ mod finish;
 mod panic_hook;
 mod record;
 mod slot;
+mod spin;
 mod step_limit;
 mod stuck;
 mod trace;

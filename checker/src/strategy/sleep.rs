@@ -226,6 +226,9 @@ impl StepRecorder {
                         .add(Place::Object(o.0, Some(ObjectKind::Condvar)), true);
                     self.footprint.add(Place::Spurious, true);
                 }
+                // Woken by a write to one of the objects its spin loop read (or because
+                // nothing else could run): dependent with everything, like a value choice.
+                WaitFor::Spin => self.footprint.make_universal(),
                 other => {
                     if let Some(o) = other.object() {
                         let kind = self.kinds.get(o.index()).copied().flatten();
@@ -273,6 +276,9 @@ impl StepRecorder {
                 match wait {
                     WaitFor::Join(target) => self.footprint.add(Place::Thread(target.0), false),
                     WaitFor::Park => self.footprint.add(Place::Park(t.0), true),
+                    // Whether the loop waits depends on what it read and on who wrote it
+                    // meanwhile.
+                    WaitFor::Spin => self.footprint.make_universal(),
                     other => {
                         if let Some(o) = other.object() {
                             let kind = kind_of(&self.kinds, o.0);

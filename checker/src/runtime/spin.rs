@@ -1,0 +1,295 @@
+//! Spin loops that wait politely (`yield_now`, `spin_loop`, `sleep`): which ones change nothing,
+//! so that running them again is only worth it once another thread wrote what they read.
+//!
+//! Each thread's operations are cut into *iterations* at its yields. At a yield, the iteration
+//! that ends there is compared with the one before it, when both ended at the same yield site:
+//!
+//! - **Unchanged** ([`Verdict::Await`]): the same operations at the same sites, reading the very
+//!   same stores (so the same values), writing nothing, none of them a stale read (a stale read
+//!   may read something newer next time) and no other thread wrote what it read while it ran.
+//!   Run again, the iteration would do exactly the same thing until another thread writes one
+//!   of the objects it read, so the thread waits for such a write ([`crate::event::WaitFor::Spin`]).
+//!   This is what keeps a yield-spinning loop from multiplying the search: every iteration
+//!   after the second would repeat the second. A wait that depends only on the thread's own
+//!   reads and on writes to them is an ordinary dependency for partial-order reduction, which
+//!   hiding a thread until the others moved (CHESS's fairness) is not.
+//! - **Repeating with writes** ([`Verdict::Hide`]): the same operations at the same sites, but
+//!   the iteration writes (a flag raised and lowered, a counter): it is not idle, and nothing
+//!   bounds how often it runs, so the fair scheduler hides it until the others moved.
+//! - Anything else is a yield that only asks the scheduler to prefer other threads
+//!   ([`Verdict::Hint`]): straight-line code with a yield in it keeps every interleaving.
+//!
+//! What this gives up: a loop that counts its unchanged attempts on its stack and gives up
+//! after a few (spin, then park) is explored giving up only when no other thread can run, not
+//! while the thread it waits for is still busy elsewhere.
+
+use crate::event::{Access, Event, ObjectId, Op, Site};
+
+/// Operations an iteration may hold before it counts as too long to compare.
+const MAX_ITERATION: usize = 48;
+
+/// What a yield means for the thread that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Let the others go first; nothing else.
+    Hint,
+    /// The iteration repeated while writing: hide the thread until the others moved.
+    Hide,
+    /// The iteration repeated unchanged: wait for a write to one of these objects.
+    Await(Vec<ObjectId>),
+}
+
+/// One operation of an iteration.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Step {
+    site: Site,
+    object: Option<ObjectId>,
+    op: Op,
+}
+
+impl Step {
+    /// Same place and kind of operation, whatever it read or wrote.
+    fn same_shape(&self, other: &Step) -> bool {
+        self.site == other.site
+            && self.object == other.object
+            && std::mem::discriminant(&self.op) == std::mem::discriminant(&other.op)
+    }
+}
+
+/// One iteration: its operations, and what disqualifies it from being idle.
+#[derive(Clone, Debug, Default)]
+struct Iteration {
+    steps: Vec<Step>,
+    /// It changed something another thread can see.
+    writes: bool,
+    /// It read a store older than the latest, or another thread wrote what it read.
+    unsettled: bool,
+    /// It held more operations than [`MAX_ITERATION`].
+    overflow: bool,
+    /// The site of the yield that ended it.
+    ended_at: Option<Site>,
+}
+
+impl Iteration {
+    fn clear(&mut self) {
+        self.steps.clear();
+        self.writes = false;
+        self.unsettled = false;
+        self.overflow = false;
+        self.ended_at = None;
+    }
+
+    fn reads(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.steps
+            .iter()
+            .filter(|s| s.op.access() == Access::Read)
+            .filter_map(|s| s.object)
+    }
+
+    fn comparable(&self) -> bool {
+        !self.overflow && self.ended_at.is_some()
+    }
+}
+
+/// One thread's current and previous iterations.
+#[derive(Clone, Debug, Default)]
+struct ThreadSpin {
+    current: Iteration,
+    previous: Iteration,
+}
+
+/// Iterations of every thread of one execution.
+#[derive(Default)]
+pub(crate) struct SpinWatch {
+    threads: Vec<ThreadSpin>,
+}
+
+impl SpinWatch {
+    /// Forgets the previous execution.
+    pub(crate) fn reset(&mut self) {
+        self.threads.clear();
+    }
+
+    fn thread(&mut self, index: usize) -> &mut ThreadSpin {
+        if self.threads.len() <= index {
+            self.threads.resize_with(index + 1, ThreadSpin::default);
+        }
+        &mut self.threads[index]
+    }
+
+    /// Sees one operation; `stale` says it read a store older than the latest. Returns the
+    /// verdict when the operation is a yield.
+    pub(crate) fn on_event(&mut self, event: &Event, stale: bool) -> Option<Verdict> {
+        let writes = matches!(event.op.access(), Access::Write);
+        if writes {
+            if let Some(o) = event.object {
+                self.written(event.thread.index(), o);
+            }
+        }
+        let me = self.thread(event.thread.index());
+        match event.op {
+            Op::Create { .. } | Op::Fence { .. } => {}
+            Op::Yield => return Some(me.end_iteration(event.site)),
+            op => {
+                let it = &mut me.current;
+                it.writes |= writes;
+                it.unsettled |= stale;
+                if it.steps.len() < MAX_ITERATION {
+                    it.steps.push(Step {
+                        site: event.site,
+                        object: event.object,
+                        op,
+                    });
+                } else {
+                    it.overflow = true;
+                }
+            }
+        }
+        None
+    }
+
+    /// Another thread than `writer` wrote `object`: iterations that read it are not idle.
+    fn written(&mut self, writer: usize, object: ObjectId) {
+        for (i, t) in self.threads.iter_mut().enumerate() {
+            if i != writer && !t.current.unsettled && t.current.reads().any(|o| o == object) {
+                t.current.unsettled = true;
+            }
+        }
+    }
+}
+
+impl ThreadSpin {
+    /// The yield at `site` ends the current iteration: compares it with the previous one.
+    fn end_iteration(&mut self, site: Site) -> Verdict {
+        self.current.ended_at = Some(site);
+        let (now, before) = (&self.current, &self.previous);
+        // The iteration before may have started with what the thread did before the loop:
+        // the loop body is what the two end with.
+        let body = before
+            .steps
+            .len()
+            .checked_sub(now.steps.len())
+            .map(|start| &before.steps[start..]);
+        let same_shape = now.comparable()
+            && before.comparable()
+            && now.ended_at == before.ended_at
+            && body.is_some_and(|body| body.iter().zip(&now.steps).all(|(a, b)| a.same_shape(b)));
+        let writes = |steps: &[Step]| steps.iter().any(|s| s.op.access() == Access::Write);
+        let verdict = if !same_shape {
+            Verdict::Hint
+        } else if now.writes || body.is_some_and(writes) {
+            Verdict::Hide
+        } else if now.unsettled || body != Some(&now.steps[..]) {
+            Verdict::Hint
+        } else {
+            let mut objects: Vec<ObjectId> = now.reads().collect();
+            objects.sort_unstable_by_key(|o| o.0);
+            objects.dedup();
+            if objects.is_empty() {
+                // Nothing it reads can change: waiting would be forever.
+                Verdict::Hint
+            } else {
+                Verdict::Await(objects)
+            }
+        };
+        std::mem::swap(&mut self.current, &mut self.previous);
+        self.current.clear();
+        verdict
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::testing::{ev, load};
+    use crate::event::{MemOrder, StoreId};
+
+    fn store(id: u32) -> Op {
+        Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value: 1,
+            id: StoreId(id),
+        }
+    }
+
+    /// Feeds `events` of thread 1 and returns the verdict of the last one (a yield).
+    fn run(w: &mut SpinWatch, events: &[Event]) -> Option<Verdict> {
+        let mut last = None;
+        for e in events {
+            last = w.on_event(e, false);
+        }
+        last
+    }
+
+    #[test]
+    fn a_second_unchanged_iteration_waits_for_a_write_to_what_it_read() {
+        let mut w = SpinWatch::default();
+        let iteration = [ev(1, Some(3), load()), ev(1, None, Op::Yield)];
+        assert_eq!(run(&mut w, &iteration), Some(Verdict::Hint));
+        assert_eq!(
+            run(&mut w, &iteration),
+            Some(Verdict::Await(vec![ObjectId(3)]))
+        );
+    }
+
+    #[test]
+    fn a_write_by_another_thread_during_the_iteration_unsettles_it() {
+        let mut w = SpinWatch::default();
+        let iteration = [ev(1, Some(3), load()), ev(1, None, Op::Yield)];
+        run(&mut w, &iteration);
+        w.on_event(&ev(1, Some(3), load()), false);
+        w.on_event(&ev(2, Some(3), store(4)), false);
+        assert_eq!(
+            w.on_event(&ev(1, None, Op::Yield), false),
+            Some(Verdict::Hint)
+        );
+    }
+
+    #[test]
+    fn a_stale_read_is_not_idle() {
+        let mut w = SpinWatch::default();
+        run(&mut w, &[ev(1, Some(3), load()), ev(1, None, Op::Yield)]);
+        w.on_event(&ev(1, Some(3), load()), true);
+        assert_eq!(
+            w.on_event(&ev(1, None, Op::Yield), false),
+            Some(Verdict::Hint)
+        );
+    }
+
+    #[test]
+    fn a_repeating_iteration_that_writes_is_hidden() {
+        let mut w = SpinWatch::default();
+        let iteration = [
+            ev(1, Some(2), store(1)),
+            ev(1, Some(3), load()),
+            ev(1, None, Op::Yield),
+        ];
+        assert_eq!(run(&mut w, &iteration), Some(Verdict::Hint));
+        assert_eq!(run(&mut w, &iteration), Some(Verdict::Hide));
+    }
+
+    #[test]
+    fn straight_line_yields_and_iterations_that_differ_only_hint() {
+        let mut w = SpinWatch::default();
+        assert_eq!(run(&mut w, &[ev(1, None, Op::Yield)]), Some(Verdict::Hint));
+        assert_eq!(
+            run(&mut w, &[ev(1, None, Op::Yield)]),
+            Some(Verdict::Hint),
+            "an iteration that reads nothing can never be woken"
+        );
+        run(&mut w, &[ev(1, Some(3), load()), ev(1, None, Op::Yield)]);
+        let other_value = Op::AtomicLoad {
+            order: MemOrder::SeqCst,
+            value: 9,
+            from: StoreId(5),
+        };
+        assert_eq!(
+            run(
+                &mut w,
+                &[ev(1, Some(3), other_value), ev(1, None, Op::Yield)]
+            ),
+            Some(Verdict::Hint),
+            "it read something new"
+        );
+    }
+}
