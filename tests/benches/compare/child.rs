@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::runners::{self, payload_message, Caps, End, Mode, Run, EXECUTIONS};
-use crate::twins;
+use crate::{clean_twins, twins};
 
 /// The variable that turns this binary into a child running one case.
 const VAR: &str = "COMPARE_CHILD";
@@ -31,18 +31,22 @@ pub(crate) struct Case<'a> {
     pub seed: u64,
     /// The caps.
     pub caps: Caps,
+    /// loom's preemption bound (`None`: unbounded; shuttle ignores it).
+    pub bound: Option<usize>,
 }
 
 impl Case<'_> {
+    /// The case as the value of `COMPARE_CHILD`: its fields separated by spaces.
     fn encode(&self) -> String {
         format!(
-            "{} {} {} {} {} {}",
+            "{} {} {} {} {} {} {}",
             self.tool,
             self.mode.name(),
             self.program,
             self.seed,
             self.caps.executions,
-            self.caps.time.as_secs_f64()
+            self.caps.time.as_secs_f64(),
+            self.bound.map_or("none".to_string(), |b| b.to_string())
         )
     }
 }
@@ -52,12 +56,15 @@ pub(crate) fn expressible(tool: &str, program: &str) -> bool {
     body(tool, program).is_some()
 }
 
+/// `tool`'s twin of `program`: of a buggy program (`twins`) or of a clean one (`clean_twins`,
+/// which leaves out what the tool cannot express).
 fn body(tool: &str, program: &str) -> Option<fn()> {
-    match tool {
+    let buggy = match tool {
         "loom" => twins::loom::twin(program),
         "shuttle" => twins::shuttle::twin(program),
         _ => None,
-    }
+    };
+    buggy.or_else(|| clean_twins::twin(tool, program).ok())
 }
 
 /// Runs `case` in a child process and reads its result.
@@ -136,8 +143,12 @@ pub(crate) fn serve_if_child() {
         return;
     };
     let fields: Vec<&str> = spec.split(' ').collect();
-    let [tool, mode, program, seed, execs, secs] = fields[..] else {
+    let [tool, mode, program, seed, execs, secs, bound] = fields[..] else {
         panic!("bad {VAR}: {spec}");
+    };
+    let bound: Option<usize> = match bound {
+        "none" => None,
+        b => Some(b.parse().expect("a preemption bound")),
     };
     let mode = Mode::parse(mode).expect("a mode");
     let caps = Caps {
@@ -175,7 +186,7 @@ pub(crate) fn serve_if_child() {
 
     STARTED.get_or_init(Instant::now);
     let result = runners::catching(|| match tool {
-        "loom" => runners::loom_dfs(body, caps),
+        "loom" => runners::loom_bounded(body, bound, caps),
         _ => runners::shuttle(body, mode, seed, caps),
     });
     let seconds = STARTED

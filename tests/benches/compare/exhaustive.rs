@@ -19,7 +19,7 @@ struct Test {
 
 /// A ratio of conc-check's figure to another tool's, or a bound on it when one run was capped
 /// (a capped run's true figure is larger than what it reached).
-fn bounded_ratio(cc: f64, cc_end: &End, other: f64, other_end: &End) -> String {
+pub(crate) fn bounded_ratio(cc: f64, cc_end: &End, other: f64, other_end: &End) -> String {
     match (cc_end, other_end) {
         (End::Complete, End::Complete) => ratio(cc / other),
         (End::Complete, End::Capped) => format!("< {}", ratio(cc / other)),

@@ -141,6 +141,7 @@ fn other(tool: &str, p: &Program, mode: Mode) -> Option<Summary> {
                 program: p.name,
                 seed,
                 caps: CAPS,
+                bound: None,
             })
         })
         .collect();

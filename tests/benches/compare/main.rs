@@ -2,19 +2,24 @@
 //! markdown tables of ratios (the source of `BENCHMARKS.md`).
 //!
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
-//! progress to stderr. Sections: executions per second, unbounded exhaustive search to
-//! completion, executions and time to the first bug on the buggy corpus programs, the cost of
-//! race detection, what each tool says about spin loops, and the weak-memory litmus tests
-//! (`-- throughput exhaustive first_bug race_cost spin litmus` picks sections; all by default). Every
-//! measurement is capped in executions and time so the whole run stays under ten minutes on two
-//! cores.
+//! progress to stderr. Sections: executions per second (`throughput`), unbounded exhaustive
+//! search to completion (`exhaustive`), executions and time to the first bug on the buggy corpus
+//! programs (`first_bug`), the cost of race detection (`race_cost`), what each tool says about
+//! spin loops (`spin`), the weak-memory litmus tests (`litmus`), and the search spaces of the
+//! clean corpus programs at preemption bounds 2, 3 and none (`spaces`). `-- <section> …` picks
+//! sections; all but `spaces` run by default, and every measurement of those is capped in
+//! executions and time so the run stays under ten minutes on two cores. `spaces` runs only when
+//! named, as it can take most of an hour (`SPACES_ONLY=name1,name2` measures only those
+//! programs, `SPACES_CAP_SECS` sets its time cap per run; see `spaces.rs`).
 
 mod child;
+mod clean_twins;
 mod exhaustive;
 mod first_bug;
 mod litmus;
 mod race_cost;
 mod runners;
+mod spaces;
 mod spin;
 mod table;
 mod throughput;
@@ -24,7 +29,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// The command that reproduces this output.
-const COMMAND: &str = "cargo bench -j2 -p conc-check-tests --bench compare";
+pub(crate) const COMMAND: &str = "cargo bench -j2 -p conc-check-tests --bench compare";
 
 fn shell(program: &str, args: &[&str]) -> String {
     Command::new(program)
@@ -65,6 +70,10 @@ fn main() {
     }
     if wanted("litmus") {
         litmus::run(&mut notes);
+    }
+    // Not in the default set: up to an hour with its default caps.
+    if named.iter().any(|n| n == "spaces") {
+        spaces::run(&mut notes);
     }
     if !notes.is_empty() {
         println!("## Notes\n");

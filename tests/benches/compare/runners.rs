@@ -94,6 +94,24 @@ pub(crate) struct Caps {
 /// conc-check, in process. `spurious` enables spurious wakeups (as the corpus program asks).
 /// Only `Dfs` honours `max_preemptions(None)`; the random strategies ignore it.
 pub(crate) fn conc_check(body: fn(), mode: Mode, seed: u64, caps: Caps, spurious: bool) -> Run {
+    conc_check_bounded(body, mode, None, seed, caps, spurious)
+}
+
+/// conc-check's DFS with at most `bound` preemptions per execution (`None`: no bound), in
+/// process, with the default memory model. `spurious` as for [`conc_check`].
+pub(crate) fn conc_check_dfs(body: fn(), bound: Option<usize>, caps: Caps, spurious: bool) -> Run {
+    conc_check_bounded(body, Mode::Dfs, bound, 1, caps, spurious)
+}
+
+/// conc-check with `mode` and the preemption bound `bound` (which only `Dfs` honours).
+fn conc_check_bounded(
+    body: fn(),
+    mode: Mode,
+    bound: Option<usize>,
+    seed: u64,
+    caps: Caps,
+    spurious: bool,
+) -> Run {
     let strategy = match mode {
         Mode::Dfs => Strategy::Dfs,
         Mode::Random => Strategy::Random,
@@ -102,7 +120,7 @@ pub(crate) fn conc_check(body: fn(), mode: Mode, seed: u64, caps: Caps, spurious
     let started = Instant::now();
     let report = Builder::new()
         .strategy(strategy)
-        .max_preemptions(None)
+        .max_preemptions(bound)
         .iterations(caps.executions)
         .time_budget(caps.time)
         .seed(seed)
@@ -131,9 +149,15 @@ const LOOM_CHECK_INTERVAL: usize = 1000;
 /// loom's exhaustive (DPOR) search with no preemption bound. A panic (loom's report of a bug)
 /// propagates: callers that expect one run this in a child process (see `child.rs`).
 pub(crate) fn loom_dfs(body: fn(), caps: Caps) -> Run {
+    loom_bounded(body, None, caps)
+}
+
+/// loom's exhaustive (DPOR) search with at most `bound` preemptions per execution (`None`: no
+/// bound). A panic propagates, as for [`loom_dfs`].
+pub(crate) fn loom_bounded(body: fn(), bound: Option<usize>, caps: Caps) -> Run {
     EXECUTIONS.store(0, Ordering::SeqCst);
     let mut b = loom::model::Builder::new();
-    b.preemption_bound = None;
+    b.preemption_bound = bound;
     b.max_duration = Some(caps.time);
     b.max_permutations = Some(usize::try_from(caps.executions).unwrap_or(usize::MAX));
     b.checkpoint_interval = LOOM_CHECK_INTERVAL;

@@ -51,6 +51,7 @@ pub(crate) fn run() {
                 program: name,
                 seed: 1,
                 caps: CAPS,
+                bound: None,
             });
             t.row(vec![
                 name.to_string(),

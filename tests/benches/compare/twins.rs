@@ -3,6 +3,7 @@
 //! `bodies!(path)` expands to the same functions over `path::sync` and `path::thread`: the
 //! counters of the throughput and exhaustive sections, and twins of the buggy corpus programs
 //! (same logic as `corpus/src/programs/*.rs`, which stay the reference for conc-check itself).
+//! The twins of the clean programs are in `clean_twins.rs`.
 
 macro_rules! bodies {
     ($k:ident) => {
@@ -196,17 +197,6 @@ macro_rules! bodies {
             waiter.join().unwrap();
         }
 
-        /// Twin of `corpus::programs::spin_flag::clean`: a busy-wait without yield on a flag
-        /// the other thread sets.
-        pub(crate) fn spin_set_ok() {
-            let ready = Arc::new(AtomicBool::new(false));
-            let r = ready.clone();
-            let waiter = thread::spawn(move || while !r.load(Ordering::Acquire) {});
-            let setter = thread::spawn(move || ready.store(true, Ordering::Release));
-            waiter.join().unwrap();
-            setter.join().unwrap();
-        }
-
         /// Twin of `corpus::programs::polite::buggy`.
         fn polite_livelock() {
             fn polite(flags: &[AtomicBool; 2], me: usize) {
@@ -360,7 +350,6 @@ macro_rules! bodies {
             );
         }
 
-        /// The twin of the corpus program called `name`, if this tool can express it.
         /// Twin of `corpus::programs::relaxed_publication::buggy`.
         fn relaxed_publication() {
             let value = Arc::new(AtomicUsize::new(0));
@@ -474,6 +463,7 @@ macro_rules! bodies {
             writer.join().unwrap();
         }
 
+        /// The twin of the buggy corpus program called `name`, if this tool can express it.
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
                 "self_relock" => self_relock,
@@ -483,7 +473,6 @@ macro_rules! bodies {
                 "order_violation" => order_violation,
                 "deep_preemptions" => deep_preemptions,
                 "spin_never_set" => spin_never_set,
-                "spin_set_ok" => spin_set_ok,
                 "polite_livelock" => polite_livelock,
                 "reader_pref_starvation" => reader_pref_starvation,
                 "treiber_index_aba" => treiber_index_aba,
