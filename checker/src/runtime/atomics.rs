@@ -17,9 +17,10 @@
 //! twice in a row while a newer one exists, which hardware allows but cannot sustain.
 
 use super::context::with;
+use super::execution::Execution;
 use crate::event::{MemOrder, ObjectId, Op, Site};
 pub(crate) use crate::memory::Access;
-use crate::memory::{Location, Timestamp};
+use crate::memory::{Location, Message, Timestamp};
 
 /// The store an access reads or follows, as [`prepare`] chose it.
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +56,34 @@ fn location(object: ObjectId, held: u64, initial: Option<u64>) -> Location {
     })
 }
 
+/// Which of the stores the running thread's `access` of `object` may read (or follow) the
+/// strategy should choose among, as indices counted from the latest (0, the latest, always
+/// is): every one the memory model allows, except, for a load, an older store whose
+/// overwriting store the strategy can reorder the load before (it reaches that read there, as
+/// a read of the latest store, so reading it stale here would explore the same outcome twice).
+fn offered(e: &Execution, object: ObjectId, location: Location, access: Access) -> Vec<u32> {
+    let me = e.current;
+    let hb = e.detectors.happens_before();
+    let history = e.memory.history(location);
+    let load = matches!(access, Access::Load(_));
+    let worth = |m: &Message| {
+        let next = history.partition_point(|n| n.ts <= m.ts);
+        match history.get(next) {
+            Some(overwriting) if load => {
+                e.strategy.store_ordered_before(me, object, overwriting.id)
+            }
+            _ => true,
+        }
+    };
+    e.memory
+        .choices(me, location, access, hb)
+        .rev()
+        .enumerate()
+        .filter(|(_, m)| worth(m))
+        .map(|(back, _)| back as u32)
+        .collect()
+}
+
 /// Chooses the store the running thread's `access` of `object` reads (or, for a store,
 /// follows), taking the strategy's choice when the memory model allows more than one. Returns
 /// the value the std atomic must hold for the operation to run on it, and the choice, for
@@ -86,7 +115,8 @@ pub fn prepare(
     let ts = if options <= 1 {
         with(|e| e.memory.latest_ts(location))
     } else {
-        let back = with(|e| e.choose_read(options as u32)) as usize;
+        let offered = with(|e| offered(e, object, location, access));
+        let back = with(|e| e.choose_read(options as u32, &offered)) as usize;
         with(|e| {
             let hb = e.detectors.happens_before();
             let chosen = e

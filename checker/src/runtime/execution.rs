@@ -580,13 +580,19 @@ impl Execution {
         v
     }
 
-    /// Which of `n` stores an atomic access reads (or follows): a value choice that reduction
-    /// may treat as the access it is (see `Strategy::choose_read`).
-    pub(crate) fn choose_read(&mut self, n: u32) -> u32 {
+    /// Which of `n` stores an atomic access reads (or follows), counted from the latest: a
+    /// value choice that reduction may treat as the access it is (see
+    /// `Strategy::choose_read`), among the `offered` ones worth exploring (0 always is). The
+    /// schedule records it among all `n`, so it replays whatever the strategy offered.
+    pub(crate) fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
         if n < 2 || !self.step() {
             return 0;
         }
-        let v = self.strategy.choose_read(n).min(n - 1);
+        let v = match offered {
+            [] | [_] => offered.first().copied().unwrap_or(0),
+            _ => self.strategy.choose_read(n, offered),
+        };
+        let v = v.min(n - 1);
         self.decisions.push(Decision::Value(v));
         v
     }

@@ -20,7 +20,7 @@
 use super::dpor::{RaceTracker, Reversal};
 use super::sleep::{Census, Footprint, Sleeper, StepRecorder};
 use super::{Strategy, ThreadChoice};
-use crate::event::{Event, ThreadId};
+use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
 /// One branching point on the current path.
 #[derive(Debug)]
@@ -383,11 +383,25 @@ impl Strategy for Dfs {
         self.decide_value(n)
     }
 
-    fn choose_read(&mut self, n: u32) -> u32 {
+    fn choose_read(&mut self, _n: u32, offered: &[u32]) -> u32 {
         // Every option is explored below this point, and which options exist depends only on
         // steps dependent with the access: a thread that took the step may sleep with it, with
         // the footprint of its access, like a step without a choice.
-        self.decide_value(n)
+        offered[self.decide_value(offered.len() as u32) as usize]
+    }
+
+    fn store_ordered_before(
+        &self,
+        thread: ThreadId,
+        object: ObjectId,
+        overwriting: StoreId,
+    ) -> bool {
+        if self.redundant {
+            return true;
+        }
+        self.tracker
+            .as_ref()
+            .is_none_or(|t| t.store_ordered_before(thread, object, overwriting))
     }
 
     fn forced_step(&mut self) {

@@ -77,7 +77,7 @@
 //! what the hidden thread itself did, or the reduction may lose interleavings.
 
 use crate::clock::VectorClock;
-use crate::event::{Access, Event, MemOrder, ObjectKind, Op, ThreadId, WaitFor};
+use crate::event::{Access, Event, MemOrder, ObjectId, ObjectKind, Op, StoreId, ThreadId, WaitFor};
 
 /// One recorded access of an object.
 #[derive(Clone, Debug)]
@@ -171,6 +171,10 @@ pub struct RaceTracker {
     steps: bool,
     /// The clock component of the running step's first access, once it has one.
     step_local: Option<u32>,
+    /// Per atomic, the stores of this execution: the store, its thread, the clock component
+    /// a later access must have reached to be ordered after it, and whether it ran right after
+    /// a branching point (only then can a race with it be reversed).
+    stores: Vec<Vec<(StoreId, ThreadId, u32, bool)>>,
 }
 
 /// Whether a thread whose clock is `clock` is ordered after `touch` (after its whole step, when
@@ -235,7 +239,32 @@ impl RaceTracker {
         self.kinds.clear();
         self.log.clear();
         self.pending.clear();
+        self.stores.iter_mut().for_each(Vec::clear);
         self.step_local = None;
+    }
+
+    /// Whether `overwriting`, a store to `object` of this execution, is ordered before the next
+    /// access of `thread` (so that access's race with it, if any, is not reversed). Unknown
+    /// stores count as ordered.
+    pub fn store_ordered_before(
+        &self,
+        thread: ThreadId,
+        object: ObjectId,
+        overwriting: StoreId,
+    ) -> bool {
+        let Some(&(_, writer, bar, reversible)) = self
+            .stores
+            .get(object.index())
+            .and_then(|s| s.iter().rev().find(|(id, ..)| *id == overwriting))
+        else {
+            return true;
+        };
+        !reversible
+            || writer == thread
+            || self
+                .clocks
+                .get(thread.index())
+                .is_some_and(|c| c.get(writer) >= bar)
     }
 
     /// Turns the races found for the access just logged (the last one) into reversals.
@@ -361,6 +390,17 @@ impl RaceTracker {
             self.steps,
             state,
         );
+        if let (
+            Place::Object(object),
+            Op::AtomicStore { id, .. }
+            | Op::AtomicRmw {
+                success: true, id, ..
+            },
+        ) = (place, event.op)
+        {
+            let bar = if steps { touch.step_local } else { touch.local };
+            grow(&mut self.stores, object).push((id, t, bar, state.is_some()));
+        }
         match access {
             Access::Read => history.reads.push(touch),
             _ => {

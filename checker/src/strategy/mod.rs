@@ -13,7 +13,7 @@ pub mod replay;
 pub mod sleep;
 
 use crate::config::{Config, StrategyKind};
-use crate::event::{Event, ThreadId};
+use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
 /// The choice at one scheduling point.
 #[derive(Debug)]
@@ -55,9 +55,27 @@ pub trait Strategy: Send {
     /// Picks which of `n >= 2` stores an atomic access reads (or follows). Unlike other value
     /// choices, its options depend only on steps dependent with the access itself (stores to
     /// the same atomic, SeqCst fences) and on the thread's own past, so reduction may treat the
-    /// step as the access it is. By default, a value choice.
-    fn choose_read(&mut self, n: u32) -> u32 {
-        self.choose_value(n)
+    /// step as the access it is.
+    ///
+    /// `offered` (at least two, ascending, 0 among them) are the indices in `0..n` worth
+    /// exploring (see [`Strategy::store_ordered_before`]); the answer is an index in `0..n`,
+    /// which is what a schedule records. By default, a value choice among `offered`.
+    fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
+        let _ = n;
+        offered[self.choose_value(offered.len() as u32) as usize]
+    }
+    /// Whether the store `overwriting` of `object` is ordered before `thread`'s next step, so
+    /// that no reordering the strategy explores runs that step before it. A strategy that
+    /// reverses races (DPOR) reaches a read of the store `overwriting` overwrote by running the
+    /// read before `overwriting`, as a read of the latest store; reading it after `overwriting`
+    /// (a stale read) then needs no exploring. By default, true: nothing is reordered.
+    fn store_ordered_before(
+        &self,
+        _thread: ThreadId,
+        _object: ObjectId,
+        _overwriting: StoreId,
+    ) -> bool {
+        true
     }
     /// The execution passed a scheduling point where only one thread could run.
     fn forced_step(&mut self) {}

@@ -20,7 +20,7 @@ use super::pct::Pct;
 use super::random::RandomWalk;
 use super::{Strategy, ThreadChoice};
 use crate::config::Config;
-use crate::event::{Event, ThreadId};
+use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
 /// Which member runs the current execution.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -124,12 +124,24 @@ impl Strategy for Portfolio {
         self.member().choose_value(n)
     }
 
-    fn choose_read(&mut self, n: u32) -> u32 {
-        self.member().choose_read(n)
+    fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
+        self.member().choose_read(n, offered)
     }
 
     fn forced_step(&mut self) {
         self.member().forced_step();
+    }
+
+    fn store_ordered_before(
+        &self,
+        thread: ThreadId,
+        object: ObjectId,
+        overwriting: StoreId,
+    ) -> bool {
+        match self.current {
+            Member::Dfs => self.dfs.store_ordered_before(thread, object, overwriting),
+            _ => true,
+        }
     }
 
     fn observe(&mut self, event: &Event) {

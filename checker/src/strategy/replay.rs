@@ -73,6 +73,12 @@ impl Strategy for Replay {
         }
     }
 
+    fn choose_read(&mut self, n: u32, _offered: &[u32]) -> u32 {
+        // The schedule holds the store among all `n` the memory model allowed, whatever the
+        // strategy that recorded it thought worth exploring.
+        self.choose_value(n)
+    }
+
     fn is_complete(&self) -> bool {
         false
     }
