@@ -204,12 +204,16 @@ fn run_thread(
 
 type States = Arc<StdMutex<BTreeSet<Vec<usize>>>>;
 
-fn explore(program: &Arc<Program>, reduction: bool) -> (BTreeSet<Vec<usize>>, Report) {
+fn explore(
+    program: &Arc<Program>,
+    reduction: bool,
+    bound: Option<usize>,
+) -> (BTreeSet<Vec<usize>>, Report) {
     let states: States = Arc::new(StdMutex::new(BTreeSet::new()));
     let (sink, p) = (states.clone(), program.clone());
     let report = Builder::new()
         .strategy(Strategy::Dfs)
-        .max_preemptions(None)
+        .max_preemptions(bound)
         .iterations(if reduction { 400_000 } else { 100_000 })
         .spurious_wakeups(program.spurious)
         .partial_order_reduction(reduction)
@@ -247,13 +251,26 @@ fn explore(program: &Arc<Program>, reduction: bool) -> (BTreeSet<Vec<usize>>, Re
 
 #[test]
 fn reduced_dfs_reaches_the_same_final_states_on_blocking_programs() {
+    compare(
+        soundness_support::bound(),
+        &soundness_support::Seeds::from_env(),
+    );
+}
+
+/// Under a preemption bound both searches explore the bounded space; the reduced one must
+/// still reach every final state the plain one does (half as many programs as unbounded).
+#[test]
+fn bounded_reduced_dfs_reaches_the_final_states_of_bounded_plain_dfs() {
+    compare(Some(2), &soundness_support::Seeds::from_env().halved());
+}
+
+fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
     let (mut plain_total, mut reduced_total, mut compared) = (0u64, 0u64, 0usize);
     let (mut with_findings, mut too_large) = (0usize, 0usize);
-    let seeds = soundness_support::Seeds::from_env();
     for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
-        let (plain_states, plain) = explore(&program, false);
-        let (reduced_states, reduced) = explore(&program, true);
+        let (plain_states, plain) = explore(&program, false, bound);
+        let (reduced_states, reduced) = explore(&program, true, bound);
         let kinds =
             |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
         let what = format!(

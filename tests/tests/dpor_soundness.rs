@@ -154,12 +154,16 @@ fn run_thread(shared: &Shared, program: &[Instr]) -> Vec<usize> {
 
 type States = Arc<StdMutex<BTreeSet<Vec<usize>>>>;
 
-fn explore(program: &Arc<Vec<Vec<Instr>>>, reduction: bool) -> (BTreeSet<Vec<usize>>, Report) {
+fn explore(
+    program: &Arc<Vec<Vec<Instr>>>,
+    reduction: bool,
+    bound: Option<usize>,
+) -> (BTreeSet<Vec<usize>>, Report) {
     let states: States = Arc::new(StdMutex::new(BTreeSet::new()));
     let (sink, program) = (states.clone(), program.clone());
     let report = Builder::new()
         .strategy(Strategy::Dfs)
-        .max_preemptions(None)
+        .max_preemptions(bound)
         .iterations(if reduction { 400_000 } else { 100_000 })
         .partial_order_reduction(reduction)
         .explore(move || {
@@ -190,16 +194,29 @@ fn explore(program: &Arc<Vec<Vec<Instr>>>, reduction: bool) -> (BTreeSet<Vec<usi
 
 #[test]
 fn reduced_dfs_reaches_the_same_final_states_and_findings_as_plain_dfs() {
+    compare(
+        soundness_support::bound(),
+        &soundness_support::Seeds::from_env(),
+    );
+}
+
+/// Under a preemption bound both searches explore the bounded space; the reduced one must
+/// still reach every final state the plain one does (half as many programs as unbounded).
+#[test]
+fn bounded_reduced_dfs_reaches_the_final_states_of_bounded_plain_dfs() {
+    compare(Some(2), &soundness_support::Seeds::from_env().halved());
+}
+
+fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
     let mut total = (0u64, 0u64);
     let mut with_findings = 0;
     let mut compared = 0;
     // CONC_CHECK_SOUNDNESS_SEEDS=500 for a deeper run than CI's; CONC_CHECK_SOUNDNESS_SEED=97
     // (with SEEDS above it) reruns one program.
-    let seeds = soundness_support::Seeds::from_env();
     for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
-        let (plain_states, plain) = explore(&program, false);
-        let (reduced_states, reduced) = explore(&program, true);
+        let (plain_states, plain) = explore(&program, false, bound);
+        let (reduced_states, reduced) = explore(&program, true, bound);
         let kinds =
             |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
         assert_eq!(

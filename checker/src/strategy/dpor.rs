@@ -34,7 +34,9 @@
 //!   thread to go first there (the soundness test's seed 97 loses a final state that way).
 //!   Threads that went to sleep at `s` ([`super::sleep`]) are never run from it again.
 //! - **Under a preemption bound (Flanagan–Godefroid).** `q` is added to the backtrack set of the
-//!   point before `e` itself, or every thread if `q` cannot run there, and no sleep sets are
+//!   point before `e` itself, or every thread if `q` cannot run there, and also (if it can run
+//!   there) to the last point before it where the search switched threads, for when the
+//!   reversal needs more preemptions than the bound leaves (Coons et al., below); no sleep sets are
 //!   used: sleep sets assume that an interleaving skipped here is run elsewhere, which a bound can
 //!   forbid (Coons, Musuvathi and McKinley, OOPSLA 2013), so a bounded round explores the same
 //!   executions as before sleep sets existed. The default portfolio's iterative bounding rounds
@@ -171,10 +173,19 @@ pub struct RaceTracker {
     steps: bool,
     /// The clock component of the running step's first access, once it has one.
     step_local: Option<u32>,
-    /// Per atomic, the stores of this execution: the store, its thread, the clock component
-    /// a later access must have reached to be ordered after it, and whether it ran right after
-    /// a branching point (only then can a race with it be reversed).
-    stores: Vec<Vec<(StoreId, ThreadId, u32, bool)>>,
+    /// Per atomic, the stores of this execution.
+    stores: Vec<Vec<StoreRecord>>,
+}
+
+/// One store of an atomic in the current execution.
+#[derive(Clone, Copy, Debug)]
+struct StoreRecord {
+    id: StoreId,
+    thread: ThreadId,
+    /// The clock component a later access must have reached to be ordered after it.
+    bar: u32,
+    /// It ran right after a branching point (only then can a race with it be reversed).
+    reversible: bool,
 }
 
 /// Whether a thread whose clock is `clock` is ordered after `touch` (after its whole step, when
@@ -252,19 +263,19 @@ impl RaceTracker {
         object: ObjectId,
         overwriting: StoreId,
     ) -> bool {
-        let Some(&(_, writer, bar, reversible)) = self
+        let Some(store) = self
             .stores
             .get(object.index())
-            .and_then(|s| s.iter().rev().find(|(id, ..)| *id == overwriting))
+            .and_then(|s| s.iter().rev().find(|s| s.id == overwriting))
         else {
             return true;
         };
-        !reversible
-            || writer == thread
+        !store.reversible
+            || store.thread == thread
             || self
                 .clocks
                 .get(thread.index())
-                .is_some_and(|c| c.get(writer) >= bar)
+                .is_some_and(|c| c.get(store.thread) >= store.bar)
     }
 
     /// Turns the races found for the access just logged (the last one) into reversals.
@@ -399,7 +410,12 @@ impl RaceTracker {
         ) = (place, event.op)
         {
             let bar = if steps { touch.step_local } else { touch.local };
-            grow(&mut self.stores, object).push((id, t, bar, state.is_some()));
+            grow(&mut self.stores, object).push(StoreRecord {
+                id,
+                thread: t,
+                bar,
+                reversible: state.is_some(),
+            });
         }
         match access {
             Access::Read => history.reads.push(touch),

@@ -19,6 +19,14 @@ impl Gen {
     }
 }
 
+/// The preemption bound both searches run under: `CONC_CHECK_SOUNDNESS_BOUND` (none by
+/// default). A bounded reduced search must reach every final state the bounded plain one does.
+pub fn bound() -> Option<usize> {
+    std::env::var("CONC_CHECK_SOUNDNESS_BOUND")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
 /// The seeds to run: `0..CONC_CHECK_SOUNDNESS_SEEDS` (40 by default, what CI runs), or only
 /// `CONC_CHECK_SOUNDNESS_SEED` among them, to rerun one program.
 pub struct Seeds {
@@ -35,6 +43,14 @@ impl Seeds {
         Seeds {
             count: var("CONC_CHECK_SOUNDNESS_SEEDS").unwrap_or(40),
             only: var("CONC_CHECK_SOUNDNESS_SEED"),
+        }
+    }
+
+    /// Half as many programs (a rerun of one stays that one).
+    pub fn halved(&self) -> Self {
+        Seeds {
+            count: self.count.div_ceil(2),
+            only: self.only,
         }
     }
 
