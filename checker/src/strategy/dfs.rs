@@ -246,11 +246,13 @@ impl Dfs {
         false
     }
 
-    /// The last thread choice before node `index` that ran another thread than the thread
-    /// choice before it (a context switch), or the first thread choice if there is none.
-    fn last_switch_before(&self, index: usize) -> Option<usize> {
+    /// The last thread choice up to node `index` that ran another thread than the thread
+    /// choice before it (a context switch), or the first thread choice if there is none. When
+    /// `index` itself switches, reversing a race there costs no more than the switch it
+    /// replaces, and nothing earlier is needed.
+    fn last_switch_up_to(&self, index: usize) -> Option<usize> {
         let chosen = |n: &Node| n.options[n.chosen];
-        let mut threads = self.path[..index.min(self.path.len())]
+        let mut threads = self.path[..(index + 1).min(self.path.len())]
             .iter()
             .enumerate()
             .filter(|(_, n)| !n.value)
@@ -513,11 +515,11 @@ impl Strategy for Dfs {
         for race in races.drain(..) {
             if bounded {
                 // The reversal may need more preemptions than the bound allows; the thread is
-                // also tried at the last context switch before it, where switching costs
+                // also tried at the last context switch up to it, where switching costs
                 // nothing extra (Coons, Musuvathi and McKinley, OOPSLA 2013). Without it a
                 // bounded search lost final states the plain bounded one reaches in 19 of 300
                 // generated programs at bound 2; with it, in none.
-                if let Some(switch) = self.last_switch_before(race.state) {
+                if let Some(switch) = self.last_switch_up_to(race.state) {
                     let node = &mut self.path[switch];
                     if let Some(i) = node.options.iter().position(|o| *o == race.thread.0) {
                         node.backtrack[i] = true;

@@ -23,6 +23,7 @@ mod spaces;
 mod spin;
 mod table;
 mod throughput;
+mod throughput_cell;
 mod twins;
 
 use std::process::Command;
@@ -55,6 +56,7 @@ fn main() {
     println!("# conc-check vs loom 0.7.3 vs shuttle 0.9.10\n");
     if wanted("throughput") {
         throughput::run(&mut notes);
+        throughput_cell::run(&mut notes);
     }
     if wanted("exhaustive") {
         exhaustive::run(&mut notes);
