@@ -47,6 +47,7 @@ pub(crate) fn action(
         Op::Block { wait } => match (wait, wait.object()) {
             (WaitFor::Join(t), _) => format!("waits to join {}", names.label(t)),
             (WaitFor::Park, _) => "parks".into(),
+            (WaitFor::Spin, _) => "waits for a write to what it spins on".into(),
             (_, Some(_)) => format!("blocks on {object}"),
             (_, None) => "blocks".into(),
         },

@@ -128,7 +128,12 @@ impl SpinWatch {
         }
         let me = self.thread(event.thread.index());
         match event.op {
-            Op::Create { .. } | Op::Fence { .. } => {}
+            // A spin wait is this module's own doing, not part of the loop's iteration.
+            Op::Create { .. }
+            | Op::Fence { .. }
+            | Op::Block {
+                wait: crate::event::WaitFor::Spin,
+            } => {}
             Op::Yield => return Some(me.end_iteration(event.site)),
             op => {
                 let it = &mut me.current;

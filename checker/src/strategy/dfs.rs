@@ -54,6 +54,10 @@ struct Node {
     backtrack: Vec<bool>,
     /// Options already explored (or being explored) from here.
     done: Vec<bool>,
+    /// Options in the backtrack set only because a race after this point is also reversed at
+    /// its last context switch (bounded search): the bound cutting one of them cuts nothing
+    /// the race's own reversal does not reach, so it does not make the search incomplete.
+    extra: Vec<bool>,
     /// Thread choices: options asleep when the search reached this point (never run here).
     asleep: Vec<bool>,
     /// Thread choices: the step each explored option took from here, once it ended.
@@ -83,17 +87,23 @@ impl Node {
         }
         let preferred = initials.iter().find(|t| **t == racing).and_then(index);
         match preferred.or_else(|| initials.iter().find_map(index)) {
-            Some(i) => self.backtrack[i] = true,
-            None => self.backtrack.iter_mut().for_each(|b| *b = true),
+            Some(i) => self.explore(i),
+            None => (0..self.options.len()).for_each(|i| self.explore(i)),
         }
     }
 
     /// Marks `thread` (or, if it cannot run here, every alternative) for exploration.
     fn add_backtrack(&mut self, thread: ThreadId) {
         match self.options.iter().position(|o| *o == thread.0) {
-            Some(i) => self.backtrack[i] = true,
-            None => self.backtrack.iter_mut().for_each(|b| *b = true),
+            Some(i) => self.explore(i),
+            None => (0..self.options.len()).for_each(|i| self.explore(i)),
         }
+    }
+
+    /// Puts option `i` in the backtrack set.
+    fn explore(&mut self, i: usize) {
+        self.backtrack[i] = true;
+        self.extra[i] = false;
     }
 }
 
@@ -124,6 +134,9 @@ pub struct Dfs {
     tracker: Option<RaceTracker>,
     /// Partial-order reduction is on.
     reduce: bool,
+    /// Under a bound, races are also reversed at the last context switch, so that an exhausted
+    /// search has explored the whole bounded space ([`Dfs::exact_within_bound`]).
+    exact_within_bound: bool,
     /// The branching point the running operation follows, if the last point branched.
     state: Option<usize>,
     races: Vec<Reversal>,
@@ -158,6 +171,7 @@ impl Dfs {
             tracker: (reduce || max_preemptions.is_some())
                 .then(|| RaceTracker::new(reduce && max_preemptions.is_none())),
             reduce,
+            exact_within_bound: false,
             state: None,
             races: Vec::new(),
             pruned: 0,
@@ -167,6 +181,15 @@ impl Dfs {
             step_at: None,
             redundant: false,
         }
+    }
+
+    /// Makes a bounded search exact: an exhausted search has reached every final state the
+    /// bound allows, at the price of also reversing every race at the last context switch up
+    /// to it. Without it, a bounded search is complete only when the bound cut nothing (what
+    /// the default portfolio's rounds need: they claim nothing about a bounded space).
+    pub fn exact_within_bound(mut self) -> Self {
+        self.exact_within_bound = true;
+        self
     }
 
     /// Ends the running step: stores its footprint at the point it was chosen at and wakes the
@@ -229,7 +252,7 @@ impl Dfs {
                         next = Some(i);
                         break;
                     }
-                    self.pruned_by_bound = true;
+                    self.pruned_by_bound |= !node.extra[i];
                 }
             }
             if let Some(i) = next {
@@ -336,6 +359,7 @@ impl Dfs {
             preemptive,
             preemptions_before: self.preemptions_before(index),
             backtrack: vec![explore_all || !self.reduce; n],
+            extra: vec![false; n],
             done: vec![false; n],
             asleep,
             footprints: vec![None; n],
@@ -483,6 +507,7 @@ impl Strategy for Dfs {
             for (i, option) in node.options.iter().enumerate() {
                 if hidden.iter().any(|h| h.0 == *option) {
                     node.backtrack[i] = true;
+                    node.extra[i] = false;
                 }
             }
         }
@@ -510,7 +535,7 @@ impl Strategy for Dfs {
             return;
         }
         let source = self.sleep_sets;
-        let bounded = self.max_preemptions.is_some();
+        let bounded = self.max_preemptions.is_some() && self.exact_within_bound;
         let mut races = std::mem::take(&mut self.races);
         for race in races.drain(..) {
             if bounded {
@@ -522,7 +547,10 @@ impl Strategy for Dfs {
                 if let Some(switch) = self.last_switch_up_to(race.state) {
                     let node = &mut self.path[switch];
                     if let Some(i) = node.options.iter().position(|o| *o == race.thread.0) {
-                        node.backtrack[i] = true;
+                        if !node.backtrack[i] {
+                            node.backtrack[i] = true;
+                            node.extra[i] = true;
+                        }
                     }
                 }
             }

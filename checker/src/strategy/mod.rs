@@ -102,10 +102,9 @@ pub trait Strategy: Send {
 /// Builds the strategy the configuration asks for.
 pub fn from_config(config: &Config) -> Box<dyn Strategy> {
     match config.strategy {
-        StrategyKind::Dfs => Box::new(dfs::Dfs::with_reduction(
-            config.max_preemptions,
-            config.reduction,
-        )),
+        StrategyKind::Dfs => Box::new(
+            dfs::Dfs::with_reduction(config.max_preemptions, config.reduction).exact_within_bound(),
+        ),
         StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
         StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
         StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),
