@@ -211,15 +211,7 @@ pub fn join(t: ThreadId, site: Site) -> Option<Box<dyn Any + Send>> {
 pub fn yield_now(site: Site) {
     point(site, true);
     emit(None, Op::Yield, site);
-    let waits = with(|e| {
-        let Some(objects) = e.take_spin_wait() else {
-            return false;
-        };
-        let me = e.current;
-        e.thread(me).spin_reads = objects;
-        true
-    });
-    if waits {
+    if with(|e| e.take_spin_wait()) {
         block(WaitFor::Spin, false, site);
     }
 }

@@ -96,9 +96,9 @@ pub fn prepare(
     site: Site,
 ) -> (u64, Prepared) {
     let location = location(object, held, initial);
-    // How many stores the access may read (or follow); the chosen one is picked below,
-    // counting from the latest, so choice 0 is always the latest store.
-    let options = with(|e| {
+    // The store read (or followed): the strategy's choice, counted from the latest, so choice 0
+    // is always the latest store.
+    let ts = with(|e| {
         let me = e.current;
         let repeat = match access {
             Access::Load(_) => Some((object, site, false)),
@@ -106,26 +106,21 @@ pub fn prepare(
             Access::Store(_) | Access::Rmw(_) => None,
         };
         let stale_loads = &e.threads[me.index()].stale_loads;
+        let latest = e.memory.latest_ts(location);
         if e.seq_cst_memory || repeat.is_some_and(|r| stale_loads.contains(&r)) {
-            return 1;
+            return latest;
         }
         let hb = e.detectors.happens_before();
-        e.memory.choices(me, location, access, hb).count()
+        let options = e.memory.choices(me, location, access, hb).count();
+        if options <= 1 {
+            return latest;
+        }
+        let offered = offered(e, object, location, access);
+        let back = e.choose_read(options as u32, &offered) as usize;
+        let hb = e.detectors.happens_before();
+        let chosen = e.memory.choices(me, location, access, hb).nth_back(back);
+        chosen.expect("the choice is among the options counted").ts
     });
-    let ts = if options <= 1 {
-        with(|e| e.memory.latest_ts(location))
-    } else {
-        let offered = with(|e| offered(e, object, location, access));
-        let back = with(|e| e.choose_read(options as u32, &offered)) as usize;
-        with(|e| {
-            let hb = e.detectors.happens_before();
-            let chosen = e
-                .memory
-                .choices(e.current, location, access, hb)
-                .nth_back(back);
-            chosen.expect("the choice is among the options counted").ts
-        })
-    };
     let value = with(|e| {
         e.memory
             .message(location, ts)

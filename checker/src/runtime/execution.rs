@@ -173,9 +173,9 @@ pub(crate) struct Execution {
     hidden: Vec<ThreadId>,
     /// Which yield-spinning loops repeat unchanged.
     spin: SpinWatch,
-    /// The running thread's last yield ended an unchanged iteration reading these objects: it
-    /// is to wait for a write to one of them ([`Execution::take_spin_wait`]).
-    spin_wait: Option<Vec<ObjectId>>,
+    /// The running thread's last yield ended an unchanged iteration: it is to wait for a write
+    /// to one of its `spin_reads` ([`Execution::take_spin_wait`]).
+    spin_wait: bool,
     /// Threads waiting on [`WaitFor::Spin`].
     spinners: usize,
     /// What the watcher of this exploration sees, and its request to stop.
@@ -216,7 +216,7 @@ impl Execution {
             fairness: Fairness::default(),
             hidden: Vec::new(),
             spin: SpinWatch::default(),
-            spin_wait: None,
+            spin_wait: false,
             spinners: 0,
             beacon,
             stopped: false,
@@ -237,7 +237,7 @@ impl Execution {
         self.detectors.reset();
         self.fairness.reset();
         self.spin.reset();
-        self.spin_wait = None;
+        self.spin_wait = false;
         self.spinners = 0;
         self.steps = 0;
         self.fatal = false;
@@ -307,7 +307,10 @@ impl Execution {
         match self.spin.on_event(&event, stale) {
             None | Some(Verdict::Hint) => {}
             Some(Verdict::Hide) => self.fairness.hide(event.thread),
-            Some(Verdict::Await(objects)) => self.spin_wait = Some(objects),
+            Some(Verdict::Await(objects)) => {
+                self.thread(event.thread).spin_reads = objects;
+                self.spin_wait = true;
+            }
         }
         if self.spinners > 0 && event.op.access() == crate::event::Access::Write {
             if let Some(object) = event.object {
@@ -316,25 +319,22 @@ impl Execution {
         }
     }
 
-    /// The objects the running thread's spin loop waits on, if its last yield ended an
-    /// unchanged iteration.
-    pub(crate) fn take_spin_wait(&mut self) -> Option<Vec<ObjectId>> {
-        self.spin_wait.take()
+    /// Whether the running thread's last yield ended an unchanged iteration, so that it is
+    /// to wait on [`WaitFor::Spin`] for a write to one of its `spin_reads`.
+    pub(crate) fn take_spin_wait(&mut self) -> bool {
+        std::mem::take(&mut self.spin_wait)
     }
 
-    /// Wakes the threads waiting on [`WaitFor::Spin`] that `which` selects; returns how many.
-    fn wake_spinners(&mut self, which: impl Fn(&ThreadSlot) -> bool) -> usize {
-        let mut woken = 0;
+    /// Wakes the threads waiting on [`WaitFor::Spin`] that `which` selects.
+    fn wake_spinners(&mut self, which: impl Fn(&ThreadSlot) -> bool) {
         for i in 0..self.threads.len() {
             let slot = &self.threads[i];
             if matches!(slot.state, ThreadState::Blocked(b) if b.wait == WaitFor::Spin)
                 && which(slot)
             {
                 self.wake(ThreadId(i as u32), WakeReason::Notified);
-                woken += 1;
             }
         }
-        woken
     }
 
     /// Ends the execution with `finding`.

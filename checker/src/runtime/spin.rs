@@ -23,7 +23,8 @@
 //! after a few (spin, then park) is explored giving up only when no other thread can run, not
 //! while the thread it waits for is still busy elsewhere.
 
-use crate::event::{Access, Event, ObjectId, Op, Site};
+use crate::detector::objects::grow;
+use crate::event::{Access, Event, ObjectId, Op, Site, WaitFor};
 
 /// Operations an iteration may hold before it counts as too long to compare.
 const MAX_ITERATION: usize = 48;
@@ -60,8 +61,6 @@ impl Step {
 #[derive(Clone, Debug, Default)]
 struct Iteration {
     steps: Vec<Step>,
-    /// It changed something another thread can see.
-    writes: bool,
     /// It read a store older than the latest, or another thread wrote what it read.
     unsettled: bool,
     /// It held more operations than [`MAX_ITERATION`].
@@ -73,7 +72,6 @@ struct Iteration {
 impl Iteration {
     fn clear(&mut self) {
         self.steps.clear();
-        self.writes = false;
         self.unsettled = false;
         self.overflow = false;
         self.ended_at = None;
@@ -110,13 +108,6 @@ impl SpinWatch {
         self.threads.clear();
     }
 
-    fn thread(&mut self, index: usize) -> &mut ThreadSpin {
-        if self.threads.len() <= index {
-            self.threads.resize_with(index + 1, ThreadSpin::default);
-        }
-        &mut self.threads[index]
-    }
-
     /// Sees one operation; `stale` says it read a store older than the latest. Returns the
     /// verdict when the operation is a yield.
     pub(crate) fn on_event(&mut self, event: &Event, stale: bool) -> Option<Verdict> {
@@ -126,18 +117,17 @@ impl SpinWatch {
                 self.written(event.thread.index(), o);
             }
         }
-        let me = self.thread(event.thread.index());
+        let me = grow(&mut self.threads, event.thread.index());
         match event.op {
             // A spin wait is this module's own doing, not part of the loop's iteration.
             Op::Create { .. }
             | Op::Fence { .. }
             | Op::Block {
-                wait: crate::event::WaitFor::Spin,
+                wait: WaitFor::Spin,
             } => {}
             Op::Yield => return Some(me.end_iteration(event.site)),
             op => {
                 let it = &mut me.current;
-                it.writes |= writes;
                 it.unsettled |= stale;
                 if it.steps.len() < MAX_ITERATION {
                     it.steps.push(Step {
@@ -182,7 +172,7 @@ impl ThreadSpin {
         let writes = |steps: &[Step]| steps.iter().any(|s| s.op.access() == Access::Write);
         let verdict = if !same_shape {
             Verdict::Hint
-        } else if now.writes || body.is_some_and(writes) {
+        } else if writes(&now.steps) || body.is_some_and(writes) {
             Verdict::Hide
         } else if now.unsettled || body != Some(&now.steps[..]) {
             Verdict::Hint

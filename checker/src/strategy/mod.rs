@@ -60,8 +60,7 @@ pub trait Strategy: Send {
     /// `offered` (at least two, ascending, 0 among them) are the indices in `0..n` worth
     /// exploring (see [`Strategy::store_ordered_before`]); the answer is an index in `0..n`,
     /// which is what a schedule records. By default, a value choice among `offered`.
-    fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        let _ = n;
+    fn choose_read(&mut self, _n: u32, offered: &[u32]) -> u32 {
         offered[self.choose_value(offered.len() as u32) as usize]
     }
     /// Whether the store `overwriting` of `object` is ordered before `thread`'s next step, so
