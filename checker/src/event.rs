@@ -318,6 +318,94 @@ impl Op {
     }
 }
 
+/// The kind of an [`Op`], without its fields: what detectors declare interest in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpKind {
+    /// [`Op::Create`].
+    Create,
+    /// [`Op::Spawn`].
+    Spawn,
+    /// [`Op::Exit`].
+    Exit,
+    /// [`Op::Join`].
+    Join,
+    /// [`Op::Acquire`].
+    Acquire,
+    /// [`Op::TryLockFailed`].
+    TryLockFailed,
+    /// [`Op::Release`].
+    Release,
+    /// [`Op::Block`].
+    Block,
+    /// [`Op::Notify`].
+    Notify,
+    /// [`Op::Send`].
+    Send,
+    /// [`Op::Receive`].
+    Receive,
+    /// [`Op::BarrierArrive`].
+    BarrierArrive,
+    /// [`Op::BarrierPass`].
+    BarrierPass,
+    /// [`Op::OnceComplete`].
+    OnceComplete,
+    /// [`Op::Unpark`].
+    Unpark,
+    /// [`Op::Yield`].
+    Yield,
+    /// [`Op::Parked`].
+    Parked,
+    /// [`Op::AtomicLoad`].
+    AtomicLoad,
+    /// [`Op::AtomicStore`].
+    AtomicStore,
+    /// [`Op::AtomicRmw`].
+    AtomicRmw,
+    /// [`Op::Fence`].
+    Fence,
+    /// [`Op::Observe`].
+    Observe,
+    /// [`Op::Update`].
+    Update,
+    /// [`Op::CellRead`].
+    CellRead,
+    /// [`Op::CellWrite`].
+    CellWrite,
+}
+
+impl Op {
+    /// What kind of operation this is.
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Create { .. } => OpKind::Create,
+            Op::Spawn { .. } => OpKind::Spawn,
+            Op::Exit => OpKind::Exit,
+            Op::Join { .. } => OpKind::Join,
+            Op::Acquire { .. } => OpKind::Acquire,
+            Op::TryLockFailed { .. } => OpKind::TryLockFailed,
+            Op::Release { .. } => OpKind::Release,
+            Op::Block { .. } => OpKind::Block,
+            Op::Notify { .. } => OpKind::Notify,
+            Op::Send => OpKind::Send,
+            Op::Receive => OpKind::Receive,
+            Op::BarrierArrive => OpKind::BarrierArrive,
+            Op::BarrierPass => OpKind::BarrierPass,
+            Op::OnceComplete => OpKind::OnceComplete,
+            Op::Unpark { .. } => OpKind::Unpark,
+            Op::Yield => OpKind::Yield,
+            Op::Parked => OpKind::Parked,
+            Op::AtomicLoad { .. } => OpKind::AtomicLoad,
+            Op::AtomicStore { .. } => OpKind::AtomicStore,
+            Op::AtomicRmw { .. } => OpKind::AtomicRmw,
+            Op::Fence { .. } => OpKind::Fence,
+            Op::Observe => OpKind::Observe,
+            Op::Update => OpKind::Update,
+            Op::CellRead => OpKind::CellRead,
+            Op::CellWrite => OpKind::CellWrite,
+        }
+    }
+}
+
 /// One operation by one thread on (at most) one object, at a user source line.
 #[derive(Clone, Copy, Debug)]
 pub struct Event {

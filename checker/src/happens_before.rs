@@ -152,7 +152,18 @@ pub struct HappensBefore {
 static NO_CLOCK: VectorClock = VectorClock::new();
 
 /// `threads[t]`, growing the table and starting the thread (its own component 1) if needed.
+#[inline]
 fn thread(threads: &mut Vec<ThreadClocks>, t: ThreadId) -> &mut ThreadClocks {
+    // Every event passes here: the common case (a thread already started) stays inline.
+    match threads.get(t.index()) {
+        Some(state) if state.live => &mut threads[t.index()],
+        _ => start_thread(threads, t),
+    }
+}
+
+/// [`thread`] for a thread not yet seen in this execution.
+#[cold]
+fn start_thread(threads: &mut Vec<ThreadClocks>, t: ThreadId) -> &mut ThreadClocks {
     if threads.len() <= t.index() {
         threads.resize_with(t.index() + 1, ThreadClocks::default);
     }

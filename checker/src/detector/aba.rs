@@ -14,9 +14,9 @@
 
 use std::collections::VecDeque;
 
-use super::objects::{at, grow, Created};
-use super::{Detector, ThreadNames};
-use crate::event::{Event, ObjectId, Op, Site, StoreId, ThreadId};
+use super::objects::{at, Created, Recycle, Recycled};
+use super::{Detector, Interest, ThreadNames};
+use crate::event::{Event, ObjectId, Op, OpKind, Site, StoreId, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Writes remembered per object, and reads per thread.
@@ -56,6 +56,13 @@ struct ThreadView {
     reads: VecDeque<Read>,
 }
 
+impl Recycle for ThreadView {
+    fn recycle(&mut self) {
+        self.observed.clear();
+        self.reads.clear();
+    }
+}
+
 #[derive(Default)]
 struct ObjectHistory {
     /// The value after the latest event that showed it.
@@ -63,12 +70,19 @@ struct ObjectHistory {
     writes: VecDeque<Write>,
 }
 
+impl Recycle for ObjectHistory {
+    fn recycle(&mut self) {
+        self.value = 0;
+        self.writes.clear();
+    }
+}
+
 /// Reports compare-exchanges that succeed on a value that went A→B→A over stale data.
 #[derive(Default)]
 pub struct AbaDetector {
     step: u64,
-    threads: Vec<ThreadView>,
-    objects: Vec<ObjectHistory>,
+    threads: Recycled<ThreadView>,
+    objects: Recycled<ObjectHistory>,
     created: Created,
     reported: bool,
 }
@@ -90,7 +104,7 @@ impl AbaDetector {
 
     fn observe(&mut self, thread: ThreadId, object: ObjectId, seen: (u64, StoreId), site: Site) {
         let (value, store) = seen;
-        let view = grow(&mut self.threads, thread.index());
+        let view = self.threads.grow(thread.index());
         let observation = Observation {
             object,
             value,
@@ -102,19 +116,19 @@ impl AbaDetector {
             Some(o) => *o = observation,
             None => push_bounded(&mut view.observed, observation),
         }
-        grow(&mut self.objects, object.index()).value = value;
+        self.objects.grow(object.index()).value = value;
     }
 
     fn read(&mut self, thread: ThreadId, object: ObjectId, site: Site) {
         let step = self.step;
         push_bounded(
-            &mut grow(&mut self.threads, thread.index()).reads,
+            &mut self.threads.grow(thread.index()).reads,
             Read { object, step, site },
         );
     }
 
     fn write(&mut self, event: &Event, object: ObjectId, values: Option<(u64, u64)>) {
-        let history = grow(&mut self.objects, object.index());
+        let history = self.objects.grow(object.index());
         if let Some((_, new)) = values {
             history.value = new;
         }
@@ -269,6 +283,18 @@ impl AbaDetector {
 }
 
 impl Detector for AbaDetector {
+    fn interest(&self) -> Interest {
+        // Steps count only these events: they only order its own records.
+        Interest::only(&[
+            OpKind::Create,
+            OpKind::AtomicLoad,
+            OpKind::AtomicRmw,
+            OpKind::AtomicStore,
+            OpKind::CellRead,
+            OpKind::CellWrite,
+        ])
+    }
+
     fn reset(&mut self) {
         self.step = 0;
         self.threads.clear();

@@ -33,9 +33,9 @@ use petgraph::algo::all_simple_paths;
 use petgraph::graphmap::{DiGraphMap, NodeTrait};
 
 use super::objects::at;
-use super::{Detector, ThreadNames};
+use super::{Detector, Interest, ThreadNames};
 use crate::describe::ObjectName;
-use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, OpKind, Site, ThreadId};
 use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -410,6 +410,10 @@ impl LockOrderDetector {
 }
 
 impl Detector for LockOrderDetector {
+    fn interest(&self) -> Interest {
+        Interest::only(&[OpKind::Create, OpKind::Acquire, OpKind::Release])
+    }
+
     fn reset(&mut self) {
         self.objects.clear();
         self.holdings.clear();

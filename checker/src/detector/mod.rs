@@ -17,12 +17,44 @@ pub mod state_hash;
 
 use crate::config::Config;
 pub use crate::describe::{NumberedThreads, ThreadNames};
-use crate::event::{Event, ThreadId};
+use crate::event::{Event, OpKind, ThreadId};
 use crate::happens_before::HappensBefore;
 use crate::report::Finding;
 
+/// The kinds of operation a detector looks at. [`Detectors`] does not call a detector for the
+/// others, which saves most calls on programs that do not use what it watches (the ABA
+/// detector on a program without atomics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interest(u32);
+
+impl Interest {
+    /// Every event.
+    pub const ALL: Interest = Interest(u32::MAX);
+
+    /// Events of these kinds only.
+    pub const fn only(kinds: &[OpKind]) -> Interest {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < kinds.len() {
+            bits |= 1 << kinds[i] as u32;
+            i += 1;
+        }
+        Interest(bits)
+    }
+
+    /// Whether an event of `kind` is of interest.
+    pub fn includes(self, kind: OpKind) -> bool {
+        self.0 & (1 << kind as u32) != 0
+    }
+}
+
 /// A consumer of events.
 pub trait Detector {
+    /// The kinds of operation this detector needs to see; it is not called for the others.
+    /// Everything unless it says otherwise.
+    fn interest(&self) -> Interest {
+        Interest::ALL
+    }
     /// Forgets everything about the previous execution.
     fn reset(&mut self);
     /// Sees one event; returns a finding when the event completes a problem.
@@ -50,8 +82,7 @@ pub struct Detectors {
     /// model's (each thread's view of memory is derived from its clock).
     hb: HappensBefore,
     races: Option<race::DataRaceDetector>,
-    all: Vec<Box<dyn Detector + Send>>,
-    found: Vec<Finding>,
+    all: Vec<(Interest, Box<dyn Detector + Send>)>,
     retries: retry::RetryTracker,
     last_step: retry::StepKind,
 }
@@ -73,8 +104,7 @@ impl Detectors {
         Detectors {
             hb: HappensBefore::new(),
             races: config.race_detection.then(race::DataRaceDetector::new),
-            all,
-            found: Vec::new(),
+            all: all.into_iter().map(|d| (d.interest(), d)).collect(),
             retries: retry::RetryTracker::new(),
             last_step: retry::StepKind::Progress,
         }
@@ -86,30 +116,30 @@ impl Detectors {
         if let Some(races) = &mut self.races {
             races.reset();
         }
-        self.all.iter_mut().for_each(|d| d.reset());
+        self.all.iter_mut().for_each(|(_, d)| d.reset());
         self.retries.reset();
     }
 
-    /// Feeds `event` to every detector; returns what they found.
-    pub fn on_event(
-        &mut self,
-        event: &Event,
-        names: &dyn ThreadNames,
-    ) -> std::vec::Drain<'_, Finding> {
+    /// Feeds `event` to every detector; appends what they found to `found` (an out-parameter
+    /// rather than a returned list: findings are rare, and the common case then costs nothing).
+    pub fn on_event(&mut self, event: &Event, names: &dyn ThreadNames, found: &mut Vec<Finding>) {
         let step = self.retries.classify(event);
         self.last_step = step;
         self.hb.on_event(event);
         if let Some(races) = &mut self.races {
             if let Some(f) = races.observe(event, &self.hb, names) {
-                self.found.push(f);
+                found.push(f);
             }
         }
-        for detector in &mut self.all {
+        let kind = event.op.kind();
+        for (interest, detector) in &mut self.all {
+            if !interest.includes(kind) {
+                continue;
+            }
             if let Some(f) = detector.on_step(event, step, names) {
-                self.found.push(f);
+                found.push(f);
             }
         }
-        self.found.drain(..)
     }
 
     /// Happens-before so far in this execution.
@@ -131,7 +161,9 @@ impl Detectors {
 
     /// No thread can run: the first explanation a detector gives.
     pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
-        self.all.iter_mut().find_map(|d| d.on_stuck(blocked, names))
+        self.all
+            .iter_mut()
+            .find_map(|(_, d)| d.on_stuck(blocked, names))
     }
 }
 

@@ -299,10 +299,11 @@ impl Execution {
         self.trace.push(event);
         self.strategy.observe(&event);
         let names = Names(&self.threads);
-        for finding in self.detectors.on_event(&event, &names) {
-            self.fatal |= finding.kind.ends_execution();
-            self.findings.push(finding);
-        }
+        let before = self.findings.len();
+        self.detectors.on_event(&event, &names, &mut self.findings);
+        self.fatal |= self.findings[before..]
+            .iter()
+            .any(|f| f.kind.ends_execution());
         self.fairness.on_event(&event, self.detectors.last_step());
         match self.spin.on_event(&event, stale) {
             None | Some(Verdict::Hint) => {}

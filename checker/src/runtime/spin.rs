@@ -23,7 +23,7 @@
 //! after a few (spin, then park) is explored giving up only when no other thread can run, not
 //! while the thread it waits for is still busy elsewhere.
 
-use crate::detector::objects::grow;
+use crate::detector::objects::{Recycle, Recycled};
 use crate::event::{Access, Event, ObjectId, Op, Site, WaitFor};
 
 /// Operations an iteration may hold before it counts as too long to compare.
@@ -38,6 +38,11 @@ pub(crate) enum Verdict {
     Hide,
     /// The iteration repeated unchanged: wait for a write to one of these objects.
     Await(Vec<ObjectId>),
+}
+
+/// `object`'s bit in [`Iteration::read_bits`].
+fn object_bit(object: ObjectId) -> u64 {
+    1 << (object.0 % 64)
 }
 
 /// One operation of an iteration.
@@ -63,6 +68,9 @@ struct Iteration {
     steps: Vec<Step>,
     /// It read a store older than the latest, or another thread wrote what it read.
     unsettled: bool,
+    /// One bit per object it read (by id modulo 64): a write to an object whose bit is clear
+    /// cannot concern it, which spares looking through its steps on every write.
+    read_bits: u64,
     /// It held more operations than [`MAX_ITERATION`].
     overflow: bool,
     /// The site of the yield that ended it.
@@ -73,6 +81,7 @@ impl Iteration {
     fn clear(&mut self) {
         self.steps.clear();
         self.unsettled = false;
+        self.read_bits = 0;
         self.overflow = false;
         self.ended_at = None;
     }
@@ -96,10 +105,17 @@ struct ThreadSpin {
     previous: Iteration,
 }
 
+impl Recycle for ThreadSpin {
+    fn recycle(&mut self) {
+        self.current.clear();
+        self.previous.clear();
+    }
+}
+
 /// Iterations of every thread of one execution.
 #[derive(Default)]
 pub(crate) struct SpinWatch {
-    threads: Vec<ThreadSpin>,
+    threads: Recycled<ThreadSpin>,
 }
 
 impl SpinWatch {
@@ -117,7 +133,7 @@ impl SpinWatch {
                 self.written(event.thread.index(), o);
             }
         }
-        let me = grow(&mut self.threads, event.thread.index());
+        let me = self.threads.grow(event.thread.index());
         match event.op {
             // A spin wait is this module's own doing, not part of the loop's iteration.
             Op::Create { .. }
@@ -129,6 +145,9 @@ impl SpinWatch {
             op => {
                 let it = &mut me.current;
                 it.unsettled |= stale;
+                if let (Some(o), Access::Read) = (event.object, op.access()) {
+                    it.read_bits |= object_bit(o);
+                }
                 if it.steps.len() < MAX_ITERATION {
                     it.steps.push(Step {
                         site: event.site,
@@ -146,7 +165,11 @@ impl SpinWatch {
     /// Another thread than `writer` wrote `object`: iterations that read it are not idle.
     fn written(&mut self, writer: usize, object: ObjectId) {
         for (i, t) in self.threads.iter_mut().enumerate() {
-            if i != writer && !t.current.unsettled && t.current.reads().any(|o| o == object) {
+            if i != writer
+                && !t.current.unsettled
+                && t.current.read_bits & object_bit(object) != 0
+                && t.current.reads().any(|o| o == object)
+            {
                 t.current.unsettled = true;
             }
         }
