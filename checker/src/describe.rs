@@ -77,6 +77,9 @@ pub(crate) fn action(
         Op::Fence { order } => format!("fence ({order:?})"),
         Op::Observe => format!("looks at {object}"),
         Op::Update => format!("updates {object}"),
+        Op::DropSender { last: false } => format!("drops a sender of {object}"),
+        Op::DropSender { last: true } => format!("drops the last sender of {object}"),
+        Op::DropReceiver => format!("drops the receiver of {object}"),
         Op::CellRead => format!("reads {object}"),
         Op::CellWrite => format!("writes {object}"),
     }

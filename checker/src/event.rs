@@ -282,9 +282,16 @@ pub enum Op {
     /// An operation that looked at the object's state and changed nothing (a failed `try_send`
     /// or `try_recv`, a `get` that found a once-cell empty).
     Observe,
-    /// A state change that has no event of its own (a channel end dropped, an initialiser
-    /// claimed).
+    /// A state change that has no event of its own (an initialiser claimed, a rendezvous
+    /// message taken back from a channel whose receiver is gone).
     Update,
+    /// A sender of a channel was dropped.
+    DropSender {
+        /// It was the last one: the channel is disconnected for the receiver once empty.
+        last: bool,
+    },
+    /// The receiver of a channel was dropped: sends fail from now on.
+    DropReceiver,
     /// A read of a tracked cell.
     CellRead,
     /// A write of a tracked cell.
@@ -367,6 +374,10 @@ pub enum OpKind {
     Observe,
     /// [`Op::Update`].
     Update,
+    /// [`Op::DropSender`].
+    DropSender,
+    /// [`Op::DropReceiver`].
+    DropReceiver,
     /// [`Op::CellRead`].
     CellRead,
     /// [`Op::CellWrite`].
@@ -400,6 +411,8 @@ impl Op {
             Op::Fence { .. } => OpKind::Fence,
             Op::Observe => OpKind::Observe,
             Op::Update => OpKind::Update,
+            Op::DropSender { .. } => OpKind::DropSender,
+            Op::DropReceiver => OpKind::DropReceiver,
             Op::CellRead => OpKind::CellRead,
             Op::CellWrite => OpKind::CellWrite,
         }

@@ -1,5 +1,5 @@
 //! Partial-order reduction must not lose behaviours of programs that block: on randomly
-//! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels, an
+//! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels (whose receiver may be dropped early), an
 //! RwLock, threads that spawn and join their own children, yields, and yield-spinning waits that
 //! give up after a few looks (Acquire loads: weak memory), reduced DFS reaches
 //! exactly the set of final states that plain DFS reaches, and the same findings.
@@ -40,8 +40,10 @@ enum Instr {
     Read(usize),
     /// Take the RwLock for writing and store `v` into atomic `c`.
     Write(usize, usize),
-    /// Send `v` (threads other than main).
+    /// Send `v` (threads other than main), logging whether the receiver was still there.
     Send(usize),
+    /// Drop the receiver (main only): later sends fail, later receives do nothing.
+    DropReceiver,
     /// `try_recv` (main only), logging what came.
     TryRecv,
     /// `recv` (main only): blocks until a message comes or every sender is gone.
@@ -87,13 +89,11 @@ fn generate(seed: u64) -> Program {
                     4 => Instr::Wait,
                     5 => Instr::Read(g.below(ATOMICS)),
                     6 => Instr::Write(g.below(ATOMICS), 1 + g.below(3)),
-                    7 if t == 0 => {
-                        if g.below(2) == 0 {
-                            Instr::TryRecv
-                        } else {
-                            Instr::Recv
-                        }
-                    }
+                    7 if t == 0 => match g.below(3) {
+                        0 => Instr::TryRecv,
+                        1 => Instr::Recv,
+                        _ => Instr::DropReceiver,
+                    },
                     7 => Instr::Send(1 + g.below(3)),
                     8 => Instr::Spawn(g.below(ATOMICS)),
                     9 => Instr::Yield,
@@ -118,7 +118,7 @@ fn run_thread(
     shared: &Arc<Shared>,
     program: &[Instr],
     tx: Option<Sender<usize>>,
-    rx: Option<&Receiver<usize>>,
+    rx: &mut Option<Receiver<usize>>,
 ) -> Vec<usize> {
     let mut log = Vec::new();
     let mut children = Vec::new();
@@ -162,9 +162,10 @@ fn run_thread(
             }
             Instr::Send(v) => {
                 if let Some(tx) = &tx {
-                    let _ = tx.send(v);
+                    log.push(tx.send(v).is_ok() as usize);
                 }
             }
+            Instr::DropReceiver => *rx = None,
             Instr::TryRecv => {
                 if let Some(rx) = rx {
                     log.push(rx.try_recv().map_or(0, |v| v + 10));
@@ -229,18 +230,19 @@ fn explore(
                 .iter()
                 .map(|prog| {
                     let (shared, prog, tx) = (shared.clone(), prog.clone(), tx.clone());
-                    thread::spawn(move || run_thread(&shared, &prog, Some(tx), None))
+                    thread::spawn(move || run_thread(&shared, &prog, Some(tx), &mut None))
                 })
                 .collect();
             drop(tx);
-            let mut state = run_thread(&shared, &p.threads[0], None, Some(&rx));
+            let mut rx = Some(rx);
+            let mut state = run_thread(&shared, &p.threads[0], None, &mut rx);
             for h in handles {
                 state.extend(h.join().unwrap());
                 state.push(usize::MAX);
             }
             state.extend(shared.atomics.iter().map(|a| a.load(Ordering::SeqCst)));
             state.push(*shared.flag.lock().unwrap());
-            while let Ok(v) = rx.try_recv() {
+            while let Some(Ok(v)) = rx.as_ref().map(Receiver::try_recv) {
                 state.push(v + 1000);
             }
             sink.lock().unwrap().insert(state);

@@ -81,6 +81,8 @@ fn op_tag(op: &Op) -> u64 {
         Op::Update => 25,
         Op::CellRead => 26,
         Op::CellWrite => 27,
+        Op::DropSender { last } => 28 + u64::from(*last),
+        Op::DropReceiver => 30,
     }
 }
 
@@ -133,7 +135,9 @@ impl StateHash {
             | Op::BarrierArrive
             | Op::BarrierPass
             | Op::OnceComplete
-            | Op::Update => return Change::Unknown,
+            | Op::Update
+            | Op::DropSender { .. }
+            | Op::DropReceiver => return Change::Unknown,
             _ => return Change::Known,
         }
         let new = mix(

@@ -9,6 +9,9 @@
 //! try them the other way round. Everything else commutes, so orders that only differ in
 //! independent operations are run once.
 //!
+//! Channels are split into parts (queue, senders, receiver; [`super::channel_parts`]), so that
+//! dropping one end commutes with what does not look at it.
+//!
 //! Locks get a finer relation (two operations that can never be enabled together need no
 //! reversal): acquisitions of one lock are dependent with each other, a failed `try_lock` or a
 //! thread blocking on the lock is dependent with the acquisition it observed and with the release
@@ -38,9 +41,10 @@
 //!   there) to the last point before it where the search switched threads, for when the
 //!   reversal needs more preemptions than the bound leaves (Coons et al., below); no sleep sets are
 //!   used: sleep sets assume that an interleaving skipped here is run elsewhere, which a bound can
-//!   forbid (Coons, Musuvathi and McKinley, OOPSLA 2013), so a bounded round explores the same
-//!   executions as before sleep sets existed. The default portfolio's iterative bounding rounds
-//!   therefore run without sleep sets; `Strategy::Dfs` with `max_preemptions(None)` uses them.
+//!   forbid (Coons, Musuvathi and McKinley, OOPSLA 2013). This is the exact bounded search
+//!   (`Dfs::exact_within_bound`). The default portfolio's iterative bounding rounds, which claim
+//!   completeness only for a round the bound cut nothing in, use the unbounded algorithm and
+//!   let the bound prune it.
 //!
 //! Points where a blocked thread may wake by timeout or spuriously, and value choices, have every
 //! alternative in their backtrack sets; sleep sets still skip threads asleep there, whose step
@@ -78,6 +82,7 @@
 //! runnable threads from the strategy (for fairness) must do so in a way that depends only on
 //! what the hidden thread itself did, or the reduction may lose interleavings.
 
+use super::channel_parts::{self, Part};
 use crate::clock::VectorClock;
 use crate::event::{Access, Event, MemOrder, ObjectId, ObjectKind, Op, StoreId, ThreadId, WaitFor};
 
@@ -102,6 +107,33 @@ struct Touch {
 struct History {
     last_write: Option<Touch>,
     reads: Vec<Touch>,
+}
+
+/// What has touched each place.
+#[derive(Clone, Debug, Default)]
+struct Places {
+    objects: Vec<History>,
+    parks: Vec<History>,
+    senders: Vec<History>,
+    receivers: Vec<History>,
+}
+
+impl Places {
+    fn clear(&mut self) {
+        self.objects.clear();
+        self.parks.clear();
+        self.senders.clear();
+        self.receivers.clear();
+    }
+
+    fn history(&mut self, place: Place) -> &mut History {
+        match place {
+            Place::Object(i) => grow(&mut self.objects, i),
+            Place::Park(i) => grow(&mut self.parks, i),
+            Place::Senders(i) => grow(&mut self.senders, i),
+            Place::Receiver(i) => grow(&mut self.receivers, i),
+        }
+    }
 }
 
 /// What has touched one lock.
@@ -130,6 +162,36 @@ enum Place {
     Object(usize),
     /// The park token of a thread.
     Park(usize),
+    /// The count of live senders of a channel ([`super::channel_parts`]; its queue is the
+    /// channel's `Object` place).
+    Senders(usize),
+    /// Whether the receiver of a channel is alive.
+    Receiver(usize),
+}
+
+/// The places one operation touches (at most three), each with how; kept inline, since every
+/// operation of a reduced search computes it.
+#[derive(Clone, Copy, Default)]
+struct Touches([Option<(Place, Access)>; 3]);
+
+impl Touches {
+    fn one(place: Place, access: Access) -> Self {
+        Touches([Some((place, access)), None, None])
+    }
+
+    fn push(&mut self, touch: (Place, Access)) {
+        if let Some(free) = self.0.iter_mut().find(|t| t.is_none()) {
+            *free = Some(touch);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (Place, Access)> + '_ {
+        self.0.iter().flatten().copied()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0[0].is_none()
+    }
 }
 
 /// A race found: try `thread` at scheduling point `state`.
@@ -159,8 +221,7 @@ struct Logged {
 pub struct RaceTracker {
     clocks: Vec<VectorClock>,
     finished: Vec<Option<VectorClock>>,
-    objects: Vec<History>,
-    parks: Vec<History>,
+    places: Places,
     locks: Vec<LockHistory>,
     kinds: Vec<Option<ObjectKind>>,
     /// Every access of the execution, in order.
@@ -244,8 +305,7 @@ impl RaceTracker {
     pub fn reset(&mut self) {
         self.clocks.clear();
         self.finished.clear();
-        self.objects.clear();
-        self.parks.clear();
+        self.places.clear();
         self.locks.clear();
         self.kinds.clear();
         self.log.clear();
@@ -377,22 +437,22 @@ impl RaceTracker {
             self.on_seq_cst_fence(t, state, races);
             return;
         }
-        let Some((place, access)) = footprint(event) else {
+        let touches = footprint(event, &self.kinds);
+        if touches.is_empty() {
             return;
-        };
+        }
         let steps = self.steps;
-        let history = match place {
-            Place::Object(i) => grow(&mut self.objects, i),
-            Place::Park(i) => grow(&mut self.parks, i),
-        };
         let clock = &mut self.clocks[t.index()];
-        // A read races only with the last write; a write with the reads since too.
-        let reads: &[Touch] = match access {
-            Access::Read => &[],
-            _ => &history.reads,
-        };
-        let earlier = history.last_write.iter().chain(reads);
-        race_with(steps, t, clock, earlier, &mut self.pending);
+        for (place, access) in touches.iter() {
+            let history = self.places.history(place);
+            // A read races only with the last write; a write with the reads since too.
+            let reads: &[Touch] = match access {
+                Access::Read => &[],
+                _ => &history.reads,
+            };
+            let earlier = history.last_write.iter().chain(reads);
+            race_with(steps, t, clock, earlier, &mut self.pending);
+        }
         let touch = stamp(
             clock,
             t,
@@ -402,26 +462,29 @@ impl RaceTracker {
             state,
         );
         if let (
-            Place::Object(object),
+            Some(object),
             Op::AtomicStore { id, .. }
             | Op::AtomicRmw {
                 success: true, id, ..
             },
-        ) = (place, event.op)
+        ) = (event.object, event.op)
         {
             let bar = if steps { touch.step_local } else { touch.local };
-            grow(&mut self.stores, object).push(StoreRecord {
+            grow(&mut self.stores, object.index()).push(StoreRecord {
                 id,
                 thread: t,
                 bar,
                 reversible: state.is_some(),
             });
         }
-        match access {
-            Access::Read => history.reads.push(touch),
-            _ => {
-                history.reads.clear();
-                history.last_write = Some(touch);
+        for (place, access) in touches.iter() {
+            let history = self.places.history(place);
+            match access {
+                Access::Read => history.reads.push(touch.clone()),
+                _ => {
+                    history.reads.clear();
+                    history.last_write = Some(touch.clone());
+                }
             }
         }
         self.resolve(t, races);
@@ -435,6 +498,7 @@ impl RaceTracker {
         let steps = self.steps;
         let clock = &mut self.clocks[t.index()];
         let earlier = self
+            .places
             .objects
             .iter()
             .flat_map(|h| h.last_write.iter().chain(&h.reads));
@@ -447,7 +511,7 @@ impl RaceTracker {
             self.steps,
             state,
         );
-        for history in &mut self.objects {
+        for history in &mut self.places.objects {
             history.reads.clear();
             history.last_write = Some(touch.clone());
         }
@@ -580,29 +644,53 @@ fn stamp(
     touch
 }
 
-/// The object an operation touches and how, or `None` for operations no other thread can observe.
-fn footprint(event: &Event) -> Option<(Place, Access)> {
+/// The places an operation touches and how; none for operations no other thread can observe.
+/// `kinds` gives the kinds of the execution's objects (channels are split into parts).
+fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
+    let kind = |o: ObjectId| kinds.get(o.index()).copied().flatten();
+    let channel = |o: ObjectId, op: &Op| {
+        channel_parts::parts(op, kind(o)).map(|parts| {
+            parts
+                .iter()
+                .fold(Touches::default(), |mut touches, (part, write)| {
+                    let place = match part {
+                        Part::Queue => Place::Object(o.index()),
+                        Part::Senders => Place::Senders(o.index()),
+                        Part::Receiver => Place::Receiver(o.index()),
+                    };
+                    touches.push((place, if *write { Access::Write } else { Access::Read }));
+                    touches
+                })
+        })
+    };
     match event.op {
         // SeqCst fences are handled apart (`on_seq_cst_fence`); the others act only through
         // the accesses that read what they ordered.
-        Op::Create { .. } | Op::Yield | Op::Fence { .. } => None,
+        Op::Create { .. } | Op::Yield | Op::Fence { .. } => Touches::default(),
         // A thread that blocks observed the object's state; the other order may not block.
         Op::Block { wait } => match wait {
-            WaitFor::Park => Some((Place::Park(event.thread.index()), Access::Write)),
-            WaitFor::Join(_) => None,
-            other => other
-                .object()
-                .map(|o| (Place::Object(o.index()), Access::Write)),
+            WaitFor::Park => Touches::one(Place::Park(event.thread.index()), Access::Write),
+            WaitFor::Join(_) => Touches::default(),
+            other => match other.object() {
+                Some(o) => channel(o, &event.op)
+                    .unwrap_or_else(|| Touches::one(Place::Object(o.index()), Access::Write)),
+                None => Touches::default(),
+            },
         },
-        Op::Unpark { target } => Some((Place::Park(target.index()), Access::Write)),
-        Op::Parked => Some((Place::Park(event.thread.index()), Access::Write)),
+        Op::Unpark { target } => Touches::one(Place::Park(target.index()), Access::Write),
+        Op::Parked => Touches::one(Place::Park(event.thread.index()), Access::Write),
         op => {
-            let object = event.object?;
+            let Some(object) = event.object else {
+                return Touches::default();
+            };
+            if let Some(touches) = channel(object, &op) {
+                return touches;
+            }
             let access = match op.access() {
                 Access::Read => Access::Read,
                 _ => Access::Write,
             };
-            Some((Place::Object(object.index()), access))
+            Touches::one(Place::Object(object.index()), access)
         }
     }
 }

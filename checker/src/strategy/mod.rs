@@ -4,6 +4,7 @@
 //! among the enabled ones and for nondeterministic values. DFS, random, PCT, replay and the default
 //! portfolio all sit behind [`Strategy`].
 
+pub mod channel_parts;
 pub mod dfs;
 pub mod dpor;
 pub mod pct;

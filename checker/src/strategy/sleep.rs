@@ -22,6 +22,7 @@
 //! registered there is therefore matched conservatively: it conflicts with a conflicting access
 //! to *any* object of that kind registered after the branching point.
 
+use super::channel_parts::{self, Part};
 use crate::event::{Event, MemOrder, ObjectKind, Op, ThreadId, WaitFor};
 
 /// A place a step can touch.
@@ -37,6 +38,11 @@ enum Place {
     Spawner,
     /// The execution's budget of spurious wakeups.
     Spurious,
+    /// The count of live senders of a channel ([`super::channel_parts`]; its queue is the
+    /// channel's `Object` place).
+    Senders(u32),
+    /// Whether the receiver of a channel is alive.
+    Receiver(u32),
 }
 
 /// One access of a place.
@@ -56,6 +62,18 @@ pub struct Footprint {
 }
 
 impl Footprint {
+    /// Adds what a channel operation touches ([`super::channel_parts`]) of channel `object`.
+    fn add_channel(&mut self, object: u32, parts: &[(Part, bool)]) {
+        for (part, write) in parts {
+            let place = match part {
+                Part::Queue => Place::Object(object, Some(ObjectKind::Channel)),
+                Part::Senders => Place::Senders(object),
+                Part::Receiver => Place::Receiver(object),
+            };
+            self.add(place, *write);
+        }
+    }
+
     fn add(&mut self, place: Place, write: bool) {
         if let Some(t) = self.touches.iter_mut().find(|t| t.place == place) {
             t.write |= write;
@@ -125,6 +143,14 @@ impl Sleeper {
                         && (kind.is_none()
                             || kinds.get(b as usize).copied().flatten().is_none()
                             || kinds.get(b as usize).copied().flatten() == kind)
+                }
+            }
+            (Place::Senders(a), Place::Senders(b)) | (Place::Receiver(a), Place::Receiver(b)) => {
+                // Channels first used after the branching point may be this one.
+                if a < self.objects {
+                    a == b
+                } else {
+                    b >= self.objects
                 }
             }
             (Place::Park(a), Place::Park(b)) | (Place::Thread(a), Place::Thread(b)) => {
@@ -231,8 +257,12 @@ impl StepRecorder {
                 WaitFor::Spin => self.footprint.make_universal(),
                 other => {
                     if let Some(o) = other.object() {
-                        let kind = self.kinds.get(o.index()).copied().flatten();
-                        self.footprint.add(Place::Object(o.0, kind), true);
+                        if let Some(parts) = channel_parts::waiting(other) {
+                            self.footprint.add_channel(o.0, parts);
+                        } else {
+                            let kind = self.kinds.get(o.index()).copied().flatten();
+                            self.footprint.add(Place::Object(o.0, kind), true);
+                        }
                     }
                 }
             }
@@ -281,8 +311,12 @@ impl StepRecorder {
                     WaitFor::Spin => self.footprint.make_universal(),
                     other => {
                         if let Some(o) = other.object() {
-                            let kind = kind_of(&self.kinds, o.0);
-                            self.footprint.add(Place::Object(o.0, kind), true);
+                            if let Some(parts) = channel_parts::waiting(other) {
+                                self.footprint.add_channel(o.0, parts);
+                            } else {
+                                let kind = kind_of(&self.kinds, o.0);
+                                self.footprint.add(Place::Object(o.0, kind), true);
+                            }
                         }
                     }
                 }
@@ -292,8 +326,12 @@ impl StepRecorder {
             op => {
                 if let Some(o) = event.object {
                     let kind = kind_of(&self.kinds, o.0);
-                    let write = op.access() != crate::event::Access::Read;
-                    self.footprint.add(Place::Object(o.0, kind), write);
+                    if let Some(parts) = channel_parts::parts(&op, kind) {
+                        self.footprint.add_channel(o.0, parts);
+                    } else {
+                        let write = op.access() != crate::event::Access::Read;
+                        self.footprint.add(Place::Object(o.0, kind), write);
+                    }
                 }
             }
         }

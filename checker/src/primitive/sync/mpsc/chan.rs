@@ -233,7 +233,7 @@ impl<T> Chan<T> {
         let last = state.senders == 0;
         drop(state);
         if live {
-            api::emit(Some(self.id()), Op::Update, self.slot.site());
+            api::emit(Some(self.id()), Op::DropSender { last }, self.slot.site());
         }
         if live && last {
             api::wake(self.id(), true);
@@ -257,7 +257,7 @@ impl<T> Chan<T> {
         };
         drop(state);
         if live {
-            api::emit(Some(self.id()), Op::Update, self.slot.site());
+            api::emit(Some(self.id()), Op::DropReceiver, self.slot.site());
             api::wake(self.id(), true);
         }
         // The messages' own `Drop`s may use the channel (a message can hold a sender of it):
