@@ -292,10 +292,6 @@ impl Execution {
             op,
             site,
         };
-        let stale = self
-            .weak_reads
-            .last()
-            .is_some_and(|(i, _)| *i == self.trace.len());
         self.trace.push(event);
         self.strategy.observe(&event);
         let names = Names(&self.threads);
@@ -305,12 +301,16 @@ impl Execution {
             .iter()
             .any(|f| f.kind.ends_execution());
         self.fairness.on_event(&event, self.detectors.last_step());
-        match self.spin.on_event(&event, stale) {
-            None | Some(Verdict::Hint) => {}
-            Some(Verdict::Hide) => self.fairness.hide(event.thread),
-            Some(Verdict::Await(objects)) => {
-                self.thread(event.thread).spin_reads = objects;
-                self.spin_wait = true;
+        if event.op == Op::Yield {
+            let weak_reads = &self.weak_reads;
+            let stale = |i: usize| weak_reads.binary_search_by_key(&i, |(j, _)| *j).is_ok();
+            match self.spin.on_yield(&self.trace, stale) {
+                Verdict::Hint => {}
+                Verdict::Hide => self.fairness.hide(event.thread),
+                Verdict::Await(objects) => {
+                    self.thread(event.thread).spin_reads = objects;
+                    self.spin_wait = true;
+                }
             }
         }
         if self.spinners > 0 && event.op.access() == crate::event::Access::Write {

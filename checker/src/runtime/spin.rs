@@ -19,6 +19,9 @@
 //! - Anything else is a yield that only asks the scheduler to prefer other threads
 //!   ([`Verdict::Hint`]): straight-line code with a yield in it keeps every interleaving.
 //!
+//! Iterations are read off the execution's trace when the yield comes, so a thread that never
+//! yields costs nothing here.
+//!
 //! What this gives up: a loop that counts its unchanged attempts on its stack and gives up
 //! after a few (spin, then park) is explored giving up only when no other thread can run, not
 //! while the thread it waits for is still busy elsewhere.
@@ -98,15 +101,19 @@ impl Iteration {
     }
 }
 
-/// One thread's current and previous iterations.
+/// One thread's iterations: where its current one starts in the trace, and the one before.
 #[derive(Clone, Debug, Default)]
 struct ThreadSpin {
+    /// Trace index right after the thread's last yield (0 before its first).
+    from: usize,
+    /// Scratch for the iteration being ended (kept to reuse its allocation).
     current: Iteration,
     previous: Iteration,
 }
 
 impl Recycle for ThreadSpin {
     fn recycle(&mut self) {
+        self.from = 0;
         self.current.clear();
         self.previous.clear();
     }
@@ -124,16 +131,31 @@ impl SpinWatch {
         self.threads.clear();
     }
 
-    /// Sees one operation; `stale` says it read a store older than the latest. Returns the
-    /// verdict when the operation is a yield.
-    pub(crate) fn on_event(&mut self, event: &Event, stale: bool) -> Option<Verdict> {
-        let writes = matches!(event.op.access(), Access::Write);
-        if writes {
-            if let Some(o) = event.object {
-                self.written(event.thread.index(), o);
+    /// The last event of `trace` is a yield: ends its thread's current iteration and returns
+    /// what the yield means. `stale(i)` says whether the operation at trace index `i` read a
+    /// store older than the latest.
+    pub(crate) fn on_yield(&mut self, trace: &[Event], stale: impl Fn(usize) -> bool) -> Verdict {
+        let Some((last, before)) = trace.split_last() else {
+            return Verdict::Hint;
+        };
+        let me = self.threads.grow(last.thread.index());
+        let it = &mut me.current;
+        it.clear();
+        for (i, event) in before.iter().enumerate().skip(me.from) {
+            if event.thread == last.thread {
+                it.record(event, stale(i));
+            } else if let (Some(o), Access::Write) = (event.object, event.op.access()) {
+                it.written(o);
             }
         }
-        let me = self.threads.grow(event.thread.index());
+        me.from = trace.len();
+        me.end_iteration(last.site)
+    }
+}
+
+impl Iteration {
+    /// Adds the thread's own operation `event` (`stale`: it read an older store).
+    fn record(&mut self, event: &Event, stale: bool) {
         match event.op {
             // A spin wait is this module's own doing, not part of the loop's iteration.
             Op::Create { .. }
@@ -141,37 +163,31 @@ impl SpinWatch {
             | Op::Block {
                 wait: WaitFor::Spin,
             } => {}
-            Op::Yield => return Some(me.end_iteration(event.site)),
             op => {
-                let it = &mut me.current;
-                it.unsettled |= stale;
+                self.unsettled |= stale;
                 if let (Some(o), Access::Read) = (event.object, op.access()) {
-                    it.read_bits |= object_bit(o);
+                    self.read_bits |= object_bit(o);
                 }
-                if it.steps.len() < MAX_ITERATION {
-                    it.steps.push(Step {
+                if self.steps.len() < MAX_ITERATION {
+                    self.steps.push(Step {
                         site: event.site,
                         object: event.object,
                         op,
                     });
                 } else {
-                    it.overflow = true;
+                    self.overflow = true;
                 }
             }
         }
-        None
     }
 
-    /// Another thread than `writer` wrote `object`: iterations that read it are not idle.
-    fn written(&mut self, writer: usize, object: ObjectId) {
-        for (i, t) in self.threads.iter_mut().enumerate() {
-            if i != writer
-                && !t.current.unsettled
-                && t.current.read_bits & object_bit(object) != 0
-                && t.current.reads().any(|o| o == object)
-            {
-                t.current.unsettled = true;
-            }
+    /// Another thread wrote `object`: if this iteration read it before, it is not idle.
+    fn written(&mut self, object: ObjectId) {
+        if !self.unsettled
+            && self.read_bits & object_bit(object) != 0
+            && self.reads().any(|o| o == object)
+        {
+            self.unsettled = true;
         }
     }
 }
@@ -230,8 +246,27 @@ mod tests {
         }
     }
 
+    /// Feeds events as an execution does: the trace grows, and each yield gets its verdict.
+    #[derive(Default)]
+    struct Feed {
+        watch: SpinWatch,
+        trace: Vec<Event>,
+        stale: Vec<usize>,
+    }
+
+    impl Feed {
+        fn on_event(&mut self, event: &Event, stale: bool) -> Option<Verdict> {
+            if stale {
+                self.stale.push(self.trace.len());
+            }
+            self.trace.push(*event);
+            let stale = &self.stale;
+            (event.op == Op::Yield).then(|| self.watch.on_yield(&self.trace, |i| stale.contains(&i)))
+        }
+    }
+
     /// Feeds `events` of thread 1 and returns the verdict of the last one (a yield).
-    fn run(w: &mut SpinWatch, events: &[Event]) -> Option<Verdict> {
+    fn run(w: &mut Feed, events: &[Event]) -> Option<Verdict> {
         let mut last = None;
         for e in events {
             last = w.on_event(e, false);
@@ -241,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_second_unchanged_iteration_waits_for_a_write_to_what_it_read() {
-        let mut w = SpinWatch::default();
+        let mut w = Feed::default();
         let iteration = [ev(1, Some(3), load()), ev(1, None, Op::Yield)];
         assert_eq!(run(&mut w, &iteration), Some(Verdict::Hint));
         assert_eq!(
@@ -252,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_write_by_another_thread_during_the_iteration_unsettles_it() {
-        let mut w = SpinWatch::default();
+        let mut w = Feed::default();
         let iteration = [ev(1, Some(3), load()), ev(1, None, Op::Yield)];
         run(&mut w, &iteration);
         w.on_event(&ev(1, Some(3), load()), false);
@@ -265,7 +300,7 @@ mod tests {
 
     #[test]
     fn a_stale_read_is_not_idle() {
-        let mut w = SpinWatch::default();
+        let mut w = Feed::default();
         run(&mut w, &[ev(1, Some(3), load()), ev(1, None, Op::Yield)]);
         w.on_event(&ev(1, Some(3), load()), true);
         assert_eq!(
@@ -276,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_repeating_iteration_that_writes_is_hidden() {
-        let mut w = SpinWatch::default();
+        let mut w = Feed::default();
         let iteration = [
             ev(1, Some(2), store(1)),
             ev(1, Some(3), load()),
@@ -288,7 +323,7 @@ mod tests {
 
     #[test]
     fn straight_line_yields_and_iterations_that_differ_only_hint() {
-        let mut w = SpinWatch::default();
+        let mut w = Feed::default();
         assert_eq!(run(&mut w, &[ev(1, None, Op::Yield)]), Some(Verdict::Hint));
         assert_eq!(
             run(&mut w, &[ev(1, None, Op::Yield)]),
