@@ -261,7 +261,8 @@ mod tests {
             }
             self.trace.push(*event);
             let stale = &self.stale;
-            (event.op == Op::Yield).then(|| self.watch.on_yield(&self.trace, |i| stale.contains(&i)))
+            (event.op == Op::Yield)
+                .then(|| self.watch.on_yield(&self.trace, |i| stale.contains(&i)))
         }
     }
 

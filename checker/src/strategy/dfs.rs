@@ -20,7 +20,8 @@
 //! a sleeper stands for may need more preemptions than the bound leaves). That is all the
 //! default portfolio's rounds need: they claim completeness only for a round the bound did not
 //! cut. A search asked to be exact within its bound ([`Dfs::exact_within_bound`], what
-//! `Strategy::Dfs` with `max_preemptions` is) runs without sleep sets and also reverses a race
+//! `Strategy::Dfs` with `max_preemptions` falls back to: [`super::bounded`]) runs without sleep
+//! sets and also reverses a race
 //! at the last context switch before it (Coons, Musuvathi and McKinley, OOPSLA 2013): the
 //! reversal itself may need more preemptions than the bound leaves.
 //!
@@ -254,6 +255,23 @@ impl Dfs {
     /// proof for unbounded schedules.
     pub fn pruned_by_bound(&self) -> bool {
         self.pruned_by_bound
+    }
+
+    /// True when the bound has cut, or will cut, an alternative the search wants: some point
+    /// of the current path has an option to explore that the bound forbids. Seen as soon as
+    /// the race that asks for it is found, where [`Dfs::pruned_by_bound`] waits until the
+    /// search backtracks to that point.
+    pub fn bound_cuts(&self) -> bool {
+        self.pruned_by_bound
+            || self.path.iter().any(|node| {
+                (0..node.options.len()).any(|i| {
+                    node.backtrack[i]
+                        && !node.done[i]
+                        && !node.asleep[i]
+                        && !node.extra[i]
+                        && !self.allowed(node, i)
+                })
+            })
     }
 
     fn allowed(&self, node: &Node, option: usize) -> bool {

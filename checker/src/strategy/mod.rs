@@ -4,6 +4,7 @@
 //! among the enabled ones and for nondeterministic values. DFS, random, PCT, replay and the default
 //! portfolio all sit behind [`Strategy`].
 
+pub mod bounded;
 pub mod channel_parts;
 pub mod dfs;
 pub mod dpor;
@@ -102,9 +103,12 @@ pub trait Strategy: Send {
 /// Builds the strategy the configuration asks for.
 pub fn from_config(config: &Config) -> Box<dyn Strategy> {
     match config.strategy {
-        StrategyKind::Dfs => Box::new(
-            dfs::Dfs::with_reduction(config.max_preemptions, config.reduction).exact_within_bound(),
-        ),
+        StrategyKind::Dfs => match config.max_preemptions {
+            Some(bound) if config.reduction => Box::new(bounded::BoundedDfs::new(bound)),
+            bound => {
+                Box::new(dfs::Dfs::with_reduction(bound, config.reduction).exact_within_bound())
+            }
+        },
         StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
         StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
         StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),

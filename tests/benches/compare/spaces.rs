@@ -28,6 +28,7 @@ const BOUNDS: [Option<usize>; 3] = [Some(2), Some(3), None];
 const CELL_MESSAGE: usize = 48;
 
 /// What one tool did at one bound.
+#[derive(Clone)]
 enum Outcome {
     /// It ran.
     Ran(Run),
@@ -225,6 +226,7 @@ fn measure_program(p: &Program, caps: Caps, t: &mut Table, notes: &mut Vec<Strin
     let mut loom = Outcome::Absent;
     let mut previous = None;
     let mut reports = Reports::default();
+    let mut loom_rows = Vec::new();
     for bound in BOUNDS {
         let b = bound_name(bound);
         eprintln!("[7/7] spaces {}: conc-check, preemption bound: {b}", p.name);
@@ -255,9 +257,35 @@ fn measure_program(p: &Program, caps: Caps, t: &mut Table, notes: &mut Vec<Strin
         row.extend(cells("shuttle", &shuttle));
         row.push(exec_ratio(&cc, &loom));
         t.row(row);
+        loom_rows.push(loom.clone());
         previous = bound;
     }
+    if p.spurious_wakeups {
+        like_for_like(p, caps, &loom_rows, t);
+    }
     reports.into_notes(p.name, notes);
+}
+
+/// For a program that asks for spurious wakeups: conc-check without them, which is what loom's
+/// `Condvar` does, against the loom rows already measured (`loom_rows`, one per bound).
+fn like_for_like(p: &Program, caps: Caps, loom_rows: &[Outcome], t: &mut Table) {
+    let name = format!("{} (no spurious wakeups, as loom)", p.name);
+    let mut cc = Outcome::Absent;
+    let mut previous = None;
+    for (bound, loom) in BOUNDS.into_iter().zip(loom_rows) {
+        let b = bound_name(bound);
+        eprintln!("[7/7] spaces {name}: conc-check, preemption bound: {b}");
+        cc = measure(previous, &cc, || {
+            runners::conc_check_dfs(p.run, bound, caps, false)
+        });
+        let mut row = vec![name.clone(), b];
+        row.extend(cells("conc-check", &cc));
+        row.extend(cells("loom", loom));
+        row.extend(cells("shuttle", &Outcome::Absent));
+        row.push(exec_ratio(&cc, loom));
+        t.row(row);
+        previous = bound;
+    }
 }
 
 /// Measures and prints the section.

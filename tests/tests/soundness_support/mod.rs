@@ -59,3 +59,16 @@ impl Seeds {
         (0..self.count).filter(|seed| self.only.is_none_or(|o| o == *seed))
     }
 }
+
+/// The most executions the reduced search may take where the plain one took `plain`: no more
+/// without a bound. Under a bound `Strategy::Dfs` first runs the unbounded search with sleep
+/// sets and starts over as the exact bounded search once the bound cuts something
+/// (`strategy/bounded.rs`); what the first attempt ran until then comes on top, and on tiny
+/// programs it can exceed what reduction saves. Twice the plain count bounds it on every
+/// generated program so far.
+pub fn allowed_executions(plain: u64, bound: Option<usize>) -> u64 {
+    match bound {
+        None => plain,
+        Some(_) => 2 * plain,
+    }
+}
