@@ -53,7 +53,7 @@ pub(crate) fn action(
         },
         Op::Notify { all } => format!("notifies {} on {object}", if all { "all" } else { "one" }),
         Op::Send => format!("sends on {object}"),
-        Op::Receive => format!("receives from {object}"),
+        Op::Receive { .. } => format!("receives from {object}"),
         Op::BarrierArrive => format!("arrives at {object}"),
         Op::BarrierPass => format!("passes {object}"),
         Op::OnceComplete => format!("sees {object} initialised"),

@@ -218,7 +218,12 @@ pub enum Op {
     /// A message was sent on a channel.
     Send,
     /// A message was received from a channel.
-    Receive,
+    Receive {
+        /// It was a `recv` that would have waited for a message had none been there, unseen by
+        /// the senders; `try_recv` and `recv_timeout` could have come back without one, and a
+        /// receiver waiting on a rendezvous channel lets a `try_send` through.
+        waits: bool,
+    },
     /// A thread arrived at a barrier (before it waits for the rest of its round).
     BarrierArrive,
     /// A barrier wait completed.
@@ -398,7 +403,7 @@ impl Op {
             Op::Block { .. } => OpKind::Block,
             Op::Notify { .. } => OpKind::Notify,
             Op::Send => OpKind::Send,
-            Op::Receive => OpKind::Receive,
+            Op::Receive { .. } => OpKind::Receive,
             Op::BarrierArrive => OpKind::BarrierArrive,
             Op::BarrierPass => OpKind::BarrierPass,
             Op::OnceComplete => OpKind::OnceComplete,

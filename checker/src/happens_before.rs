@@ -334,7 +334,7 @@ impl HappensBefore {
                 object(&mut self.objects, o).messages.push_back(message);
                 self.tick(t);
             }
-            (Op::Receive, Some(o)) => {
+            (Op::Receive { .. }, Some(o)) => {
                 if let Some(message) = object(&mut self.objects, o).messages.pop_front() {
                     self.threads[t.index()].clock.join(&message);
                     self.spare.push(message);
@@ -720,7 +720,7 @@ mod tests {
             "the unreceived message's clock is kept for reuse"
         );
         assert!(hb.clock(ThreadId(0)).is_empty());
-        hb.on_event(&ev(0, 3, Op::Receive));
+        hb.on_event(&ev(0, 3, Op::Receive { waits: true }));
         assert_eq!(hb.clock(ThreadId(0)).get(ThreadId(0)), 1);
     }
 }

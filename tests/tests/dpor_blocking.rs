@@ -1,6 +1,7 @@
 //! Partial-order reduction must not lose behaviours of programs that block: on randomly
-//! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels (whose receiver may be dropped early), an
-//! RwLock, threads that spawn and join their own children, yields, and yield-spinning waits that
+//! generated small programs with condvars (timeouts and, in some, spurious wakeups), channels
+//! (unbounded, bounded or rendezvous; received from with `recv`, `try_recv` or `recv_timeout`;
+//! the receiver sometimes dropped early), an RwLock, threads that spawn and join their own children, yields, and yield-spinning waits that
 //! give up after a few looks (Acquire loads: weak memory), reduced DFS reaches
 //! exactly the set of final states that plain DFS reaches, and the same findings.
 //!
@@ -15,7 +16,7 @@ use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
 use conc_check::sync::atomic::{AtomicUsize, Ordering};
-use conc_check::sync::mpsc::{channel, Receiver, Sender};
+use conc_check::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use conc_check::sync::{Arc, Condvar, Mutex, RwLock};
 use conc_check::{thread, Builder, Report, Strategy};
 
@@ -42,12 +43,17 @@ enum Instr {
     Write(usize, usize),
     /// Send `v` (threads other than main), logging whether the receiver was still there.
     Send(usize),
+    /// `try_send` `v` (threads other than main; a plain send on an unbounded channel), logging
+    /// whether it went through.
+    TrySend(usize),
     /// Drop the receiver (main only): later sends fail, later receives do nothing.
     DropReceiver,
     /// `try_recv` (main only), logging what came.
     TryRecv,
     /// `recv` (main only): blocks until a message comes or every sender is gone.
     Recv,
+    /// `recv_timeout` (main only), logging what came (or that it timed out).
+    RecvTimeout,
     /// Spawn a child that does `fetch_add(1)` on atomic `c`; joined at the end of the thread.
     Spawn(usize),
     /// `yield_now`.
@@ -65,12 +71,44 @@ const ATOMICS: usize = 2;
 struct Program {
     threads: Vec<Vec<Instr>>,
     spurious: bool,
+    /// The channel's capacity: `None` for `channel()`, else `sync_channel(n)` (0: rendezvous).
+    capacity: Option<usize>,
+}
+
+/// A sending end of either kind of channel.
+#[derive(Clone)]
+enum Tx {
+    Unbounded(Sender<usize>),
+    Bounded(SyncSender<usize>),
+}
+
+impl Tx {
+    /// `try_send`s `v` (sends it, on an unbounded channel); whether it went through.
+    fn try_send(&self, v: usize) -> bool {
+        match self {
+            Tx::Unbounded(tx) => tx.send(v).is_ok(),
+            Tx::Bounded(tx) => tx.try_send(v).is_ok(),
+        }
+    }
+
+    /// Sends `v`; whether the receiver was still there.
+    fn send(&self, v: usize) -> bool {
+        match self {
+            Tx::Unbounded(tx) => tx.send(v).is_ok(),
+            Tx::Bounded(tx) => tx.send(v).is_ok(),
+        }
+    }
 }
 
 fn generate(seed: u64) -> Program {
     let mut g = Gen::for_seed(seed);
     let threads = 2 + (g.below(3) == 0) as usize;
     let spurious = g.below(3) == 0;
+    let capacity = match g.below(4) {
+        0 => Some(0),
+        1 => Some(1),
+        _ => None,
+    };
     let threads = (0..threads)
         .map(|t| {
             let ops = match (threads, t) {
@@ -89,11 +127,13 @@ fn generate(seed: u64) -> Program {
                     4 => Instr::Wait,
                     5 => Instr::Read(g.below(ATOMICS)),
                     6 => Instr::Write(g.below(ATOMICS), 1 + g.below(3)),
-                    7 if t == 0 => match g.below(3) {
+                    7 if t == 0 => match g.below(4) {
                         0 => Instr::TryRecv,
                         1 => Instr::Recv,
+                        2 => Instr::RecvTimeout,
                         _ => Instr::DropReceiver,
                     },
+                    7 if g.below(3) == 0 => Instr::TrySend(1 + g.below(3)),
                     7 => Instr::Send(1 + g.below(3)),
                     8 => Instr::Spawn(g.below(ATOMICS)),
                     9 => Instr::Yield,
@@ -104,7 +144,11 @@ fn generate(seed: u64) -> Program {
                 .collect()
         })
         .collect();
-    Program { threads, spurious }
+    Program {
+        threads,
+        spurious,
+        capacity,
+    }
 }
 
 struct Shared {
@@ -117,7 +161,7 @@ struct Shared {
 fn run_thread(
     shared: &Arc<Shared>,
     program: &[Instr],
-    tx: Option<Sender<usize>>,
+    tx: Option<Tx>,
     rx: &mut Option<Receiver<usize>>,
 ) -> Vec<usize> {
     let mut log = Vec::new();
@@ -162,7 +206,12 @@ fn run_thread(
             }
             Instr::Send(v) => {
                 if let Some(tx) = &tx {
-                    log.push(tx.send(v).is_ok() as usize);
+                    log.push(tx.send(v) as usize);
+                }
+            }
+            Instr::TrySend(v) => {
+                if let Some(tx) = &tx {
+                    log.push(tx.try_send(v) as usize);
                 }
             }
             Instr::DropReceiver => *rx = None,
@@ -174,6 +223,12 @@ fn run_thread(
             Instr::Recv => {
                 if let Some(rx) = rx {
                     log.push(rx.recv().map_or(0, |v| v + 10));
+                }
+            }
+            Instr::RecvTimeout => {
+                if let Some(rx) = rx {
+                    let got = rx.recv_timeout(Duration::from_millis(1));
+                    log.push(got.map_or(0, |v| v + 10));
                 }
             }
             Instr::Spawn(c) => {
@@ -225,7 +280,16 @@ fn explore(
                 cv: Condvar::new(),
                 rw: RwLock::new(()),
             });
-            let (tx, rx) = channel();
+            let (tx, rx) = match p.capacity {
+                None => {
+                    let (tx, rx) = channel();
+                    (Tx::Unbounded(tx), rx)
+                }
+                Some(n) => {
+                    let (tx, rx) = sync_channel(n);
+                    (Tx::Bounded(tx), rx)
+                }
+            };
             let handles: Vec<_> = p.threads[1..]
                 .iter()
                 .map(|prog| {
@@ -276,8 +340,8 @@ fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
         let kinds =
             |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
         let what = format!(
-            "seed {seed}: {:?} (spurious wakeups: {})",
-            program.threads, program.spurious
+            "seed {seed}: {:?} (spurious wakeups: {}, channel capacity: {:?})",
+            program.threads, program.spurious, program.capacity
         );
         assert_eq!(
             kinds(&plain),

@@ -844,7 +844,7 @@ mod tests {
         clean(&[
             ev(1, CELL, WRITE),
             ev(1, SYNC, Op::Send),
-            ev(0, SYNC, Op::Receive),
+            ev(0, SYNC, Op::Receive { waits: true }),
             ev(0, CELL, READ),
         ]);
         // The receive takes the first message, sent before the write.
@@ -852,7 +852,7 @@ mod tests {
             ev(1, SYNC, Op::Send),
             ev(1, CELL, WRITE),
             ev(1, SYNC, Op::Send),
-            ev(0, SYNC, Op::Receive),
+            ev(0, SYNC, Op::Receive { waits: true }),
             ev(0, CELL, READ),
         ]);
     }

@@ -66,7 +66,7 @@ fn op_tag(op: &Op) -> u64 {
         Op::Block { .. } => 9,
         Op::Notify { .. } => 10,
         Op::Send => 11,
-        Op::Receive => 12,
+        Op::Receive { .. } => 12,
         Op::BarrierArrive => 13,
         Op::BarrierPass => 14,
         Op::OnceComplete => 15,
@@ -129,7 +129,7 @@ impl StateHash {
                 LockMode::Shared => facts.readers = facts.readers.saturating_sub(1),
             },
             Op::Send => facts.queued += 1,
-            Op::Receive => facts.queued -= 1,
+            Op::Receive { .. } => facts.queued -= 1,
             Op::CellWrite
             | Op::Create { .. }
             | Op::BarrierArrive

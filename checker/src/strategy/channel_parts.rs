@@ -21,6 +21,16 @@
 //!
 //! Blocking counts as a write of the queue, as a blocked lock acquisition does of its lock: run
 //! the other way round, the operation may not block.
+//!
+//! That is the relation sleep sets use ([`parts`]). Race reversal ([`race_parts`]) can be
+//! finer, as it is for locks: a `recv` takes the oldest message, so it is ordered after that
+//! message's send (happens-before, as a lock acquisition is after the release it waited for)
+//! and commutes with every other send; run before its send it would only wait for it.
+//! Likewise a receive that blocks is a wait, not an access of the queue: whether the send or
+//! the last sender's drop that ends it comes before or after it, the receive ends the same way.
+//! What a receive does write is the count of messages taken (and, blocked, that a receiver
+//! waits), which a sender waiting for room, or a `try_send` finding the channel full (a
+//! rendezvous `try_send` succeeds only while a receiver waits), reads.
 
 use crate::event::{ObjectKind, Op, WaitFor};
 
@@ -33,6 +43,8 @@ pub enum Part {
     Senders,
     /// Whether the receiver is alive.
     Receiver,
+    /// How many messages the receiver has taken (race reversal only).
+    Taken,
 }
 
 const SEND: &[(Part, bool)] = &[(Part::Queue, true), (Part::Receiver, false)];
@@ -53,13 +65,47 @@ pub fn parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, bool)
     let on_channel = kind == Some(ObjectKind::Channel);
     Some(match op {
         Op::Send => SEND,
-        Op::Receive => RECEIVE,
+        Op::Receive { .. } => RECEIVE,
         Op::DropSender { .. } => DROP_SENDER,
         Op::DropReceiver => DROP_RECEIVER,
         Op::Observe if on_channel => LOOK,
         Op::Update if on_channel => SEND,
         Op::Block { wait } => return waiting(*wait),
         _ => return None,
+    })
+}
+
+const RACE_RECEIVE: &[(Part, bool)] = &[(Part::Taken, true)];
+const RACE_TAKE: &[(Part, bool)] = &[(Part::Queue, true), (Part::Taken, true)];
+const RACE_LOOK: &[(Part, bool)] = &[
+    (Part::Queue, false),
+    (Part::Senders, false),
+    (Part::Receiver, false),
+    (Part::Taken, false),
+];
+const RACE_BLOCKED_SEND: &[(Part, bool)] = &[
+    (Part::Queue, true),
+    (Part::Receiver, false),
+    (Part::Taken, false),
+];
+
+/// [`parts`] for race reversal: a `recv` writes only the count of messages taken (it is
+/// ordered after its message's send by happens-before, which the caller adds), and a blocked
+/// receive only counts as taking (a rendezvous `try_send` succeeds only while a receiver waits).
+/// A `try_recv` or `recv_timeout` that took a message also writes the
+/// queue: run before the send, it would have come back without it.
+pub fn race_parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, bool)]> {
+    Some(match op {
+        Op::Receive { waits: true } => RACE_RECEIVE,
+        Op::Receive { waits: false } => RACE_TAKE,
+        Op::Observe if kind == Some(ObjectKind::Channel) => RACE_LOOK,
+        Op::Block {
+            wait: WaitFor::Receive(_),
+        } => RACE_RECEIVE,
+        Op::Block {
+            wait: WaitFor::Send(_),
+        } => RACE_BLOCKED_SEND,
+        _ => return parts(op, kind),
     })
 }
 
@@ -90,7 +136,7 @@ mod tests {
     fn drops_of_different_ends_commute_and_so_do_a_sender_drop_and_a_transfer() {
         let drop_sender = of(Op::DropSender { last: true });
         assert!(!dependent(drop_sender, of(Op::DropReceiver)));
-        assert!(!dependent(drop_sender, of(Op::Receive)));
+        assert!(!dependent(drop_sender, of(Op::Receive { waits: true })));
         assert!(!dependent(drop_sender, of(Op::Send)));
     }
 
@@ -109,12 +155,31 @@ mod tests {
             dependent(of(Op::DropReceiver), of(Op::Send)),
             "send failing"
         );
-        assert!(dependent(of(Op::Send), of(Op::Receive)));
+        assert!(dependent(of(Op::Send), of(Op::Receive { waits: true })));
         assert!(dependent(of(Op::Send), of(Op::Send)));
         assert!(
             dependent(of(Op::Send), of(Op::Observe)),
             "try_recv finding it empty"
         );
+    }
+
+    #[test]
+    fn no_operation_touches_more_than_four_parts() {
+        // The race tracker keeps an operation's places inline, four at most.
+        for table in [
+            SEND,
+            RECEIVE,
+            LOOK,
+            BLOCKED_RECEIVE,
+            DROP_SENDER,
+            DROP_RECEIVER,
+            RACE_RECEIVE,
+            RACE_TAKE,
+            RACE_LOOK,
+            RACE_BLOCKED_SEND,
+        ] {
+            assert!(table.len() <= 4);
+        }
     }
 
     #[test]

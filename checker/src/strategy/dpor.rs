@@ -116,6 +116,10 @@ struct Places {
     parks: Vec<History>,
     senders: Vec<History>,
     receivers: Vec<History>,
+    taken: Vec<History>,
+    /// Per channel, the sends whose messages are still queued, oldest first: a receive is
+    /// ordered after the send of the message it takes.
+    queued: Vec<std::collections::VecDeque<Touch>>,
 }
 
 impl Places {
@@ -124,6 +128,8 @@ impl Places {
         self.parks.clear();
         self.senders.clear();
         self.receivers.clear();
+        self.taken.clear();
+        self.queued.clear();
     }
 
     fn history(&mut self, place: Place) -> &mut History {
@@ -132,6 +138,7 @@ impl Places {
             Place::Park(i) => grow(&mut self.parks, i),
             Place::Senders(i) => grow(&mut self.senders, i),
             Place::Receiver(i) => grow(&mut self.receivers, i),
+            Place::Taken(i) => grow(&mut self.taken, i),
         }
     }
 }
@@ -167,22 +174,23 @@ enum Place {
     Senders(usize),
     /// Whether the receiver of a channel is alive.
     Receiver(usize),
+    /// How many messages a channel's receiver has taken.
+    Taken(usize),
 }
 
-/// The places one operation touches (at most three), each with how; kept inline, since every
+/// The places one operation touches (at most four), each with how; kept inline, since every
 /// operation of a reduced search computes it.
 #[derive(Clone, Copy, Default)]
-struct Touches([Option<(Place, Access)>; 3]);
+struct Touches([Option<(Place, Access)>; 4]);
 
 impl Touches {
     fn one(place: Place, access: Access) -> Self {
-        Touches([Some((place, access)), None, None])
+        Touches([Some((place, access)), None, None, None])
     }
 
     fn push(&mut self, touch: (Place, Access)) {
-        if let Some(free) = self.0.iter_mut().find(|t| t.is_none()) {
-            *free = Some(touch);
-        }
+        let free = self.0.iter_mut().find(|t| t.is_none());
+        *free.expect("an operation touches at most four places") = Some(touch);
     }
 
     fn iter(&self) -> impl Iterator<Item = (Place, Access)> + '_ {
@@ -443,6 +451,18 @@ impl RaceTracker {
         }
         let steps = self.steps;
         let clock = &mut self.clocks[t.index()];
+        if let (Op::Receive { waits }, Some(channel)) = (event.op, event.object) {
+            // The message a `recv` takes was sent before: happens-before, not a race (a
+            // `try_recv` races with it instead, through the queue).
+            let send = grow(&mut self.places.queued, channel.index()).pop_front();
+            if let (Some(send), true) = (send, waits) {
+                clock.join(&send.clock);
+            }
+        }
+        // Races are judged on the clock from before this operation, for every place it
+        // touches; only then does it learn what it is ordered after.
+        let several = touches.iter().nth(1).is_some();
+        let before = several.then(|| clock.clone());
         for (place, access) in touches.iter() {
             let history = self.places.history(place);
             // A read races only with the last write; a write with the reads since too.
@@ -451,7 +471,14 @@ impl RaceTracker {
                 _ => &history.reads,
             };
             let earlier = history.last_write.iter().chain(reads);
-            race_with(steps, t, clock, earlier, &mut self.pending);
+            match &before {
+                Some(before) => {
+                    let mut judged = before.clone();
+                    race_with(steps, t, &mut judged, earlier, &mut self.pending);
+                    clock.join(&judged);
+                }
+                None => race_with(steps, t, clock, earlier, &mut self.pending),
+            }
         }
         let touch = stamp(
             clock,
@@ -476,6 +503,9 @@ impl RaceTracker {
                 bar,
                 reversible: state.is_some(),
             });
+        }
+        if let (Op::Send, Some(channel)) = (event.op, event.object) {
+            grow(&mut self.places.queued, channel.index()).push_back(touch.clone());
         }
         for (place, access) in touches.iter() {
             let history = self.places.history(place);
@@ -649,7 +679,7 @@ fn stamp(
 fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
     let kind = |o: ObjectId| kinds.get(o.index()).copied().flatten();
     let channel = |o: ObjectId, op: &Op| {
-        channel_parts::parts(op, kind(o)).map(|parts| {
+        channel_parts::race_parts(op, kind(o)).map(|parts| {
             parts
                 .iter()
                 .fold(Touches::default(), |mut touches, (part, write)| {
@@ -657,6 +687,7 @@ fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
                         Part::Queue => Place::Object(o.index()),
                         Part::Senders => Place::Senders(o.index()),
                         Part::Receiver => Place::Receiver(o.index()),
+                        Part::Taken => Place::Taken(o.index()),
                     };
                     touches.push((place, if *write { Access::Write } else { Access::Read }));
                     touches

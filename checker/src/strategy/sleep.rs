@@ -66,7 +66,7 @@ impl Footprint {
     fn add_channel(&mut self, object: u32, parts: &[(Part, bool)]) {
         for (part, write) in parts {
             let place = match part {
-                Part::Queue => Place::Object(object, Some(ObjectKind::Channel)),
+                Part::Queue | Part::Taken => Place::Object(object, Some(ObjectKind::Channel)),
                 Part::Senders => Place::Senders(object),
                 Part::Receiver => Place::Receiver(object),
             };

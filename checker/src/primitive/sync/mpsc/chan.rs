@@ -197,7 +197,8 @@ impl<T> Chan<T> {
                 state.receivers_waiting -= 1;
             }
             drop(state);
-            took(id, outcome.is_ok(), site);
+            // A waiting receiver is seen only by a rendezvous `try_send`.
+            took(id, outcome.is_ok(), !timeout && !self.rendezvous(), site);
             return outcome;
         }
     }
@@ -212,7 +213,7 @@ impl<T> Chan<T> {
             None => Err(TryRecvError::Empty),
         };
         drop(state);
-        took(id, outcome.is_ok(), site);
+        took(id, outcome.is_ok(), false, site);
         outcome
     }
 
@@ -268,9 +269,11 @@ impl<T> Chan<T> {
 
 /// Records the end of a receive on channel `id`: a message taken (senders waiting for room, or
 /// for this message to be taken, may go on), or only a look at an empty or closed channel.
-fn took(id: ObjectId, got: bool, site: Site) {
+/// `waits`: the receive would have waited for a message, unseen by the senders (`recv` on a
+/// channel that is not a rendezvous).
+fn took(id: ObjectId, got: bool, waits: bool, site: Site) {
     if got {
-        api::emit(Some(id), Op::Receive, site);
+        api::emit(Some(id), Op::Receive { waits }, site);
         api::wake(id, true);
     } else {
         api::emit(Some(id), Op::Observe, site);
