@@ -310,6 +310,19 @@ fn recv_timeout_may_time_out_or_receive() {
     });
     assert_eq!(seen, set(["Ok(5)", "Err(Timeout)"]));
 
+    // The same when the send comes first by default (the yield lets the sender go): a
+    // `recv_timeout` that took the message is still also run before the send, where it can
+    // time out. Reduction must not order it after the send as it does a `recv`.
+    let seen = outcomes(|record| {
+        let (tx, rx) = mpsc::channel();
+        let t = thread::spawn(move || tx.send(5).unwrap());
+        thread::yield_now();
+        let first = rx.recv_timeout(Duration::from_secs(3600));
+        t.join().unwrap();
+        record(format!("{first:?}"));
+    });
+    assert_eq!(seen, set(["Ok(5)", "Err(Timeout)"]));
+
     let report = dfs().explore(|| {
         let (tx, rx) = mpsc::channel::<i32>();
         assert_eq!(
