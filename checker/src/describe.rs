@@ -52,7 +52,7 @@ pub(crate) fn action(
             (_, None) => "blocks".into(),
         },
         Op::Notify { all } => format!("notifies {} on {object}", if all { "all" } else { "one" }),
-        Op::Send => format!("sends on {object}"),
+        Op::Send { .. } => format!("sends on {object}"),
         Op::Receive { .. } => format!("receives from {object}"),
         Op::BarrierArrive => format!("arrives at {object}"),
         Op::BarrierPass => format!("passes {object}"),

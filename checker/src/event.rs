@@ -216,7 +216,11 @@ pub enum Op {
         all: bool,
     },
     /// A message was sent on a channel.
-    Send,
+    Send {
+        /// It was a `send`, which would have waited for room had there been none; a
+        /// `try_send` could have failed instead (`Full`), depending on the receiver.
+        waits: bool,
+    },
     /// A message was received from a channel.
     Receive {
         /// It was a `recv` that would have waited for a message had none been there, unseen by
@@ -402,7 +406,7 @@ impl Op {
             Op::Release { .. } => OpKind::Release,
             Op::Block { .. } => OpKind::Block,
             Op::Notify { .. } => OpKind::Notify,
-            Op::Send => OpKind::Send,
+            Op::Send { .. } => OpKind::Send,
             Op::Receive { .. } => OpKind::Receive,
             Op::BarrierArrive => OpKind::BarrierArrive,
             Op::BarrierPass => OpKind::BarrierPass,

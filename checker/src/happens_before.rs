@@ -328,7 +328,7 @@ impl HappensBefore {
                 }
                 self.tick(t);
             }
-            (Op::Send, Some(o)) => {
+            (Op::Send { .. }, Some(o)) => {
                 let mut message = self.spare.pop().unwrap_or_default();
                 message.assign(&self.threads[t.index()].clock);
                 object(&mut self.objects, o).messages.push_back(message);
@@ -712,7 +712,7 @@ mod tests {
     #[test]
     fn tables_are_reused_across_executions() {
         let mut hb = HappensBefore::new();
-        hb.on_event(&ev(0, 3, Op::Send));
+        hb.on_event(&ev(0, 3, Op::Send { waits: true }));
         hb.reset();
         assert_eq!(
             hb.spare.len(),

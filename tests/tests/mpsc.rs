@@ -198,6 +198,46 @@ fn rendezvous_try_send_needs_a_waiting_receiver() {
 }
 
 #[test]
+fn a_try_send_that_went_through_could_have_found_the_channel_full() {
+    // Rendezvous: the try_send succeeds only while the receiver already waits; when the
+    // receiver blocks first by default, the search must still run the try_send before it.
+    let seen = outcomes(|record| {
+        let (tx, rx) = mpsc::sync_channel(0);
+        let t = thread::spawn(move || tx.try_send(1).is_ok());
+        let got = rx.recv();
+        let sent = t.join().unwrap();
+        record(format!("sent {sent}, received {got:?}"));
+    });
+    assert_eq!(
+        seen,
+        set([
+            "sent true, received Ok(1)",
+            "sent false, received Err(RecvError)"
+        ])
+    );
+
+    // Bounded: the second try_send finds room only once the receiver took the first message.
+    let seen = outcomes(|record| {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let t = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            thread::yield_now();
+            tx.try_send(2).is_ok()
+        });
+        let first = rx.recv();
+        let second = t.join().unwrap();
+        record(format!("{first:?}, second went through: {second}"));
+    });
+    assert_eq!(
+        seen,
+        set([
+            "Ok(1), second went through: true",
+            "Ok(1), second went through: false"
+        ])
+    );
+}
+
+#[test]
 fn rendezvous_sender_gets_its_value_back_when_the_receiver_goes() {
     let seen = outcomes(|record| {
         let (tx, rx) = mpsc::sync_channel(0);

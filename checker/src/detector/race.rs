@@ -843,15 +843,15 @@ mod tests {
     fn a_message_orders_its_send_before_its_receive() {
         clean(&[
             ev(1, CELL, WRITE),
-            ev(1, SYNC, Op::Send),
+            ev(1, SYNC, Op::Send { waits: true }),
             ev(0, SYNC, Op::Receive { waits: true }),
             ev(0, CELL, READ),
         ]);
         // The receive takes the first message, sent before the write.
         races(&[
-            ev(1, SYNC, Op::Send),
+            ev(1, SYNC, Op::Send { waits: true }),
             ev(1, CELL, WRITE),
-            ev(1, SYNC, Op::Send),
+            ev(1, SYNC, Op::Send { waits: true }),
             ev(0, SYNC, Op::Receive { waits: true }),
             ev(0, CELL, READ),
         ]);

@@ -65,7 +65,7 @@ fn op_tag(op: &Op) -> u64 {
         Op::Release { .. } => 8,
         Op::Block { .. } => 9,
         Op::Notify { .. } => 10,
-        Op::Send => 11,
+        Op::Send { .. } => 11,
         Op::Receive { .. } => 12,
         Op::BarrierArrive => 13,
         Op::BarrierPass => 14,
@@ -128,7 +128,7 @@ impl StateHash {
                 LockMode::Exclusive => facts.writer = 0,
                 LockMode::Shared => facts.readers = facts.readers.saturating_sub(1),
             },
-            Op::Send => facts.queued += 1,
+            Op::Send { .. } => facts.queued += 1,
             Op::Receive { .. } => facts.queued -= 1,
             Op::CellWrite
             | Op::Create { .. }

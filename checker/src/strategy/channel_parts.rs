@@ -64,7 +64,7 @@ const DROP_RECEIVER: &[(Part, bool)] = &[(Part::Queue, true), (Part::Receiver, t
 pub fn parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, bool)]> {
     let on_channel = kind == Some(ObjectKind::Channel);
     Some(match op {
-        Op::Send => SEND,
+        Op::Send { .. } => SEND,
         Op::Receive { .. } => RECEIVE,
         Op::DropSender { .. } => DROP_SENDER,
         Op::DropReceiver => DROP_RECEIVER,
@@ -83,6 +83,11 @@ const RACE_LOOK: &[(Part, bool)] = &[
     (Part::Receiver, false),
     (Part::Taken, false),
 ];
+const RACE_TRY_SEND: &[(Part, bool)] = &[
+    (Part::Queue, true),
+    (Part::Receiver, false),
+    (Part::Taken, false),
+];
 const RACE_BLOCKED_SEND: &[(Part, bool)] = &[
     (Part::Queue, true),
     (Part::Receiver, false),
@@ -91,11 +96,13 @@ const RACE_BLOCKED_SEND: &[(Part, bool)] = &[
 
 /// [`parts`] for race reversal: a `recv` writes only the count of messages taken (it is
 /// ordered after its message's send by happens-before, which the caller adds), and a blocked
-/// receive only counts as taking (a rendezvous `try_send` succeeds only while a receiver waits).
+/// receive only counts as taking (a rendezvous `try_send` succeeds only while a receiver waits,
+/// so a `try_send` that went through reads what was taken, as one that failed does).
 /// A `try_recv` or `recv_timeout` that took a message also writes the
 /// queue: run before the send, it would have come back without it.
 pub fn race_parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, bool)]> {
     Some(match op {
+        Op::Send { waits: false } => RACE_TRY_SEND,
         Op::Receive { waits: true } => RACE_RECEIVE,
         Op::Receive { waits: false } => RACE_TAKE,
         Op::Observe if kind == Some(ObjectKind::Channel) => RACE_LOOK,
@@ -137,7 +144,7 @@ mod tests {
         let drop_sender = of(Op::DropSender { last: true });
         assert!(!dependent(drop_sender, of(Op::DropReceiver)));
         assert!(!dependent(drop_sender, of(Op::Receive { waits: true })));
-        assert!(!dependent(drop_sender, of(Op::Send)));
+        assert!(!dependent(drop_sender, of(Op::Send { waits: true })));
     }
 
     #[test]
@@ -152,13 +159,19 @@ mod tests {
             waiting(WaitFor::Receive(crate::event::ObjectId(0))).unwrap()
         ));
         assert!(
-            dependent(of(Op::DropReceiver), of(Op::Send)),
+            dependent(of(Op::DropReceiver), of(Op::Send { waits: true })),
             "send failing"
         );
-        assert!(dependent(of(Op::Send), of(Op::Receive { waits: true })));
-        assert!(dependent(of(Op::Send), of(Op::Send)));
+        assert!(dependent(
+            of(Op::Send { waits: true }),
+            of(Op::Receive { waits: true })
+        ));
+        assert!(dependent(
+            of(Op::Send { waits: true }),
+            of(Op::Send { waits: true })
+        ));
         assert!(
-            dependent(of(Op::Send), of(Op::Observe)),
+            dependent(of(Op::Send { waits: true }), of(Op::Observe)),
             "try_recv finding it empty"
         );
     }
@@ -177,6 +190,7 @@ mod tests {
             RACE_TAKE,
             RACE_LOOK,
             RACE_BLOCKED_SEND,
+            RACE_TRY_SEND,
         ] {
             assert!(table.len() <= 4);
         }

@@ -504,7 +504,7 @@ impl RaceTracker {
                 reversible: state.is_some(),
             });
         }
-        if let (Op::Send, Some(channel)) = (event.op, event.object) {
+        if let (Op::Send { .. }, Some(channel)) = (event.op, event.object) {
             grow(&mut self.places.queued, channel.index()).push_back(touch.clone());
         }
         for (place, access) in touches.iter() {

@@ -119,7 +119,7 @@ impl<T> Chan<T> {
             drop(state);
             api::block(WaitFor::Send(id), false, site);
         };
-        api::emit(Some(id), Op::Send, site);
+        api::emit(Some(id), Op::Send { waits: true }, site);
         api::wake(id, true);
         if !self.rendezvous() {
             return Ok(());
@@ -164,7 +164,7 @@ impl<T> Chan<T> {
         }
         state.push(value);
         drop(state);
-        api::emit(Some(id), Op::Send, site);
+        api::emit(Some(id), Op::Send { waits: false }, site);
         api::wake(id, true);
         Ok(())
     }
