@@ -46,7 +46,7 @@ impl<T: Recycle> Recycled<T> {
     pub(crate) fn grow(&mut self, index: usize) -> &mut T {
         if self.len <= index {
             let reused = (index + 1).min(self.entries.len());
-            for entry in &mut self.entries[self.len..reused.max(self.len)] {
+            for entry in &mut self.entries[self.len..reused] {
                 entry.recycle();
             }
             if self.entries.len() <= index {

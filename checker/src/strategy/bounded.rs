@@ -20,11 +20,11 @@ use crate::event::{Event, ObjectId, StoreId, ThreadId};
 /// Exact DFS within `bound` preemptions, first attempted as the unbounded search.
 pub struct BoundedDfs {
     bound: usize,
-    /// The first phase, while it lasts.
-    quick: Option<Dfs>,
-    /// The exact bounded search, once the first phase's bound cut something.
-    exact: Dfs,
-    /// Redundant alternatives the first phase pruned.
+    /// The running search: the first attempt while `first_attempt`, then the exact one.
+    dfs: Dfs,
+    /// The first attempt (sleep sets, pruned by the bound) is running.
+    first_attempt: bool,
+    /// Redundant alternatives the first attempt pruned.
     pruned_before: u64,
 }
 
@@ -33,50 +33,42 @@ impl BoundedDfs {
     pub fn new(bound: usize) -> Self {
         BoundedDfs {
             bound,
-            quick: Some(Dfs::with_reduction(Some(bound), true)),
-            exact: Dfs::with_reduction(Some(bound), true).exact_within_bound(),
+            dfs: Dfs::with_reduction(Some(bound), true),
+            first_attempt: true,
             pruned_before: 0,
         }
-    }
-
-    fn active(&mut self) -> &mut Dfs {
-        self.quick.as_mut().unwrap_or(&mut self.exact)
-    }
-
-    fn active_ref(&self) -> &Dfs {
-        self.quick.as_ref().unwrap_or(&self.exact)
     }
 }
 
 impl Strategy for BoundedDfs {
     fn begin_execution(&mut self) -> bool {
-        if let Some(quick) = &mut self.quick {
-            if !quick.bound_cuts() {
-                if quick.begin_execution() {
+        if self.first_attempt {
+            if !self.dfs.bound_cuts() {
+                if self.dfs.begin_execution() {
                     return true;
                 }
-                if !quick.bound_cuts() {
+                if !self.dfs.bound_cuts() {
                     // Finished without a cut: the unbounded search, complete.
                     return false;
                 }
             }
-            self.pruned_before = quick.pruned();
-            self.quick = None;
-            self.exact = Dfs::with_reduction(Some(self.bound), true).exact_within_bound();
+            self.pruned_before = self.dfs.pruned();
+            self.first_attempt = false;
+            self.dfs = Dfs::with_reduction(Some(self.bound), true).exact_within_bound();
         }
-        self.exact.begin_execution()
+        self.dfs.begin_execution()
     }
 
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId {
-        self.active().choose_thread(choice)
+        self.dfs.choose_thread(choice)
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
-        self.active().choose_value(n)
+        self.dfs.choose_value(n)
     }
 
     fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        self.active().choose_read(n, offered)
+        self.dfs.choose_read(n, offered)
     }
 
     fn store_ordered_before(
@@ -85,34 +77,30 @@ impl Strategy for BoundedDfs {
         object: ObjectId,
         overwriting: StoreId,
     ) -> bool {
-        self.active_ref()
-            .store_ordered_before(thread, object, overwriting)
+        self.dfs.store_ordered_before(thread, object, overwriting)
     }
 
     fn forced_step(&mut self) {
-        self.active().forced_step();
+        self.dfs.forced_step();
     }
 
     fn observe(&mut self, event: &Event) {
-        self.active().observe(event);
+        self.dfs.observe(event);
     }
 
     fn fairness_engaged(&mut self, hidden: &[ThreadId]) {
-        self.active().fairness_engaged(hidden);
+        self.dfs.fairness_engaged(hidden);
     }
 
     fn is_complete(&self) -> bool {
-        match &self.quick {
-            Some(quick) => quick.is_complete() && !quick.bound_cuts(),
-            None => self.exact.is_complete(),
-        }
+        self.dfs.is_complete() && !(self.first_attempt && self.dfs.bound_cuts())
     }
 
     fn pruned(&self) -> u64 {
-        self.pruned_before + self.active_ref().pruned()
+        self.pruned_before + self.dfs.pruned()
     }
 
     fn problem(&self) -> Option<String> {
-        self.active_ref().problem()
+        self.dfs.problem()
     }
 }

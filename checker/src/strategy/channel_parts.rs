@@ -83,12 +83,9 @@ const RACE_LOOK: &[(Part, bool)] = &[
     (Part::Receiver, false),
     (Part::Taken, false),
 ];
-const RACE_TRY_SEND: &[(Part, bool)] = &[
-    (Part::Queue, true),
-    (Part::Receiver, false),
-    (Part::Taken, false),
-];
-const RACE_BLOCKED_SEND: &[(Part, bool)] = &[
+/// A send that depends on what the receiver took: one that blocked for room (or for its
+/// rendezvous), or a `try_send` that went through (it could have found the channel full).
+const RACE_SEND_NEEDING_ROOM: &[(Part, bool)] = &[
     (Part::Queue, true),
     (Part::Receiver, false),
     (Part::Taken, false),
@@ -102,7 +99,7 @@ const RACE_BLOCKED_SEND: &[(Part, bool)] = &[
 /// queue: run before the send, it would have come back without it.
 pub fn race_parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, bool)]> {
     Some(match op {
-        Op::Send { waits: false } => RACE_TRY_SEND,
+        Op::Send { waits: false } => RACE_SEND_NEEDING_ROOM,
         Op::Receive { waits: true } => RACE_RECEIVE,
         Op::Receive { waits: false } => RACE_TAKE,
         Op::Observe if kind == Some(ObjectKind::Channel) => RACE_LOOK,
@@ -111,7 +108,7 @@ pub fn race_parts(op: &Op, kind: Option<ObjectKind>) -> Option<&'static [(Part, 
         } => RACE_RECEIVE,
         Op::Block {
             wait: WaitFor::Send(_),
-        } => RACE_BLOCKED_SEND,
+        } => RACE_SEND_NEEDING_ROOM,
         _ => return parts(op, kind),
     })
 }
@@ -189,8 +186,7 @@ mod tests {
             RACE_RECEIVE,
             RACE_TAKE,
             RACE_LOOK,
-            RACE_BLOCKED_SEND,
-            RACE_TRY_SEND,
+            RACE_SEND_NEEDING_ROOM,
         ] {
             assert!(table.len() <= 4);
         }

@@ -21,9 +21,9 @@
 //! default portfolio's rounds need: they claim completeness only for a round the bound did not
 //! cut. A search asked to be exact within its bound ([`Dfs::exact_within_bound`], what
 //! `Strategy::Dfs` with `max_preemptions` falls back to: [`super::bounded`]) runs without sleep
-//! sets and also reverses a race
-//! at the last context switch before it (Coons, Musuvathi and McKinley, OOPSLA 2013): the
-//! reversal itself may need more preemptions than the bound leaves.
+//! sets and also reverses a race at the last context switch before it (Coons, Musuvathi and
+//! McKinley, OOPSLA 2013): the reversal itself may need more preemptions than the bound
+//! leaves.
 //!
 //! # Stale reads
 //!
@@ -73,6 +73,12 @@ struct Node {
 }
 
 impl Node {
+    /// Whether option `i` is still to be explored here: in the backtrack set, not yet run,
+    /// not asleep.
+    fn wants(&self, i: usize) -> bool {
+        self.backtrack[i] && !self.done[i] && !self.asleep[i]
+    }
+
     fn preemptions_after(&self) -> usize {
         self.preemptions_before
             + self.preemptive.get(self.chosen).copied().unwrap_or(false) as usize
@@ -264,13 +270,8 @@ impl Dfs {
     pub fn bound_cuts(&self) -> bool {
         self.pruned_by_bound
             || self.path.iter().any(|node| {
-                (0..node.options.len()).any(|i| {
-                    node.backtrack[i]
-                        && !node.done[i]
-                        && !node.asleep[i]
-                        && !node.extra[i]
-                        && !self.allowed(node, i)
-                })
+                (0..node.options.len())
+                    .any(|i| node.wants(i) && !node.extra[i] && !self.allowed(node, i))
             })
     }
 
@@ -286,7 +287,7 @@ impl Dfs {
         while let Some(node) = self.path.last() {
             let mut next = None;
             for i in 0..node.options.len() {
-                if node.backtrack[i] && !node.done[i] && !node.asleep[i] {
+                if node.wants(i) {
                     if self.allowed(node, i) {
                         next = Some(i);
                         break;

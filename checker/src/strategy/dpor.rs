@@ -109,6 +109,18 @@ struct History {
     reads: Vec<Touch>,
 }
 
+impl History {
+    /// The accesses an access of this place conflicts with: a read only the last write, a
+    /// write the reads since too.
+    fn earlier(&self, access: Access) -> impl Iterator<Item = &Touch> + Clone {
+        let reads: &[Touch] = match access {
+            Access::Read => &[],
+            _ => &self.reads,
+        };
+        self.last_write.iter().chain(reads)
+    }
+}
+
 /// What has touched each place.
 #[derive(Clone, Debug, Default)]
 struct Places {
@@ -186,6 +198,21 @@ struct Touches([Option<(Place, Access)>; 4]);
 impl Touches {
     fn one(place: Place, access: Access) -> Self {
         Touches([Some((place, access)), None, None, None])
+    }
+
+    /// The places of channel `o` that `parts` names ([`channel_parts`]).
+    fn of_channel(o: ObjectId, parts: &[(Part, bool)]) -> Self {
+        let mut touches = Touches::default();
+        for &(part, write) in parts {
+            let place = match part {
+                Part::Queue => Place::Object(o.index()),
+                Part::Senders => Place::Senders(o.index()),
+                Part::Receiver => Place::Receiver(o.index()),
+                Part::Taken => Place::Taken(o.index()),
+            };
+            touches.push((place, if write { Access::Write } else { Access::Read }));
+        }
+        touches
     }
 
     fn push(&mut self, touch: (Place, Access)) {
@@ -275,15 +302,27 @@ fn race_with<'a>(
     earlier: impl Iterator<Item = &'a Touch> + Clone,
     pending: &mut Vec<(usize, u32, usize)>,
 ) {
-    for touch in earlier.clone() {
+    note_races(steps, t, clock, earlier.clone(), pending);
+    for touch in earlier {
+        clock.join(&touch.clock);
+    }
+}
+
+/// The accesses of `earlier` by other threads that `t`'s next access (with `clock`) is not
+/// ordered after: races, recorded in `pending`.
+fn note_races<'a>(
+    steps: bool,
+    t: ThreadId,
+    clock: &VectorClock,
+    earlier: impl Iterator<Item = &'a Touch>,
+    pending: &mut Vec<(usize, u32, usize)>,
+) {
+    for touch in earlier {
         if touch.thread != t && !ordered_after(steps, clock, touch) {
             if let Some(state) = touch.state {
                 pending.push((touch.pos, touch.step_local, state));
             }
         }
-    }
-    for touch in earlier {
-        clock.join(&touch.clock);
     }
 }
 
@@ -461,23 +500,13 @@ impl RaceTracker {
         }
         // Races are judged on the clock from before this operation, for every place it
         // touches; only then does it learn what it is ordered after.
-        let several = touches.iter().nth(1).is_some();
-        let before = several.then(|| clock.clone());
         for (place, access) in touches.iter() {
-            let history = self.places.history(place);
-            // A read races only with the last write; a write with the reads since too.
-            let reads: &[Touch] = match access {
-                Access::Read => &[],
-                _ => &history.reads,
-            };
-            let earlier = history.last_write.iter().chain(reads);
-            match &before {
-                Some(before) => {
-                    let mut judged = before.clone();
-                    race_with(steps, t, &mut judged, earlier, &mut self.pending);
-                    clock.join(&judged);
-                }
-                None => race_with(steps, t, clock, earlier, &mut self.pending),
+            let earlier = self.places.history(place).earlier(access);
+            note_races(steps, t, clock, earlier, &mut self.pending);
+        }
+        for (place, access) in touches.iter() {
+            for touch in self.places.history(place).earlier(access) {
+                clock.join(&touch.clock);
             }
         }
         let touch = stamp(
@@ -507,13 +536,22 @@ impl RaceTracker {
         if let (Op::Send { .. }, Some(channel)) = (event.op, event.object) {
             grow(&mut self.places.queued, channel.index()).push_back(touch.clone());
         }
-        for (place, access) in touches.iter() {
+        // The last place takes the touch itself: most operations touch one place, and a
+        // touch holds a clock worth not copying.
+        let last = touches.iter().count() - 1;
+        let mut touch = Some(touch);
+        for (n, (place, access)) in touches.iter().enumerate() {
+            let this = if n == last {
+                touch.take()
+            } else {
+                touch.clone()
+            };
             let history = self.places.history(place);
             match access {
-                Access::Read => history.reads.push(touch.clone()),
+                Access::Read => history.reads.extend(this),
                 _ => {
                     history.reads.clear();
-                    history.last_write = Some(touch.clone());
+                    history.last_write = this;
                 }
             }
         }
@@ -679,20 +717,7 @@ fn stamp(
 fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
     let kind = |o: ObjectId| kinds.get(o.index()).copied().flatten();
     let channel = |o: ObjectId, op: &Op| {
-        channel_parts::race_parts(op, kind(o)).map(|parts| {
-            parts
-                .iter()
-                .fold(Touches::default(), |mut touches, (part, write)| {
-                    let place = match part {
-                        Part::Queue => Place::Object(o.index()),
-                        Part::Senders => Place::Senders(o.index()),
-                        Part::Receiver => Place::Receiver(o.index()),
-                        Part::Taken => Place::Taken(o.index()),
-                    };
-                    touches.push((place, if *write { Access::Write } else { Access::Read }));
-                    touches
-                })
-        })
+        channel_parts::race_parts(op, kind(o)).map(|parts| Touches::of_channel(o, parts))
     };
     match event.op {
         // SeqCst fences are handled apart (`on_seq_cst_fence`); the others act only through

@@ -90,6 +90,11 @@ impl Portfolio {
         }
     }
 
+    /// DFS proved the space and the sampling members ran their minimum: nothing left to run.
+    fn finished(&self) -> bool {
+        self.is_complete() && self.sampled >= MIN_SAMPLES
+    }
+
     /// Starts the next DFS execution, raising the bound when a round ends; false when DFS is done.
     fn next_dfs(&mut self) -> bool {
         loop {
@@ -110,8 +115,7 @@ impl Portfolio {
 
 impl Strategy for Portfolio {
     fn begin_execution(&mut self) -> bool {
-        let finished = |p: &Self| p.is_complete() && p.sampled >= MIN_SAMPLES;
-        if finished(self) {
+        if self.finished() {
             return false;
         }
         self.turn += 1;
@@ -119,7 +123,7 @@ impl Strategy for Portfolio {
             self.current = Member::Dfs;
             return true;
         }
-        if finished(self) {
+        if self.finished() {
             return false;
         }
         self.current = SAMPLING[(self.turn / 2 % SAMPLING.len() as u64) as usize];

@@ -255,17 +255,22 @@ impl StepRecorder {
                 // Woken by a write to one of the objects its spin loop read (or because
                 // nothing else could run): dependent with everything, like a value choice.
                 WaitFor::Spin => self.footprint.make_universal(),
-                other => {
-                    if let Some(o) = other.object() {
-                        if let Some(parts) = channel_parts::waiting(other) {
-                            self.footprint.add_channel(o.0, parts);
-                        } else {
-                            let kind = self.kinds.get(o.index()).copied().flatten();
-                            self.footprint.add(Place::Object(o.0, kind), true);
-                        }
-                    }
-                }
+                other => self.add_wait_on_object(other),
             }
+        }
+    }
+
+    /// A wait on an object (a lock, a channel, a barrier...): what wakes it writes the object,
+    /// or, for a channel, the parts it waits on.
+    fn add_wait_on_object(&mut self, wait: WaitFor) {
+        let Some(o) = wait.object() else {
+            return;
+        };
+        if let Some(parts) = channel_parts::waiting(wait) {
+            self.footprint.add_channel(o.0, parts);
+        } else {
+            let kind = self.kinds.get(o.index()).copied().flatten();
+            self.footprint.add(Place::Object(o.0, kind), true);
         }
     }
 
@@ -309,16 +314,7 @@ impl StepRecorder {
                     // Whether the loop waits depends on what it read and on who wrote it
                     // meanwhile.
                     WaitFor::Spin => self.footprint.make_universal(),
-                    other => {
-                        if let Some(o) = other.object() {
-                            if let Some(parts) = channel_parts::waiting(other) {
-                                self.footprint.add_channel(o.0, parts);
-                            } else {
-                                let kind = kind_of(&self.kinds, o.0);
-                                self.footprint.add(Place::Object(o.0, kind), true);
-                            }
-                        }
-                    }
+                    other => self.add_wait_on_object(other),
                 }
             }
             Op::Unpark { target } => self.footprint.add(Place::Park(target.0), true),

@@ -251,12 +251,7 @@ fn measure_program(p: &Program, caps: Caps, t: &mut Table, notes: &mut Vec<Strin
         reports.record("conc-check", Some(&b), &cc);
         reports.record("loom", Some(&b), &loom);
         reports.record("shuttle DFS", None, &shuttle);
-        let mut row = vec![p.name.to_string(), b];
-        row.extend(cells("conc-check", &cc));
-        row.extend(cells("loom", &loom));
-        row.extend(cells("shuttle", &shuttle));
-        row.push(exec_ratio(&cc, &loom));
-        t.row(row);
+        t.row(row(p.name, b, &cc, &loom, &shuttle));
         loom_rows.push(loom.clone());
         previous = bound;
     }
@@ -264,6 +259,22 @@ fn measure_program(p: &Program, caps: Caps, t: &mut Table, notes: &mut Vec<Strin
         like_for_like(p, caps, &loom_rows, t);
     }
     reports.into_notes(p.name, notes);
+}
+
+/// One row of the table: the program, the bound, what each tool did, the ratio.
+fn row(
+    program: &str,
+    bound: String,
+    cc: &Outcome,
+    loom: &Outcome,
+    shuttle: &Outcome,
+) -> Vec<String> {
+    let mut row = vec![program.to_string(), bound];
+    row.extend(cells("conc-check", cc));
+    row.extend(cells("loom", loom));
+    row.extend(cells("shuttle", shuttle));
+    row.push(exec_ratio(cc, loom));
+    row
 }
 
 /// For a program that asks for spurious wakeups: conc-check without them, which is what loom's
@@ -278,12 +289,7 @@ fn like_for_like(p: &Program, caps: Caps, loom_rows: &[Outcome], t: &mut Table) 
         cc = measure(previous, &cc, || {
             runners::conc_check_dfs(p.run, bound, caps, false)
         });
-        let mut row = vec![name.clone(), b];
-        row.extend(cells("conc-check", &cc));
-        row.extend(cells("loom", loom));
-        row.extend(cells("shuttle", &Outcome::Absent));
-        row.push(exec_ratio(&cc, loom));
-        t.row(row);
+        t.row(row(&name, b, &cc, loom, &Outcome::Absent));
         previous = bound;
     }
 }
