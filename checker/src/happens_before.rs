@@ -72,6 +72,9 @@ pub struct StoreInfo {
     pub index: u64,
     /// The position of the storing thread's last Release fence before the store, if any.
     pub fence: Option<u64>,
+    /// The storing thread's own clock component at the store: the store happens before a
+    /// thread whose clock has at least this much of the storing thread's.
+    pub era: u32,
 }
 
 /// A load of an atomic location (or the load part of a read-modify-write) and the store it
@@ -228,6 +231,18 @@ impl HappensBefore {
             .enumerate()
             .filter(|(_, s)| s.live)
             .map(|(i, _)| ThreadId(i as u32))
+    }
+
+    /// A store to atomic `o`, of those a load may still read, that does not happen before
+    /// `t`'s present: what a non-atomic read of `o` by `t` would race with.
+    pub fn store_not_before(&self, t: ThreadId, o: ObjectId) -> Option<StoreInfo> {
+        let clock = self.clock(t);
+        self.objects
+            .get(o.index())?
+            .stores
+            .iter()
+            .filter_map(|s| s.info)
+            .find(|store| store.thread != t && clock.get(store.thread) < store.era)
     }
 
     /// The current epoch of `t`: the era its next access belongs to.
@@ -499,6 +514,7 @@ impl HappensBefore {
             order,
             index: self.index,
             fence: me.release_fence,
+            era: me.clock.get(t),
         });
         if id == StoreId::LATEST {
             // Sequentially consistent: no load reads any store but the last.

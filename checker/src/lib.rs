@@ -6,6 +6,7 @@
 //! The public surface is what the shim and the CLI need, and nothing else:
 //!
 //! - [`primitive`]: the instrumented primitives the shim re-exports under a checking build;
+//! - [`facade`]: what the loom facade needs beyond them;
 //! - [`session`]: exploring and replaying one test, and rendering its report;
 //! - [`report`] and [`schedule`]: the report's types and renderers, and schedule strings;
 //! - [`config`]: settings, and [`DEADLOCK_EXIT_CODE`] for real mode.
@@ -18,6 +19,7 @@ mod clock;
 mod describe;
 pub(crate) mod detector;
 pub(crate) mod event;
+pub mod facade;
 mod fast_hash;
 mod happens_before;
 mod holdings;

@@ -130,6 +130,11 @@ pub struct BuildArgs {
     /// No progress line and no cargo build output.
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
+    /// A cfg for every crate of the build, e.g. `loom` for tests behind `cfg(loom)`, as
+    /// `RUSTFLAGS="--cfg loom"` would set it (the rustflags of your cargo configuration are
+    /// kept); may be repeated.
+    #[arg(long = "cfg", value_name = "NAME", global = true, value_parser = parse_cfg)]
+    pub cfgs: Vec<String>,
 }
 
 /// Exploration settings, passed to the tests as `CONC_CHECK_*` variables.
@@ -239,6 +244,28 @@ fn parse_timeout(value: &str) -> Result<String, String> {
     match conc_check_duration(value)? {
         s if s > 0.0 => Ok(value.to_string()),
         _ => Err("expected a duration above zero, or `off`".into()),
+    }
+}
+
+/// A cfg as rustc's `--cfg` takes it: a name, or `name="value"`.
+fn parse_cfg(value: &str) -> Result<String, String> {
+    let (name, rest) = value.split_once('=').unwrap_or((value, ""));
+    let is_name = |n: &str| {
+        n.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let value_ok = rest.is_empty()
+        || (rest.len() >= 2
+            && rest.starts_with('"')
+            && rest.ends_with('"')
+            && !rest[1..rest.len() - 1].contains('"'));
+    let spaced = value.contains(char::is_whitespace);
+    if is_name(name) && value_ok && !spaced && !(value.contains('=') && rest.is_empty()) {
+        Ok(value.to_string())
+    } else {
+        Err("expected a cfg name such as `loom`, or `name=\"value\"`".into())
     }
 }
 
@@ -363,6 +390,25 @@ mod tests {
             .chain(args.iter().copied())
             .map(String::from)
             .collect()
+    }
+
+    #[test]
+    fn user_cfgs_are_names_or_quoted_values() {
+        for good in ["loom", "tokio_unstable", "feature=\"x\"", "_a1"] {
+            assert_eq!(parse_cfg(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "",
+            "1st",
+            "two words",
+            "a=",
+            "a=b",
+            "a=\"x y\"",
+            "a-b",
+            "a=\"q\"\"",
+        ] {
+            assert!(parse_cfg(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -161,8 +161,32 @@ fn cargo_command(ws: &Workspace, build: &BuildArgs, subcommand: &str) -> Command
     if build.quiet {
         cmd.arg("--quiet");
     }
+    add_user_cfgs(&mut cmd, &build.cfgs);
     add_cfg(&mut cmd, &ws.cfg_crates);
     cmd
+}
+
+/// Adds the user's `--cfg` options to every crate: to `RUSTFLAGS` when the user set it (which
+/// then replaces the configuration's flags anyway), else as `build.rustflags` on the command
+/// line, which cargo appends to the configuration's own `build.rustflags`.
+fn add_user_cfgs(cmd: &mut Command, cfgs: &[String]) {
+    if cfgs.is_empty() {
+        return;
+    }
+    let flags: Vec<String> = cfgs
+        .iter()
+        .flat_map(|c| ["--cfg".to_string(), c.clone()])
+        .collect();
+    match std::env::var("RUSTFLAGS") {
+        Ok(theirs) => {
+            cmd.env("RUSTFLAGS", format!("{theirs} {}", flags.join(" ")).trim());
+        }
+        Err(_) => {
+            let quoted: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
+            cmd.arg("--config")
+                .arg(format!("build.rustflags=[{}]", quoted.join(", ")));
+        }
+    }
 }
 
 /// Has rustc get `--cfg conc_check` for the crates that can see it, by making this program

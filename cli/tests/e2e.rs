@@ -772,6 +772,24 @@ fn recursion_that_fits_a_std_thread_passes_and_the_config_rustflags_are_kept() {
 }
 
 #[test]
+fn a_user_cfg_reaches_the_crates_and_the_config_rustflags_are_kept() {
+    // The fixture does not build without its `.cargo/config.toml` rustflags either.
+    let (run, report) = misbehave_run(
+        "user-cfg",
+        "built_with_the_user_cfg",
+        &["--cfg", "loom"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    // (The test asserts `cfg!(loom)`; building it again without the option to see it fail
+    // would rebuild the fixture's dependencies twice more.)
+    assert_eq!(verdict_of(&report, "built_with_the_user_cfg"), "ok");
+    let bad = conc_check(&misbehave(), &["--cfg", "two words"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("cfg name"), "{bad:?}");
+}
+
+#[test]
 fn nondeterminism_is_a_finding_not_a_green() {
     let (run, report) = misbehave_run("nondeterminism", "state_kept_across_executions", &[], &[]);
     assert_eq!(run.code, 1, "{run:?}");

@@ -152,6 +152,69 @@ pub fn thread_name(t: ThreadId) -> Option<Arc<str>> {
     with(|e| e.threads.get(t.index()).and_then(|s| s.name.clone()))
 }
 
+// ---- what is explored ----
+
+/// Turns exploring of scheduling choices on (`true`) or off for the rest of the running
+/// execution, unless [`skip_branch`] turned it off for good.
+pub fn set_exploring(on: bool) {
+    with(|e| {
+        if !e.skipping {
+            e.exploring = on;
+        }
+    });
+}
+
+/// Stops exploring scheduling choices for the rest of the running execution, for good.
+pub fn skip_branch() {
+    with(|e| {
+        e.exploring = false;
+        e.skipping = true;
+    });
+}
+
+// ---- allocations checked for leaks ----
+
+/// Which tracked allocation of which execution a handle names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocationHandle {
+    generation: u32,
+    index: u32,
+}
+
+/// Records that the running thread made an allocation (`what`, e.g. "Arc", made at `site`)
+/// that must be released before the execution ends: one still alive when every thread has
+/// finished is a `leak` finding. Not a scheduling point.
+pub fn track_allocation(what: &'static str, site: Site) -> AllocationHandle {
+    with(|e| {
+        let index = e.allocations.len() as u32;
+        e.allocations
+            .push(Some(super::execution::TrackedAllocation {
+                what,
+                site,
+                thread: e.current,
+            }));
+        AllocationHandle {
+            generation: e.generation,
+            index,
+        }
+    })
+}
+
+/// Records that a tracked allocation was released. A handle of an earlier execution (a value
+/// that outlived it, e.g. in a `static`) is ignored.
+pub fn release_allocation(handle: AllocationHandle) {
+    if !in_model() {
+        return;
+    }
+    with(|e| {
+        if e.generation == handle.generation {
+            if let Some(slot) = e.allocations.get_mut(handle.index as usize) {
+                *slot = None;
+            }
+        }
+    });
+}
+
 // ---- threads ----
 
 /// Starts a model thread running `body`, on a stack of `stack_size` bytes when given (else the

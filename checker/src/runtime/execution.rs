@@ -186,6 +186,22 @@ pub(crate) struct Execution {
     pub test: Option<Arc<str>>,
     /// Executions started so far in this exploration.
     pub executions: u64,
+    /// Scheduling choices are explored (the default). While false (loom's `stop_exploring`),
+    /// every choice takes its default and none is offered to the strategy.
+    pub exploring: bool,
+    /// Exploring was stopped for the rest of the execution (loom's `skip_branch`).
+    pub skipping: bool,
+    /// Allocations a front end asked to have checked for leaks ([`super::api::track_allocation`]),
+    /// by handle; `None` once released.
+    pub allocations: Vec<Option<TrackedAllocation>>,
+}
+
+/// A tracked allocation that is still alive: what it is, where it was made and by whom.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TrackedAllocation {
+    pub what: &'static str,
+    pub site: Site,
+    pub thread: ThreadId,
 }
 
 impl Execution {
@@ -222,6 +238,9 @@ impl Execution {
             stopped: false,
             test: None,
             executions: 0,
+            allocations: Vec::new(),
+            exploring: true,
+            skipping: false,
         }
     }
 
@@ -244,6 +263,9 @@ impl Execution {
         self.stopped = false;
         self.block_seq = 0;
         self.spurious_left = SPURIOUS_BUDGET;
+        self.allocations.clear();
+        self.exploring = true;
+        self.skipping = false;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
         self.threads
             .push(ThreadSlot::new(body, Some(Arc::from("main"))));
@@ -501,6 +523,10 @@ impl Execution {
                 self.strategy.forced_step();
                 self.enabled[0]
             }
+            _ if !self.exploring => {
+                self.strategy.forced_step();
+                self.default_choice(current, yielded)
+            }
             _ => {
                 let threads = &self.threads;
                 let wakes = self
@@ -528,6 +554,23 @@ impl Execution {
             }
         }
         Some(chosen)
+    }
+
+    /// The thread to run when choices are not explored: the current one unless it yielded or
+    /// cannot run, else the first runnable one (a blocked thread is not woken early).
+    fn default_choice(&self, current: Option<ThreadId>, yielded: bool) -> ThreadId {
+        let runnable =
+            |t: &ThreadId| matches!(self.threads[t.index()].state, ThreadState::Runnable);
+        current
+            .filter(|c| !yielded && self.enabled.contains(c) && runnable(c))
+            .or_else(|| {
+                self.enabled
+                    .iter()
+                    .copied()
+                    .find(|t| runnable(t) && Some(*t) != current)
+            })
+            .or_else(|| self.enabled.iter().copied().find(runnable))
+            .unwrap_or(self.enabled[0])
     }
 
     /// The threads that may run next, before fairness: runnable ones, and blocked ones that
@@ -573,7 +616,7 @@ impl Execution {
 
     /// A nondeterministic choice in `0..n`, recorded in the schedule.
     pub(crate) fn choose(&mut self, n: u32) -> u32 {
-        if n < 2 || !self.step() {
+        if n < 2 || !self.step() || !self.exploring {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);
@@ -586,7 +629,7 @@ impl Execution {
     /// `Strategy::choose_read`), among the `offered` ones worth exploring (0 always is). The
     /// schedule records it among all `n`, so it replays whatever the strategy offered.
     pub(crate) fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        if n < 2 || !self.step() {
+        if n < 2 || !self.step() || !self.exploring {
             return 0;
         }
         let v = match offered {

@@ -9,7 +9,7 @@ use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
 use super::finish::finish_report;
-use super::{record, stuck, trap};
+use super::{leaks, record, stuck, trap};
 use crate::config::Config;
 use crate::detector::panic::panic_finding;
 use crate::detector::ThreadNames;
@@ -121,6 +121,11 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
             break;
         }
         unjoined_panics(&mut e);
+        if e.findings.is_empty() {
+            if let Some(leak) = leaks::leak_finding(&e) {
+                e.findings.push(leak);
+            }
+        }
         let decisions_fit = e.strategy.problem();
         if let Some(problem) = decisions_fit {
             if expected.is_some() {

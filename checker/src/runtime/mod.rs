@@ -21,6 +21,7 @@ mod execution;
 mod explorer;
 mod fairness;
 mod finish;
+mod leaks;
 mod panic_hook;
 mod record;
 mod slot;
@@ -31,6 +32,7 @@ mod trace;
 mod trap;
 mod worker;
 
+pub(crate) use coroutine::default_stack_size;
 pub use entry::{explore, replay};
 pub use explorer::TestFn;
 pub use slot::ObjectSlot;

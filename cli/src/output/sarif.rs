@@ -21,6 +21,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("hang", "Hang", "A thread reached no conc-check operation for too long: a loop outside the shim, or a wait on a std primitive."),
     ("stack_overflow", "StackOverflow", "A thread ran off the end of its stack."),
     ("nondeterminism", "Nondeterminism", "The test did something different under the same choices, so its exploration or replay cannot be trusted."),
+    ("leak", "Leak", "Something the test allocated (a loom-facade Arc or tracked allocation) was still alive when every thread had finished."),
 ];
 
 /// The `$schema` the document names.

@@ -36,6 +36,9 @@ pub enum FindingKind {
     /// The test did not behave the same under the same choices (state kept across executions,
     /// real time, randomness, std threads), so the exploration or replay could not trust it.
     Nondeterminism,
+    /// Something the test allocated through a front end that tracks allocations (the loom
+    /// facade's `Arc` and `alloc::Track`) was still alive when every thread had finished.
+    Leak,
 }
 
 impl FindingKind {
@@ -56,7 +59,7 @@ impl FindingKind {
     }
 
     /// Every kind, in a fixed order (the order of [`FindingKind::bit`]).
-    pub const ALL: [FindingKind; 11] = [
+    pub const ALL: [FindingKind; 12] = [
         FindingKind::Deadlock,
         FindingKind::LockOrderCycle,
         FindingKind::DataRace,
@@ -68,6 +71,7 @@ impl FindingKind {
         FindingKind::Hang,
         FindingKind::StackOverflow,
         FindingKind::Nondeterminism,
+        FindingKind::Leak,
     ];
 
     /// This kind's bit in a set of kinds (schedules record which kinds an execution found).
@@ -93,6 +97,7 @@ impl FindingKind {
             FindingKind::Hang => "hang",
             FindingKind::StackOverflow => "stack_overflow",
             FindingKind::Nondeterminism => "nondeterminism",
+            FindingKind::Leak => "leak",
         }
     }
 }
@@ -127,6 +132,8 @@ pub enum SiteRole {
     Panic,
     /// A thread is stuck (or overflowed its stack) here.
     Stuck,
+    /// What the finding is about was created here (an allocation that leaked).
+    Created,
     /// Anything else: the last operation of a thread, the place a thread keeps running.
     #[default]
     Other,

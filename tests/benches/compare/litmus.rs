@@ -14,7 +14,7 @@ use crate::runners::catching;
 use crate::table::{count, ratio, Table};
 
 mod over_loom {
-    conc_check_corpus::litmus_shapes!(loom);
+    conc_check_corpus::litmus_shapes!(real_loom);
 }
 
 /// The shape over loom's types.
@@ -73,7 +73,7 @@ fn loom_search(case: &Case) -> Result<Search, String> {
     let shape = case.shape;
     let started = Instant::now();
     catching(move || {
-        let mut builder = loom::model::Builder::new();
+        let mut builder = real_loom::model::Builder::new();
         builder.preemption_bound = None;
         builder.max_duration = Some(LOOM_CAP);
         builder.checkpoint_interval = 1000;

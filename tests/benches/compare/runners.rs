@@ -156,7 +156,7 @@ pub(crate) fn loom_dfs(body: fn(), caps: Caps) -> Run {
 /// bound). A panic propagates, as for [`loom_dfs`].
 pub(crate) fn loom_bounded(body: fn(), bound: Option<usize>, caps: Caps) -> Run {
     EXECUTIONS.store(0, Ordering::SeqCst);
-    let mut b = loom::model::Builder::new();
+    let mut b = real_loom::model::Builder::new();
     b.preemption_bound = bound;
     b.max_duration = Some(caps.time);
     b.max_permutations = Some(usize::try_from(caps.executions).unwrap_or(usize::MAX));

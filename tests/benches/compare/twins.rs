@@ -496,7 +496,7 @@ pub(crate) mod cc {
 
 /// The bodies over loom.
 pub(crate) mod loom {
-    bodies!(loom);
+    bodies!(real_loom);
 }
 
 /// The bodies over shuttle.

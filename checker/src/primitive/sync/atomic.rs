@@ -577,6 +577,25 @@ macro_rules! common_impls {
     };
 }
 
+/// [`atomics::UnsyncLoad`] for the atomic type `$atomic` holding `$t`.
+macro_rules! unsync_load_impl {
+    ($atomic:ty, $t:ty $(, $generic:ident)?) => {
+        impl$(<$generic>)? atomics::UnsyncLoad for $atomic {
+            type Value = $t;
+
+            #[track_caller]
+            unsafe fn unsync_load(&self) -> $t {
+                let value = self.load(Ordering::Relaxed);
+                if api::in_model() {
+                    let id = self.slot.id(ObjectKind::Atomic);
+                    atomics::check_unsync_load(id, Location::caller());
+                }
+                value
+            }
+        }
+    };
+}
+
 macro_rules! atomic_int {
     ($(($atomic:ident, $t:ident, $width:literal)),* $(,)?) => {$(
         #[doc = concat!("An integer type which can be safely shared between threads: `std::sync::atomic::", stringify!($atomic), "` that the model can schedule.")]
@@ -642,6 +661,9 @@ macro_rules! atomic_int {
 
         #[cfg(target_has_atomic = $width)]
         common_impls!($atomic, $t, 0);
+
+        #[cfg(target_has_atomic = $width)]
+        unsync_load_impl!($atomic, $t);
     )*};
 }
 
@@ -714,6 +736,12 @@ impl AtomicBool {
 
 #[cfg(target_has_atomic = "8")]
 common_impls!(AtomicBool, bool, false);
+
+#[cfg(target_has_atomic = "8")]
+unsync_load_impl!(AtomicBool, bool);
+
+#[cfg(target_has_atomic = "ptr")]
+unsync_load_impl!(AtomicPtr<T>, *mut T, T);
 
 /// A raw pointer which can be safely shared between threads: `std::sync::atomic::AtomicPtr`
 /// that the model can schedule.

@@ -36,7 +36,7 @@ enum ThreadIdInner {
 }
 
 impl Thread {
-    pub(super) fn model(id: ModelThreadId) -> Thread {
+    pub(crate) fn model(id: ModelThreadId) -> Thread {
         Thread {
             inner: ThreadInner::Model {
                 id,

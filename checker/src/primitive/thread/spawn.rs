@@ -222,14 +222,7 @@ impl Builder {
         T: Send + 'static,
     {
         if api::in_model() {
-            let (id, packet) = spawn_model(f, self, Location::caller());
-            return Ok(JoinHandle {
-                inner: Handle::Model {
-                    id,
-                    packet,
-                    thread: Thread::model(id),
-                },
-            });
+            return Ok(self.spawn_in_model(f, Location::caller()));
         }
         let id = races::spawn(Location::caller());
         let handle = self.into_std().spawn(move || {
@@ -257,6 +250,23 @@ impl Builder {
         T: Send + 'scope,
     {
         scope.spawn_with(self, f, Location::caller())
+    }
+
+    /// Spawns a model thread; its closure need not be `Send` (model threads take turns on one
+    /// OS thread). Only inside a model.
+    pub(crate) fn spawn_in_model<F, T>(self, f: F, site: Site) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + 'static,
+        T: 'static,
+    {
+        let (id, packet) = spawn_model(f, self, site);
+        JoinHandle {
+            inner: Handle::Model {
+                id,
+                packet,
+                thread: Thread::model(id),
+            },
+        }
     }
 
     pub(super) fn into_std(self) -> std::thread::Builder {

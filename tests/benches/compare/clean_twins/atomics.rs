@@ -644,8 +644,8 @@ macro_rules! atomic_twins {
 
 /// The atomic twins over loom, with loom's tracked `UnsafeCell`.
 pub(crate) mod loom {
-    use ::loom::cell::UnsafeCell;
-    atomic_twins!(loom);
+    use ::real_loom::cell::UnsafeCell;
+    atomic_twins!(real_loom);
 }
 
 /// The atomic twins over shuttle, with the plain cell (shuttle tracks no cell accesses).

@@ -353,8 +353,8 @@ macro_rules! blocking_twins {
 
 /// The blocking twins over loom, with loom's tracked `UnsafeCell`.
 pub(crate) mod loom {
-    use ::loom::cell::UnsafeCell;
-    blocking_twins!(loom);
+    use ::real_loom::cell::UnsafeCell;
+    blocking_twins!(real_loom);
 }
 
 /// The blocking twins over shuttle, with the plain cell (shuttle tracks no cell accesses).

@@ -1,0 +1,123 @@
+//! What a front end that is not std-shaped (the loom facade, `shim/loom`) needs from the engine
+//! beyond [`crate::primitive`]: threads whose closures are not `Send`, the identity of the
+//! running execution, and allocations checked for leaks.
+//!
+//! Everything here is for code running inside a model; outside one, the functions say so in
+//! their return value (or panic, for spawning, which has no meaning there).
+
+use std::panic::Location;
+
+use crate::event::{Site, ThreadId};
+use crate::primitive::thread::{Builder, JoinHandle, Thread};
+use crate::runtime::api;
+
+pub use crate::runtime::api::AllocationHandle;
+pub use crate::runtime::atomics::UnsyncLoad;
+
+/// True when the caller runs inside a model thread.
+pub fn in_model() -> bool {
+    api::in_model()
+}
+
+/// A number that differs between any two executions of a process (0 outside a model): state
+/// a front end keeps per execution is stale when it was made under another number.
+pub fn execution_generation() -> u32 {
+    if api::in_model() {
+        api::generation()
+    } else {
+        0
+    }
+}
+
+/// Whether the main thread of the running execution has returned from the test's closure.
+pub fn main_thread_finished() -> bool {
+    api::in_model() && api::is_finished(ThreadId::MAIN)
+}
+
+/// The running execution's first thread (the one that runs the test's closure).
+///
+/// # Panics
+/// Outside a model.
+pub fn main_thread() -> Thread {
+    assert!(
+        api::in_model(),
+        "conc-check: there is no model thread outside a model"
+    );
+    Thread::model(ThreadId::MAIN)
+}
+
+/// The stack a model thread gets when nobody asks for a size (what a std thread would get).
+pub fn default_stack_size() -> usize {
+    crate::runtime::default_stack_size()
+}
+
+/// Starts a model thread running `f`, configured by `builder` (its name and stack size).
+/// Unlike `std::thread::spawn`, `f` and its result need not be `Send`: model threads take turns
+/// on one OS thread (loom's `spawn` has this signature).
+///
+/// # Panics
+/// Outside a model, where there is no model thread to start.
+#[track_caller]
+pub fn spawn_model_thread<F, T>(builder: Builder, f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    assert!(
+        api::in_model(),
+        "conc-check: a model thread can only be spawned inside a model (`loom::model`, \
+         `Builder::check`)"
+    );
+    builder.spawn_in_model(f, Location::caller())
+}
+
+/// Explores the scheduling choices from here on again (loom's `explore`), after
+/// [`stop_exploring`]. Outside a model, nothing happens.
+pub fn explore() {
+    if api::in_model() {
+        api::set_exploring(true);
+    }
+}
+
+/// Stops exploring scheduling choices (loom's `stop_exploring`): until [`explore`], the
+/// execution takes the default choice everywhere (the running thread goes on; a load reads the
+/// latest store) and offers none to the strategy. Outside a model, nothing happens.
+pub fn stop_exploring() {
+    if api::in_model() {
+        api::set_exploring(false);
+    }
+}
+
+/// Stops exploring scheduling choices for the rest of the execution, for good (loom's
+/// `skip_branch`). Outside a model, nothing happens.
+pub fn skip_branch() {
+    if api::in_model() {
+        api::skip_branch();
+    }
+}
+
+/// A choice among `0..n` that the strategy makes, like a thread switch (each option is
+/// explored): for behaviour the front end leaves open, e.g. a spurious wakeup.
+///
+/// # Panics
+/// Outside a model, or when `n` is 0.
+pub fn choose(n: u32) -> u32 {
+    assert!(
+        api::in_model(),
+        "conc-check: a choice can only be made inside a model"
+    );
+    assert!(n > 0, "conc-check: a choice needs at least one option");
+    api::choose(n)
+}
+
+/// Records an allocation (`what`, e.g. "Arc") made at `site` that the execution must release
+/// ([`release_allocation`]) before it ends; one still alive when every thread has finished is a
+/// `leak` finding. `None` outside a model, where nothing is tracked.
+pub fn track_allocation(what: &'static str, site: Site) -> Option<AllocationHandle> {
+    api::in_model().then(|| api::track_allocation(what, site))
+}
+
+/// Records that a tracked allocation was released. A handle of another execution is ignored.
+pub fn release_allocation(handle: AllocationHandle) {
+    api::release_allocation(handle);
+}

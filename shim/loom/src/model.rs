@@ -1,0 +1,208 @@
+//! `loom::model` and `loom::model::Builder`: loom's settings, run by conc-check's engine.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use conc_check::{Report, Strategy};
+
+/// loom's default for [`Builder::max_branches`]; any other value was asked for.
+const LOOM_DEFAULT_MAX_BRANCHES: usize = 1_000;
+/// loom's default for [`Builder::max_threads`].
+const LOOM_DEFAULT_MAX_THREADS: usize = 5;
+/// loom's default for [`Builder::checkpoint_interval`].
+const LOOM_DEFAULT_CHECKPOINT_INTERVAL: usize = 20_000;
+
+/// How a model is explored: loom's fields, read by [`Builder::new`] from loom's variables.
+///
+/// A field set to something other than loom's default (by the program or by its `LOOM_*`
+/// variable) is honoured; otherwise conc-check's default applies, which may differ from loom's
+/// (conc-check's portfolio instead of unbounded DFS, its step limit instead of 1,000 branches).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Builder {
+    /// Threads a model may have in loom. conc-check has no such limit and ignores it.
+    pub max_threads: usize,
+    /// Scheduling decisions one execution may take (`LOOM_MAX_BRANCHES`); an execution that
+    /// takes more is a `step_limit` finding. Honoured when not loom's default of 1,000.
+    pub max_branches: usize,
+    /// Executions to run at most (`LOOM_MAX_PERMUTATIONS`).
+    pub max_permutations: Option<usize>,
+    /// Time to explore at most (`LOOM_MAX_DURATION`, in seconds).
+    pub max_duration: Option<Duration>,
+    /// Preemptions per execution at most (`LOOM_MAX_PREEMPTIONS`); when given, the search is
+    /// conc-check's exhaustive DFS within that bound, as in loom.
+    pub preemption_bound: Option<usize>,
+    /// A file holding a conc-check schedule (`LOOM_CHECKPOINT_FILE`; not loom's JSON): when it
+    /// exists, the model replays that schedule instead of exploring; when a finding is made, its
+    /// schedule is written there.
+    pub checkpoint_file: Option<PathBuf>,
+    /// How often loom writes its checkpoint. conc-check writes the schedule of a finding only.
+    pub checkpoint_interval: usize,
+    /// Each execution starts without exploring scheduling choices, until the model calls
+    /// [`crate::explore`].
+    pub expect_explicit_explore: bool,
+    /// loom's `LOOM_LOCATION`: conc-check always reports source locations.
+    pub location: bool,
+    /// loom's `LOOM_LOG`: conc-check's report always shows the failing interleaving.
+    pub log: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+/// The value of `LOOM_<name>`, parsed, if it is set.
+///
+/// # Panics
+/// When it is set to something that does not parse, naming the variable.
+fn loom_var<T: std::str::FromStr>(name: &str) -> Option<T> {
+    let variable = format!("LOOM_{name}");
+    let value = std::env::var(&variable).ok()?;
+    match value.trim().parse() {
+        Ok(v) => Some(v),
+        Err(_) => panic!("invalid value for `{variable}`: {value:?}"),
+    }
+}
+
+impl Builder {
+    /// loom's defaults, overridden by loom's `LOOM_*` variables.
+    ///
+    /// # Panics
+    /// When a `LOOM_*` variable does not parse.
+    pub fn new() -> Builder {
+        Builder {
+            max_threads: LOOM_DEFAULT_MAX_THREADS,
+            max_branches: loom_var("MAX_BRANCHES").unwrap_or(LOOM_DEFAULT_MAX_BRANCHES),
+            max_permutations: loom_var("MAX_PERMUTATIONS"),
+            max_duration: loom_var::<u64>("MAX_DURATION").map(Duration::from_secs),
+            preemption_bound: loom_var("MAX_PREEMPTIONS"),
+            checkpoint_file: std::env::var_os("LOOM_CHECKPOINT_FILE").map(PathBuf::from),
+            checkpoint_interval: loom_var("CHECKPOINT_INTERVAL")
+                .unwrap_or(LOOM_DEFAULT_CHECKPOINT_INTERVAL),
+            expect_explicit_explore: false,
+            location: std::env::var_os("LOOM_LOCATION").is_some(),
+            log: std::env::var_os("LOOM_LOG").is_some(),
+        }
+    }
+
+    /// Sets the checkpoint file.
+    pub fn checkpoint_file(&mut self, file: &str) -> &mut Self {
+        self.checkpoint_file = Some(file.into());
+        self
+    }
+
+    /// conc-check's builder with the settings asked for.
+    ///
+    /// The search is conc-check's DFS (with its reductions), not its default portfolio: a loom
+    /// suite expects every model to be explored exhaustively and deterministically (a model
+    /// with one interleaving runs once, and tests count on it). `CONC_CHECK_STRATEGY` still
+    /// picks another.
+    fn engine_builder(&self) -> conc_check::Builder {
+        let mut builder = conc_check::Builder::new();
+        if std::env::var_os("CONC_CHECK_STRATEGY").is_none() {
+            builder = builder.strategy(Strategy::Dfs);
+        }
+        if let Some(bound) = self.preemption_bound {
+            builder = builder.strategy(Strategy::Dfs).max_preemptions(Some(bound));
+        }
+        if self.max_branches != LOOM_DEFAULT_MAX_BRANCHES {
+            builder = builder.max_steps(self.max_branches.max(1) as u64);
+        }
+        if let Some(executions) = self.max_permutations {
+            builder = builder.iterations(executions as u64);
+        }
+        if let Some(budget) = self.max_duration {
+            builder = builder.time_budget(budget);
+        }
+        builder
+    }
+
+    /// Explores `f` and panics with conc-check's rendered report if anything was found.
+    ///
+    /// # Panics
+    /// On any finding (the report says what, where, and how to replay it); when no execution
+    /// could run; when the checkpoint file cannot be read or holds no valid schedule.
+    #[track_caller]
+    pub fn check<F>(&self, f: F)
+    where
+        F: Fn() + Sync + Send + 'static,
+    {
+        let explicit = self.expect_explicit_explore;
+        let body = move || {
+            if explicit {
+                crate::stop_exploring();
+            }
+            f();
+            crate::lazy_static::shut_down();
+        };
+        let report = match self.saved_schedule() {
+            Some(schedule) => match conc_check::try_replay(&schedule, body) {
+                Ok(report) => report,
+                Err(e) => panic!("conc-check: the checkpoint file holds no usable schedule: {e}"),
+            },
+            None => self.engine_builder().explore(body),
+        };
+        self.finish(&report);
+    }
+
+    /// The schedule in the checkpoint file, if there is one.
+    fn saved_schedule(&self) -> Option<String> {
+        let path = self.checkpoint_file.as_deref()?;
+        if !path.exists() {
+            return None;
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => Some(text.trim().to_string()),
+            Err(e) => panic!(
+                "conc-check: cannot read the checkpoint file {}: {e}",
+                path.display()
+            ),
+        }
+    }
+
+    /// Panics on a finding (after saving its schedule) or when nothing was checked; says in
+    /// one line when the exploration stopped before covering its space.
+    #[track_caller]
+    fn finish(&self, report: &Report) {
+        if !report.findings.is_empty() {
+            if let (Some(path), Some(schedule)) = (&self.checkpoint_file, &report.schedule) {
+                save_schedule(path, schedule);
+            }
+            panic!("\n{}", conc_check_engine::session::render(report));
+        }
+        if let Some(why) = report.shortfall() {
+            panic!("conc-check: nothing was checked: {why}");
+        }
+        if let Some(why) = &report.stopped_because {
+            eprintln!(
+                "conc-check: {} executions, nothing found, but the search stopped early: {why}",
+                report.executions
+            );
+        }
+    }
+}
+
+/// Writes `schedule` to the checkpoint file; a failure to write is said, not fatal (the
+/// finding itself still fails the test).
+fn save_schedule(path: &Path, schedule: &str) {
+    if let Err(e) = std::fs::write(path, format!("{schedule}\n")) {
+        eprintln!(
+            "conc-check: could not write the schedule to the checkpoint file {}: {e}",
+            path.display()
+        );
+    }
+}
+
+/// Explores `f` with [`Builder::new`]'s settings and panics with the report on a finding.
+///
+/// # Panics
+/// On any finding.
+#[track_caller]
+pub fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    Builder::new().check(f)
+}
