@@ -38,6 +38,8 @@ struct ThreadFairness {
     waiting_for: Option<Vec<u64>>,
     /// The atomics and values of the thread's recent stores.
     stored: Vec<(ObjectId, u64)>,
+    /// The thread moved its own work on and has not released a lock since.
+    advanced: bool,
 }
 
 /// Recent stores (atomic and value) remembered per thread.
@@ -114,6 +116,7 @@ impl Fairness {
         if me.advances(event) {
             // Its own work moved on: what it re-reads next is a new look, not a spin.
             me.retried.clear();
+            me.advanced = true;
         }
         // Other threads that only retried did not move anything this thread could wait for.
         let others = total - me.progress;
@@ -122,6 +125,14 @@ impl Fairness {
             // a streak of retries: a loop that yields is judged by its iterations.
             StepKind::Yield => {
                 me.retried.clear();
+                false
+            }
+            // Releasing a lock that a retry took belongs to that retry when the thread has
+            // just moved its own work on: its first lock-check-unlock round after that is one
+            // attempt, not two (counting both hid a thread the second time it took a lock at
+            // one place, with real work in between). A loop that only polls counts both.
+            StepKind::Retry(_) if me.advanced && matches!(event.op, Op::Release { .. }) => {
+                me.advanced = false;
                 false
             }
             StepKind::Retry(object) => {
@@ -239,6 +250,49 @@ mod tests {
         );
         feed(&mut f, &mut r, ev(2, Some(0), load()));
         assert_eq!(offered(&mut f, &[0, 1, 2]), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn one_lock_check_unlock_round_is_one_attempt() {
+        let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
+        let lock = Op::Acquire {
+            mode: crate::event::LockMode::Exclusive,
+            try_lock: false,
+        };
+        let unlock = Op::Release {
+            mode: crate::event::LockMode::Exclusive,
+        };
+        let work = Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value: 1,
+            id: crate::event::StoreId::LATEST,
+        };
+        let round = |f: &mut Fairness, r: &mut RetryTracker| {
+            feed(f, r, ev(1, Some(0), lock));
+            feed(f, r, ev(1, Some(0), unlock));
+        };
+        round(&mut f, &mut r);
+        feed(&mut f, &mut r, ev(1, Some(1), work));
+        round(&mut f, &mut r);
+        assert_eq!(
+            offered(&mut f, &[0, 1]),
+            vec![0, 1],
+            "taking the lock again after its own work is one retry, its release included"
+        );
+        round(&mut f, &mut r);
+        assert_eq!(
+            offered(&mut f, &[0, 1]),
+            vec![0],
+            "the second retry is a spin"
+        );
+
+        // A loop that only polls is a spin from its second round, as before.
+        let mut f = Fairness::default();
+        let mut r = RetryTracker::new();
+        round(&mut f, &mut r);
+        round(&mut f, &mut r);
+        assert_eq!(offered(&mut f, &[0, 1]), vec![0]);
     }
 
     #[test]

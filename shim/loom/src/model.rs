@@ -175,13 +175,29 @@ impl Builder {
         if let Some(why) = report.shortfall() {
             panic!("conc-check: nothing was checked: {why}");
         }
-        if let Some(why) = &report.stopped_because {
-            eprintln!(
-                "conc-check: {} executions, nothing found, but the search stopped early: {why}",
-                report.executions
-            );
+        if let Some(line) = incomplete_note(report) {
+            eprintln!("{line}");
         }
     }
+}
+
+/// The line that says a clean exploration did not cover its whole space (a budget ran out), or
+/// `None` when it did.
+fn incomplete_note(report: &Report) -> Option<String> {
+    if report.complete || !report.findings.is_empty() {
+        return None;
+    }
+    let why = report.stopped_because.clone().unwrap_or_else(|| {
+        format!(
+            "its budget of {} executions ran out (LOOM_MAX_PERMUTATIONS or CONC_CHECK_ITERATIONS \
+             raises it)",
+            report.executions
+        )
+    });
+    Some(format!(
+        "conc-check: {} executions found nothing, but did not cover the whole space: {why}",
+        report.executions
+    ))
 }
 
 /// Writes `schedule` to the checkpoint file; a failure to write is said, not fatal (the
@@ -205,4 +221,32 @@ where
     F: Fn() + Sync + Send + 'static,
 {
     Builder::new().check(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exploration_that_did_not_finish_says_so() {
+        let capped = Report {
+            executions: 10_000,
+            ..Report::default()
+        };
+        let line = incomplete_note(&capped).expect("a capped search is incomplete");
+        assert!(line.contains("10000 executions found nothing"), "{line}");
+        assert!(line.contains("budget"), "{line}");
+        let timed_out = Report {
+            executions: 7,
+            stopped_because: Some("the time budget of 1s ran out".into()),
+            ..Report::default()
+        };
+        assert!(incomplete_note(&timed_out).unwrap().contains("time budget"));
+        let complete = Report {
+            executions: 3,
+            complete: true,
+            ..Report::default()
+        };
+        assert_eq!(incomplete_note(&complete), None);
+    }
 }
