@@ -10,13 +10,15 @@
 //! sections; all but `spaces` run by default, and every measurement of those is capped in
 //! executions and time so the run stays under ten minutes on two cores. `spaces` runs only when
 //! named, as it can take most of an hour (`SPACES_ONLY=name1,name2` measures only those
-//! programs, `SPACES_CAP_SECS` sets its time cap per run; see `spaces.rs`).
+//! programs, `SPACES_CAP_SECS` sets its time cap per run; see `spaces.rs`). `loom_suite` (only
+//! when named) times loom's own `tests/` under loom and under the loom facade (`loom_suite.rs`).
 
 mod child;
 mod clean_twins;
 mod exhaustive;
 mod first_bug;
 mod litmus;
+mod loom_suite;
 mod race_cost;
 mod runners;
 mod spaces;
@@ -76,6 +78,10 @@ fn main() {
     // Not in the default set: up to an hour with its default caps.
     if named.iter().any(|n| n == "spaces") {
         spaces::run(&mut notes);
+    }
+    // Not in the default set: it builds loom's tests and the facade (several minutes).
+    if named.iter().any(|n| n == "loom_suite") {
+        loom_suite::run(&mut notes);
     }
     if !notes.is_empty() {
         println!("## Notes\n");
