@@ -33,8 +33,9 @@ pub struct Builder {
     /// conc-check's exhaustive DFS within that bound, as in loom.
     pub preemption_bound: Option<usize>,
     /// A file holding a conc-check schedule (`LOOM_CHECKPOINT_FILE`; not loom's JSON): when it
-    /// exists, the model replays that schedule instead of exploring; when a finding is made, its
-    /// schedule is written there.
+    /// exists, the model first replays that schedule (a failure there fails at once; a clean
+    /// replay goes on to explore as usual); when a finding is made, its schedule is written
+    /// there.
     pub checkpoint_file: Option<PathBuf>,
     /// How often loom writes its checkpoint. conc-check writes the schedule of a finding only.
     pub checkpoint_interval: usize,
@@ -137,13 +138,31 @@ impl Builder {
             f();
             crate::lazy_static::shut_down();
         };
-        let report = match self.saved_schedule() {
-            Some(schedule) => match conc_check::try_replay(&schedule, body) {
+        let body = std::sync::Arc::new(body);
+        if let Some(schedule) = self.saved_schedule() {
+            let replayed = body.clone();
+            let report = match conc_check::try_replay(&schedule, move || replayed()) {
                 Ok(report) => report,
                 Err(e) => panic!("conc-check: the checkpoint file holds no usable schedule: {e}"),
-            },
-            None => self.engine_builder().explore(body),
-        };
+            };
+            // A schedule that still fails fails the test at once. One that no longer fails (the
+            // bug was fixed) or no longer replays (the code changed) proves nothing about the
+            // rest, which is explored as usual.
+            let stale = report
+                .findings
+                .iter()
+                .all(|f| f.kind == conc_check::FindingKind::Nondeterminism);
+            if !stale {
+                self.finish(&report);
+            }
+            if !report.findings.is_empty() {
+                eprintln!(
+                    "conc-check: the checkpoint file's schedule no longer replays (the code \
+                     changed); exploring as usual"
+                );
+            }
+        }
+        let report = self.engine_builder().explore(move || body());
         self.finish(&report);
     }
 

@@ -157,6 +157,13 @@ fn an_explicit_branch_limit_is_a_step_limit() {
 /// Executions of [`counted_program`] so far.
 static RUNS: StdAtomicUsize = StdAtomicUsize::new(0);
 
+/// Held by each test that counts executions in [`RUNS`], so that tests running in parallel do
+/// not count each other's.
+fn counting() -> std::sync::MutexGuard<'static, ()> {
+    static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    COUNTING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Two threads with two racing stores each; counts its executions.
 fn counted_program() {
     RUNS.fetch_add(1, SeqCst);
@@ -173,6 +180,7 @@ fn counted_program() {
 
 #[test]
 fn a_preemption_bound_is_honoured() {
+    let _counting = counting();
     let runs = |bound: Option<usize>| {
         RUNS.store(0, SeqCst);
         let mut builder = loom::model::Builder::new();
@@ -195,6 +203,7 @@ fn a_preemption_bound_is_honoured() {
 
 #[test]
 fn the_checkpoint_file_keeps_a_finding_s_schedule_and_replays_it() {
+    let _counting = counting();
     let dir = std::env::temp_dir().join(format!("loom-facade-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("checkpoint");
@@ -216,6 +225,14 @@ fn the_checkpoint_file_keeps_a_finding_s_schedule_and_replays_it() {
         again.contains("the increment came first"),
         "{first}\n{again}"
     );
+    // Once the code changed (here: the bug is gone), the saved schedule proves nothing: the
+    // model is explored as usual.
+    RUNS.store(0, SeqCst);
+    builder.check(counted_program);
+    assert!(
+        RUNS.load(SeqCst) > 1,
+        "a stale checkpoint stopped the exploration"
+    );
     std::fs::write(&file, "not a schedule").unwrap();
     let bad = panic_text(|| builder.check(buggy)).expect("a bad checkpoint is refused");
     assert!(bad.contains("checkpoint file"), "{bad}");
@@ -231,6 +248,7 @@ loom::lazy_static! {
 
 #[test]
 fn a_lazy_static_starts_fresh_in_every_execution() {
+    let _counting = counting();
     RUNS.store(0, SeqCst);
     INITIALISED.store(0, SeqCst);
     loom::model(|| {
@@ -273,6 +291,7 @@ fn spawning_outside_a_model_says_so() {
 
 #[test]
 fn choices_are_explored_only_where_asked() {
+    let _counting = counting();
     let runs = |explicit: bool, body: fn()| {
         RUNS.store(0, SeqCst);
         let mut builder = loom::model::Builder::new();

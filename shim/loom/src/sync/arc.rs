@@ -85,9 +85,9 @@ impl<T> Arc<T> {
     /// an `Arc` once (as with `std::sync::Arc::from_raw`).
     pub unsafe fn from_raw(ptr: *const T) -> Arc<T> {
         let offset = mem::offset_of!(Inner<T>, value);
-        // SAFETY: `ptr` points at the `value` field of an `Inner<T>` that `into_raw` left in
-        // its std `Arc`, so stepping back by the field's offset gives the pointer std's
-        // `into_raw` would have returned.
+        // SAFETY: `ptr` is the address of the `value` field, derived from the pointer std's
+        // `into_raw` returned for the whole `Inner<T>` (see `into_raw`), so stepping back by the
+        // field's offset gives that pointer back, with its provenance.
         let inner = unsafe { ptr.byte_sub(offset) as *const Inner<T> };
         Arc {
             // SAFETY: as above; the caller guarantees the reference is owned once.
@@ -136,16 +136,21 @@ impl<T: ?Sized> Arc<T> {
         std::sync::Arc::ptr_eq(&this.inner, &other.inner)
     }
 
-    /// A raw pointer to the value.
+    /// A raw pointer to the value, derived from std's pointer to the whole allocation (so that
+    /// [`Arc::from_raw`] may step back from it to the allocation's start).
     pub fn as_ptr(this: &Self) -> *const T {
-        &this.inner.value as *const T
+        let inner = std::sync::Arc::as_ptr(&this.inner);
+        // SAFETY: `inner` points at a live `Inner<T>`; only the field's address is taken.
+        unsafe { std::ptr::addr_of!((*inner).value) }
     }
 
     /// Consumes the `Arc` and returns a pointer to the value; [`Arc::from_raw`] turns it back.
     pub fn into_raw(this: Self) -> *const T {
-        let ptr = Arc::as_ptr(&this);
-        mem::forget(this);
-        ptr
+        let mut this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again; its reference moves into the pointer.
+        let inner = std::sync::Arc::into_raw(unsafe { ManuallyDrop::take(&mut this.inner) });
+        // SAFETY: as in `as_ptr`.
+        unsafe { std::ptr::addr_of!((*inner).value) }
     }
 }
 
