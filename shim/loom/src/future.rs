@@ -96,3 +96,10 @@ impl AtomicWaker {
         self.waker.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }
+
+impl Default for AtomicWaker {
+    #[track_caller]
+    fn default() -> AtomicWaker {
+        AtomicWaker::new()
+    }
+}

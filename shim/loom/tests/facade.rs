@@ -328,3 +328,18 @@ fn choices_are_explored_only_where_asked() {
     }
     assert_eq!(runs(false, stopped_midway), 1);
 }
+
+#[test]
+fn cells_compare_and_clone_like_loom_s() {
+    loom::model(|| {
+        let a = loom::cell::Cell::new(2);
+        let b = a.clone();
+        b.set(3);
+        assert!(a < b && a != b);
+        assert_eq!(loom::cell::Cell::from(3), b);
+        let _ = (
+            loom::sync::Notify::default(),
+            loom::future::AtomicWaker::default(),
+        );
+    });
+}

@@ -41,3 +41,10 @@ impl Notify {
         *notified = false;
     }
 }
+
+impl Default for Notify {
+    #[track_caller]
+    fn default() -> Notify {
+        Notify::new()
+    }
+}
