@@ -1,5 +1,5 @@
-//! `loom::lazy_static!`'s values: initialised on first use in each execution, dropped when the
-//! model's closure returns on the main thread. A thread that touches one after that (a thread
+//! `loom::lazy_static!`'s values: initialised on first use in each execution (once, as std's
+//! `Once` does it), dropped when the model's closure returns on the main thread. A thread that touches one after that (a thread
 //! nobody joined, still running while the model shuts down) panics, which fails the model.
 
 use std::any::Any;
@@ -7,15 +7,40 @@ use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::panic::Location;
 
+use conc_check_engine::primitive::sync::OnceLock;
+
 use crate::per_execution::{self, PerExecution};
 
 /// The values of the running execution's lazy statics.
 #[derive(Default)]
 struct Values {
-    /// By the address of their `Lazy`; boxed so that references stay put while more are added.
-    values: Vec<(usize, Box<dyn Any>)>,
+    /// The values made, by the address of their `Lazy`.
+    values: Vec<Entry>,
     /// The model's closure has returned: the values are gone.
     shut_down: bool,
+}
+
+/// One lazy static's value in the running execution.
+struct Entry {
+    /// The address of its `Lazy`.
+    key: usize,
+    /// A `OnceLock<T>` of the engine, boxed so that references stay put while more values are
+    /// added: of the threads that first use the static at once, one runs the initialiser and
+    /// the others wait for it, and what it did happens before every use (std's `Once` rules).
+    once: Box<dyn Any>,
+}
+
+impl Entry {
+    /// The value's cell, as a reference that lives as long as the execution keeps the entry.
+    fn once<T: 'static>(&self) -> &'static OnceLock<T> {
+        let once: &OnceLock<T> = self
+            .once
+            .downcast_ref()
+            .expect("a lazy_static's cell has its type");
+        // SAFETY: the box stays in the table, unmoved on the heap, until the model's closure
+        // returns (after which every use panics) or the execution is over.
+        unsafe { &*(once as *const OnceLock<T>) }
+    }
 }
 
 std::thread_local! {
@@ -54,28 +79,13 @@ impl<T: 'static> Lazy<T> {
             self.site
         );
         let key = self as *const Lazy<T> as usize;
-        if let Some(value) = self.lookup(key) {
-            return value;
-        }
-        // The initialiser may reach scheduling points, so it runs without the table borrowed;
-        // if another thread finished first, its value wins and this one is dropped.
-        let made: Box<dyn Any> = Box::new((self.init)());
-        let (value, loser) = per_execution::with(&VALUES, |v| {
-            if let Some((_, existing)) = v.values.iter().find(|(k, _)| *k == key) {
-                return (as_static::<T>(existing), Some(made));
-            }
-            // The reference is to the box's heap contents, which moving the box into the table
-            // does not move.
-            let value = as_static::<T>(&made);
-            v.values.push((key, made));
-            (value, None)
-        });
-        drop(loser);
-        value
+        let once = self.cell(key);
+        once.get_or_init(self.init)
     }
 
-    /// The value of the running execution, if it was made.
-    fn lookup(&'static self, key: usize) -> Option<&'static T> {
+    /// The running execution's cell for this static, made empty if this is its first use (not
+    /// a scheduling point, so no other thread can come between looking and adding).
+    fn cell(&'static self, key: usize) -> &'static OnceLock<T> {
         per_execution::with(&VALUES, |v| {
             assert!(
                 !v.shut_down,
@@ -84,22 +94,18 @@ impl<T: 'static> Lazy<T> {
                  closure returns)",
                 self.site
             );
-            v.values
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, value)| as_static::<T>(value))
+            if let Some(entry) = v.values.iter().find(|e| e.key == key) {
+                return entry.once::<T>();
+            }
+            let entry = Entry {
+                key,
+                once: Box::new(OnceLock::<T>::new()),
+            };
+            let once = entry.once::<T>();
+            v.values.push(entry);
+            once
         })
     }
-}
-
-/// The `T` in `value`, as a reference that lives as long as the execution keeps the box.
-fn as_static<T: 'static>(value: &Box<dyn Any>) -> &'static T {
-    let value: &T = value
-        .downcast_ref()
-        .expect("a lazy_static's value has its type");
-    // SAFETY: the box stays in the table, unmoved on the heap, until the model's closure
-    // returns (after which every use panics) or the execution is over.
-    unsafe { &*(value as *const T) }
 }
 
 /// The model's closure returned on the main thread: drops the execution's lazy statics (in

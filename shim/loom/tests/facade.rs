@@ -343,3 +343,23 @@ fn cells_compare_and_clone_like_loom_s() {
         );
     });
 }
+
+loom::lazy_static! {
+    static ref WRITTEN: loom::cell::UnsafeCell<usize> = {
+        let cell = loom::cell::UnsafeCell::new(0);
+        // SAFETY: the cell is not shared yet.
+        cell.with_mut(|p| unsafe { *p = 7 });
+        cell
+    };
+}
+
+#[test]
+fn what_a_lazy_static_s_initialiser_did_happens_before_every_use() {
+    loom::model(|| {
+        // SAFETY: after initialisation the cell is only read.
+        let read = || WRITTEN.with(|p| unsafe { *p });
+        let t = thread::spawn(read);
+        assert_eq!(read(), 7);
+        assert_eq!(t.join().unwrap(), 7);
+    });
+}
