@@ -557,17 +557,22 @@ impl Execution {
     }
 
     /// The thread to run when choices are not explored: the current one unless it yielded or
-    /// cannot run, else the first runnable one (a blocked thread is not woken early).
+    /// cannot run, else the next runnable one after it in turn (round robin, so two threads
+    /// that yield to each other cannot starve a third; a blocked thread is not woken early).
     fn default_choice(&self, current: Option<ThreadId>, yielded: bool) -> ThreadId {
         let runnable =
             |t: &ThreadId| matches!(self.threads[t.index()].state, ThreadState::Runnable);
+        let n = self.threads.len().max(1);
+        let after = current.map_or(0, |c| c.index() + 1) % n;
+        let turn = |t: &ThreadId| (t.index() + n - after) % n;
         current
             .filter(|c| !yielded && self.enabled.contains(c) && runnable(c))
             .or_else(|| {
                 self.enabled
                     .iter()
                     .copied()
-                    .find(|t| runnable(t) && Some(*t) != current)
+                    .filter(|t| runnable(t) && Some(*t) != current)
+                    .min_by_key(turn)
             })
             .or_else(|| self.enabled.iter().copied().find(runnable))
             .unwrap_or(self.enabled[0])

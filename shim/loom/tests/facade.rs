@@ -363,3 +363,35 @@ fn what_a_lazy_static_s_initialiser_did_happens_before_every_use() {
         assert_eq!(t.join().unwrap(), 7);
     });
 }
+
+#[test]
+fn without_exploring_threads_take_turns_after_a_yield() {
+    let mut builder = loom::model::Builder::new();
+    builder.expect_explicit_explore = true;
+    builder.check(|| {
+        // Two threads that yield to each other until a third sets the flag: with every choice
+        // left to the default, the third must still get its turn.
+        let flag = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let flag = flag.clone();
+                thread::spawn(move || {
+                    let mut rounds = 0u32;
+                    while !flag.load(Ordering::Acquire) {
+                        rounds += 1;
+                        thread::yield_now();
+                    }
+                    rounds
+                })
+            })
+            .collect();
+        let setter = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.store(true, Ordering::Release))
+        };
+        setter.join().unwrap();
+        for w in waiters {
+            assert!(w.join().unwrap() < 10, "the setter waited behind the spinners");
+        }
+    });
+}
