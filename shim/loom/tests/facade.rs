@@ -391,7 +391,10 @@ fn without_exploring_threads_take_turns_after_a_yield() {
         };
         setter.join().unwrap();
         for w in waiters {
-            assert!(w.join().unwrap() < 10, "the setter waited behind the spinners");
+            assert!(
+                w.join().unwrap() < 10,
+                "the setter waited behind the spinners"
+            );
         }
     });
 }
