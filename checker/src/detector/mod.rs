@@ -6,6 +6,7 @@
 
 pub mod aba;
 pub mod deadlock;
+pub mod leak;
 pub mod livelock;
 pub mod lock_order;
 pub(crate) mod objects;
@@ -140,6 +141,20 @@ impl Detectors {
                 found.push(f);
             }
         }
+    }
+
+    /// The data race, if any, of a non-atomic read of atomic `object` by `reader` at `site`
+    /// (loom's `unsync_load`); none when race detection is off.
+    pub fn unsync_load(
+        &self,
+        object: crate::event::ObjectId,
+        reader: ThreadId,
+        site: crate::event::Site,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        self.races
+            .as_ref()?
+            .unsync_load(object, reader, site, &self.hb, names)
     }
 
     /// Happens-before so far in this execution.

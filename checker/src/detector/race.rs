@@ -409,6 +409,54 @@ impl DataRaceDetector {
         self.reported = false;
     }
 
+    /// A non-atomic read of atomic `object` by `reader` at `site` (loom's `unsync_load`): a
+    /// data race with the first store to it that does not happen before the read, if any.
+    pub(crate) fn unsync_load(
+        &self,
+        object: ObjectId,
+        reader: ThreadId,
+        site: Site,
+        hb: &HappensBefore,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let store = hb.store_not_before(reader, object)?;
+        let (me, writer) = (names.label(reader), names.label(store.thread));
+        let mut finding = Finding::new(
+            FindingKind::DataRace,
+            format!(
+                "data race on {}: {me} reads it without synchronising (`unsync_load`) while \
+                 {writer}'s store to it does not happen before that read",
+                self.created.describe(object)
+            ),
+        )
+        .note(format!("{writer} stores it at {}", at(store.site)))
+        .note(format!(
+            "{me} reads it without synchronising at {}",
+            at(site)
+        ))
+        .note(
+            "a non-atomic read of an atomic is allowed only once every store to it happens \
+             before the read (through a join, a lock, or an Acquire load that reads a Release \
+             store)",
+        )
+        .site_by(
+            store.thread.0,
+            store.site,
+            SiteRole::Access,
+            format!("{writer} stores here"),
+        )
+        .site_by(
+            reader.0,
+            site,
+            SiteRole::Access,
+            format!("{me} reads here without synchronising"),
+        );
+        if let Some(object) = self.created.object_ref(object) {
+            finding.add_object(object);
+        }
+        Some(finding)
+    }
+
     /// Sees one event, after `hb` has seen it; returns the execution's first data race.
     pub fn observe(
         &mut self,

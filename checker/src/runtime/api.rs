@@ -187,12 +187,11 @@ pub struct AllocationHandle {
 pub fn track_allocation(what: &'static str, site: Site) -> AllocationHandle {
     with(|e| {
         let index = e.allocations.len() as u32;
-        e.allocations
-            .push(Some(super::execution::TrackedAllocation {
-                what,
-                site,
-                thread: e.current,
-            }));
+        e.allocations.push(Some(crate::detector::leak::Allocation {
+            what,
+            site,
+            thread: e.current,
+        }));
         AllocationHandle {
             generation: e.generation,
             index,

@@ -18,7 +18,6 @@
 
 use super::context::with;
 use super::execution::Execution;
-use crate::describe::ThreadNames;
 use crate::event::{MemOrder, ObjectId, Op, Site};
 pub(crate) use crate::memory::Access;
 use crate::memory::{Location, Message, Timestamp};
@@ -228,51 +227,12 @@ pub fn fence(order: MemOrder) {
 
 /// Checks a non-atomic read of atomic `object` by the running thread at `site` (loom's
 /// `unsync_load`, which the running thread just did as a load of the latest store): a store to
-/// it that does not happen before the read races with it, and is a `data_race` finding.
+/// it that does not happen before the read races with it (the race detector says so).
 pub fn check_unsync_load(object: ObjectId, site: Site) {
     with(|e| {
-        let me = e.current;
-        let Some(store) = e.detectors.happens_before().store_not_before(me, object) else {
-            return;
-        };
         let names = e.names();
-        let reader = names.label(me);
-        let writer = names.label(store.thread);
-        let created = e.trace.iter().find_map(|ev| match ev.op {
-            Op::Create { .. } if ev.object == Some(object) => Some(ev.site),
-            _ => None,
-        });
-        let what = match created {
-            Some(c) => format!("the atomic created at {}:{}", c.file(), c.line()),
-            None => "an atomic".to_string(),
-        };
-        let finding = crate::report::Finding::new(
-            crate::report::FindingKind::DataRace,
-            format!(
-                "data race on {what}: {reader} reads it without synchronising (`unsync_load`) \
-                 while {writer}'s store to it does not happen before that read"
-            ),
-        )
-        .note(format!(
-            "{writer} stores at {}:{}; a non-atomic read is allowed only once every store to \
-             the atomic happens before it (through a join, a lock, or an Acquire load that \
-             reads a Release store)",
-            store.site.file(),
-            store.site.line()
-        ))
-        .site_by(
-            store.thread.0,
-            store.site,
-            crate::report::SiteRole::Access,
-            format!("{writer} stores here"),
-        )
-        .site_by(
-            me.0,
-            site,
-            crate::report::SiteRole::Access,
-            format!("{reader} reads here without synchronising"),
-        );
-        e.findings.push(finding);
+        let race = e.detectors.unsync_load(object, e.current, site, &names);
+        e.findings.extend(race);
     });
 }
 

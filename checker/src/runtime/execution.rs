@@ -193,15 +193,7 @@ pub(crate) struct Execution {
     pub skipping: bool,
     /// Allocations a front end asked to have checked for leaks ([`super::api::track_allocation`]),
     /// by handle; `None` once released.
-    pub allocations: Vec<Option<TrackedAllocation>>,
-}
-
-/// A tracked allocation that is still alive: what it is, where it was made and by whom.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TrackedAllocation {
-    pub what: &'static str,
-    pub site: Site,
-    pub thread: ThreadId,
+    pub allocations: Vec<Option<crate::detector::leak::Allocation>>,
 }
 
 impl Execution {
