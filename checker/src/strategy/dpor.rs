@@ -129,6 +129,7 @@ struct Places {
     senders: Vec<History>,
     receivers: Vec<History>,
     taken: Vec<History>,
+    seq_cst_fences: History,
     /// Per channel, the sends whose messages are still queued, oldest first: a receive is
     /// ordered after the send of the message it takes.
     queued: Vec<std::collections::VecDeque<Touch>>,
@@ -141,6 +142,7 @@ impl Places {
         self.senders.clear();
         self.receivers.clear();
         self.taken.clear();
+        self.seq_cst_fences = History::default();
         self.queued.clear();
     }
 
@@ -151,6 +153,7 @@ impl Places {
             Place::Senders(i) => grow(&mut self.senders, i),
             Place::Receiver(i) => grow(&mut self.receivers, i),
             Place::Taken(i) => grow(&mut self.taken, i),
+            Place::SeqCstFences => &mut self.seq_cst_fences,
         }
     }
 }
@@ -188,6 +191,8 @@ enum Place {
     Receiver(usize),
     /// How many messages a channel's receiver has taken.
     Taken(usize),
+    /// What SeqCst fences publish and learn ([`seq_cst_fence_touch`]).
+    SeqCstFences,
 }
 
 /// The places one operation touches (at most four), each with how; kept inline, since every
@@ -290,22 +295,6 @@ struct StoreRecord {
 fn ordered_after(steps: bool, clock: &VectorClock, touch: &Touch) -> bool {
     let bar = if steps { touch.step_local } else { touch.local };
     clock.get(touch.thread) >= bar
-}
-
-/// The running access by `t` (whose clock is `clock`) follows the accesses `earlier`: each by
-/// another thread and not ordered before it is a race to reverse (added to `pending`), and the
-/// access is ordered after all of them.
-fn race_with<'a>(
-    steps: bool,
-    t: ThreadId,
-    clock: &mut VectorClock,
-    earlier: impl Iterator<Item = &'a Touch> + Clone,
-    pending: &mut Vec<(usize, u32, usize)>,
-) {
-    note_races(steps, t, clock, earlier.clone(), pending);
-    for touch in earlier {
-        clock.join(&touch.clock);
-    }
 }
 
 /// The accesses of `earlier` by other threads that `t`'s next access (with `clock`) is not
@@ -476,14 +465,6 @@ impl RaceTracker {
             self.on_lock(t, lock, step, state, races);
             return;
         }
-        if event.op
-            == (Op::Fence {
-                order: MemOrder::SeqCst,
-            })
-        {
-            self.on_seq_cst_fence(t, state, races);
-            return;
-        }
         let touches = footprint(event, &self.kinds);
         if touches.is_empty() {
             return;
@@ -554,34 +535,6 @@ impl RaceTracker {
                     history.last_write = this;
                 }
             }
-        }
-        self.resolve(t, races);
-    }
-
-    /// A SeqCst fence by `t`: what it reads (every location's latest SeqCst store, what earlier
-    /// SeqCst fences saw) and writes (what later SeqCst fences and loads see) spans every
-    /// atomic, so it counts as a write of every object: dependent with every access, in both
-    /// orders. Conservative, and SeqCst fences are rare.
-    fn on_seq_cst_fence(&mut self, t: ThreadId, state: Option<usize>, races: &mut Vec<Reversal>) {
-        let steps = self.steps;
-        let clock = &mut self.clocks[t.index()];
-        let earlier = self
-            .places
-            .objects
-            .iter()
-            .flat_map(|h| h.last_write.iter().chain(&h.reads));
-        race_with(steps, t, clock, earlier, &mut self.pending);
-        let touch = stamp(
-            clock,
-            t,
-            &mut self.step_local,
-            &mut self.log,
-            self.steps,
-            state,
-        );
-        for history in &mut self.places.objects {
-            history.reads.clear();
-            history.last_write = Some(touch.clone());
         }
         self.resolve(t, races);
     }
@@ -720,8 +673,10 @@ fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
         channel_parts::race_parts(op, kind(o)).map(|parts| Touches::of_channel(o, parts))
     };
     match event.op {
-        // SeqCst fences are handled apart (`on_seq_cst_fence`); the others act only through
-        // the accesses that read what they ordered.
+        Op::Fence {
+            order: MemOrder::SeqCst,
+        } => Touches::one(Place::SeqCstFences, Access::Write),
+        // The other fences act only through the accesses that read what they ordered.
         Op::Create { .. } | Op::Yield | Op::Fence { .. } => Touches::default(),
         // A thread that blocks observed the object's state; the other order may not block.
         Op::Block { wait } => match wait {
@@ -746,7 +701,30 @@ fn footprint(event: &Event, kinds: &[Option<ObjectKind>]) -> Touches {
                 Access::Read => Access::Read,
                 _ => Access::Write,
             };
-            Touches::one(Place::Object(object.index()), access)
+            let mut touches = Touches::one(Place::Object(object.index()), access);
+            if seq_cst_fence_touch(&op) {
+                touches.push((Place::SeqCstFences, Access::Read));
+            }
+            touches
         }
+    }
+}
+
+/// Whether atomic operation `op` reads what SeqCst fences publish, and so does not commute
+/// with one (`memory`: a SeqCst fence learns every location's latest SeqCst store and what
+/// earlier SeqCst fences saw, and SeqCst accesses read nothing older than what fences saw).
+/// A SeqCst fence is a write of [`Place::SeqCstFences`] and such an access a read of it, so
+/// fences are dependent among themselves and with SeqCst accesses, and with nothing else: an
+/// access with a weaker ordering sees a fence only through the accesses of the fencing
+/// thread, which carry their own dependencies. A compare-exchange counts whatever its
+/// ordering, since its event keeps only the ordering it used, and the other one decided
+/// which stores it could have read.
+pub(super) fn seq_cst_fence_touch(op: &Op) -> bool {
+    match *op {
+        Op::AtomicRmw { cas: true, .. } => true,
+        Op::AtomicLoad { order, .. }
+        | Op::AtomicStore { order, .. }
+        | Op::AtomicRmw { order, .. } => order == MemOrder::SeqCst,
+        _ => false,
     }
 }

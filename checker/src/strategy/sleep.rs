@@ -43,6 +43,8 @@ enum Place {
     Senders(u32),
     /// Whether the receiver of a channel is alive.
     Receiver(u32),
+    /// What SeqCst fences publish and learn (see [`super::dpor::seq_cst_fence_touch`]).
+    SeqCstFences,
 }
 
 /// One access of a place.
@@ -160,7 +162,9 @@ impl Sleeper {
                     b >= self.threads
                 }
             }
-            (Place::Spawner, Place::Spawner) | (Place::Spurious, Place::Spurious) => true,
+            (Place::Spawner, Place::Spawner)
+            | (Place::Spurious, Place::Spurious)
+            | (Place::SeqCstFences, Place::SeqCstFences) => true,
             _ => false,
         }
     }
@@ -297,11 +301,10 @@ impl StepRecorder {
             }
             Op::Exit => self.footprint.add(Place::Thread(t.0), true),
             Op::Join { target } => self.footprint.add(Place::Thread(target.0), false),
-            // A SeqCst fence reads and writes what every SeqCst access of every atomic sees:
-            // dependent with everything, like a value choice.
+            // A SeqCst fence publishes what SeqCst accesses and later fences read.
             Op::Fence {
                 order: MemOrder::SeqCst,
-            } => self.footprint.make_universal(),
+            } => self.footprint.add(Place::SeqCstFences, true),
             Op::Yield | Op::Fence { .. } => {}
             Op::Block { wait } => {
                 if self.waits.len() <= t.index() {
@@ -327,6 +330,9 @@ impl StepRecorder {
                     } else {
                         let write = op.access() != crate::event::Access::Read;
                         self.footprint.add(Place::Object(o.0, kind), write);
+                        if super::dpor::seq_cst_fence_touch(&op) {
+                            self.footprint.add(Place::SeqCstFences, false);
+                        }
                     }
                 }
             }
