@@ -44,7 +44,9 @@ pub struct Builder {
     pub expect_explicit_explore: bool,
     /// loom's `LOOM_LOCATION`: conc-check always reports source locations.
     pub location: bool,
-    /// loom's `LOOM_LOG`: conc-check's report always shows the failing interleaving.
+    /// loom's `LOOM_LOG`: conc-check's report always shows the failing interleaving; with it
+    /// set, a clean model also says how many executions covered it (as loom's "Completed in N
+    /// iterations").
     pub log: bool,
 }
 
@@ -111,8 +113,14 @@ impl Builder {
         if self.max_branches != LOOM_DEFAULT_MAX_BRANCHES {
             builder = builder.max_steps(self.max_branches.max(1) as u64);
         }
-        if let Some(executions) = self.max_permutations {
-            builder = builder.iterations(executions as u64);
+        match self.max_permutations {
+            Some(executions) => builder = builder.iterations(executions as u64),
+            // loom's default: no cap on executions, so that a bounded search finishes (the
+            // time budget still ends it: `LOOM_MAX_DURATION`, else conc-check's).
+            None if std::env::var_os("CONC_CHECK_ITERATIONS").is_none() => {
+                builder = builder.iterations(u64::MAX);
+            }
+            None => {}
         }
         if let Some(budget) = self.max_duration {
             builder = builder.time_budget(budget);
@@ -196,6 +204,8 @@ impl Builder {
         }
         if let Some(line) = incomplete_note(report) {
             eprintln!("{line}");
+        } else if self.log {
+            eprintln!("{}", completed_note(report, self.preemption_bound));
         }
     }
 }
@@ -217,6 +227,17 @@ fn incomplete_note(report: &Report) -> Option<String> {
         "conc-check: {} executions found nothing, but did not cover the whole space: {why}",
         report.executions
     ))
+}
+
+/// The line `LOOM_LOG` adds for a model explored completely, as loom's "Completed in N
+/// iterations".
+fn completed_note(report: &Report, bound: Option<usize>) -> String {
+    let within = bound.map_or(String::new(), |b| format!(" within {b} preemptions"));
+    let plural = if report.executions == 1 { "" } else { "s" };
+    format!(
+        "conc-check: completed in {} execution{plural} ({:.2} s), the whole space{within}",
+        report.executions, report.seconds
+    )
 }
 
 /// Writes `schedule` to the checkpoint file; a failure to write is said, not fatal (the
@@ -267,5 +288,34 @@ mod tests {
             ..Report::default()
         };
         assert_eq!(incomplete_note(&complete), None);
+    }
+
+    #[test]
+    fn loom_log_says_how_many_executions_covered_the_space() {
+        let complete = Report {
+            executions: 342,
+            complete: true,
+            ..Report::default()
+        };
+        let line = completed_note(&complete, Some(2));
+        assert!(line.contains("completed in 342 executions"), "{line}");
+        assert!(line.ends_with("within 2 preemptions"), "{line}");
+        assert!(completed_note(&complete, None).ends_with("the whole space"));
+    }
+
+    #[test]
+    fn without_a_permutation_cap_executions_are_not_capped_as_in_loom() {
+        let builder = Builder {
+            max_permutations: None,
+            ..Builder::new()
+        };
+        if std::env::var_os("CONC_CHECK_ITERATIONS").is_none() {
+            assert_eq!(builder.engine_builder().config().iterations, u64::MAX);
+        }
+        let capped = Builder {
+            max_permutations: Some(5),
+            ..Builder::new()
+        };
+        assert_eq!(capped.engine_builder().config().iterations, 5);
     }
 }
