@@ -61,6 +61,10 @@ enum Instr {
     /// Wait for atomic `c` to reach `v`, yielding between looks, giving up after a few
     /// attempts; log the value seen and the attempts made.
     SpinUntil(usize, usize),
+    /// Busy-wait for the flag's mutex with `try_lock` and no yield (what the fair scheduler
+    /// hides), then `fetch_add(1)` on atomic `c` under it; log the flag and the failed tries
+    /// (counted up to 2).
+    TryLockLoop(usize),
 }
 
 /// Looks a `SpinUntil` makes before it gives up.
@@ -139,6 +143,7 @@ fn generate(seed: u64) -> Program {
                     9 => Instr::Yield,
                     10 => Instr::NotifyBare,
                     11 | 12 => Instr::SpinUntil(g.below(ATOMICS), 1 + g.below(2)),
+                    _ if g.below(2) == 0 => Instr::TryLockLoop(g.below(ATOMICS)),
                     _ => Instr::FetchAdd(g.below(ATOMICS)),
                 })
                 .collect()
@@ -248,6 +253,18 @@ fn run_thread(
                 }
                 log.push(seen);
                 log.push(attempts);
+            }
+            Instr::TryLockLoop(c) => {
+                let mut failed = 0;
+                let flag = loop {
+                    match shared.flag.try_lock() {
+                        Ok(flag) => break flag,
+                        Err(_) => failed += 1,
+                    }
+                };
+                shared.atomics[c].fetch_add(1, Ordering::SeqCst);
+                log.push(*flag);
+                log.push(failed.min(2));
             }
         }
     }

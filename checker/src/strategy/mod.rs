@@ -84,7 +84,8 @@ pub trait Strategy: Send {
     fn observe(&mut self, _event: &Event) {}
     /// The fair scheduler hid the spinning threads `hidden` from this point. What is enabled
     /// then depends on how many steps each thread took, which reordering independent steps
-    /// changes, so a reducing search must also try those threads earlier.
+    /// changes, so a reducing search must stop relying on sleep sets and explore every thread
+    /// offered where something is hidden.
     fn fairness_engaged(&mut self, _hidden: &[ThreadId]) {}
     /// True when the strategy has exhausted its whole space within its bounds.
     fn is_complete(&self) -> bool {
