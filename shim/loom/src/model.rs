@@ -203,10 +203,33 @@ impl Builder {
             panic!("conc-check: nothing was checked: {why}");
         }
         if let Some(line) = incomplete_note(report) {
+            // A partial search the test or its runner asked for passes, as under loom, with
+            // the line; one cut by conc-check's own default budget (loom has none) fails, or
+            // it would be a green that proved less than a loom user expects.
+            if !self.partial_search_asked() {
+                panic!(
+                    "{line}\nconc-check: loom would have explored this model to its end; give it \
+                     more time (CONC_CHECK_TIME_BUDGET=10m) or accept a partial search \
+                     (LOOM_MAX_DURATION, LOOM_MAX_PERMUTATIONS)"
+                );
+            }
             eprintln!("{line}");
         } else if self.log {
             eprintln!("{}", completed_note(report, self.preemption_bound));
         }
+    }
+}
+
+impl Builder {
+    /// Whether a cap on the search was asked for: loom's `max_duration` or `max_permutations`
+    /// (set by the test or by `LOOM_MAX_DURATION`/`LOOM_MAX_PERMUTATIONS`), or conc-check's
+    /// `CONC_CHECK_TIME_BUDGET`/`CONC_CHECK_ITERATIONS`.
+    fn partial_search_asked(&self) -> bool {
+        self.max_duration.is_some()
+            || self.max_permutations.is_some()
+            || ["CONC_CHECK_TIME_BUDGET", "CONC_CHECK_ITERATIONS"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some())
     }
 }
 
@@ -301,6 +324,29 @@ mod tests {
         assert!(line.contains("completed in 342 executions"), "{line}");
         assert!(line.ends_with("within 2 preemptions"), "{line}");
         assert!(completed_note(&complete, None).ends_with("the whole space"));
+    }
+
+    #[test]
+    fn only_a_cap_someone_asked_for_makes_a_partial_search_pass() {
+        let uncapped = Builder {
+            max_duration: None,
+            max_permutations: None,
+            ..Builder::new()
+        };
+        let runner_capped = ["CONC_CHECK_TIME_BUDGET", "CONC_CHECK_ITERATIONS"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some());
+        assert_eq!(uncapped.partial_search_asked(), runner_capped);
+        let timed = Builder {
+            max_duration: Some(Duration::from_secs(1)),
+            ..Builder::new()
+        };
+        assert!(timed.partial_search_asked());
+        let counted = Builder {
+            max_permutations: Some(10),
+            ..Builder::new()
+        };
+        assert!(counted.partial_search_asked());
     }
 
     #[test]
