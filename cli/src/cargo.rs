@@ -166,9 +166,12 @@ fn cargo_command(ws: &Workspace, build: &BuildArgs, subcommand: &str) -> Command
     cmd
 }
 
-/// Adds the user's `--cfg` options to every crate: to `RUSTFLAGS` when the user set it (which
-/// then replaces the configuration's flags anyway), else as `build.rustflags` on the command
-/// line, which cargo appends to the configuration's own `build.rustflags`.
+/// Adds the user's `--cfg` options to every crate, where cargo will read them: to
+/// `CARGO_ENCODED_RUSTFLAGS` or `RUSTFLAGS` when the user set one (which then replaces the
+/// configuration's flags anyway; the encoded one wins), else as `build.rustflags` on the
+/// command line, which cargo appends to the configuration's own `build.rustflags`. (A
+/// configuration's `target.<triple>.rustflags` would take precedence over that: README says
+/// to give the cfg there instead.)
 fn add_user_cfgs(cmd: &mut Command, cfgs: &[String]) {
     if cfgs.is_empty() {
         return;
@@ -177,6 +180,10 @@ fn add_user_cfgs(cmd: &mut Command, cfgs: &[String]) {
         .iter()
         .flat_map(|c| ["--cfg".to_string(), c.clone()])
         .collect();
+    if let Ok(theirs) = std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", encoded_with(&theirs, &flags));
+        return;
+    }
     match std::env::var("RUSTFLAGS") {
         Ok(theirs) => {
             cmd.env("RUSTFLAGS", format!("{theirs} {}", flags.join(" ")).trim());
@@ -187,6 +194,17 @@ fn add_user_cfgs(cmd: &mut Command, cfgs: &[String]) {
                 .arg(format!("build.rustflags=[{}]", quoted.join(", ")));
         }
     }
+}
+
+/// `CARGO_ENCODED_RUSTFLAGS` value `theirs` (flags separated by `0x1f`) with `flags` added.
+fn encoded_with(theirs: &str, flags: &[String]) -> String {
+    theirs
+        .split('\u{1f}')
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .chain(flags.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 /// Has rustc get `--cfg conc_check` for the crates that can see it, by making this program
@@ -405,5 +423,15 @@ mod tests {
             package_name_from_id("fixture 0.1.0 (path+file:///w/fixture)").as_deref(),
             Some("fixture")
         );
+    }
+
+    #[test]
+    fn user_cfgs_join_encoded_rustflags() {
+        let flags = ["--cfg".to_string(), "loom".to_string()];
+        assert_eq!(
+            encoded_with("-Ctarget-cpu=native\u{1f}--cfg\u{1f}x", &flags),
+            "-Ctarget-cpu=native\u{1f}--cfg\u{1f}x\u{1f}--cfg\u{1f}loom"
+        );
+        assert_eq!(encoded_with("", &flags), "--cfg\u{1f}loom");
     }
 }
