@@ -146,14 +146,14 @@ impl Detectors {
     /// The data race, if any, of a non-atomic read of atomic `object` by `reader` at `site`
     /// (loom's `unsync_load`); none when race detection is off.
     pub fn unsync_load(
-        &self,
+        &mut self,
         object: crate::event::ObjectId,
         reader: ThreadId,
         site: crate::event::Site,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         self.races
-            .as_ref()?
+            .as_mut()?
             .unsync_load(object, reader, site, &self.hb, names)
     }
 

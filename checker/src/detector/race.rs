@@ -160,6 +160,20 @@ pub struct DataRaceDetector {
     held: Vec<Vec<(ObjectId, LockMode)>>,
     /// A race was reported in this execution.
     reported: bool,
+    /// The `unsync_load`s of this execution so far: a later store they do not happen before
+    /// races with them.
+    unsync_reads: Vec<UnsyncRead>,
+}
+
+/// A non-atomic read of an atomic (loom's `unsync_load`).
+#[derive(Clone, Copy, Debug)]
+struct UnsyncRead {
+    object: ObjectId,
+    reader: ThreadId,
+    /// The reader's era at the read: a store by another thread happens after the read when
+    /// that thread's clock has reached it.
+    era: u32,
+    site: Site,
 }
 
 impl DataRaceDetector {
@@ -407,43 +421,106 @@ impl DataRaceDetector {
         self.created.clear();
         self.held.iter_mut().for_each(Vec::clear);
         self.reported = false;
+        self.unsync_reads.clear();
     }
 
     /// A non-atomic read of atomic `object` by `reader` at `site` (loom's `unsync_load`): a
     /// data race with the first store to it that does not happen before the read, if any.
+    /// The read is remembered: a later store that the read does not happen before races with
+    /// it too ([`DataRaceDetector::observe`]).
     pub(crate) fn unsync_load(
-        &self,
+        &mut self,
         object: ObjectId,
         reader: ThreadId,
         site: Site,
         hb: &HappensBefore,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
+        self.unsync_reads.push(UnsyncRead {
+            object,
+            reader,
+            era: hb.epoch(reader).clock,
+            site,
+        });
+        if self.reported {
+            return None;
+        }
         let store = hb.store_not_before(reader, object)?;
-        let (me, writer) = (names.label(reader), names.label(store.thread));
+        self.reported = true;
+        Some(self.unsync_race(object, reader, site, store.thread, store.site, false, names))
+    }
+
+    /// A store to `object` by `writer` at `store_site`, after any `unsync_load` of it: a race
+    /// with the first such read that does not happen before the store.
+    fn store_after_unsync_reads(
+        &mut self,
+        object: ObjectId,
+        writer: ThreadId,
+        store_site: Site,
+        hb: &HappensBefore,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let clock = hb.clock(writer);
+        let read = *self
+            .unsync_reads
+            .iter()
+            .find(|r| r.object == object && r.reader != writer && clock.get(r.reader) < r.era)?;
+        self.reported = true;
+        Some(self.unsync_race(
+            object,
+            read.reader,
+            read.site,
+            writer,
+            store_site,
+            true,
+            names,
+        ))
+    }
+
+    /// The finding of an `unsync_load` by `reader` at `site` racing with a store by `writer`
+    /// at `store_site`, which came `later` or earlier.
+    #[allow(clippy::too_many_arguments)]
+    fn unsync_race(
+        &self,
+        object: ObjectId,
+        reader: ThreadId,
+        site: Site,
+        writer: ThreadId,
+        store_site: Site,
+        later: bool,
+        names: &dyn ThreadNames,
+    ) -> Finding {
+        let (me, writer_name) = (names.label(reader), names.label(writer));
+        let relation = if later {
+            format!(
+                "{writer_name} then stores to it, and the read does not happen before that store"
+            )
+        } else {
+            format!("{writer_name}'s store to it does not happen before that read")
+        };
         let mut finding = Finding::new(
             FindingKind::DataRace,
             format!(
                 "data race on {}: {me} reads it without synchronising (`unsync_load`) while \
-                 {writer}'s store to it does not happen before that read",
+                 {relation}",
                 self.created.describe(object)
             ),
         )
-        .note(format!("{writer} stores it at {}", at(store.site)))
+        .note(format!("{writer_name} stores it at {}", at(store_site)))
         .note(format!(
             "{me} reads it without synchronising at {}",
             at(site)
         ))
         .note(
-            "a non-atomic read of an atomic is allowed only once every store to it happens \
-             before the read (through a join, a lock, or an Acquire load that reads a Release \
-             store)",
+            "a non-atomic read of an atomic is allowed only where it is ordered with every \
+             store to it: each store happens before the read, or the read before the store \
+             (through a join, a lock, or an Acquire load that reads a Release store)",
         )
         .site_by(
-            store.thread.0,
-            store.site,
+            writer.0,
+            store_site,
             SiteRole::Access,
-            format!("{writer} stores here"),
+            format!("{writer_name} stores here"),
         )
         .site_by(
             reader.0,
@@ -454,7 +531,7 @@ impl DataRaceDetector {
         if let Some(object) = self.created.object_ref(object) {
             finding.add_object(object);
         }
-        Some(finding)
+        finding
     }
 
     /// Sees one event, after `hb` has seen it; returns the execution's first data race.
@@ -469,6 +546,11 @@ impl DataRaceDetector {
         }
         let t = event.thread;
         match (event.op, event.object) {
+            (Op::AtomicStore { .. } | Op::AtomicRmw { success: true, .. }, Some(o))
+                if !self.unsync_reads.is_empty() =>
+            {
+                return self.store_after_unsync_reads(o, t, event.site, hb, names)
+            }
             (Op::CellRead, Some(o)) => return self.access(event, o, false, hb, names),
             (Op::CellWrite, Some(o)) => return self.access(event, o, true, hb, names),
             (Op::Create { .. }, Some(_)) => self.created.note(event),

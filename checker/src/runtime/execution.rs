@@ -645,7 +645,7 @@ impl Execution {
 }
 
 /// Labels threads with their number and name.
-pub(crate) struct Names<'a>(&'a [ThreadSlot]);
+pub(crate) struct Names<'a>(pub(crate) &'a [ThreadSlot]);
 
 impl ThreadNames for Names<'_> {
     fn label(&self, thread: ThreadId) -> String {

@@ -130,6 +130,35 @@ fn an_unsync_load_after_a_join_is_fine_and_a_concurrent_one_races() {
     assert!(report.contains("unsync_load"), "{report}");
 }
 
+/// The main thread reads `a` without synchronising, then raises a flag with `order`; the other
+/// thread waits for the flag and stores to `a`. The store always runs after the read, so only
+/// the read-then-store direction can catch the race.
+fn unsync_load_then_flagged_store(order: Ordering) {
+    let a = Arc::new(AtomicUsize::new(0));
+    let flag = Arc::new(AtomicUsize::new(0));
+    let (a2, flag2) = (a.clone(), flag.clone());
+    let t = thread::spawn(move || {
+        while flag2.load(Ordering::Acquire) == 0 {
+            thread::yield_now();
+        }
+        a2.store(1, Ordering::Relaxed);
+    });
+    // SAFETY: ordered before the store only when `order` releases, which the model checks.
+    assert_eq!(unsafe { a.unsync_load() }, 0);
+    flag.store(1, order);
+    t.join().unwrap();
+}
+
+#[test]
+fn a_store_that_an_unsync_load_does_not_happen_before_races_with_it() {
+    loom::model(|| unsync_load_then_flagged_store(Ordering::Release));
+    let report = fails_with("data_race", || {
+        unsync_load_then_flagged_store(Ordering::Relaxed)
+    });
+    assert!(report.contains("then stores to it"), "{report}");
+    assert!(report.contains("unsync_load"), "{report}");
+}
+
 #[test]
 fn a_panic_in_a_joined_thread_fails_the_model_as_in_loom() {
     let report = fails_with("panic", || {
