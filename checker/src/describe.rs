@@ -175,6 +175,19 @@ impl ObjectName {
         }
     }
 
+    /// [`ObjectName::medium`] with `type_name` for the kind: "Arc `a`" for the atomic that is
+    /// an `Arc`'s reference count.
+    pub(crate) fn medium_as(&self, type_name: &str) -> String {
+        match &self.variable {
+            Some((v, _)) => format!("{type_name} `{v}`{}", self.numbered()),
+            None => format!(
+                "the {type_name}{} created at {}",
+                self.numbered(),
+                self.place(self.site.file())
+            ),
+        }
+    }
+
     /// "a" or "Mutex@lib.rs:4": a tag for tables such as the lock-order scenario.
     pub(crate) fn short(&self) -> String {
         let number = self.number.map(|n| format!("#{n}")).unwrap_or_default();
@@ -216,6 +229,15 @@ impl ExecutionObjects {
         let sites = self.created.iter().flatten().map(|(_, s)| *s);
         let shared = sites.clone().filter(|s| *s == site).count() > 1;
         Some(ObjectName::new(kind, site, shared.then_some(object.0)).among(sites))
+    }
+
+    /// `object` named for a step of the interleaving as a `type_name` (see
+    /// [`ObjectName::medium_as`]).
+    pub(crate) fn medium_as(&self, object: ObjectId, type_name: &str) -> String {
+        self.name(object).map_or_else(
+            || format!("{type_name} #{}", object.0),
+            |n| n.medium_as(type_name),
+        )
     }
 
     /// `object` named for a step of the interleaving.

@@ -12,7 +12,7 @@ use crate::primitive::thread::{Builder, JoinHandle, Thread};
 use crate::runtime::api;
 
 pub use crate::runtime::api::AllocationHandle;
-pub use crate::runtime::atomics::UnsyncLoad;
+pub use crate::runtime::atomics::{ReferenceCount, UnsyncLoad};
 
 /// True when the caller runs inside a model thread.
 pub fn in_model() -> bool {

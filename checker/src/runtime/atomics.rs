@@ -243,6 +243,24 @@ pub fn check_unsync_load(object: ObjectId, site: Site) {
     });
 }
 
+/// Marks atomic `object` as the reference count of a `what` (e.g. "Arc") for the rest of the
+/// running execution.
+pub fn mark_reference_count(object: ObjectId, what: &'static str) {
+    with(|e| {
+        if !e.reference_counts.iter().any(|(o, _)| *o == object) {
+            e.reference_counts.push((object, what));
+        }
+    });
+}
+
+/// An engine atomic that a front end uses as the reference count of its pointer type, so
+/// that the interleaving describes its steps as clones and drops of that pointer.
+pub trait ReferenceCount {
+    /// Marks this atomic as the reference count of a `what` (e.g. "Arc"), in the running
+    /// execution; nothing outside a model.
+    fn mark_reference_count(&self, what: &'static str);
+}
+
 /// loom's `unsync_load` on the engine's atomics: a read of the latest value that is a
 /// `data_race` finding unless every store to the atomic happens before it.
 pub trait UnsyncLoad {

@@ -154,6 +154,9 @@ pub(crate) struct Execution {
     /// The loads of this execution that read an older store than the latest: the index of
     /// the load's event in `trace`, and the store that was latest then.
     pub weak_reads: Vec<(usize, crate::event::StoreId)>,
+    /// Atomics that are the reference count of a front end's pointer type (the loom facade's
+    /// `Arc`), with that type's name: the interleaving says "clones Arc `a`" for their steps.
+    pub reference_counts: Vec<(ObjectId, &'static str)>,
     /// Reused for handing the stores the memory forgot to happens-before.
     pub forgotten_stores: Vec<crate::event::StoreId>,
     spurious_left: u32,
@@ -212,6 +215,7 @@ impl Execution {
             spurious_wakeups: config.spurious_wakeups,
             seq_cst_memory: config.memory_model == crate::config::MemoryModel::SeqCst,
             weak_reads: Vec::new(),
+            reference_counts: Vec::new(),
             forgotten_stores: Vec::new(),
             spurious_left: 0,
             detectors: Detectors::from_config(config),
@@ -244,6 +248,7 @@ impl Execution {
         self.decisions.clear();
         self.trace.clear();
         self.weak_reads.clear();
+        self.reference_counts.clear();
         self.findings.clear();
         self.detectors.reset();
         self.fairness.reset();

@@ -19,7 +19,8 @@ pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option
     if let Some(first) = report.findings.first_mut() {
         super::trace::explain_weak_read(first, &e.trace, &e.weak_reads, &names);
     }
-    report.interleaving = super::trace::describe(&e.trace, &e.weak_reads, &names);
+    report.interleaving =
+        super::trace::describe(&e.trace, &e.weak_reads, &e.reference_counts, &names);
     let schedule = Schedule {
         flags,
         step_limit: e.max_steps,

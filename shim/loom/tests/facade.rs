@@ -160,6 +160,27 @@ fn a_store_that_an_unsync_load_does_not_happen_before_races_with_it() {
 }
 
 #[test]
+fn an_arc_reads_as_clones_and_drops_in_the_interleaving() {
+    let report = fails_with("panic", || {
+        let shared = Arc::new(AtomicUsize::new(0));
+        let other = shared.clone();
+        thread::spawn(move || other.store(1, Ordering::Relaxed))
+            .join()
+            .unwrap();
+        assert_eq!(shared.load(Ordering::Relaxed), 0, "the thread stored");
+    });
+    assert!(
+        report.contains("clones Arc `shared` (2 references)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("drops Arc `shared` (1 reference left)"),
+        "{report}"
+    );
+    assert!(!report.contains("changes atomic `shared`"), "{report}");
+}
+
+#[test]
 fn a_panic_in_a_joined_thread_fails_the_model_as_in_loom() {
     let report = fails_with("panic", || {
         let t = thread::spawn(|| panic!("worker gave up"));

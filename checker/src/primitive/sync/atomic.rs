@@ -596,6 +596,14 @@ macro_rules! unsync_load_impl {
     };
 }
 
+impl atomics::ReferenceCount for AtomicUsize {
+    fn mark_reference_count(&self, what: &'static str) {
+        if api::in_model() {
+            atomics::mark_reference_count(self.slot.id(ObjectKind::Atomic), what);
+        }
+    }
+}
+
 macro_rules! atomic_int {
     ($(($atomic:ident, $t:ident, $width:literal)),* $(,)?) => {$(
         #[doc = concat!("An integer type which can be safely shared between threads: `std::sync::atomic::", stringify!($atomic), "` that the model can schedule.")]

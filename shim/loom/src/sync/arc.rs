@@ -13,7 +13,7 @@ use std::ops::Deref;
 use std::panic::Location;
 use std::pin::Pin;
 
-use conc_check_engine::facade::{self, AllocationHandle};
+use conc_check_engine::facade::{self, AllocationHandle, ReferenceCount};
 use conc_check_engine::primitive::sync::atomic::{fence, AtomicUsize, Ordering};
 
 /// What the std `Arc` holds: the model's count, the leak record, the value.
@@ -33,12 +33,15 @@ impl<T> Arc<T> {
     #[track_caller]
     pub fn new(value: T) -> Arc<T> {
         let site = Location::caller();
+        let inner = std::sync::Arc::new(Inner {
+            count: AtomicUsize::new(1),
+            allocation: facade::track_allocation("Arc", site),
+            value,
+        });
+        // Its steps read as clones and drops of this `Arc` in a report's interleaving.
+        inner.count.mark_reference_count("Arc");
         Arc {
-            inner: ManuallyDrop::new(std::sync::Arc::new(Inner {
-                count: AtomicUsize::new(1),
-                allocation: facade::track_allocation("Arc", site),
-                value,
-            })),
+            inner: ManuallyDrop::new(inner),
         }
     }
 
