@@ -263,16 +263,16 @@ impl Dfs {
         self.pruned_by_bound
     }
 
-    /// True when the bound has cut, or will cut, an alternative the search wants: some point
-    /// of the current path has an option to explore that the bound forbids. Seen as soon as
-    /// the race that asks for it is found, where [`Dfs::pruned_by_bound`] waits until the
-    /// search backtracks to that point.
-    pub fn bound_cuts(&self) -> bool {
-        self.pruned_by_bound
-            || self.path.iter().any(|node| {
-                (0..node.options.len())
-                    .any(|i| node.wants(i) && !node.extra[i] && !self.allowed(node, i))
-            })
+    /// For a search without a bound: whether it has gone, or wants to go, past `bound`
+    /// preemptions (the path just run took more, or some point of it has an option to explore
+    /// that would). Until then it is the search that `bound` prunes, step for step.
+    pub fn beyond(&self, bound: usize) -> bool {
+        self.path.iter().any(|node| {
+            node.preemptions_after() > bound
+                || (0..node.options.len()).any(|i| {
+                    node.wants(i) && node.preemptions_before + node.preemptive[i] as usize > bound
+                })
+        })
     }
 
     fn allowed(&self, node: &Node, option: usize) -> bool {

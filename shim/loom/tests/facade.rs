@@ -214,17 +214,20 @@ fn counting() -> std::sync::MutexGuard<'static, ()> {
     COUNTING.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Two threads with two racing stores each; counts its executions.
+/// Two threads with five racing stores each (252 orders of the stores, more than a bounded
+/// search's unbounded first attempt is given past its bound); counts its executions.
 fn counted_program() {
     RUNS.fetch_add(1, SeqCst);
     let a = Arc::new(AtomicUsize::new(0));
     let b = a.clone();
     let t = thread::spawn(move || {
-        b.store(1, Ordering::SeqCst);
-        b.store(2, Ordering::SeqCst);
+        for v in 1..=5 {
+            b.store(v, Ordering::SeqCst);
+        }
     });
-    a.store(3, Ordering::SeqCst);
-    a.store(4, Ordering::SeqCst);
+    for v in 6..=10 {
+        a.store(v, Ordering::SeqCst);
+    }
     t.join().unwrap();
 }
 

@@ -62,13 +62,14 @@ impl Seeds {
 
 /// The most executions the reduced search may take where the plain one took `plain`: no more
 /// without a bound. Under a bound `Strategy::Dfs` first runs the unbounded search with sleep
-/// sets and starts over as the exact bounded search once the bound cuts something
-/// (`strategy/bounded.rs`); what the first attempt ran until then comes on top, and on tiny
-/// programs it can exceed what reduction saves. Twice the plain count bounds it on every
-/// generated program so far.
+/// sets and, once it has gone past the bound, gives it `GRACE` (64, `strategy/bounded.rs`)
+/// more executions to finish before it starts over as the exact bounded search; what the
+/// first attempt ran comes on top, and on tiny programs it can exceed what reduction saves.
+/// Twice the plain count plus that grace bounds it on every generated program so far.
 pub fn allowed_executions(plain: u64, bound: Option<usize>) -> u64 {
+    const GRACE: u64 = 64;
     match bound {
         None => plain,
-        Some(_) => 2 * plain,
+        Some(_) => 2 * plain + GRACE,
     }
 }
