@@ -85,6 +85,39 @@ pub(crate) fn action(
     }
 }
 
+/// A step on a pointer's reference count, in the pointer's terms: "clones Arc `a` (2
+/// references)", "drops Arc `a` (1 reference left)", "drops the last reference to Arc `a`";
+/// `None` for any other operation on it.
+pub(crate) fn reference_count_action(op: &Op, pointer: &str) -> Option<String> {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    match *op {
+        Op::AtomicRmw {
+            success: true,
+            old,
+            new,
+            ..
+        } if new > old => Some(format!("clones {pointer} ({new} reference{})", plural(new))),
+        Op::AtomicRmw {
+            success: true,
+            new: 0,
+            ..
+        } => Some(format!("drops the last reference to {pointer}")),
+        Op::AtomicRmw {
+            success: true,
+            old,
+            new,
+            ..
+        } if new < old => Some(format!(
+            "drops {pointer} ({new} reference{} left)",
+            plural(new)
+        )),
+        Op::AtomicLoad { value, .. } => {
+            Some(format!("reads the reference count of {pointer} ({value})"))
+        }
+        _ => None,
+    }
+}
+
 /// An object as findings name it: by kind and creation site, with the variable the creation
 /// line binds it to when it shows one, and with its number when several objects of the
 /// execution were created at the same place.
@@ -244,5 +277,49 @@ impl ExecutionObjects {
     pub(crate) fn medium(&self, object: ObjectId) -> String {
         self.name(object)
             .map_or_else(|| format!("object #{}", object.0), |n| n.medium())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::MemOrder::{Relaxed, Release};
+    use crate::event::StoreId;
+
+    fn rmw(old: u64, new: u64) -> Op {
+        Op::AtomicRmw {
+            order: Release,
+            success: true,
+            cas: false,
+            old,
+            new,
+            from: StoreId::LATEST,
+            id: StoreId::LATEST,
+        }
+    }
+
+    #[test]
+    fn reference_count_steps_read_as_clones_and_drops() {
+        let step = |op: Op| reference_count_action(&op, "Arc `a`");
+        assert_eq!(step(rmw(1, 2)).unwrap(), "clones Arc `a` (2 references)");
+        assert_eq!(
+            step(rmw(3, 2)).unwrap(),
+            "drops Arc `a` (2 references left)"
+        );
+        assert_eq!(step(rmw(2, 1)).unwrap(), "drops Arc `a` (1 reference left)");
+        assert_eq!(
+            step(rmw(1, 0)).unwrap(),
+            "drops the last reference to Arc `a`"
+        );
+        let load = Op::AtomicLoad {
+            order: Relaxed,
+            value: 3,
+            from: StoreId::LATEST,
+        };
+        assert_eq!(
+            step(load).unwrap(),
+            "reads the reference count of Arc `a` (3)"
+        );
+        assert_eq!(step(Op::Fence { order: Relaxed }), None);
     }
 }

@@ -185,7 +185,7 @@ impl Detectors {
 /// Event builders for the detectors' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::event::{internal_site, Event, MemOrder, ObjectId, Op, StoreId, ThreadId};
+    use crate::event::{internal_site, Event, LockMode, MemOrder, ObjectId, Op, StoreId, ThreadId};
 
     /// An event of `thread` on `object` at an engine site.
     pub(crate) fn ev(thread: u32, object: Option<u32>, op: Op) -> Event {
@@ -203,6 +203,30 @@ pub(crate) mod testing {
             order: MemOrder::SeqCst,
             value: 0,
             from: StoreId::LATEST,
+        }
+    }
+
+    /// A sequentially consistent store of `value`.
+    pub(crate) fn store(value: u64) -> Op {
+        Op::AtomicStore {
+            order: MemOrder::SeqCst,
+            value,
+            id: StoreId::LATEST,
+        }
+    }
+
+    /// Taking a lock exclusively (not a `try_lock`).
+    pub(crate) fn lock() -> Op {
+        Op::Acquire {
+            mode: LockMode::Exclusive,
+            try_lock: false,
+        }
+    }
+
+    /// Releasing an exclusively held lock.
+    pub(crate) fn unlock() -> Op {
+        Op::Release {
+            mode: LockMode::Exclusive,
         }
     }
 }

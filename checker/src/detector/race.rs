@@ -436,18 +436,19 @@ impl DataRaceDetector {
         hb: &HappensBefore,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        self.unsync_reads.push(UnsyncRead {
+        let read = UnsyncRead {
             object,
             reader,
             era: hb.epoch(reader).clock,
             site,
-        });
+        };
+        self.unsync_reads.push(read);
         if self.reported {
             return None;
         }
         let store = hb.store_not_before(reader, object)?;
         self.reported = true;
-        Some(self.unsync_race(object, reader, site, store.thread, store.site, false, names))
+        Some(self.unsync_race(&read, (store.thread, store.site), false, names))
     }
 
     /// A store to `object` by `writer` at `store_site`, after any `unsync_load` of it: a race
@@ -466,31 +467,19 @@ impl DataRaceDetector {
             .iter()
             .find(|r| r.object == object && r.reader != writer && clock.get(r.reader) < r.era)?;
         self.reported = true;
-        Some(self.unsync_race(
-            object,
-            read.reader,
-            read.site,
-            writer,
-            store_site,
-            true,
-            names,
-        ))
+        Some(self.unsync_race(&read, (writer, store_site), true, names))
     }
 
-    /// The finding of an `unsync_load` by `reader` at `site` racing with a store by `writer`
-    /// at `store_site`, which came `later` or earlier.
-    #[allow(clippy::too_many_arguments)]
+    /// The finding of `read` racing with the store `store` (its thread and site), which came
+    /// `later` than the read or before it.
     fn unsync_race(
         &self,
-        object: ObjectId,
-        reader: ThreadId,
-        site: Site,
-        writer: ThreadId,
-        store_site: Site,
+        read: &UnsyncRead,
+        (writer, store_site): (ThreadId, Site),
         later: bool,
         names: &dyn ThreadNames,
     ) -> Finding {
-        let (me, writer_name) = (names.label(reader), names.label(writer));
+        let (me, writer_name) = (names.label(read.reader), names.label(writer));
         let relation = if later {
             format!(
                 "{writer_name} then stores to it, and the read does not happen before that store"
@@ -503,13 +492,13 @@ impl DataRaceDetector {
             format!(
                 "data race on {}: {me} reads it without synchronising (`unsync_load`) while \
                  {relation}",
-                self.created.describe(object)
+                self.created.describe(read.object)
             ),
         )
         .note(format!("{writer_name} stores it at {}", at(store_site)))
         .note(format!(
             "{me} reads it without synchronising at {}",
-            at(site)
+            at(read.site)
         ))
         .note(
             "a non-atomic read of an atomic is allowed only where it is ordered with every \
@@ -523,12 +512,12 @@ impl DataRaceDetector {
             format!("{writer_name} stores here"),
         )
         .site_by(
-            reader.0,
-            site,
+            read.reader.0,
+            read.site,
             SiteRole::Access,
             format!("{me} reads here without synchronising"),
         );
-        if let Some(object) = self.created.object_ref(object) {
+        if let Some(object) = self.created.object_ref(read.object) {
             finding.add_object(object);
         }
         finding

@@ -172,8 +172,6 @@ pub(crate) struct Execution {
     enabled: Vec<ThreadId>,
     /// Hides spinning threads from the strategy until the others moved.
     fairness: Fairness,
-    /// The threads it hides at the current point.
-    hidden: Vec<ThreadId>,
     /// Which yield-spinning loops repeat unchanged.
     spin: SpinWatch,
     /// The running thread's last yield ended an unchanged iteration: it is to wait for a write
@@ -226,7 +224,6 @@ impl Execution {
             block_seq: 0,
             enabled: Vec::new(),
             fairness: Fairness::default(),
-            hidden: Vec::new(),
             spin: SpinWatch::default(),
             spin_wait: false,
             spinners: 0,
@@ -506,13 +503,11 @@ impl Execution {
             self.collect_enabled();
         }
         let threads = &self.threads;
-        self.fairness
-            .filter(&mut self.enabled, &mut self.hidden, |t| {
-                matches!(threads[t.index()].state, ThreadState::Runnable)
-            });
-        let hidden = !self.hidden.is_empty();
+        let hidden = self.fairness.filter(&mut self.enabled, |t| {
+            matches!(threads[t.index()].state, ThreadState::Runnable)
+        });
         if hidden {
-            self.strategy.fairness_engaged(&self.hidden);
+            self.strategy.fairness_engaged();
         }
         let chosen = match self.enabled.len() {
             0 => return self.stuck(),

@@ -167,16 +167,14 @@ impl Fairness {
     }
 
     /// Removes from `enabled` the spinning threads that must still let another thread of
-    /// `runnable` move first, and puts them in `hidden`. Never empties `enabled`.
+    /// `runnable` move first; returns whether it hid any. Never empties `enabled`.
     pub(crate) fn filter(
         &mut self,
         enabled: &mut Vec<ThreadId>,
-        hidden: &mut Vec<ThreadId>,
         runnable: impl Fn(ThreadId) -> bool,
-    ) {
-        hidden.clear();
+    ) -> bool {
         if !self.any_waiting {
-            return;
+            return false;
         }
         let mut still_waiting = false;
         let mut allowed = Vec::with_capacity(enabled.len());
@@ -197,7 +195,6 @@ impl Fairness {
             });
             if blocked_by_other {
                 still_waiting = true;
-                hidden.push(t);
             } else {
                 self.threads[t.index()].waiting_for = None;
                 allowed.push(t);
@@ -205,10 +202,11 @@ impl Fairness {
         }
         self.any_waiting = still_waiting;
         if allowed.is_empty() {
-            hidden.clear();
-            return;
+            return false;
         }
+        let hid = allowed.len() < enabled.len();
         *enabled = allowed;
+        hid
     }
 }
 
@@ -216,7 +214,7 @@ impl Fairness {
 mod tests {
     use super::*;
     use crate::detector::retry::RetryTracker;
-    use crate::detector::testing::{ev, load};
+    use crate::detector::testing::{ev, load, lock, store, unlock};
     use crate::event::{MemOrder, Op};
 
     fn feed(f: &mut Fairness, r: &mut RetryTracker, e: Event) {
@@ -226,7 +224,7 @@ mod tests {
 
     fn offered(f: &mut Fairness, threads: &[u32]) -> Vec<u32> {
         let mut enabled: Vec<ThreadId> = threads.iter().map(|&t| ThreadId(t)).collect();
-        f.filter(&mut enabled, &mut Vec::new(), |_| true);
+        f.filter(&mut enabled, |_| true);
         enabled.iter().map(|t| t.0).collect()
     }
 
@@ -256,24 +254,12 @@ mod tests {
     fn one_lock_check_unlock_round_is_one_attempt() {
         let mut f = Fairness::default();
         let mut r = RetryTracker::new();
-        let lock = Op::Acquire {
-            mode: crate::event::LockMode::Exclusive,
-            try_lock: false,
-        };
-        let unlock = Op::Release {
-            mode: crate::event::LockMode::Exclusive,
-        };
-        let work = Op::AtomicStore {
-            order: MemOrder::SeqCst,
-            value: 1,
-            id: crate::event::StoreId::LATEST,
-        };
         let round = |f: &mut Fairness, r: &mut RetryTracker| {
-            feed(f, r, ev(1, Some(0), lock));
-            feed(f, r, ev(1, Some(0), unlock));
+            feed(f, r, ev(1, Some(0), lock()));
+            feed(f, r, ev(1, Some(0), unlock()));
         };
         round(&mut f, &mut r);
-        feed(&mut f, &mut r, ev(1, Some(1), work));
+        feed(&mut f, &mut r, ev(1, Some(1), store(1)));
         round(&mut f, &mut r);
         assert_eq!(
             offered(&mut f, &[0, 1]),
@@ -314,15 +300,10 @@ mod tests {
     fn a_loop_that_re_reads_between_its_own_writes_is_a_spin() {
         let mut f = Fairness::default();
         let mut r = RetryTracker::new();
-        let store = Op::AtomicStore {
-            order: MemOrder::SeqCst,
-            value: 1,
-            id: crate::event::StoreId::LATEST,
-        };
         for _ in 0..2 {
             feed(&mut f, &mut r, ev(1, Some(0), load()));
             feed(&mut f, &mut r, ev(1, Some(2), load()));
-            feed(&mut f, &mut r, ev(1, Some(1), store));
+            feed(&mut f, &mut r, ev(1, Some(1), store(1)));
         }
         assert_eq!(
             offered(&mut f, &[0, 1]),
@@ -340,14 +321,9 @@ mod tests {
         let failed = Op::TryLockFailed {
             mode: crate::event::LockMode::Exclusive,
         };
-        let store = Op::AtomicStore {
-            order: MemOrder::SeqCst,
-            value: 1,
-            id: crate::event::StoreId::LATEST,
-        };
         for _ in 0..4 {
             feed(&mut f, &mut r, ev(1, Some(0), failed));
-            feed(&mut f, &mut r, ev(0, Some(5), store));
+            feed(&mut f, &mut r, ev(0, Some(5), store(1)));
         }
         assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
     }
@@ -358,12 +334,12 @@ mod tests {
         let mut r = RetryTracker::new();
         for value in 1..5 {
             feed(&mut f, &mut r, ev(1, Some(0), load()));
-            let store = Op::AtomicStore {
+            let release = Op::AtomicStore {
                 order: MemOrder::Release,
                 value,
                 id: crate::event::StoreId(value as u32),
             };
-            feed(&mut f, &mut r, ev(1, Some(1), store));
+            feed(&mut f, &mut r, ev(1, Some(1), release));
         }
         assert_eq!(offered(&mut f, &[0, 1]), vec![0, 1]);
     }

@@ -32,8 +32,12 @@ pub(crate) fn describe(
                 .object
                 .and_then(|o| reference_counts.iter().find(|(r, _)| *r == o));
             let mut action = match counted {
-                Some(&(o, what)) => reference_count_step(&e.op, &objects.medium_as(o, what))
-                    .unwrap_or_else(|| crate::describe::action(e, &|o| objects.medium(o), names)),
+                Some(&(o, what)) => {
+                    crate::describe::reference_count_action(&e.op, &objects.medium_as(o, what))
+                        .unwrap_or_else(|| {
+                            crate::describe::action(e, &|o| objects.medium(o), names)
+                        })
+                }
                 None => crate::describe::action(e, &|o| objects.medium(o), names),
             };
             if let Some(newer) = weak_read(trace, weak_reads, i) {
@@ -51,39 +55,6 @@ pub(crate) fn describe(
             }
         })
         .collect()
-}
-
-/// A step on a pointer's reference count, in the pointer's terms: "clones Arc `a` (2
-/// references)", "drops Arc `a` (1 reference left)", "drops the last reference to Arc `a`";
-/// `None` for any other operation on it.
-fn reference_count_step(op: &Op, pointer: &str) -> Option<String> {
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    match *op {
-        Op::AtomicRmw {
-            success: true,
-            old,
-            new,
-            ..
-        } if new > old => Some(format!("clones {pointer} ({new} reference{})", plural(new))),
-        Op::AtomicRmw {
-            success: true,
-            new: 0,
-            ..
-        } => Some(format!("drops the last reference to {pointer}")),
-        Op::AtomicRmw {
-            success: true,
-            old,
-            new,
-            ..
-        } if new < old => Some(format!(
-            "drops {pointer} ({new} reference{} left)",
-            plural(new)
-        )),
-        Op::AtomicLoad { value, .. } => {
-            Some(format!("reads the reference count of {pointer} ({value})"))
-        }
-        _ => None,
-    }
 }
 
 /// Adds to `finding` why the last stale load of `trace` could read what it read, and what
@@ -230,47 +201,4 @@ fn loaded_value(e: &Event) -> u64 {
 
 fn at(e: &Event) -> String {
     format!("{}:{}", e.site.file(), e.site.line())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::MemOrder::{Relaxed, Release};
-
-    fn rmw(old: u64, new: u64) -> Op {
-        Op::AtomicRmw {
-            order: Release,
-            success: true,
-            cas: false,
-            old,
-            new,
-            from: StoreId::LATEST,
-            id: StoreId::LATEST,
-        }
-    }
-
-    #[test]
-    fn reference_count_steps_read_as_clones_and_drops() {
-        let step = |op: Op| reference_count_step(&op, "Arc `a`");
-        assert_eq!(step(rmw(1, 2)).unwrap(), "clones Arc `a` (2 references)");
-        assert_eq!(
-            step(rmw(3, 2)).unwrap(),
-            "drops Arc `a` (2 references left)"
-        );
-        assert_eq!(step(rmw(2, 1)).unwrap(), "drops Arc `a` (1 reference left)");
-        assert_eq!(
-            step(rmw(1, 0)).unwrap(),
-            "drops the last reference to Arc `a`"
-        );
-        let load = Op::AtomicLoad {
-            order: Relaxed,
-            value: 3,
-            from: StoreId::LATEST,
-        };
-        assert_eq!(
-            step(load).unwrap(),
-            "reads the reference count of Arc `a` (3)"
-        );
-        assert_eq!(step(Op::Fence { order: Relaxed }), None);
-    }
 }

@@ -95,8 +95,8 @@ impl Strategy for BoundedDfs {
         self.dfs.observe(event);
     }
 
-    fn fairness_engaged(&mut self, hidden: &[ThreadId]) {
-        self.dfs.fairness_engaged(hidden);
+    fn fairness_engaged(&mut self) {
+        self.dfs.fairness_engaged();
     }
 
     fn is_complete(&self) -> bool {

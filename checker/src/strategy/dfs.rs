@@ -528,7 +528,7 @@ impl Strategy for Dfs {
         }
     }
 
-    fn fairness_engaged(&mut self, _hidden: &[ThreadId]) {
+    fn fairness_engaged(&mut self) {
         if !self.reduce {
             return;
         }

@@ -82,11 +82,11 @@ pub trait Strategy: Send {
     fn forced_step(&mut self) {}
     /// An operation happened (partial-order reduction uses this).
     fn observe(&mut self, _event: &Event) {}
-    /// The fair scheduler hid the spinning threads `hidden` from this point. What is enabled
-    /// then depends on how many steps each thread took, which reordering independent steps
-    /// changes, so a reducing search must stop relying on sleep sets and explore every thread
-    /// offered where something is hidden.
-    fn fairness_engaged(&mut self, _hidden: &[ThreadId]) {}
+    /// The fair scheduler hid a spinning thread from this point. What is enabled then depends
+    /// on how many steps each thread took, which reordering independent steps changes, so a
+    /// reducing search must stop relying on sleep sets and explore every thread offered where
+    /// something is hidden.
+    fn fairness_engaged(&mut self) {}
     /// True when the strategy has exhausted its whole space within its bounds.
     fn is_complete(&self) -> bool {
         false

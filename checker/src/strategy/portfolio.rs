@@ -163,8 +163,8 @@ impl Strategy for Portfolio {
         self.member().observe(event);
     }
 
-    fn fairness_engaged(&mut self, hidden: &[ThreadId]) {
-        self.member().fairness_engaged(hidden);
+    fn fairness_engaged(&mut self) {
+        self.member().fairness_engaged();
     }
 
     fn is_complete(&self) -> bool {

@@ -189,6 +189,13 @@ impl Builder {
         }
     }
 
+    /// Whether a cap on the search was asked for: loom's `max_duration` or `max_permutations`
+    /// (set by the test or by `LOOM_MAX_DURATION`/`LOOM_MAX_PERMUTATIONS`), or one of
+    /// [`RUNNER_CAPS`].
+    fn partial_search_asked(&self) -> bool {
+        self.max_duration.is_some() || self.max_permutations.is_some() || runner_capped()
+    }
+
     /// Panics on a finding (after saving its schedule) or when nothing was checked; says in
     /// one line when the exploration stopped before covering its space.
     #[track_caller]
@@ -220,17 +227,12 @@ impl Builder {
     }
 }
 
-impl Builder {
-    /// Whether a cap on the search was asked for: loom's `max_duration` or `max_permutations`
-    /// (set by the test or by `LOOM_MAX_DURATION`/`LOOM_MAX_PERMUTATIONS`), or conc-check's
-    /// `CONC_CHECK_TIME_BUDGET`/`CONC_CHECK_ITERATIONS`.
-    fn partial_search_asked(&self) -> bool {
-        self.max_duration.is_some()
-            || self.max_permutations.is_some()
-            || ["CONC_CHECK_TIME_BUDGET", "CONC_CHECK_ITERATIONS"]
-                .iter()
-                .any(|v| std::env::var_os(v).is_some())
-    }
+/// conc-check's variables that cap a search when the runner sets them.
+const RUNNER_CAPS: [&str; 2] = ["CONC_CHECK_TIME_BUDGET", "CONC_CHECK_ITERATIONS"];
+
+/// Whether the runner capped the search through one of [`RUNNER_CAPS`].
+fn runner_capped() -> bool {
+    RUNNER_CAPS.iter().any(|v| std::env::var_os(v).is_some())
 }
 
 /// The line that says a clean exploration did not cover its whole space (a budget ran out), or
@@ -333,10 +335,7 @@ mod tests {
             max_permutations: None,
             ..Builder::new()
         };
-        let runner_capped = ["CONC_CHECK_TIME_BUDGET", "CONC_CHECK_ITERATIONS"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some());
-        assert_eq!(uncapped.partial_search_asked(), runner_capped);
+        assert_eq!(uncapped.partial_search_asked(), runner_capped());
         let timed = Builder {
             max_duration: Some(Duration::from_secs(1)),
             ..Builder::new()
