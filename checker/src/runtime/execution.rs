@@ -525,12 +525,16 @@ impl Execution {
                     .enabled
                     .iter()
                     .any(|t| matches!(threads[t.index()].state, ThreadState::Blocked(_)));
+                let others_runnable = self.enabled.iter().any(|t| {
+                    Some(*t) != current && matches!(threads[t.index()].state, ThreadState::Runnable)
+                });
                 let choice = ThreadChoice {
                     enabled: &self.enabled,
                     current,
                     yielded,
                     wakes,
                     hidden,
+                    others_runnable,
                 };
                 let t = self.strategy.choose_thread(&choice);
                 self.decisions.push(Decision::Thread(t));

@@ -632,6 +632,7 @@ mod tests {
                         yielded: false,
                         wakes: false,
                         hidden: false,
+                        others_runnable: true,
                     })
                 };
                 left[t.index()] -= 1;

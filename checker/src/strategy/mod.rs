@@ -33,14 +33,20 @@ pub struct ThreadChoice<'a> {
     /// steps can change it: partial-order reduction explores every offered thread at such a
     /// point.
     pub hidden: bool,
+    /// Some enabled thread other than the current one is runnable (not blocked: picking it
+    /// wakes nobody early).
+    pub others_runnable: bool,
 }
 
 impl ThreadChoice<'_> {
     /// Whether picking `thread` here preempts the current thread: it could have gone on and did
-    /// not ask to yield.
+    /// not ask to yield. After a yield it is the other way round: switching to another thread
+    /// is what the thread asked for, and going on while another thread could run ignores the
+    /// request, so that costs a preemption (loom never goes on there; a bound still can).
     pub fn is_preemption(&self, thread: ThreadId) -> bool {
         match self.current {
-            Some(c) => c != thread && !self.yielded && self.enabled.contains(&c),
+            Some(c) if self.yielded => c == thread && self.others_runnable,
+            Some(c) => c != thread && self.enabled.contains(&c),
             None => false,
         }
     }
@@ -113,5 +119,44 @@ pub fn from_config(config: &Config) -> Box<dyn Strategy> {
         StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
         StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
         StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(yielded: bool, others_runnable: bool) -> ThreadChoice<'static> {
+        const BOTH: &[ThreadId] = &[ThreadId(0), ThreadId(1)];
+        ThreadChoice {
+            enabled: BOTH,
+            current: Some(ThreadId(0)),
+            yielded,
+            wakes: !others_runnable,
+            hidden: false,
+            others_runnable,
+        }
+    }
+
+    #[test]
+    fn switching_away_preempts_a_thread_that_did_not_yield() {
+        let c = choice(false, true);
+        assert!(c.is_preemption(ThreadId(1)));
+        assert!(!c.is_preemption(ThreadId(0)));
+    }
+
+    #[test]
+    fn going_on_after_a_yield_preempts_the_others_it_asked_to_let_run() {
+        let c = choice(true, true);
+        assert!(c.is_preemption(ThreadId(0)));
+        assert!(!c.is_preemption(ThreadId(1)));
+    }
+
+    #[test]
+    fn going_on_after_a_yield_is_free_when_the_others_are_blocked() {
+        // Thread 1 could only run by waking early (a timeout or a spurious wakeup).
+        let c = choice(true, false);
+        assert!(!c.is_preemption(ThreadId(0)));
+        assert!(!c.is_preemption(ThreadId(1)));
     }
 }
