@@ -50,6 +50,8 @@ corpus_tests! {
     priority_backoff_ok => programs::polite::clean,
     reader_pref_starvation => programs::reader_pref::buggy,
     rwlock_readers_ok => programs::reader_pref::clean,
+    recursive_read => programs::recursive_read::buggy,
+    single_read_ok => programs::recursive_read::clean,
     treiber_index_aba => programs::treiber_index::buggy,
     treiber_tagged_ok => programs::treiber_index::clean,
     state_machine_cas_ok => programs::state_machine_cas::clean,

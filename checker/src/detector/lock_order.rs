@@ -33,6 +33,7 @@ use petgraph::algo::all_simple_paths;
 use petgraph::graphmap::{DiGraphMap, NodeTrait};
 
 use super::objects::at;
+use super::recursive_read::{RecursiveReads, Sighting};
 use super::{Detector, Interest, ThreadNames};
 use crate::describe::ObjectName;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, OpKind, Site, ThreadId};
@@ -257,6 +258,8 @@ pub struct LockOrderDetector {
     class_kinds: HashMap<Site, ObjectKind, FastHash>,
     /// Cycles reported so far, as sorted class lists.
     reported: HashSet<Vec<Site>>,
+    /// Recursive read locks and the writers that make them deadlock.
+    recursive_reads: RecursiveReads,
     /// The running execution, counted from 1 (`reset` starts each one).
     execution: u64,
 }
@@ -277,6 +280,7 @@ impl LockOrderDetector {
             class: OrderGraph::new(),
             class_kinds: HashMap::default(),
             reported: HashSet::new(),
+            recursive_reads: RecursiveReads::default(),
             execution: 0,
         }
     }
@@ -293,8 +297,11 @@ impl LockOrderDetector {
         try_lock: bool,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        let (_, class) = self.info(object)?;
+        let (kind, class) = self.info(object)?;
         let mut finding = None;
+        if !try_lock && kind == ObjectKind::RwLock {
+            finding = self.recursive_read_or_write(event, object, mode, class, names);
+        }
         if !try_lock && !self.holdings.of(event.thread).is_empty() {
             let held = self.holdings.of(event.thread).to_vec();
             for (i, h) in held.iter().enumerate() {
@@ -307,6 +314,40 @@ impl LockOrderDetector {
         }
         self.holdings.apply(event);
         finding
+    }
+
+    /// A blocking acquisition of RwLock `object`: a read of one the thread already reads, or
+    /// a write ([`RecursiveReads`]).
+    fn recursive_read_or_write(
+        &mut self,
+        event: &Event,
+        object: ObjectId,
+        mode: LockMode,
+        class: Site,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let seen = |held_site| Sighting {
+            thread: event.thread,
+            site: event.site,
+            held_site,
+            execution: self.execution,
+        };
+        match mode {
+            LockMode::Exclusive => {
+                self.recursive_reads
+                    .write(class, seen(None), self.execution, names)
+            }
+            LockMode::Shared => {
+                let held = self
+                    .holdings
+                    .of(event.thread)
+                    .iter()
+                    .find(|h| h.object == object && h.mode == LockMode::Shared)?;
+                let read = seen(Some(held.site));
+                self.recursive_reads
+                    .read_again(class, read, self.execution, names)
+            }
+        }
     }
 
     /// Adds the edges `held → object` to both graphs and reports a cycle either one closes.

@@ -12,6 +12,7 @@ pub mod lock_order;
 pub(crate) mod objects;
 pub mod panic;
 pub mod race;
+mod recursive_read;
 pub mod retry;
 pub mod starvation;
 pub mod state_hash;

@@ -16,6 +16,7 @@ pub mod order_violation;
 pub mod peterson;
 pub mod polite;
 pub mod reader_pref;
+pub mod recursive_read;
 pub mod relaxed_message_passing;
 pub mod relaxed_publication;
 pub mod self_relock;
@@ -65,6 +66,8 @@ const PROGRAMS: &[Program] = &[
     polite::CLEAN,
     reader_pref::BUGGY,
     reader_pref::CLEAN,
+    recursive_read::BUGGY,
+    recursive_read::CLEAN,
     treiber_index::BUGGY,
     treiber_index::CLEAN,
     state_machine_cas::CLEAN,

@@ -8,7 +8,7 @@
 macro_rules! bodies {
     ($k:ident) => {
         use ::$k::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        use ::$k::sync::{Arc, Condvar, Mutex};
+        use ::$k::sync::{Arc, Condvar, Mutex, RwLock};
         use ::$k::thread;
 
         /// `n` threads each increment an `Arc<Mutex<usize>>` once; main joins them.
@@ -275,6 +275,26 @@ macro_rules! bodies {
             }
         }
 
+        /// Twin of `corpus::programs::recursive_read::buggy`: a helper read-locks the
+        /// settings again while the caller holds them, and an updater writes.
+        fn recursive_read() {
+            /// Reads the limit through the lock.
+            fn limit(settings: &RwLock<(String, u32)>) -> u32 {
+                settings.read().unwrap().1
+            }
+            let settings = Arc::new(RwLock::new((String::from("pool"), 4)));
+            let updater = {
+                let settings = settings.clone();
+                thread::spawn(move || settings.write().unwrap().1 += 1)
+            };
+            let text = {
+                let s = settings.read().unwrap();
+                format!("{}: {}", s.0, limit(&settings))
+            };
+            assert!(text == "pool: 4" || text == "pool: 5", "{text}");
+            updater.join().unwrap();
+        }
+
         /// Twin of `corpus::programs::treiber_index::buggy` (untagged head of pool indices).
         fn treiber_index_aba() {
             const NIL: usize = usize::MAX;
@@ -475,6 +495,7 @@ macro_rules! bodies {
                 "spin_never_set" => spin_never_set,
                 "polite_livelock" => polite_livelock,
                 "reader_pref_starvation" => reader_pref_starvation,
+                "recursive_read" => recursive_read,
                 "treiber_index_aba" => treiber_index_aba,
                 "relaxed_publication" => relaxed_publication,
                 "peterson_release_acquire" => peterson_release_acquire,

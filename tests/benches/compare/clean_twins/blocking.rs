@@ -275,6 +275,23 @@ macro_rules! blocking_twins {
             }
         }
 
+        /// Twin of `recursive_read::clean`: the reader takes the settings once while an
+        /// updater writes them.
+        fn single_read_ok() {
+            let settings = Arc::new(RwLock::new((String::from("pool"), 4u32)));
+            let updater = {
+                let settings = settings.clone();
+                thread::spawn(move || settings.write().unwrap().1 += 1)
+            };
+            let text = {
+                let s = settings.read().unwrap();
+                let limit = s.1;
+                format!("{}: {limit}", s.0)
+            };
+            assert!(text == "pool: 4" || text == "pool: 5", "{text}");
+            updater.join().unwrap();
+        }
+
         /// Twin of `bounded_buffer::clean`: a one-slot buffer on a Mutex and two Condvars,
         /// two producers and two consumers.
         fn bounded_buffer_ok() {
@@ -343,6 +360,7 @@ macro_rules! blocking_twins {
                 "channel_ping_pong_ok" => channel_ping_pong_ok,
                 "barrier_ok" => barrier_ok,
                 "rwlock_readers_ok" => rwlock_readers_ok,
+                "single_read_ok" => single_read_ok,
                 "bounded_buffer_ok" => bounded_buffer_ok,
                 _ => return None,
             };
