@@ -45,6 +45,9 @@ const BOUNDED: &[(&str, usize)] = &[
     // A yield-spinning ring: 28,928 executions within 2 preemptions, 212,924 within 3, more
     // than 1,390,000 unbounded (not exhausted in 30 s).
     ("spsc_ring_ok", 2),
+    // Philosophers who back off up to 50 times: more than 310,000 executions unbounded (not
+    // exhausted in 60 s); 156 within 3 preemptions.
+    ("bounded_backoff_ok", 3),
 ];
 
 #[test]

@@ -138,3 +138,66 @@ fn the_treiber_aba_is_reported_at_the_exchange_and_its_damage_as_a_panic() {
     );
     assert!(report.findings[1].message.contains("handed out twice"));
 }
+
+/// Runs `program` under the default strategy; returns its one finding, which must be of
+/// `kind`, after checking that its schedule replays to the same finding.
+fn lasso_finding(program: fn(), kind: FindingKind) -> conc_check::Finding {
+    let report = Builder::new().explore(program);
+    assert_eq!(report.kinds(), vec![kind], "{report}");
+    let schedule = report.schedule.clone().expect("a schedule");
+    let replayed = conc_check::replay(&schedule, program);
+    assert_eq!(replayed.kinds(), vec![kind], "the replay: {replayed}");
+    assert_eq!(replayed.findings[0].message, report.findings[0].message);
+    report.findings[0].clone()
+}
+
+#[test]
+fn philosophers_who_back_off_in_lock_step_are_a_livelock_shown_as_a_lasso() {
+    let f = lasso_finding(programs::backoff_philosophers::buggy, FindingKind::Livelock);
+    assert!(f.message.contains("can repeat forever"), "{}", f.message);
+    assert!(
+        f.notes.iter().any(|n| n.starts_with("the lasso:")),
+        "{f:#?}"
+    );
+    // Both fail every round: on the fork the other holds.
+    let failing = f
+        .notes
+        .iter()
+        .filter(|n| n.contains("tries and fails"))
+        .count();
+    assert_eq!(failing, 2, "{f:#?}");
+}
+
+#[test]
+fn a_waiter_bypassed_on_a_test_and_set_lock_is_a_starvation_shown_as_a_lasso() {
+    let f = lasso_finding(programs::tas_starvation::buggy, FindingKind::Starvation);
+    assert!(
+        f.notes.iter().any(|n| n.starts_with("the lasso:")),
+        "{f:#?}"
+    );
+    assert!(f.message.contains("the main thread fails"), "{}", f.message);
+    assert!(!f.objects.is_empty(), "{f:#?}");
+}
+
+#[test]
+fn a_retry_loop_that_gives_up_and_a_fair_lock_are_no_lasso() {
+    for program in [
+        programs::backoff_philosophers::bounded,
+        programs::backoff_philosophers::clean,
+        programs::tas_starvation::clean,
+    ] {
+        let report = Builder::new().explore(program);
+        assert!(report.is_clean(), "{report}");
+    }
+}
+
+#[test]
+fn the_bounded_retry_twin_is_exhausted_by_dfs_within_a_bound() {
+    // DFS never hands its choices to a replay (it would not explore the ones it skipped): the
+    // bounded twin is exhausted, every round that came back left alone.
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(Some(3))
+        .explore(programs::backoff_philosophers::bounded);
+    assert!(report.is_clean() && report.complete, "{report}");
+}

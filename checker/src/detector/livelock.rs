@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::fast_hash::FastHash;
 
+use super::lasso::Lasso;
 use super::objects::{at, Created};
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
@@ -50,6 +51,8 @@ pub struct LivelockDetector {
     recent: VecDeque<Event>,
     created: Created,
     reported: bool,
+    /// Rounds that bring the state back, confirmed by replaying them.
+    lasso: Lasso,
 }
 
 impl LivelockDetector {
@@ -68,6 +71,7 @@ impl LivelockDetector {
             recent: VecDeque::with_capacity(RECENT),
             created: Created::default(),
             reported: false,
+            lasso: Lasso::default(),
         }
     }
 
@@ -117,14 +121,40 @@ impl LivelockDetector {
         }
         per_thread.sort_by_key(|(t, _)| *t);
         let looping: Vec<String> = per_thread.iter().map(|(t, _)| names.label(*t)).collect();
-        let mut finding = Finding::new(
-            FindingKind::Livelock,
-            format!(
-                "livelock: for {} steps no thread made progress; {} kept retrying",
-                self.stale,
-                join_words(&looping)
+        let period = self.period as usize;
+        let round: Vec<Event> = if period > 0 && period <= self.recent.len() {
+            self.recent
+                .iter()
+                .skip(self.recent.len() - period)
+                .copied()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let label = |threads: &[ThreadId]| -> Vec<String> {
+            threads.iter().map(|t| names.label(*t)).collect()
+        };
+        let starving = super::lasso::starving(&round);
+        let mut finding = match starving.clone() {
+            Some((victims, winners)) => Finding::new(
+                FindingKind::Starvation,
+                format!(
+                    "starvation: for {} steps the shared state went round in circles; {} kept failing while {} kept taking what {} failed to get",
+                    self.stale,
+                    join_words(&label(&victims)),
+                    join_words(&label(&winners)),
+                    if victims.len() == 1 { "it" } else { "they" }
+                ),
             ),
-        );
+            None => Finding::new(
+                FindingKind::Livelock,
+                format!(
+                    "livelock: for {} steps no thread made progress; {} kept retrying",
+                    self.stale,
+                    join_words(&looping)
+                ),
+            ),
+        };
         for (thread, actions) in &mut per_thread {
             actions.sort_by_key(|a| std::cmp::Reverse(a.2));
             let what: Vec<String> = actions
@@ -146,8 +176,14 @@ impl LivelockDetector {
                 );
             }
         }
-        let period = self.period as usize;
-        if period > 0 && period <= self.recent.len() {
+        if starving.is_some() {
+            for object in super::lasso::contended(&round) {
+                if let Some(object) = self.created.object_ref(object) {
+                    finding.add_object(object);
+                }
+            }
+        }
+        if !round.is_empty() {
             finding = finding.note(format!(
                 "the same state comes back every {period} step{}; one round:",
                 if period == 1 { "" } else { "s" }
@@ -184,12 +220,53 @@ fn join_words(words: &[String]) -> String {
     }
 }
 
+impl LivelockDetector {
+    /// A round of steps that brought the state back, for the runtime to replay: the thread
+    /// of each step ([`Lasso::candidate`]).
+    pub fn lasso_candidate(&mut self) -> Option<Vec<ThreadId>> {
+        self.lasso.candidate()
+    }
+
+    /// The runtime replays the candidate (`true`) or cannot (`false`).
+    pub fn lasso_steered(&mut self, replayed: bool) {
+        self.lasso.steered(replayed);
+    }
+
+    /// Whether a candidate is being replayed.
+    pub fn lasso_confirming(&self) -> bool {
+        self.lasso.confirming()
+    }
+
+    /// The replay could not follow the round.
+    pub fn lasso_abandon(&mut self) {
+        self.lasso.abandon();
+    }
+
+    /// Feeds the state after a step to a confirmation under way.
+    fn lasso_step(&mut self, state: Option<u64>, names: &dyn ThreadNames) -> Option<Finding> {
+        let created = &self.created;
+        let describe = |e: &Event| crate::describe::action(e, &|o| created.describe(o), names);
+        let objects = |o| created.object_ref(o);
+        let found = self
+            .lasso
+            .step(state, self.step, &describe, &objects, names);
+        if found.is_some() {
+            if self.reported {
+                return None;
+            }
+            self.reported = true;
+        }
+        found
+    }
+}
+
 impl Detector for LivelockDetector {
     fn reset(&mut self) {
         self.retries.reset();
         self.state.reset();
         self.created.clear();
         self.reported = false;
+        self.lasso.reset();
         self.sleep();
     }
 
@@ -205,6 +282,7 @@ impl Detector for LivelockDetector {
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         self.created.note(event);
+        self.lasso.note(event);
         if !self.active {
             if kind == StepKind::Progress {
                 return None;
@@ -212,8 +290,9 @@ impl Detector for LivelockDetector {
             self.wake();
         }
         if self.state.apply(event) == Change::Unknown {
+            let found = self.lasso_step(None, names);
             self.sleep();
-            return None;
+            return found;
         }
         self.step += 1;
         if self.recent.len() == RECENT {
@@ -223,7 +302,15 @@ impl Detector for LivelockDetector {
         if self.last_seen.len() >= MAX_REMEMBERED {
             self.last_seen.clear();
         }
-        match self.last_seen.insert(self.state.get(), self.step) {
+        let state = self.state.get();
+        let seen = self.last_seen.insert(state, self.step);
+        if self.lasso.confirming() {
+            // The replay decides; the window below would count its rounds as steps in which
+            // nothing moved.
+            self.stale = 0;
+            return self.lasso_step(Some(state), names);
+        }
+        match seen {
             None => {
                 self.stale = 0;
                 self.fresh += 1;
@@ -236,6 +323,8 @@ impl Detector for LivelockDetector {
                 self.stale += 1;
                 self.fresh = 0;
                 self.period = self.step - before;
+                self.lasso
+                    .repeated(state, self.step, self.period, &self.recent);
                 if self.stale < self.window || self.reported {
                     return None;
                 }

@@ -6,6 +6,7 @@
 
 pub mod aba;
 pub mod deadlock;
+pub mod lasso;
 pub mod leak;
 pub mod livelock;
 pub mod lock_order;
@@ -85,6 +86,8 @@ pub struct Detectors {
     hb: HappensBefore,
     races: Option<race::DataRaceDetector>,
     all: Vec<(Interest, Box<dyn Detector + Send>)>,
+    /// Kept apart from `all`: the runtime replays the rounds it wants confirmed.
+    livelock: livelock::LivelockDetector,
     retries: retry::RetryTracker,
     last_step: retry::StepKind,
 }
@@ -100,13 +103,11 @@ impl Detectors {
         all.push(Box::new(starvation::StarvationDetector::new(
             config.starvation_wins,
         )));
-        all.push(Box::new(livelock::LivelockDetector::new(
-            config.livelock_steps,
-        )));
         Detectors {
             hb: HappensBefore::new(),
             races: config.race_detection.then(race::DataRaceDetector::new),
             all: all.into_iter().map(|d| (d.interest(), d)).collect(),
+            livelock: livelock::LivelockDetector::new(config.livelock_steps),
             retries: retry::RetryTracker::new(),
             last_step: retry::StepKind::Progress,
         }
@@ -119,6 +120,7 @@ impl Detectors {
             races.reset();
         }
         self.all.iter_mut().for_each(|(_, d)| d.reset());
+        self.livelock.reset();
         self.retries.reset();
     }
 
@@ -142,6 +144,30 @@ impl Detectors {
                 found.push(f);
             }
         }
+        if let Some(f) = self.livelock.on_step(event, step, names) {
+            found.push(f);
+        }
+    }
+
+    /// A round of steps that brought the shared state back, for the runtime to replay: the
+    /// thread of each step ([`lasso`]). Taken once.
+    pub fn lasso_candidate(&mut self) -> Option<Vec<ThreadId>> {
+        self.livelock.lasso_candidate()
+    }
+
+    /// The runtime replays the candidate (`true`) or cannot (`false`).
+    pub fn lasso_steered(&mut self, replayed: bool) {
+        self.livelock.lasso_steered(replayed);
+    }
+
+    /// Whether a replayed candidate is still being confirmed.
+    pub fn lasso_confirming(&self) -> bool {
+        self.livelock.lasso_confirming()
+    }
+
+    /// The replay could not follow the round: the candidate is dropped for good.
+    pub fn lasso_abandon(&mut self) {
+        self.livelock.lasso_abandon();
     }
 
     /// The data race, if any, of a non-atomic read of atomic `object` by `reader` at `site`

@@ -10,7 +10,9 @@
 //!
 //! Eventual visibility: a load that repeats a thread's stale load (the same atomic at the same
 //! line, with no store of the thread to it in between) reads the latest store, and so does a
-//! compare-exchange that repeats a failed one that read a stale store. (A load and a
+//! compare-exchange or other read-modify-write that repeats one that read a stale store (a
+//! `swap` spin lock whose swaps kept reading the thread's own last swap, each placed before
+//! the unlocking store in modification order, would spin for ever). (A load and a
 //! compare-exchange at one line, as in `fetch_update`, are not repeats of each other.) So a spin loop
 //! sees a stale value at most once in a row and then the store it waits for, and a correct
 //! spin terminates under the fair scheduler. Outcomes given up: a loop that reads one store
@@ -109,8 +111,8 @@ pub fn prepare(
         let me = e.current;
         let repeat = match access {
             Access::Load(_) => Some((object, site, false)),
-            Access::Cas { .. } => Some((object, site, true)),
-            Access::Store(_) | Access::Rmw(_) => None,
+            Access::Cas { .. } | Access::Rmw(_) => Some((object, site, true)),
+            Access::Store(_) => None,
         };
         let stale_loads = &e.threads[me.index()].stale_loads;
         let latest = e.memory.latest_ts(location);
@@ -147,6 +149,7 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
         let me = e.current;
         let hb = e.detectors.happens_before();
         let memory = &mut e.memory;
+        let read_latest = ts == memory.latest_ts(location);
         let mut stored = false;
         match op {
             Op::AtomicLoad { from, .. }
@@ -174,9 +177,11 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
             }
             _ => {}
         }
-        // Eventual visibility (module documentation): a load that read an older store than
-        // the latest is remembered until the thread repeats it or stores to the atomic.
-        let stale = !stored && ts != memory.latest_ts(location);
+        // Eventual visibility (module documentation): a load or read-modify-write that read
+        // an older store than the latest is remembered until the thread repeats it or stores
+        // to the atomic otherwise.
+        let rmw = matches!(op, Op::AtomicRmw { .. });
+        let stale = !read_latest && (!stored || rmw);
         let latest = memory.latest(location);
         if stale {
             let newest = memory.history(location).last().map(|m| m.id);
@@ -190,11 +195,10 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
             .happens_before_mut()
             .forget_stores(object, &gone);
         e.forgotten_stores = gone;
-        let cas = matches!(op, Op::AtomicRmw { .. });
         let loads = &mut e.threads[me.index()].stale_loads;
-        loads.retain(|&(o, s, c)| o != object || (!stored && (s, c) != (site, cas)));
+        loads.retain(|&(o, s, c)| o != object || (!stored && (s, c) != (site, rmw)));
         if stale {
-            loads.push((object, site, cas));
+            loads.push((object, site, rmw));
         }
         latest
     })

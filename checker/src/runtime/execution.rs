@@ -11,6 +11,7 @@ use corosensei::Yielder;
 
 use super::beacon::Beacon;
 use super::fairness::Fairness;
+use super::lasso::LassoReplay;
 use super::spin::{SpinWatch, Verdict};
 use crate::config::Config;
 use crate::detector::panic::PanicRecord;
@@ -187,6 +188,9 @@ pub(crate) struct Execution {
     pub test: Option<Arc<str>>,
     /// Executions started so far in this exploration.
     pub executions: u64,
+    /// A round that brought the shared state back, being replayed to confirm a livelock or
+    /// starvation: it makes the scheduling choices meanwhile.
+    lasso: Option<LassoReplay>,
     /// Scheduling choices are explored (the default). While false (loom's `stop_exploring`),
     /// every choice takes its default and none is offered to the strategy.
     pub exploring: bool,
@@ -233,6 +237,7 @@ impl Execution {
             executions: 0,
             allocations: Vec::new(),
             exploring: true,
+            lasso: None,
             skipping: false,
         }
     }
@@ -259,6 +264,7 @@ impl Execution {
         self.spurious_left = SPURIOUS_BUDGET;
         self.allocations.clear();
         self.exploring = true;
+        self.lasso = None;
         self.skipping = false;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
         self.threads
@@ -316,6 +322,7 @@ impl Execution {
         self.fatal |= self.findings[before..]
             .iter()
             .any(|f| f.kind.ends_execution());
+        self.follow_lasso(event.thread);
         self.fairness.on_event(&event, self.detectors.last_step());
         if event.op == Op::Yield {
             let weak_reads = &self.weak_reads;
@@ -333,6 +340,35 @@ impl Execution {
             if let Some(object) = event.object {
                 self.wake_spinners(|slot| slot.spin_reads.contains(&object));
             }
+        }
+    }
+
+    /// Keeps a lasso replay on course after a step of `thread`, or starts one for a candidate
+    /// the livelock detector just found, when the strategy lets the replay take the choices
+    /// and the step limit leaves room for it.
+    fn follow_lasso(&mut self, thread: ThreadId) {
+        if let Some(replay) = &mut self.lasso {
+            let on_course = replay.stepped(thread);
+            if !on_course || !self.detectors.lasso_confirming() {
+                self.detectors.lasso_abandon();
+                self.lasso = None;
+            }
+            return;
+        }
+        let Some(threads) = self.detectors.lasso_candidate() else {
+            return;
+        };
+        let replay = LassoReplay::new(threads);
+        let needs = replay.steps_for(crate::detector::lasso::CONFIRM_ROUNDS);
+        let room = self.steps + needs + 1 < self.max_steps;
+        let steer = room && self.exploring && !self.fatal && self.step() && {
+            let steer = self.strategy.steer_lasso();
+            self.decisions.push(Decision::Value(steer as u32));
+            steer
+        };
+        self.detectors.lasso_steered(steer);
+        if steer {
+            self.lasso = Some(replay);
         }
     }
 
@@ -502,6 +538,16 @@ impl Execution {
             self.wake_spinners(|_| true);
             self.collect_enabled();
         }
+        if let Some(replay) = &mut self.lasso {
+            replay.could_run(&self.enabled);
+            let next = replay.next();
+            if self.enabled.contains(&next) {
+                self.strategy.forced_step();
+                return Some(self.take_chosen(next));
+            }
+            self.detectors.lasso_abandon();
+            self.lasso = None;
+        }
         let threads = &self.threads;
         let hidden = self.fairness.filter(&mut self.enabled, |t| {
             matches!(threads[t.index()].state, ThreadState::Runnable)
@@ -541,6 +587,11 @@ impl Execution {
                 t
             }
         };
+        Some(self.take_chosen(chosen))
+    }
+
+    /// Wakes `chosen` by timeout or spuriously if it is blocked; returns it.
+    fn take_chosen(&mut self, chosen: ThreadId) -> ThreadId {
         if let ThreadState::Blocked(b) = self.thread(chosen).state {
             if b.timeout {
                 self.wake(chosen, WakeReason::TimedOut);
@@ -549,7 +600,7 @@ impl Execution {
                 self.wake(chosen, WakeReason::Spurious);
             }
         }
-        Some(chosen)
+        chosen
     }
 
     /// The thread to run when choices are not explored: the current one unless it yielded or
@@ -617,7 +668,7 @@ impl Execution {
 
     /// A nondeterministic choice in `0..n`, recorded in the schedule.
     pub(crate) fn choose(&mut self, n: u32) -> u32 {
-        if n < 2 || !self.step() || !self.exploring {
+        if n < 2 || !self.step() || !self.exploring || self.lasso.is_some() {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);
@@ -630,7 +681,7 @@ impl Execution {
     /// `Strategy::choose_read`), among the `offered` ones worth exploring (0 always is). The
     /// schedule records it among all `n`, so it replays whatever the strategy offered.
     pub(crate) fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        if n < 2 || !self.step() || !self.exploring {
+        if n < 2 || !self.step() || !self.exploring || self.lasso.is_some() {
             return 0;
         }
         let v = match offered {

@@ -10,6 +10,8 @@
 //!   thread that is stuck outside the shim or overflows its stack, `stuck` explains it, and
 //!   `beacon` is what the three share.
 //! - `record` is what a schedule remembers of its execution, to catch a replay that diverges.
+//! - `lasso` replays a round of steps that brought the shared state back, to confirm a
+//!   livelock or starvation (`detector::lasso`).
 
 pub mod api;
 pub mod atomics;
@@ -21,6 +23,7 @@ mod execution;
 mod explorer;
 mod fairness;
 mod finish;
+mod lasso;
 mod leaks;
 mod panic_hook;
 mod record;

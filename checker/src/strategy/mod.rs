@@ -93,6 +93,14 @@ pub trait Strategy: Send {
     /// reducing search must stop relying on sleep sets and explore every thread offered where
     /// something is hidden.
     fn fairness_engaged(&mut self) {}
+    /// Whether the runtime may replay a round of steps that brought the shared state back, to
+    /// confirm a livelock or starvation (`detector::lasso`): the replay takes the scheduling
+    /// choices out of the strategy's hands for a while, which only a sampling strategy can
+    /// afford (an exhaustive search would not explore the choices it skipped). Asked once
+    /// per candidate, and recorded as a value choice, so a replayed schedule does the same.
+    fn steer_lasso(&mut self) -> bool {
+        false
+    }
     /// True when the strategy has exhausted its whole space within its bounds.
     fn is_complete(&self) -> bool {
         false

@@ -63,6 +63,10 @@ impl Pct {
 }
 
 impl Strategy for Pct {
+    fn steer_lasso(&mut self) -> bool {
+        true
+    }
+
     fn begin_execution(&mut self) -> bool {
         self.longest_run = self.longest_run.max(self.step);
         self.step = 0;

@@ -114,6 +114,10 @@ impl Portfolio {
 }
 
 impl Strategy for Portfolio {
+    fn steer_lasso(&mut self) -> bool {
+        self.member().steer_lasso()
+    }
+
     fn begin_execution(&mut self) -> bool {
         if self.finished() {
             return false;

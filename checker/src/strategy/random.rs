@@ -27,6 +27,10 @@ pub(crate) fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
 }
 
 impl Strategy for RandomWalk {
+    fn steer_lasso(&mut self) -> bool {
+        true
+    }
+
     fn begin_execution(&mut self) -> bool {
         true
     }

@@ -41,6 +41,11 @@ impl Replay {
 }
 
 impl Strategy for Replay {
+    fn steer_lasso(&mut self) -> bool {
+        // The recording's answer, kept as a value choice.
+        self.choose_value(2) == 1
+    }
+
     fn begin_execution(&mut self) -> bool {
         !std::mem::replace(&mut self.started, true)
     }

@@ -1,6 +1,7 @@
 //! The programs, one module per case with its correct twin beside it.
 
 pub mod abba;
+pub mod backoff_philosophers;
 pub mod barrier_miscount;
 pub mod bounded_buffer;
 pub mod channel_cycle;
@@ -25,6 +26,7 @@ pub mod seqlock;
 pub mod spin_flag;
 pub mod spsc_ring;
 pub mod state_machine_cas;
+pub mod tas_starvation;
 pub mod treiber_index;
 pub mod unsynchronised_counter;
 
@@ -64,6 +66,11 @@ const PROGRAMS: &[Program] = &[
     spin_flag::CLEAN,
     polite::BUGGY,
     polite::CLEAN,
+    backoff_philosophers::BUGGY,
+    backoff_philosophers::CLEAN,
+    backoff_philosophers::BOUNDED,
+    tas_starvation::BUGGY,
+    tas_starvation::CLEAN,
     reader_pref::BUGGY,
     reader_pref::CLEAN,
     recursive_read::BUGGY,

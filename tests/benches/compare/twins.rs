@@ -295,6 +295,58 @@ macro_rules! bodies {
             updater.join().unwrap();
         }
 
+        /// Twin of `corpus::programs::backoff_philosophers::buggy`: two philosophers take
+        /// their left fork, try the right one, and put the left back and yield when it is taken.
+        fn backoff_philosophers() {
+            let forks = Arc::new([Mutex::new(()), Mutex::new(())]);
+            let meals = Arc::new(AtomicUsize::new(0));
+            let philosophers: Vec<_> = (0..2)
+                .map(|me| {
+                    let (forks, meals) = (forks.clone(), meals.clone());
+                    thread::spawn(move || loop {
+                        let held = forks[me].lock().unwrap();
+                        if let Ok(_other) = forks[1 - me].try_lock() {
+                            meals.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                        drop(held);
+                        thread::yield_now();
+                    })
+                })
+                .collect();
+            for p in philosophers {
+                p.join().unwrap();
+            }
+            assert_eq!(meals.load(Ordering::Relaxed), 2);
+        }
+
+        /// Twin of `corpus::programs::tas_starvation::buggy`: a worker takes and releases a
+        /// test-and-set lock until main, which needs it once, raises the stop flag.
+        fn tas_starvation() {
+            /// Takes the test-and-set lock.
+            fn lock(held: &AtomicBool) {
+                while held.swap(true, Ordering::Acquire) {
+                    thread::yield_now();
+                }
+            }
+            let held = Arc::new(AtomicBool::new(false));
+            let stop = Arc::new(AtomicBool::new(false));
+            let worker = {
+                let (held, stop) = (held.clone(), stop.clone());
+                thread::spawn(move || {
+                    while !stop.load(Ordering::Acquire) {
+                        lock(&held);
+                        held.store(false, Ordering::Release);
+                        thread::yield_now();
+                    }
+                })
+            };
+            lock(&held);
+            stop.store(true, Ordering::Release);
+            held.store(false, Ordering::Release);
+            worker.join().unwrap();
+        }
+
         /// Twin of `corpus::programs::treiber_index::buggy` (untagged head of pool indices).
         fn treiber_index_aba() {
             const NIL: usize = usize::MAX;
@@ -496,6 +548,8 @@ macro_rules! bodies {
                 "polite_livelock" => polite_livelock,
                 "reader_pref_starvation" => reader_pref_starvation,
                 "recursive_read" => recursive_read,
+                "backoff_philosophers" => backoff_philosophers,
+                "tas_starvation" => tas_starvation,
                 "treiber_index_aba" => treiber_index_aba,
                 "relaxed_publication" => relaxed_publication,
                 "peterson_release_acquire" => peterson_release_acquire,

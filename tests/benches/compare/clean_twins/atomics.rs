@@ -617,6 +617,36 @@ macro_rules! atomic_twins {
             producer.join().unwrap();
         }
 
+        /// Twin of `tas_starvation::clean`: a worker takes and releases a ticket lock until
+        /// main, which needs it once, has raised the stop flag.
+        fn ticket_lock_ok() {
+            /// Takes a ticket and waits to be served; returns the ticket.
+            fn lock(next: &AtomicUsize, serving: &AtomicUsize) -> usize {
+                let mine = next.fetch_add(1, Ordering::Relaxed);
+                while serving.load(Ordering::Acquire) != mine {
+                    thread::yield_now();
+                }
+                mine
+            }
+            let next = Arc::new(AtomicUsize::new(0));
+            let serving = Arc::new(AtomicUsize::new(0));
+            let stop = Arc::new(AtomicBool::new(false));
+            let worker = {
+                let (next, serving, stop) = (next.clone(), serving.clone(), stop.clone());
+                thread::spawn(move || {
+                    while !stop.load(Ordering::Acquire) {
+                        let ticket = lock(&next, &serving);
+                        serving.store(ticket + 1, Ordering::Release);
+                        thread::yield_now();
+                    }
+                })
+            };
+            let ticket = lock(&next, &serving);
+            stop.store(true, Ordering::Release);
+            serving.store(ticket + 1, Ordering::Release);
+            worker.join().unwrap();
+        }
+
         /// The twin of the clean corpus program called `name`, if it is one of these.
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
@@ -635,6 +665,7 @@ macro_rules! atomic_twins {
                 "seqlock_ok" => seqlock_ok,
                 "seq_cst_readers_ok" => seq_cst_readers_ok,
                 "spsc_ring_ok" => spsc_ring_ok,
+                "ticket_lock_ok" => ticket_lock_ok,
                 _ => return None,
             };
             Some(f)

@@ -292,6 +292,59 @@ macro_rules! blocking_twins {
             updater.join().unwrap();
         }
 
+        /// Twin of `backoff_philosophers::clean`: two philosophers take both forks in one
+        /// global order.
+        fn ordered_philosophers_ok() {
+            philosophers(None, true);
+        }
+
+        /// Twin of `backoff_philosophers::bounded`: they back off, but after 50 failures take
+        /// the forks in the global order.
+        fn bounded_backoff_ok() {
+            philosophers(Some(50), false);
+        }
+
+        /// Two philosophers, each eating once: in the global order when `ordered`, else backing
+        /// off (take the left fork, try the right, put the left back and yield) up to `limit`
+        /// failures, then in the global order.
+        fn philosophers(limit: Option<u32>, ordered: bool) {
+            let forks = Arc::new([Mutex::new(()), Mutex::new(())]);
+            let meals = Arc::new(Mutex::new(0));
+            let eat_in_order = |forks: &[Mutex<()>; 2], meals: &Mutex<u32>| {
+                let _first = forks[0].lock().unwrap();
+                let _second = forks[1].lock().unwrap();
+                *meals.lock().unwrap() += 1;
+            };
+            let philosophers: Vec<_> = (0..2)
+                .map(|me| {
+                    let (forks, meals) = (forks.clone(), meals.clone());
+                    thread::spawn(move || {
+                        if ordered {
+                            return eat_in_order(&forks, &meals);
+                        }
+                        let mut failures = 0;
+                        loop {
+                            if limit.is_some_and(|limit| failures >= limit) {
+                                return eat_in_order(&forks, &meals);
+                            }
+                            let held = forks[me].lock().unwrap();
+                            if let Ok(_other) = forks[1 - me].try_lock() {
+                                *meals.lock().unwrap() += 1;
+                                return;
+                            }
+                            drop(held);
+                            failures += 1;
+                            thread::yield_now();
+                        }
+                    })
+                })
+                .collect();
+            for p in philosophers {
+                p.join().unwrap();
+            }
+            assert_eq!(*meals.lock().unwrap(), 2);
+        }
+
         /// Twin of `bounded_buffer::clean`: a one-slot buffer on a Mutex and two Condvars,
         /// two producers and two consumers.
         fn bounded_buffer_ok() {
@@ -361,6 +414,8 @@ macro_rules! blocking_twins {
                 "barrier_ok" => barrier_ok,
                 "rwlock_readers_ok" => rwlock_readers_ok,
                 "single_read_ok" => single_read_ok,
+                "ordered_philosophers_ok" => ordered_philosophers_ok,
+                "bounded_backoff_ok" => bounded_backoff_ok,
                 "bounded_buffer_ok" => bounded_buffer_ok,
                 _ => return None,
             };

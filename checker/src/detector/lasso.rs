@@ -1,0 +1,509 @@
+//! Liveness proven by a repeating fair cycle (a lasso): a prefix, then a round of steps after
+//! which the shared state is exactly what it was before the round, with every thread that
+//! could run taking a step in it. Such a round can repeat forever under a fair scheduler: a
+//! livelock when every thread in it fails (or nobody gets anywhere), a starvation when some
+//! threads fail every round while others keep winning what they fail to get.
+//!
+//! The livelock detector, which fingerprints the shared state after every step
+//! ([`super::state_hash`]), hands each state that comes back here ([`Lasso::repeated`]). A
+//! round that qualifies becomes a candidate: the runtime replays it ([`Lasso::candidate`],
+//! `runtime::lasso`), choosing for every step the thread that took it, and the candidate is
+//! confirmed once the state has come back after each of [`CONFIRM_ROUNDS`] more rounds. A
+//! retry loop whose counter lives on its stack (invisible to the fingerprint) gives up during
+//! the replay and changes the state, and is not reported. What the replay could not repeat is
+//! remembered, across executions, and not tried again.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::objects::{at, grow};
+use super::ThreadNames;
+use crate::event::{Event, ObjectId, Op, ThreadId};
+use crate::report::{Finding, FindingKind, ObjectRef, SiteRole};
+
+/// How a finding names an object: [`ObjectRef`] of an object of the execution, if known.
+pub type ObjectRefs<'a> = &'a dyn Fn(ObjectId) -> Option<ObjectRef>;
+
+/// Rounds a candidate is replayed before it is reported: more than any retry limit a loop
+/// that gives up is likely to have.
+pub const CONFIRM_ROUNDS: u32 = 200;
+/// Longest round, in steps, that is tried.
+pub const MAX_PERIOD: u64 = 64;
+/// Candidates tried per execution.
+const MAX_ATTEMPTS: u32 = 4;
+/// Rounds that could not be repeated, remembered so as not to try them again.
+const MAX_REJECTED: usize = 4096;
+/// Steps of a round the finding spells out.
+const ROUND_SHOWN: usize = 24;
+
+/// A round being confirmed.
+struct Confirming {
+    /// The fingerprint the state comes back to.
+    state: u64,
+    period: u64,
+    /// The step at which the first round ended.
+    start: u64,
+    /// Rounds confirmed so far.
+    rounds: u32,
+    signature: u64,
+    /// The events of one round.
+    round: Vec<Event>,
+    /// Steps before the first round began.
+    prefix: u64,
+}
+
+/// Candidates and their confirmation, for one detector.
+#[derive(Default)]
+pub struct Lasso {
+    /// The candidate offered to the runtime, until it says whether it replays it.
+    pending: Option<Confirming>,
+    /// The threads of the pending candidate's round, until the runtime takes them.
+    offered: Option<Vec<ThreadId>>,
+    confirming: Option<Confirming>,
+    attempts: u32,
+    /// Signatures of rounds that did not repeat (kept across executions).
+    rejected: HashSet<u64>,
+    /// Per thread: blocked (its last event was a `Block`) or finished.
+    stopped: Vec<bool>,
+    /// Per thread: it has taken a step.
+    started: Vec<bool>,
+}
+
+/// The signature of a round: who did which kind of operation where, in order.
+fn signature(round: &[Event]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for e in round {
+        let word = (e.thread.0 as u64) << 40
+            ^ (e.op.kind() as u64) << 32
+            ^ (e.site.line() as u64) << 8
+            ^ e.site.column() as u64;
+        h = (h ^ word).wrapping_mul(0x0100_0000_01b3);
+        h ^= e.site.file().len() as u64;
+    }
+    h
+}
+
+impl Lasso {
+    /// Forgets the previous execution (not the rounds that did not repeat).
+    pub fn reset(&mut self) {
+        self.pending = None;
+        self.offered = None;
+        self.confirming = None;
+        self.attempts = 0;
+        self.stopped.clear();
+        self.started.clear();
+    }
+
+    /// Sees every event, to know which threads can run.
+    pub fn note(&mut self, event: &Event) {
+        let t = event.thread.index();
+        *grow(&mut self.started, t) = true;
+        *grow(&mut self.stopped, t) = matches!(event.op, Op::Block { .. } | Op::Exit);
+        if let Op::Spawn { child } = event.op {
+            // It can run from now on, before its first step.
+            *grow(&mut self.started, child.index()) = true;
+        }
+    }
+
+    /// Whether a candidate is being replayed.
+    pub fn confirming(&self) -> bool {
+        self.confirming.is_some()
+    }
+
+    /// The state `state` came back at `step`, `period` steps after it was last seen; `recent`
+    /// ends with the steps since. Offers them as a candidate if they qualify: not too long,
+    /// every thread that can run now took a step in them, not tried before.
+    pub fn repeated(&mut self, state: u64, step: u64, period: u64, recent: &VecDeque<Event>) {
+        if self.pending.is_some()
+            || self.confirming.is_some()
+            || self.attempts >= MAX_ATTEMPTS
+            || period > MAX_PERIOD
+            || period as usize > recent.len()
+        {
+            return;
+        }
+        let round: Vec<Event> = recent
+            .iter()
+            .skip(recent.len() - period as usize)
+            .copied()
+            .collect();
+        let runnable = (0..self.started.len())
+            .filter(|&t| self.started[t] && !self.stopped.get(t).copied().unwrap_or(false));
+        let fair = runnable
+            .clone()
+            .all(|t| round.iter().any(|e| e.thread.index() == t));
+        if !fair || runnable.count() == 0 {
+            return;
+        }
+        let signature = signature(&round);
+        if self.rejected.contains(&signature) {
+            return;
+        }
+        self.attempts += 1;
+        self.offered = Some(round.iter().map(|e| e.thread).collect());
+        self.pending = Some(Confirming {
+            state,
+            period,
+            start: step,
+            rounds: 0,
+            signature,
+            round,
+            prefix: step.saturating_sub(period),
+        });
+    }
+
+    /// The threads of a candidate's round, step by step, for the runtime to replay (once).
+    pub fn candidate(&mut self) -> Option<Vec<ThreadId>> {
+        self.offered.take()
+    }
+
+    /// The runtime replays the candidate (`true`) or cannot (`false`).
+    pub fn steered(&mut self, replayed: bool) {
+        if let Some(pending) = self.pending.take() {
+            if replayed {
+                self.confirming = Some(pending);
+            }
+        }
+    }
+
+    /// The replay could not follow the round (a thread could not run, or one that could did
+    /// not take a step in a round): the candidate is dropped for good.
+    pub fn abandon(&mut self) {
+        if let Some(c) = self.confirming.take() {
+            self.reject(c.signature);
+        }
+    }
+
+    fn reject(&mut self, signature: u64) {
+        if self.rejected.len() >= MAX_REJECTED {
+            self.rejected.clear();
+        }
+        self.rejected.insert(signature);
+    }
+
+    /// After a step while confirming: `state` is the fingerprint now (`None` when the step
+    /// changed something the fingerprint cannot see). Returns the finding once confirmed.
+    pub fn step(
+        &mut self,
+        state: Option<u64>,
+        step: u64,
+        describe: &dyn Fn(&Event) -> String,
+        objects: ObjectRefs<'_>,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        let c = self.confirming.as_mut()?;
+        let since = step.saturating_sub(c.start);
+        if state.is_some() && since % c.period != 0 {
+            return None;
+        }
+        if state != Some(c.state) {
+            let signature = c.signature;
+            self.confirming = None;
+            self.reject(signature);
+            return None;
+        }
+        c.rounds += 1;
+        if c.rounds < CONFIRM_ROUNDS {
+            return None;
+        }
+        let c = self.confirming.take()?;
+        let mut finding = render(&c, describe, names);
+        for object in contended(&c.round).into_iter().filter_map(objects) {
+            finding.add_object(object);
+        }
+        Some(finding)
+    }
+}
+
+/// How a thread fared in one round.
+#[derive(Default)]
+struct Fared {
+    /// Its first failed attempt (a failed `try_lock`, compare-exchange, `try_recv`/`try_send`,
+    /// or a swap that found the value it wrote), and on what.
+    failed: Option<(Event, Option<ObjectId>)>,
+    /// Its first win: a lock taken, or a read-modify-write that changed the value.
+    won: Option<Event>,
+}
+
+fn fared(round: &[Event], thread: ThreadId) -> Fared {
+    let mut f = Fared::default();
+    for e in round.iter().filter(|e| e.thread == thread) {
+        let (fail, win) = match e.op {
+            Op::TryLockFailed { .. } | Op::Observe => (true, false),
+            Op::AtomicRmw { success: false, .. } => (true, false),
+            Op::AtomicRmw { old, new, .. } => (old == new, old != new),
+            Op::Acquire { .. } => (false, true),
+            _ => (false, false),
+        };
+        if fail && f.failed.is_none() {
+            f.failed = Some((*e, e.object));
+        }
+        if win && f.won.is_none() {
+            f.won = Some(*e);
+        }
+    }
+    f
+}
+
+/// The objects the threads of `round` fail to get, in order of first failure.
+pub fn contended(round: &[Event]) -> Vec<ObjectId> {
+    let mut objects: Vec<ObjectId> = Vec::new();
+    let mut threads: Vec<ThreadId> = round.iter().map(|e| e.thread).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    for t in threads {
+        if let Some((_, Some(object))) = fared(round, t).failed {
+            if !objects.contains(&object) {
+                objects.push(object);
+            }
+        }
+    }
+    objects
+}
+
+/// Who starves in `round`, if anyone: the threads that fail in it and never win, when other
+/// threads win (victims first, then winners).
+pub fn starving(round: &[Event]) -> Option<(Vec<ThreadId>, Vec<ThreadId>)> {
+    let mut threads: Vec<ThreadId> = round.iter().map(|e| e.thread).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let fares: Vec<(ThreadId, Fared)> = threads.iter().map(|t| (*t, fared(round, *t))).collect();
+    let victims: Vec<ThreadId> = fares
+        .iter()
+        .filter(|(_, f)| f.failed.is_some() && f.won.is_none())
+        .map(|(t, _)| *t)
+        .collect();
+    let winners: Vec<ThreadId> = fares
+        .iter()
+        .filter(|(_, f)| f.won.is_some())
+        .map(|(t, _)| *t)
+        .collect();
+    (!victims.is_empty() && !winners.is_empty()).then_some((victims, winners))
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => "no thread".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The finding for a confirmed round.
+fn render(c: &Confirming, describe: &dyn Fn(&Event) -> String, names: &dyn ThreadNames) -> Finding {
+    let mut threads: Vec<ThreadId> = c.round.iter().map(|e| e.thread).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let fares: Vec<(ThreadId, Fared)> = threads.iter().map(|t| (*t, fared(&c.round, *t))).collect();
+    // Starving: fails every round and never wins; the others win.
+    let victims: Vec<&(ThreadId, Fared)> = fares
+        .iter()
+        .filter(|(_, f)| f.failed.is_some() && f.won.is_none())
+        .collect();
+    let winners: Vec<&(ThreadId, Fared)> = fares.iter().filter(|(_, f)| f.won.is_some()).collect();
+    let starvation = !victims.is_empty() && !winners.is_empty();
+    let label = |list: &[&(ThreadId, Fared)]| -> Vec<String> {
+        list.iter().map(|(t, _)| names.label(*t)).collect()
+    };
+    let all: Vec<String> = threads.iter().map(|t| names.label(*t)).collect();
+    let replayed = format!(
+        "replayed {} more rounds, each ending in the same state, with every thread that could run taking a step in each",
+        c.rounds
+    );
+    let mut finding = if starvation {
+        Finding::new(
+            FindingKind::Starvation,
+            format!(
+                "starvation: {} {} in every round of a cycle of {} steps that can repeat forever ({replayed}), while {} {} what {} fail{} to get",
+                join_words(&label(&victims)),
+                if victims.len() == 1 { "fails" } else { "fail" },
+                c.period,
+                join_words(&label(&winners)),
+                if winners.len() == 1 { "takes" } else { "take" },
+                if victims.len() == 1 { "it" } else { "they" },
+                if victims.len() == 1 { "s" } else { "" },
+            ),
+        )
+    } else {
+        Finding::new(
+            FindingKind::Livelock,
+            format!(
+                "livelock: {} go round a cycle of {} steps that can repeat forever ({replayed}); none of them gets through",
+                join_words(&all),
+                c.period
+            ),
+        )
+    };
+    finding.notes.push(format!(
+        "the lasso: {} step{} lead into the cycle, then every round is:",
+        c.prefix,
+        if c.prefix == 1 { "" } else { "s" }
+    ));
+    for e in c.round.iter().take(ROUND_SHOWN) {
+        finding.notes.push(format!(
+            "  {} {} at {}",
+            names.label(e.thread),
+            describe(e),
+            at(e.site)
+        ));
+    }
+    if c.round.len() > ROUND_SHOWN {
+        finding.notes.push(format!(
+            "  ... and {} more steps",
+            c.round.len() - ROUND_SHOWN
+        ));
+    }
+    for (t, f) in &fares {
+        let who = names.label(*t);
+        if let Some((e, _)) = &f.failed {
+            finding.notes.push(format!(
+                "each round, {who} tries and fails: it {} at {}",
+                describe(e),
+                at(e.site)
+            ));
+            finding = finding.site_by(
+                t.0,
+                e.site,
+                SiteRole::Retry,
+                format!("{who} fails here every round"),
+            );
+        } else if let Some(e) = &f.won {
+            finding = finding.site_by(
+                t.0,
+                e.site,
+                SiteRole::Take,
+                format!("{who} takes it here every round"),
+            );
+        } else if let Some(e) = c.round.iter().find(|e| e.thread == *t) {
+            finding = finding.site_by(
+                t.0,
+                e.site,
+                SiteRole::Retry,
+                format!("{who} goes round here"),
+            );
+        }
+    }
+    finding.note(format!(
+        "the schedule is fair (every thread that could run took a step in every round), so no \
+         thread is merely waiting for its turn; a retry loop that gives up after fewer than {} \
+         rounds would have left the cycle when it was replayed",
+        CONFIRM_ROUNDS
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::testing::ev;
+    use crate::detector::NumberedThreads;
+    use crate::event::LockMode;
+
+    fn try_fail(thread: u32, object: u32) -> Event {
+        ev(
+            thread,
+            Some(object),
+            Op::TryLockFailed {
+                mode: LockMode::Exclusive,
+            },
+        )
+    }
+
+    fn take(thread: u32, object: u32) -> Event {
+        ev(thread, Some(object), crate::detector::testing::lock())
+    }
+
+    fn describe(e: &Event) -> String {
+        format!("{:?}", e.op.kind())
+    }
+
+    /// Offers `round` as having come back to state 7, and says the runtime replays it.
+    fn confirm(lasso: &mut Lasso, round: &[Event]) -> Vec<ThreadId> {
+        for e in round {
+            lasso.note(e);
+        }
+        let recent: VecDeque<Event> = round.iter().copied().collect();
+        lasso.repeated(7, round.len() as u64, round.len() as u64, &recent);
+        let threads = lasso.candidate().expect("a candidate");
+        lasso.steered(true);
+        threads
+    }
+
+    #[test]
+    fn a_round_that_keeps_coming_back_is_a_livelock_when_everyone_fails() {
+        let round = [take(0, 1), take(1, 2), try_fail(0, 2), try_fail(1, 1)];
+        let mut lasso = Lasso::default();
+        assert_eq!(confirm(&mut lasso, &round).len(), 4);
+        let mut found = None;
+        for step in 5..=(4 + 4 * CONFIRM_ROUNDS as u64) {
+            let state = if step % 4 == 0 { 7 } else { 100 + step };
+            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+        }
+        let f = found.expect("confirmed after the rounds");
+        assert_eq!(f.kind, FindingKind::Livelock, "{}", f.message);
+        assert!(f.notes.iter().any(|n| n.starts_with("the lasso")));
+    }
+
+    #[test]
+    fn one_thread_failing_while_another_wins_is_starvation() {
+        let round = [take(0, 1), try_fail(1, 1)];
+        let mut lasso = Lasso::default();
+        confirm(&mut lasso, &round);
+        let mut found = None;
+        for step in 3..=(2 + 2 * CONFIRM_ROUNDS as u64) {
+            let state = if step % 2 == 0 { 7 } else { 1 };
+            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+        }
+        let f = found.expect("confirmed");
+        assert_eq!(f.kind, FindingKind::Starvation, "{}", f.message);
+        assert!(f.message.contains("thread 1 fails"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_round_that_stops_coming_back_is_dropped_and_not_tried_again() {
+        let round = [take(0, 1), take(1, 2), try_fail(0, 2), try_fail(1, 1)];
+        let mut lasso = Lasso::default();
+        confirm(&mut lasso, &round);
+        // Fifty rounds, then the retry limit is reached and the state moves on.
+        let mut found = None;
+        for step in 5..=(4 + 4 * 50) {
+            let state = if step % 4 == 0 { 7 } else { 100 + step };
+            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+        }
+        assert!(found.is_none() && lasso.confirming());
+        assert!(lasso
+            .step(Some(8), 208, &describe, &|_| None, &NumberedThreads)
+            .is_none());
+        assert!(!lasso.confirming());
+        lasso.reset();
+        let recent: VecDeque<Event> = round.iter().copied().collect();
+        for e in &round {
+            lasso.note(e);
+        }
+        lasso.repeated(7, 4, 4, &recent);
+        assert!(lasso.candidate().is_none(), "tried again");
+    }
+
+    #[test]
+    fn a_round_that_leaves_out_a_runnable_thread_is_no_candidate() {
+        let mut lasso = Lasso::default();
+        let idle = ev(2, Some(9), crate::detector::testing::load());
+        lasso.note(&idle);
+        let round = [take(0, 1), try_fail(1, 1)];
+        for e in &round {
+            lasso.note(e);
+        }
+        let recent: VecDeque<Event> = round.iter().copied().collect();
+        lasso.repeated(7, 2, 2, &recent);
+        assert!(lasso.candidate().is_none());
+        // Blocked, thread 2 cannot run: now the round is fair.
+        lasso.note(&ev(
+            2,
+            None,
+            Op::Block {
+                wait: crate::event::WaitFor::Join(ThreadId(0)),
+            },
+        ));
+        lasso.repeated(7, 2, 2, &recent);
+        assert!(lasso.candidate().is_some());
+    }
+}
