@@ -79,7 +79,7 @@ pub enum Format {
                   cargo conc-check -p my-crate\n  \
                   cargo conc-check --format sarif --output conc.sarif --format junit --output conc.xml\n  \
                   cargo conc-check --partition 2/4 --baseline conc-baseline.json\n  \
-                  cargo conc-check replay cc3.AQACoI0GAwDyhb8lAA.8c3f4a6b --test lost_update"
+                  cargo conc-check replay cc4.AQACoI0GAwDyhb8lAA.8c3f4a6b --test lost_update"
 )]
 pub struct Cli {
     /// A subcommand; without one, the tests are model-checked.
@@ -208,7 +208,7 @@ pub struct CheckArgs {
 /// `cargo conc-check replay SCHEDULE --test NAME`.
 #[derive(Debug, Args, Clone)]
 pub struct ReplayArgs {
-    /// The schedule string, as the report printed it (`cc3.….…`).
+    /// The schedule string, as the report printed it (`cc4.….…`).
     pub schedule: String,
     /// The test the schedule came from, as the report or the summary names it, e.g.
     /// `tests::lost_update` or `my-crate::demo::tests::lost_update`.
@@ -500,10 +500,10 @@ mod tests {
 
     #[test]
     fn subcommands_parse() {
-        let cli = parse(&argv(&["replay", "cc3.AA.00", "--test", "t", "-p", "x"])).unwrap();
+        let cli = parse(&argv(&["replay", "cc4.AA.00", "--test", "t", "-p", "x"])).unwrap();
         match cli.command {
             Some(Command::Replay(r)) => {
-                assert_eq!(r.schedule, "cc3.AA.00");
+                assert_eq!(r.schedule, "cc4.AA.00");
                 assert_eq!(r.test, "t");
                 assert_eq!(cli.check.build.packages, vec!["x".to_string()]);
             }
@@ -527,7 +527,7 @@ mod tests {
                 .exit_code(),
             2
         );
-        let e = parse(&argv(&["replay", "cc3.AA.00"])).unwrap_err();
+        let e = parse(&argv(&["replay", "cc4.AA.00"])).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }
 }

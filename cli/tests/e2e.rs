@@ -210,7 +210,7 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
         "a source snippet: {run:?}"
     );
     assert!(
-        human.contains("cargo conc-check replay cc3."),
+        human.contains("cargo conc-check replay cc4."),
         "the replay command: {run:?}"
     );
     for column in ["test", "verdict", "findings", "executions", "complete"] {
@@ -250,7 +250,7 @@ fn a_buggy_test_exits_1_and_every_format_reports_it() {
             "the locks are named in the structure: {f:#}"
         );
         assert!(f["finding"]["sites"][0]["role"].is_string(), "{f:#}");
-        assert!(f["schedule"].as_str().unwrap().starts_with("cc3."));
+        assert!(f["schedule"].as_str().unwrap().starts_with("cc4."));
     }
     assert_eq!(
         report["tests"][2]["complete"], true,
@@ -917,7 +917,7 @@ fn bad_settings_are_one_usage_error_before_anything_runs() {
     }
     // A schedule with a valid checksum whose repeat count asks for 2^40 decisions (the header
     // says: step limit 100,000; thread 1, then repeated 2^40 times).
-    let huge = "cc3.AqCNBgAIgoCAgICAAg.583cd748";
+    let huge = "cc4.AqCNBgAIgoCAgICAAg.583cd748";
     let run = conc_check(&misbehave(), &["replay", huge, "--test", "x"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("more than the step limit"), "{run:?}");

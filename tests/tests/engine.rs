@@ -56,10 +56,10 @@ fn abba_is_a_deadlock_within_a_few_executions_with_the_defaults() {
         4,
         "four distinct lock lines expected: {lines:?}"
     );
-    assert!(report.schedule.as_deref().unwrap_or("").starts_with("cc3."));
+    assert!(report.schedule.as_deref().unwrap_or("").starts_with("cc4."));
     let replay = report.replay.as_deref().unwrap_or("");
     assert!(
-        replay.starts_with("cargo conc-check replay cc3.")
+        replay.starts_with("cargo conc-check replay cc4.")
             && replay
                 .contains("--test abba_is_a_deadlock_within_a_few_executions_with_the_defaults")
             && replay.ends_with("-p conc-check-tests"),

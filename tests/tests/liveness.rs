@@ -201,3 +201,82 @@ fn the_bounded_retry_twin_is_exhausted_by_dfs_within_a_bound() {
         .explore(programs::backoff_philosophers::bounded);
     assert!(report.is_clean() && report.complete, "{report}");
 }
+
+#[test]
+fn a_loop_that_always_gets_its_lock_is_no_lasso_even_after_a_retry() {
+    // A failed try_lock wakes the livelock detector; then two workers take one lock 300
+    // times each. The fingerprint does not see the count inside the Mutex, so the state comes
+    // back every round, but nobody fails: no candidate, clean.
+    let report = Builder::new().explore(|| {
+        let m = Arc::new(Mutex::new(0u32));
+        {
+            let _held = m.lock().unwrap();
+            let m2 = m.clone();
+            thread::spawn(move || assert!(m2.try_lock().is_err()))
+                .join()
+                .unwrap();
+        }
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || {
+                    for _ in 0..300 {
+                        *m.lock().unwrap() += 1;
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(*m.lock().unwrap(), 600);
+    });
+    assert!(report.is_clean(), "{report}");
+}
+
+#[test]
+fn a_swap_spin_lock_taken_once_by_each_thread_is_exhausted_clean() {
+    // Each swap that finds the lock taken reads the latest store the next time (eventual
+    // visibility), so no thread spins for ever on its own last swap.
+    let report = Builder::new().strategy(Strategy::Dfs).explore(|| {
+        let held = Arc::new(AtomicBool::new(false));
+        let count = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (held, count) = (held.clone(), count.clone());
+                thread::spawn(move || {
+                    while held.swap(true, Ordering::Acquire) {
+                        thread::yield_now();
+                    }
+                    count.fetch_add(1, Ordering::Relaxed);
+                    held.store(false, Ordering::Release);
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(count.load(Ordering::Relaxed), 2);
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+}
+
+#[test]
+fn dfs_never_replays_a_round_so_its_runs_record_no_steering() {
+    // Under DFS the window detector, not a lasso, reports the philosophers (or nothing within
+    // the budget); either way no finding shows a lasso, and the schedule replays.
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .iterations(20_000)
+        .explore(programs::backoff_philosophers::buggy);
+    for f in &report.findings {
+        assert!(
+            !f.notes.iter().any(|n| n.starts_with("the lasso:")),
+            "{f:#?}"
+        );
+    }
+    if let Some(schedule) = &report.schedule {
+        let replayed = conc_check::replay(schedule, programs::backoff_philosophers::buggy);
+        assert_eq!(replayed.kinds(), report.kinds(), "{replayed}");
+    }
+}

@@ -29,7 +29,7 @@ pub const CONFIRM_ROUNDS: u32 = 200;
 /// Longest round, in steps, that is tried.
 pub const MAX_PERIOD: u64 = 64;
 /// Candidates tried per execution.
-const MAX_ATTEMPTS: u32 = 4;
+const MAX_ATTEMPTS: u32 = 2;
 /// Rounds that could not be repeated, remembered so as not to try them again.
 const MAX_REJECTED: usize = 4096;
 /// Steps of a round the finding spells out.
@@ -45,6 +45,8 @@ struct Confirming {
     /// Rounds confirmed so far.
     rounds: u32,
     signature: u64,
+    /// The signature of the replayed round under way, so far.
+    replayed: u64,
     /// The events of one round.
     round: Vec<Event>,
     /// Steps before the first round began.
@@ -66,20 +68,25 @@ pub struct Lasso {
     stopped: Vec<bool>,
     /// Per thread: it has taken a step.
     started: Vec<bool>,
+    /// Events of the execution so far.
+    events: u64,
 }
 
 /// The signature of a round: who did which kind of operation where, in order.
 fn signature(round: &[Event]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for e in round {
-        let word = (e.thread.0 as u64) << 40
-            ^ (e.op.kind() as u64) << 32
-            ^ (e.site.line() as u64) << 8
-            ^ e.site.column() as u64;
-        h = (h ^ word).wrapping_mul(0x0100_0000_01b3);
-        h ^= e.site.file().len() as u64;
-    }
-    h
+    round.iter().fold(SIGNATURE_SEED, signed)
+}
+
+/// Where a signature starts.
+const SIGNATURE_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The signature `h` extended by event `e`.
+fn signed(h: u64, e: &Event) -> u64 {
+    let word = (e.thread.0 as u64) << 40
+        ^ (e.op.kind() as u64) << 32
+        ^ (e.site.line() as u64) << 8
+        ^ e.site.column() as u64;
+    (h ^ word).wrapping_mul(0x0100_0000_01b3) ^ e.site.file().len() as u64
 }
 
 impl Lasso {
@@ -91,10 +98,12 @@ impl Lasso {
         self.attempts = 0;
         self.stopped.clear();
         self.started.clear();
+        self.events = 0;
     }
 
     /// Sees every event, to know which threads can run.
     pub fn note(&mut self, event: &Event) {
+        self.events += 1;
         let t = event.thread.index();
         *grow(&mut self.started, t) = true;
         *grow(&mut self.stopped, t) = matches!(event.op, Op::Block { .. } | Op::Exit);
@@ -134,6 +143,15 @@ impl Lasso {
         if !fair || runnable.count() == 0 {
             return;
         }
+        // Someone must fail every round: a round in which every thread gets what it asks
+        // for (a loop that takes a lock a thousand times) only looks the same because the
+        // fingerprint does not see what it counts.
+        let fails = round
+            .iter()
+            .any(|e| fared(&round, e.thread).failed.is_some());
+        if !fails {
+            return;
+        }
         let signature = signature(&round);
         if self.rejected.contains(&signature) {
             return;
@@ -146,8 +164,9 @@ impl Lasso {
             start: step,
             rounds: 0,
             signature,
+            replayed: SIGNATURE_SEED,
             round,
-            prefix: step.saturating_sub(period),
+            prefix: self.events.saturating_sub(period),
         });
     }
 
@@ -182,8 +201,10 @@ impl Lasso {
 
     /// After a step while confirming: `state` is the fingerprint now (`None` when the step
     /// changed something the fingerprint cannot see). Returns the finding once confirmed.
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
+        event: &Event,
         state: Option<u64>,
         step: u64,
         describe: &dyn Fn(&Event) -> String,
@@ -191,11 +212,15 @@ impl Lasso {
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         let c = self.confirming.as_mut()?;
+        c.replayed = signed(c.replayed, event);
         let since = step.saturating_sub(c.start);
         if state.is_some() && since % c.period != 0 {
             return None;
         }
-        if state != Some(c.state) {
+        // The round must come back to the same state by the same steps (value choices take
+        // their defaults in the replay, which may read other stores than the original round).
+        let same_steps = std::mem::replace(&mut c.replayed, SIGNATURE_SEED) == c.signature;
+        if state != Some(c.state) || !same_steps {
             let signature = c.signature;
             self.confirming = None;
             self.reject(signature);
@@ -258,6 +283,30 @@ pub fn contended(round: &[Event]) -> Vec<ObjectId> {
         }
     }
     objects
+}
+
+/// Whether the threads of `steps` only ever get what they ask for in them (some take a lock or
+/// change a value with a read-modify-write, none fails): then the state only looks the same
+/// because the fingerprint does not see what they count (data inside a `Mutex`, a counter on
+/// the stack), and the steps are no evidence of a livelock.
+pub fn nobody_kept_waiting<'a>(steps: impl Iterator<Item = &'a Event> + Clone) -> bool {
+    let outcome = |e: &Event| match e.op {
+        Op::TryLockFailed { .. } | Op::Observe | Op::AtomicRmw { success: false, .. } => {
+            (true, false)
+        }
+        Op::AtomicRmw { old, new, .. } => (old == new, old != new),
+        Op::Acquire { .. } => (false, true),
+        _ => (false, false),
+    };
+    let mut won = false;
+    for e in steps {
+        let (fail, win) = outcome(e);
+        if fail {
+            return false;
+        }
+        won |= win;
+    }
+    won
 }
 
 /// Who starves in `round`, if anyone: the threads that fail in it and never win, when other
@@ -436,7 +485,14 @@ mod tests {
         let mut found = None;
         for step in 5..=(4 + 4 * CONFIRM_ROUNDS as u64) {
             let state = if step % 4 == 0 { 7 } else { 100 + step };
-            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+            found = found.or(lasso.step(
+                &round[((step - 1) % round.len() as u64) as usize],
+                Some(state),
+                step,
+                &describe,
+                &|_| None,
+                &NumberedThreads,
+            ));
         }
         let f = found.expect("confirmed after the rounds");
         assert_eq!(f.kind, FindingKind::Livelock, "{}", f.message);
@@ -451,7 +507,14 @@ mod tests {
         let mut found = None;
         for step in 3..=(2 + 2 * CONFIRM_ROUNDS as u64) {
             let state = if step % 2 == 0 { 7 } else { 1 };
-            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+            found = found.or(lasso.step(
+                &round[((step - 1) % round.len() as u64) as usize],
+                Some(state),
+                step,
+                &describe,
+                &|_| None,
+                &NumberedThreads,
+            ));
         }
         let f = found.expect("confirmed");
         assert_eq!(f.kind, FindingKind::Starvation, "{}", f.message);
@@ -467,11 +530,25 @@ mod tests {
         let mut found = None;
         for step in 5..=(4 + 4 * 50) {
             let state = if step % 4 == 0 { 7 } else { 100 + step };
-            found = found.or(lasso.step(Some(state), step, &describe, &|_| None, &NumberedThreads));
+            found = found.or(lasso.step(
+                &round[((step - 1) % round.len() as u64) as usize],
+                Some(state),
+                step,
+                &describe,
+                &|_| None,
+                &NumberedThreads,
+            ));
         }
         assert!(found.is_none() && lasso.confirming());
         assert!(lasso
-            .step(Some(8), 208, &describe, &|_| None, &NumberedThreads)
+            .step(
+                &round[3],
+                Some(8),
+                208,
+                &describe,
+                &|_| None,
+                &NumberedThreads
+            )
             .is_none());
         assert!(!lasso.confirming());
         lasso.reset();
@@ -481,6 +558,20 @@ mod tests {
         }
         lasso.repeated(7, 4, 4, &recent);
         assert!(lasso.candidate().is_none(), "tried again");
+    }
+
+    #[test]
+    fn a_round_in_which_nobody_fails_is_no_candidate() {
+        // Two workers that each take a lock in turn: the fingerprint does not see what they
+        // count, so the state comes back, but nobody is kept from anything.
+        let round = [take(0, 1), take(1, 1)];
+        let mut lasso = Lasso::default();
+        for e in &round {
+            lasso.note(e);
+        }
+        let recent: VecDeque<Event> = round.iter().copied().collect();
+        lasso.repeated(7, 2, 2, &recent);
+        assert!(lasso.candidate().is_none());
     }
 
     #[test]

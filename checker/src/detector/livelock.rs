@@ -8,7 +8,10 @@
 //! threads must let the others move), so the threads are not merely waiting for a turn.
 //!
 //! An event whose effect the fingerprint cannot see (a cell write, a new thread or object, a
-//! thread finishing) counts as progress and puts the detector back to sleep.
+//! thread finishing) counts as progress and puts the detector back to sleep, and so do recent steps
+//! in which threads take locks or change values and none fails: what they count lives where
+//! the fingerprint does not look (inside a `Mutex`, on a stack). A thread that polls a flag
+//! inside a `Mutex` that nobody sets is then left to the step limit.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -19,7 +22,7 @@ use super::objects::{at, Created};
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
 use super::{Detector, ThreadNames};
-use crate::event::{Event, Site, ThreadId};
+use crate::event::{Event, ObjectId, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Steps kept for the finding's summary and the repeating cycle.
@@ -243,13 +246,18 @@ impl LivelockDetector {
     }
 
     /// Feeds the state after a step to a confirmation under way.
-    fn lasso_step(&mut self, state: Option<u64>, names: &dyn ThreadNames) -> Option<Finding> {
+    fn lasso_step(
+        &mut self,
+        event: &Event,
+        state: Option<u64>,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
         let created = &self.created;
         let describe = |e: &Event| crate::describe::action(e, &|o| created.describe(o), names);
-        let objects = |o| created.object_ref(o);
+        let objects = |o: ObjectId| created.object_ref(o);
         let found = self
             .lasso
-            .step(state, self.step, &describe, &objects, names);
+            .step(event, state, self.step, &describe, &objects, names);
         if found.is_some() {
             if self.reported {
                 return None;
@@ -290,7 +298,7 @@ impl Detector for LivelockDetector {
             self.wake();
         }
         if self.state.apply(event) == Change::Unknown {
-            let found = self.lasso_step(None, names);
+            let found = self.lasso_step(event, None, names);
             self.sleep();
             return found;
         }
@@ -308,7 +316,7 @@ impl Detector for LivelockDetector {
             // The replay decides; the window below would count its rounds as steps in which
             // nothing moved.
             self.stale = 0;
-            return self.lasso_step(Some(state), names);
+            return self.lasso_step(event, Some(state), names);
         }
         match seen {
             None => {
@@ -326,6 +334,11 @@ impl Detector for LivelockDetector {
                 self.lasso
                     .repeated(state, self.step, self.period, &self.recent);
                 if self.stale < self.window || self.reported {
+                    return None;
+                }
+                if super::lasso::nobody_kept_waiting(self.recent.iter()) {
+                    // Progress the fingerprint cannot see: back to sleep.
+                    self.sleep();
                     return None;
                 }
                 self.reported = true;

@@ -326,26 +326,26 @@ impl LockOrderDetector {
         class: Site,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
+        let holdings = self.holdings.of(event.thread);
         let seen = |held_site| Sighting {
             thread: event.thread,
+            object,
             site: event.site,
             held_site,
-            execution: self.execution,
+            gates: holdings
+                .iter()
+                .map(|h| h.object)
+                .filter(|o| *o != object)
+                .collect(),
         };
         match mode {
-            LockMode::Exclusive => {
-                self.recursive_reads
-                    .write(class, seen(None), self.execution, names)
-            }
+            LockMode::Exclusive => self.recursive_reads.write(class, seen(None), names),
             LockMode::Shared => {
-                let held = self
-                    .holdings
-                    .of(event.thread)
+                let held = holdings
                     .iter()
                     .find(|h| h.object == object && h.mode == LockMode::Shared)?;
                 let read = seen(Some(held.site));
-                self.recursive_reads
-                    .read_again(class, read, self.execution, names)
+                self.recursive_reads.read_again(class, read, names)
             }
         }
     }
@@ -459,6 +459,7 @@ impl Detector for LockOrderDetector {
         self.objects.clear();
         self.holdings.clear();
         self.instance.clear();
+        self.recursive_reads.reset();
         self.execution += 1;
     }
 

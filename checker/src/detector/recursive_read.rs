@@ -1,98 +1,123 @@
 //! Recursive read locks, predicted from one execution as lockdep predicts them: a thread that
 //! read-locks an `RwLock` it already holds for reading deadlocks once a writer queues between
-//! the two acquisitions. std's `RwLock` makes a new reader wait behind a waiting writer (on
+//! the two acquisitions. std's `RwLock` makes a new reader wait behind a writer that waits (on
 //! Linux; its documentation promises neither order, and says a thread that takes a lock it
 //! already holds may deadlock or panic), so the writer waits for the first read lock and the
 //! second waits for the writer. That is a lock-order cycle through one lock, and it is reported
-//! as one ([`FindingKind::LockOrderCycle`]) as soon as both halves have been seen, in any
-//! executions: the recursive read by one thread, a blocking write of a lock created at the same
-//! place by another. The deadlock itself needs the writer to arrive at exactly the right moment.
-//!
-//! Locks are matched by creation site (their class), like the lock-order graph's classes.
+//! as one ([`FindingKind::LockOrderCycle`]) as soon as an execution has shown both halves on
+//! the same lock: the recursive read by one thread, a blocking write by another, with no other
+//! lock held by both (one would keep them apart, as a gate lock does for a cycle). The deadlock
+//! itself needs the writer to arrive at exactly the right moment. As in lockdep (and the
+//! lock-order graph), the order in which the two halves ran is not asked: a writer that only
+//! ever runs before the reader exists (or after it is gone) is reported too.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::ThreadNames;
 use crate::describe::ObjectName;
-use crate::event::{ObjectKind, Site, ThreadId};
+use crate::event::{ObjectId, ObjectKind, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
-/// One sighting of an acquisition.
-#[derive(Clone, Copy, Debug)]
+/// One sighting of an acquisition of an RwLock.
+#[derive(Clone, Debug)]
 pub(super) struct Sighting {
     pub thread: ThreadId,
+    /// The lock.
+    pub object: ObjectId,
     /// Where the acquisition was made.
     pub site: Site,
     /// For a recursive read, where the read lock it already held was taken.
     pub held_site: Option<Site>,
-    /// The execution (counted from 1) it was seen in.
-    pub execution: u64,
+    /// The other locks the thread held.
+    pub gates: Vec<ObjectId>,
 }
 
-/// Recursive reads and writes per lock class, across executions.
+impl Sighting {
+    /// Whether the two can wait at the same time: other threads, no lock held by both.
+    fn compatible(&self, other: &Sighting) -> bool {
+        self.thread != other.thread && !self.gates.iter().any(|g| other.gates.contains(g))
+    }
+}
+
+/// Recursive reads and writes of RwLocks in one execution.
 #[derive(Default)]
 pub(super) struct RecursiveReads {
-    reads: HashMap<Site, Sighting>,
-    /// Per class, the writers seen (one sighting per thread is enough).
-    writes: HashMap<Site, Vec<Sighting>>,
+    /// One sighting per thread and lock.
+    reads: Vec<Sighting>,
+    writes: Vec<Sighting>,
+    /// Lock classes (creation sites) reported, across executions.
     reported: HashSet<Site>,
 }
 
 impl RecursiveReads {
-    /// `read` re-read-locked a lock of `class` it held for reading; reports the cycle if a
-    /// writer of the class is known.
+    /// Forgets the previous execution (not what was reported).
+    pub(super) fn reset(&mut self) {
+        self.reads.clear();
+        self.writes.clear();
+    }
+
+    /// `read` re-read-locked a lock it held for reading; reports the cycle if a writer of that
+    /// lock is known. `class` is the lock's creation site.
     pub(super) fn read_again(
         &mut self,
         class: Site,
         read: Sighting,
-        execution: u64,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        self.reads.entry(class).or_insert(read);
-        self.check(class, execution, names)
+        let found = self
+            .writes
+            .iter()
+            .find(|w| w.object == read.object && w.compatible(&read))
+            .cloned();
+        let finding = found.and_then(|w| self.report(class, &read, &w, names));
+        remember(&mut self.reads, read);
+        finding
     }
 
-    /// `write` write-locked (blocking) a lock of `class`; reports the cycle if a recursive
-    /// read of the class by another thread is known.
+    /// `write` write-locked (blocking) a lock of class `class`; reports the cycle if a
+    /// recursive read of that lock by another thread is known.
     pub(super) fn write(
         &mut self,
         class: Site,
         write: Sighting,
-        execution: u64,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        let writers = self.writes.entry(class).or_default();
-        if writers.iter().any(|w| w.thread == write.thread) {
-            return None;
-        }
-        writers.push(write);
-        self.check(class, execution, names)
+        let found = self
+            .reads
+            .iter()
+            .find(|r| r.object == write.object && r.compatible(&write))
+            .cloned();
+        let finding = found.and_then(|r| self.report(class, &r, &write, names));
+        remember(&mut self.writes, write);
+        finding
     }
 
-    fn check(&mut self, class: Site, execution: u64, names: &dyn ThreadNames) -> Option<Finding> {
-        if self.reported.contains(&class) {
+    fn report(
+        &mut self,
+        class: Site,
+        read: &Sighting,
+        write: &Sighting,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
+        if !self.reported.insert(class) {
             return None;
         }
-        let read = self.reads.get(&class)?;
-        let write = self
-            .writes
-            .get(&class)?
-            .iter()
-            .find(|w| w.thread != read.thread)?;
-        let finding = render(class, read, write, execution, names);
-        self.reported.insert(class);
-        Some(finding)
+        Some(render(class, read, write, names))
+    }
+}
+
+/// Keeps one sighting per thread and lock.
+fn remember(list: &mut Vec<Sighting>, seen: Sighting) {
+    if !list
+        .iter()
+        .any(|s| s.thread == seen.thread && s.object == seen.object)
+    {
+        list.push(seen);
     }
 }
 
 /// The finding: who reads twice, who writes, and the schedule that deadlocks.
-fn render(
-    class: Site,
-    read: &Sighting,
-    write: &Sighting,
-    execution: u64,
-    names: &dyn ThreadNames,
-) -> Finding {
+fn render(class: Site, read: &Sighting, write: &Sighting, names: &dyn ThreadNames) -> Finding {
     let lock = ObjectName::new(ObjectKind::RwLock, class, None);
     let short = lock.short();
     let named = if lock.has_variable() {
@@ -101,13 +126,6 @@ fn render(
         short.clone()
     };
     let (reader, writer) = (names.label(read.thread), names.label(write.thread));
-    let earlier = |s: &Sighting| {
-        if s.execution != execution {
-            " (in an earlier execution)"
-        } else {
-            ""
-        }
-    };
     let held_site = read.held_site.unwrap_or(read.site);
     let mut finding = Finding::new(
         FindingKind::LockOrderCycle,
@@ -121,15 +139,13 @@ fn render(
         .notes
         .push(format!("cycle: {} → {}", lock.long(), lock.medium()));
     finding.notes.push(format!(
-        "{reader} holds {named}, read-locked at {}, and read-locks it again at {}{}",
+        "{reader} holds {named}, read-locked at {}, and read-locks it again at {}",
         super::objects::at(held_site),
         super::objects::at(read.site),
-        earlier(read)
     ));
     finding.notes.push(format!(
-        "{writer} write-locks {named} at {}{}",
+        "{writer} write-locks {named} at {}",
         super::objects::at(write.site),
-        earlier(write)
     ));
     finding.notes.push(format!(
         "{named} is read-locked on both sides: the second read waits only while a writer waits \
@@ -205,25 +221,26 @@ mod tests {
         std::panic::Location::caller()
     }
 
-    fn sighting(thread: u32, site: Site, held: Option<Site>, execution: u64) -> Sighting {
+    fn seen(thread: u32, object: u32, held: Option<Site>, gates: &[u32]) -> Sighting {
         Sighting {
             thread: ThreadId(thread),
-            site,
+            object: ObjectId(object),
+            site: here(),
             held_site: held,
-            execution,
+            gates: gates.iter().map(|g| ObjectId(*g)).collect(),
         }
     }
 
     #[test]
-    fn a_recursive_read_and_another_threads_write_make_one_finding() {
-        let (class, first, second, w) = (here(), here(), here(), here());
+    fn a_recursive_read_and_another_threads_write_of_that_lock_make_one_finding() {
+        let class = here();
         let mut r = RecursiveReads::default();
         let names = NumberedThreads;
         assert!(r
-            .read_again(class, sighting(0, second, Some(first), 1), 1, &names)
+            .read_again(class, seen(0, 5, Some(here()), &[]), &names)
             .is_none());
         let f = r
-            .write(class, sighting(1, w, None, 2), 2, &names)
+            .write(class, seen(1, 5, None, &[]), &names)
             .expect("the writer completes the cycle");
         assert_eq!(f.kind, FindingKind::LockOrderCycle);
         assert!(
@@ -231,27 +248,43 @@ mod tests {
             "{}",
             f.message
         );
-        assert!(f
-            .notes
-            .iter()
-            .any(|n| n.contains("in an earlier execution")));
         assert_eq!(f.sites.len(), 3);
-        // Once per class.
-        assert!(r.write(class, sighting(2, w, None, 3), 3, &names).is_none());
+        // Once per class, also in a later execution.
+        r.reset();
+        assert!(r.write(class, seen(2, 5, None, &[]), &names).is_none());
+        assert!(r
+            .read_again(class, seen(0, 5, Some(here()), &[]), &names)
+            .is_none());
     }
 
     #[test]
-    fn no_writer_or_only_the_reader_writing_stays_silent() {
-        let (class, first, second, w) = (here(), here(), here(), here());
+    fn the_writer_may_come_first_and_any_reader_counts() {
+        let class = here();
+        let mut r = RecursiveReads::default();
+        let names = NumberedThreads;
+        // Thread 1 reads twice and writes; thread 2 reads twice: 2 and 1 can deadlock.
+        assert!(r
+            .read_again(class, seen(1, 5, Some(here()), &[]), &names)
+            .is_none());
+        assert!(r.write(class, seen(1, 5, None, &[]), &names).is_none());
+        assert!(r
+            .read_again(class, seen(2, 5, Some(here()), &[]), &names)
+            .is_some());
+    }
+
+    #[test]
+    fn another_lock_of_the_class_the_readers_own_write_or_a_common_lock_stay_silent() {
+        let class = here();
         let mut r = RecursiveReads::default();
         let names = NumberedThreads;
         assert!(r
-            .read_again(class, sighting(0, second, Some(first), 1), 1, &names)
+            .read_again(class, seen(0, 5, Some(here()), &[9]), &names)
             .is_none());
-        assert!(r.write(class, sighting(0, w, None, 1), 1, &names).is_none());
-        // A writer of another class does not count.
-        assert!(r
-            .write(here(), sighting(1, w, None, 1), 1, &names)
-            .is_none());
+        // Its own write.
+        assert!(r.write(class, seen(0, 5, None, &[]), &names).is_none());
+        // A lock made by the same code, but another one.
+        assert!(r.write(class, seen(1, 6, None, &[]), &names).is_none());
+        // Under the lock the reader held too.
+        assert!(r.write(class, seen(1, 5, None, &[9]), &names).is_none());
     }
 }

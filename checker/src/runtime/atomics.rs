@@ -10,9 +10,10 @@
 //!
 //! Eventual visibility: a load that repeats a thread's stale load (the same atomic at the same
 //! line, with no store of the thread to it in between) reads the latest store, and so does a
-//! compare-exchange or other read-modify-write that repeats one that read a stale store (a
-//! `swap` spin lock whose swaps kept reading the thread's own last swap, each placed before
-//! the unlocking store in modification order, would spin for ever). (A load and a
+//! compare-exchange that repeats a failed one that read a stale store, or a read-modify-write
+//! that repeats one that read a stale store and changed nothing (a `swap` spin lock whose
+//! swaps kept reading the thread's own last swap, each placed before the unlocking store in
+//! modification order, would spin for ever). (A load and a
 //! compare-exchange at one line, as in `fetch_update`, are not repeats of each other.) So a spin loop
 //! sees a stale value at most once in a row and then the store it waits for, and a correct
 //! spin terminates under the fair scheduler. Outcomes given up: a loop that reads one store
@@ -181,7 +182,10 @@ pub fn record(object: ObjectId, prepared: Prepared, op: &mut Op, site: Site) -> 
         // an older store than the latest is remembered until the thread repeats it or stores
         // to the atomic otherwise.
         let rmw = matches!(op, Op::AtomicRmw { .. });
-        let stale = !read_latest && (!stored || rmw);
+        // Only a read-modify-write that changed nothing counts (a `swap` that found the value
+        // it wrote): two `fetch_add`s that both read older stores are two different reads.
+        let unchanged = matches!(op, Op::AtomicRmw { old, new, .. } if old == new);
+        let stale = !read_latest && (!stored || unchanged);
         let latest = memory.latest(location);
         if stale {
             let newest = memory.history(location).last().map(|m| m.id);

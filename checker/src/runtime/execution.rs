@@ -315,6 +315,7 @@ impl Execution {
             site,
         };
         self.trace.push(event);
+        self.stay_on_lasso(event.thread);
         self.strategy.observe(&event);
         let names = Names(&self.threads);
         let before = self.findings.len();
@@ -322,7 +323,7 @@ impl Execution {
         self.fatal |= self.findings[before..]
             .iter()
             .any(|f| f.kind.ends_execution());
-        self.follow_lasso(event.thread);
+        self.start_lasso();
         self.fairness.on_event(&event, self.detectors.last_step());
         if event.op == Op::Yield {
             let weak_reads = &self.weak_reads;
@@ -343,16 +344,26 @@ impl Execution {
         }
     }
 
-    /// Keeps a lasso replay on course after a step of `thread`, or starts one for a candidate
-    /// the livelock detector just found, when the strategy lets the replay take the choices
-    /// and the step limit leaves room for it.
-    fn follow_lasso(&mut self, thread: ThreadId) {
-        if let Some(replay) = &mut self.lasso {
-            let on_course = replay.stepped(thread);
-            if !on_course || !self.detectors.lasso_confirming() {
-                self.detectors.lasso_abandon();
-                self.lasso = None;
-            }
+    /// Keeps a lasso replay on course with a step of `thread`, before the detectors see it (so
+    /// that a round is known to be fair before it confirms anything); ends the replay when the
+    /// step strays from the round, the round was not fair, the confirmation is over, or the
+    /// step limit comes near.
+    fn stay_on_lasso(&mut self, thread: ThreadId) {
+        let Some(replay) = &mut self.lasso else {
+            return;
+        };
+        let on_course = replay.stepped(thread);
+        let near_limit = self.steps + LASSO_RESERVE >= self.max_steps;
+        if !on_course || near_limit || !self.detectors.lasso_confirming() {
+            self.detectors.lasso_abandon();
+            self.lasso = None;
+        }
+    }
+
+    /// Starts replaying a candidate the livelock detector just found, when the strategy lets
+    /// the replay take the choices and the step limit leaves room for it.
+    fn start_lasso(&mut self) {
+        if self.lasso.is_some() {
             return;
         }
         let Some(threads) = self.detectors.lasso_candidate() else {
@@ -360,7 +371,7 @@ impl Execution {
         };
         let replay = LassoReplay::new(threads);
         let needs = replay.steps_for(crate::detector::lasso::CONFIRM_ROUNDS);
-        let room = self.steps + needs + 1 < self.max_steps;
+        let room = self.steps + needs + LASSO_RESERVE < self.max_steps;
         let steer = room && self.exploring && !self.fatal && self.step() && {
             let steer = self.strategy.steer_lasso();
             self.decisions.push(Decision::Value(steer as u32));
@@ -668,7 +679,7 @@ impl Execution {
 
     /// A nondeterministic choice in `0..n`, recorded in the schedule.
     pub(crate) fn choose(&mut self, n: u32) -> u32 {
-        if n < 2 || !self.step() || !self.exploring || self.lasso.is_some() {
+        if n < 2 || self.lasso.is_some() || !self.step() || !self.exploring {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);
@@ -681,7 +692,7 @@ impl Execution {
     /// `Strategy::choose_read`), among the `offered` ones worth exploring (0 always is). The
     /// schedule records it among all `n`, so it replays whatever the strategy offered.
     pub(crate) fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        if n < 2 || !self.step() || !self.exploring || self.lasso.is_some() {
+        if n < 2 || self.lasso.is_some() || !self.step() || !self.exploring {
             return 0;
         }
         let v = match offered {
@@ -698,6 +709,10 @@ impl Execution {
         Names(&self.threads)
     }
 }
+
+/// Steps a lasso replay leaves for the rest of the execution: it starts only with this many
+/// to spare after it, and stops when fewer are left.
+const LASSO_RESERVE: u64 = 10_000;
 
 /// Labels threads with their number and name.
 pub(crate) struct Names<'a>(pub(crate) &'a [ThreadSlot]);

@@ -162,7 +162,8 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
 /// Reads the clock for the time budget between executions, but not between every two short
 /// ones: reading it cost 1% of a three-thread execution. Once a batch of executions took less
 /// than [`BudgetClock::SHORT`] each, the next [`BudgetClock::BATCH`] run unchecked, so the
-/// budget is overrun by at most a batch of short executions; a slow one makes the clock be
+/// budget is overrun by at most a batch of executions that stay short (one that turns slow is
+/// cut by the watcher, and the report says so); a slow one makes the clock be
 /// read after every execution again. (The watcher stops an execution that runs past the
 /// budget anyway.)
 #[derive(Default)]

@@ -6,7 +6,7 @@
 //! came from, and a digest of what it did, so that a replay that drifts away from it is noticed
 //! even when every thread choice still fits.
 //!
-//! The text form is `cc3.<base64url payload>.<checksum>`. The payload is a header of
+//! The text form is `cc4.<base64url payload>.<checksum>`. The payload is a header of
 //! `(key, value)` varints ended by key 0, then one varint word per decision whose low
 //! [`TAG_BITS`] bits say what it is. Keys and tags not known to this version are errors that say
 //! so, which leaves room for reads-from choices, tasks and workers. Decoding checks the version
@@ -22,7 +22,7 @@ use crate::event::ThreadId;
 pub use conc_check_core::schedule_error::VERSION_TAG;
 
 /// Version tags of older formats, which this version recognises only to reject them clearly.
-const OLD_TAGS: &[&str] = &["cc1", "cc2"];
+const OLD_TAGS: &[&str] = &["cc1", "cc2", "cc3"];
 
 /// One decision at a branching scheduling point.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -410,7 +410,7 @@ mod tests {
     fn round_trips_and_compresses_runs() {
         let s = sample();
         let text = s.encode();
-        assert!(text.starts_with("cc3."), "{text}");
+        assert!(text.starts_with("cc4."), "{text}");
         assert!(text.len() < 60, "runs should be compressed: {text}");
         assert_eq!(Schedule::decode(&text, 1_000).unwrap(), s);
         let header = Schedule::validate(&text).unwrap();
@@ -435,7 +435,7 @@ mod tests {
             Err(ScheduleError::UnknownVersion(_))
         ));
         assert_eq!(
-            Schedule::decode("cc3.AAAA", 1_000),
+            Schedule::decode("cc4.AAAA", 1_000),
             Err(ScheduleError::Malformed)
         );
         assert!(Schedule::decode("", 1_000).is_err());
@@ -449,9 +449,13 @@ mod tests {
         // choices for loads' stores.
         let cc2 = Schedule::decode("cc2.AQACoI0GA42779QDBBEFjrCCpQoGQAAIGhAi.22a28db7", 1_000);
         assert!(matches!(cc2, Err(ScheduleError::OldVersion(_))), "{cc2:?}");
+        // cc3 schedules had no lasso decision (and read-modify-writes could read stale stores
+        // for ever): replaying one could diverge where a livelock candidate came up.
+        let cc3 = Schedule::decode("cc3.AQACoI0GA5XCiqMMBAwFtuvGxA4GAgAAGg.d50b965c", 1_000);
+        assert!(matches!(cc3, Err(ScheduleError::OldVersion(_))), "{cc3:?}");
         let text = e.to_string();
         assert!(
-            text.contains("older conc-check") && text.contains("cc3."),
+            text.contains("older conc-check") && text.contains("cc4."),
             "{text}"
         );
     }

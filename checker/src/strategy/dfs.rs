@@ -312,7 +312,9 @@ impl Dfs {
     /// The last thread choice up to node `index` that ran another thread than the thread
     /// choice before it (a context switch), or the first thread choice if there is none. When
     /// `index` itself switches, reversing a race there costs no more than the switch it
-    /// replaces, and nothing earlier is needed.
+    /// replaces (one more when the thread it replaces yielded there and the racing thread is
+    /// that one, going on after its yield; the reversal at the race point costs the same), and
+    /// nothing earlier is needed.
     fn last_switch_up_to(&self, index: usize) -> Option<usize> {
         let (mut switch, mut running) = (None, None);
         for (i, node) in self.path[..(index + 1).min(self.path.len())]

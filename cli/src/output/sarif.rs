@@ -247,7 +247,7 @@ pub(crate) mod tests {
                     objects: vec![],
                 }],
                 executions: 3,
-                schedule: Some("cc3.AAAA.00000000".into()),
+                schedule: Some("cc4.AAAA.00000000".into()),
                 ..Report::default()
             },
             &root,

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The version tag of the schedule strings this version writes.
-pub const VERSION_TAG: &str = "cc3";
+pub const VERSION_TAG: &str = "cc4";
 
 /// Why a schedule string could not be decoded.
 #[derive(Clone, PartialEq, Eq, Debug)]

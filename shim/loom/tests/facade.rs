@@ -272,7 +272,7 @@ fn the_checkpoint_file_keeps_a_finding_s_schedule_and_replays_it() {
     builder.checkpoint_file(file.to_str().unwrap());
     let first = panic_text(|| builder.check(buggy)).expect("the bug is found");
     let schedule = std::fs::read_to_string(&file).expect("the schedule was saved");
-    assert!(schedule.starts_with("cc3."), "{schedule}");
+    assert!(schedule.starts_with("cc4."), "{schedule}");
     let again = panic_text(|| builder.check(buggy)).expect("the replay finds it again");
     assert!(
         again.contains("the increment came first"),
