@@ -280,3 +280,60 @@ fn dfs_never_replays_a_round_so_its_runs_record_no_steering() {
         assert_eq!(replayed.kinds(), report.kinds(), "{replayed}");
     }
 }
+
+#[test]
+fn a_polite_corridor_on_swaps_is_still_a_livelock() {
+    // Both raise their flag with a swap, see the other's raised, lower theirs with a swap and
+    // yield: every step changes an atomic the fingerprint sees, so the repeating state is no
+    // hidden progress.
+    let report = Builder::new().explore(|| {
+        let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let walkers: Vec<_> = (0..2)
+            .map(|me| {
+                let flags = flags.clone();
+                thread::spawn(move || loop {
+                    flags[me].swap(true, Ordering::SeqCst);
+                    thread::yield_now();
+                    if !flags[1 - me].load(Ordering::SeqCst) {
+                        break;
+                    }
+                    flags[me].swap(false, Ordering::SeqCst);
+                    thread::yield_now();
+                })
+            })
+            .collect();
+        for w in walkers {
+            w.join().unwrap();
+        }
+    });
+    assert_eq!(report.kinds(), vec![FindingKind::Livelock], "{report}");
+}
+
+#[test]
+fn a_long_locked_worker_beside_a_failing_poller_is_no_lasso() {
+    // The worker's count lives inside the Mutex, where the fingerprint does not look: a round
+    // in which it takes the lock and the poller fails is no evidence of a cycle. (The
+    // threshold detector would call ten lost try_locks starvation; it is set aside here.)
+    let report = Builder::new().starvation_threshold(1_000_000).explore(|| {
+        let m = Arc::new(Mutex::new(0u32));
+        let done = Arc::new(AtomicBool::new(false));
+        let worker = {
+            let (m, done) = (m.clone(), done.clone());
+            thread::spawn(move || {
+                for _ in 0..400 {
+                    *m.lock().unwrap() += 1;
+                }
+                done.store(true, Ordering::Release);
+            })
+        };
+        while !done.load(Ordering::Acquire) {
+            if let Ok(count) = m.try_lock() {
+                assert!(*count <= 400);
+            }
+            thread::yield_now();
+        }
+        worker.join().unwrap();
+        assert_eq!(*m.lock().unwrap(), 400);
+    });
+    assert!(report.is_clean(), "{report}");
+}

@@ -9,9 +9,9 @@
 //!
 //! An event whose effect the fingerprint cannot see (a cell write, a new thread or object, a
 //! thread finishing) counts as progress and puts the detector back to sleep, and so do recent steps
-//! in which threads take locks or change values and none fails: what they count lives where
-//! the fingerprint does not look (inside a `Mutex`, on a stack). A thread that polls a flag
-//! inside a `Mutex` that nobody sets is then left to the step limit.
+//! in which a thread takes a lock and never fails: what it does under the lock lives where
+//! the fingerprint does not look. A thread that polls a flag inside a `Mutex` that nobody sets
+//! is then left to the step limit.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -336,7 +336,8 @@ impl Detector for LivelockDetector {
                 if self.stale < self.window || self.reported {
                     return None;
                 }
-                if super::lasso::nobody_kept_waiting(self.recent.iter()) {
+                let recent: Vec<Event> = self.recent.iter().copied().collect();
+                if super::lasso::hidden_progress(&recent) {
                     // Progress the fingerprint cannot see: back to sleep.
                     self.sleep();
                     return None;

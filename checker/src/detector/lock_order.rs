@@ -334,8 +334,8 @@ impl LockOrderDetector {
             held_site,
             gates: holdings
                 .iter()
-                .map(|h| h.object)
-                .filter(|o| *o != object)
+                .filter(|h| h.object != object)
+                .map(|h| (h.object, h.mode))
                 .collect(),
         };
         match mode {

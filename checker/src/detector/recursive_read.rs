@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use super::ThreadNames;
 use crate::describe::ObjectName;
-use crate::event::{ObjectId, ObjectKind, Site, ThreadId};
+use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
 /// One sighting of an acquisition of an RwLock.
@@ -28,14 +28,20 @@ pub(super) struct Sighting {
     pub site: Site,
     /// For a recursive read, where the read lock it already held was taken.
     pub held_site: Option<Site>,
-    /// The other locks the thread held.
-    pub gates: Vec<ObjectId>,
+    /// The other locks the thread held, and how.
+    pub gates: Vec<(ObjectId, LockMode)>,
 }
 
 impl Sighting {
-    /// Whether the two can wait at the same time: other threads, no lock held by both.
+    /// Whether the two can wait at the same time: other threads, and no lock held by both
+    /// unless both hold it for reading (which keeps neither out).
     fn compatible(&self, other: &Sighting) -> bool {
-        self.thread != other.thread && !self.gates.iter().any(|g| other.gates.contains(g))
+        self.thread != other.thread
+            && !self.gates.iter().any(|(g, mode)| {
+                other.gates.iter().any(|(o, other_mode)| {
+                    o == g && !(*mode == LockMode::Shared && *other_mode == LockMode::Shared)
+                })
+            })
     }
 }
 
@@ -106,12 +112,15 @@ impl RecursiveReads {
     }
 }
 
-/// Keeps one sighting per thread and lock.
+/// Sightings kept per execution, at most (a loop that takes locks under ever new gates).
+const MAX_SIGHTINGS: usize = 256;
+
+/// Keeps one sighting per thread, lock and set of locks held beside it.
 fn remember(list: &mut Vec<Sighting>, seen: Sighting) {
-    if !list
+    let known = list
         .iter()
-        .any(|s| s.thread == seen.thread && s.object == seen.object)
-    {
+        .any(|s| s.thread == seen.thread && s.object == seen.object && s.gates == seen.gates);
+    if !known && list.len() < MAX_SIGHTINGS {
         list.push(seen);
     }
 }
@@ -222,12 +231,22 @@ mod tests {
     }
 
     fn seen(thread: u32, object: u32, held: Option<Site>, gates: &[u32]) -> Sighting {
+        seen_with(thread, object, held, gates, LockMode::Exclusive)
+    }
+
+    fn seen_with(
+        thread: u32,
+        object: u32,
+        held: Option<Site>,
+        gates: &[u32],
+        mode: LockMode,
+    ) -> Sighting {
         Sighting {
             thread: ThreadId(thread),
             object: ObjectId(object),
             site: here(),
             held_site: held,
-            gates: gates.iter().map(|g| ObjectId(*g)).collect(),
+            gates: gates.iter().map(|g| (ObjectId(*g), mode)).collect(),
         }
     }
 
@@ -269,6 +288,29 @@ mod tests {
         assert!(r.write(class, seen(1, 5, None, &[]), &names).is_none());
         assert!(r
             .read_again(class, seen(2, 5, Some(here()), &[]), &names)
+            .is_some());
+    }
+
+    #[test]
+    fn a_lock_both_hold_for_reading_keeps_nobody_out() {
+        let class = here();
+        let mut r = RecursiveReads::default();
+        let names = NumberedThreads;
+        let read = seen_with(0, 5, Some(here()), &[9], LockMode::Shared);
+        assert!(r.read_again(class, read, &names).is_none());
+        let write = seen_with(1, 5, None, &[9], LockMode::Shared);
+        assert!(r.write(class, write, &names).is_some());
+    }
+
+    #[test]
+    fn a_writer_seen_under_a_gate_and_then_without_one_counts_without() {
+        let class = here();
+        let mut r = RecursiveReads::default();
+        let names = NumberedThreads;
+        assert!(r.write(class, seen(1, 5, None, &[9]), &names).is_none());
+        assert!(r.write(class, seen(1, 5, None, &[]), &names).is_none());
+        assert!(r
+            .read_again(class, seen(0, 5, Some(here()), &[9]), &names)
             .is_some());
     }
 

@@ -323,6 +323,10 @@ impl Execution {
         self.fatal |= self.findings[before..]
             .iter()
             .any(|f| f.kind.ends_execution());
+        if self.lasso.is_some() && !self.detectors.lasso_confirming() {
+            // Confirmed or rejected with this step: the choices go back to the strategy.
+            self.lasso = None;
+        }
         self.start_lasso();
         self.fairness.on_event(&event, self.detectors.last_step());
         if event.op == Op::Yield {
