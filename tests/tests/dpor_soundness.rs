@@ -85,9 +85,11 @@ fn pick(g: &mut Gen, from: &[Ordering]) -> Ordering {
 /// proved by the bounded search's unbounded first attempt; the exact bounded search alone
 /// (Coons et al.'s BPOR), which larger programs reach, missed final states that need a thread
 /// switched in while another holds a lock in 4 of 300 of them at bound 2 (seeds 16, 44, 164
-/// and 246, measured before the first attempt could finish past the bound); since it races a
-/// blocking acquisition with the release before it, only seed 44 (a `fetch_add` read). Issue
-/// 15 tracks it.
+/// and 246, measured before the first attempt could finish past the bound); it now races a
+/// blocking acquisition with the release before it, and reverses a race at the last context
+/// switch through every thread that can run there when the racing thread cannot, and loses
+/// none of them (`dpor_blocking.rs` still has two such programs, seeds 251 and 259, where a
+/// yield-spinning wait is woken by a store its stale read then misses). Issue 15 tracks it.
 fn generate(seed: u64) -> Vec<Vec<Instr>> {
     let mut g = Gen::for_seed(seed);
     let threads = 2 + g.below(2);
