@@ -62,9 +62,10 @@ impl Seeds {
 
 /// The most executions the reduced search may take where the plain one took `plain`: no more
 /// without a bound. Under a bound `Strategy::Dfs` first runs the unbounded search with sleep
-/// sets and, once it has gone past the bound, gives it `GRACE` (64, `strategy/bounded.rs`)
-/// more executions to finish before it starts over as the exact bounded search; what the
-/// first attempt ran comes on top, and on tiny programs it can exceed what reduction saves.
+/// sets and, once it has gone past the bound, gives it as many executions again (at most
+/// `GRACE`, 64, `strategy/bounded.rs`) to finish before it starts over as the exact bounded
+/// search; what the first attempt ran comes on top, and on tiny programs it can exceed what
+/// reduction saves.
 /// Twice the plain count plus that grace bounds it on every generated program so far.
 pub fn allowed_executions(plain: u64, bound: Option<usize>) -> u64 {
     const GRACE: u64 = 64;
