@@ -280,6 +280,15 @@ impl ExecutionObjects {
     }
 }
 
+/// "a", "a and b", "a, b and c" (empty for none).
+pub(crate) fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
+use crate::describe::join_words;
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole};
@@ -430,14 +431,6 @@ impl Detector for DeadlockDetector {
             }
         }
         Some(finding)
-    }
-}
-
-fn join_words(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

@@ -15,15 +15,13 @@
 //! the replay and changes the state, and is not reported. What the replay could not repeat is
 //! remembered, across executions, and not tried again.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
-use super::objects::{at, grow};
+use super::objects::{at, grow, Created};
 use super::ThreadNames;
+use crate::describe::join_words;
 use crate::event::{Event, ObjectId, Op, ThreadId};
-use crate::report::{Finding, FindingKind, ObjectRef, SiteRole};
-
-/// How a finding names an object: [`ObjectRef`] of an object of the execution, if known.
-pub type ObjectRefs<'a> = &'a dyn Fn(ObjectId) -> Option<ObjectRef>;
+use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Rounds a candidate is replayed before it is reported: more than any retry limit a loop
 /// that gives up is likely to have.
@@ -120,24 +118,19 @@ impl Lasso {
         self.confirming.is_some()
     }
 
-    /// The state `state` came back at `step`, `period` steps after it was last seen; `recent`
-    /// ends with the steps since. Offers them as a candidate if they qualify: not too long,
-    /// every thread that can run now took a step in them, no thread that takes a lock in them
-    /// without failing, not tried before.
-    pub fn repeated(&mut self, state: u64, step: u64, period: u64, recent: &VecDeque<Event>) {
+    /// The state `state` came back at `step` after the steps of `round`. Offers them as a
+    /// candidate if they qualify: not too long, every thread that can run now took a step in
+    /// them, no thread that takes a lock in them without failing, not tried before.
+    pub fn repeated(&mut self, state: u64, step: u64, round: &[Event]) {
+        let period = round.len() as u64;
         if self.pending.is_some()
             || self.confirming.is_some()
             || self.attempts >= MAX_ATTEMPTS
+            || period == 0
             || period > MAX_PERIOD
-            || period as usize > recent.len()
         {
             return;
         }
-        let round: Vec<Event> = recent
-            .iter()
-            .skip(recent.len() - period as usize)
-            .copied()
-            .collect();
         let runnable = (0..self.started.len())
             .filter(|&t| self.started[t] && !self.stopped.get(t).copied().unwrap_or(false));
         let fair = runnable
@@ -146,10 +139,10 @@ impl Lasso {
         if !fair || runnable.count() == 0 {
             return;
         }
-        if hidden_progress(&round) {
+        if hidden_progress(round) {
             return;
         }
-        let signature = signature(&round);
+        let signature = signature(round);
         if self.rejected.contains(&signature) {
             return;
         }
@@ -162,7 +155,7 @@ impl Lasso {
             rounds: 0,
             signature,
             replayed: SIGNATURE_SEED,
-            round,
+            round: round.to_vec(),
             prefix: self.events.saturating_sub(period),
         });
     }
@@ -196,16 +189,15 @@ impl Lasso {
         self.rejected.insert(signature);
     }
 
-    /// After a step while confirming: `state` is the fingerprint now (`None` when the step
-    /// changed something the fingerprint cannot see). Returns the finding once confirmed.
-    #[allow(clippy::too_many_arguments)]
+    /// After step number `step`, `event`, while confirming: `state` is the fingerprint now
+    /// (`None` when the step changed something the fingerprint cannot see). Returns the
+    /// finding once confirmed; `created` names the execution's objects in it.
     pub fn step(
         &mut self,
         event: &Event,
         state: Option<u64>,
         step: u64,
-        describe: &dyn Fn(&Event) -> String,
-        objects: ObjectRefs<'_>,
+        created: &Created,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
         let c = self.confirming.as_mut()?;
@@ -228,11 +220,7 @@ impl Lasso {
             return None;
         }
         let c = self.confirming.take()?;
-        let mut finding = render(&c, describe, names);
-        for object in contended(&c.round).into_iter().filter_map(objects) {
-            finding.add_object(object);
-        }
-        Some(finding)
+        Some(render(&c, created, names))
     }
 }
 
@@ -266,13 +254,18 @@ fn fared(round: &[Event], thread: ThreadId) -> Fared {
     f
 }
 
-/// The objects the threads of `round` fail to get, in order of first failure.
-pub fn contended(round: &[Event]) -> Vec<ObjectId> {
-    let mut objects: Vec<ObjectId> = Vec::new();
+/// The threads that take a step in `round`, in ascending order.
+fn threads_of(round: &[Event]) -> Vec<ThreadId> {
     let mut threads: Vec<ThreadId> = round.iter().map(|e| e.thread).collect();
     threads.sort_unstable();
     threads.dedup();
-    for t in threads {
+    threads
+}
+
+/// The objects the threads of `round` fail to get, in order of first failure.
+pub fn contended(round: &[Event]) -> Vec<ObjectId> {
+    let mut objects: Vec<ObjectId> = Vec::new();
+    for t in threads_of(round) {
         if let Some((_, Some(object))) = fared(round, t).failed {
             if !objects.contains(&object) {
                 objects.push(object);
@@ -297,10 +290,10 @@ pub fn hidden_progress(steps: &[Event]) -> bool {
 /// Who starves in `round`, if anyone: the threads that fail in it and never win, when other
 /// threads win (victims first, then winners).
 pub fn starving(round: &[Event]) -> Option<(Vec<ThreadId>, Vec<ThreadId>)> {
-    let mut threads: Vec<ThreadId> = round.iter().map(|e| e.thread).collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let fares: Vec<(ThreadId, Fared)> = threads.iter().map(|t| (*t, fared(round, *t))).collect();
+    let fares: Vec<(ThreadId, Fared)> = threads_of(round)
+        .into_iter()
+        .map(|t| (t, fared(round, t)))
+        .collect();
     let victims: Vec<ThreadId> = fares
         .iter()
         .filter(|(_, f)| f.failed.is_some() && f.won.is_none())
@@ -314,60 +307,58 @@ pub fn starving(round: &[Event]) -> Option<(Vec<ThreadId>, Vec<ThreadId>)> {
     (!victims.is_empty() && !winners.is_empty()).then_some((victims, winners))
 }
 
-/// "a", "a and b", "a, b and c".
-fn join_words(words: &[String]) -> String {
-    match words {
-        [] => "no thread".to_string(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+/// How a starvation finding names what its victims fail to get: the contended objects of
+/// `round`, "a", "a and b".
+pub fn contended_names(round: &[Event], created: &Created) -> String {
+    let names: Vec<String> = contended(round)
+        .into_iter()
+        .map(|o| created.describe(o))
+        .collect();
+    join_words(&names)
 }
 
 /// The finding for a confirmed round.
-fn render(c: &Confirming, describe: &dyn Fn(&Event) -> String, names: &dyn ThreadNames) -> Finding {
-    let mut threads: Vec<ThreadId> = c.round.iter().map(|e| e.thread).collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let fares: Vec<(ThreadId, Fared)> = threads.iter().map(|t| (*t, fared(&c.round, *t))).collect();
-    // Starving: fails every round and never wins; the others win.
-    let victims: Vec<&(ThreadId, Fared)> = fares
-        .iter()
-        .filter(|(_, f)| f.failed.is_some() && f.won.is_none())
-        .collect();
-    let winners: Vec<&(ThreadId, Fared)> = fares.iter().filter(|(_, f)| f.won.is_some()).collect();
-    let starvation = !victims.is_empty() && !winners.is_empty();
-    let label = |list: &[&(ThreadId, Fared)]| -> Vec<String> {
-        list.iter().map(|(t, _)| names.label(*t)).collect()
+fn render(c: &Confirming, created: &Created, names: &dyn ThreadNames) -> Finding {
+    let describe = |e: &Event| crate::describe::action(e, &|o| created.describe(o), names);
+    let threads = threads_of(&c.round);
+    let label = |list: &[ThreadId]| -> String {
+        let labels: Vec<String> = list.iter().map(|t| names.label(*t)).collect();
+        join_words(&labels)
     };
-    let all: Vec<String> = threads.iter().map(|t| names.label(*t)).collect();
     let replayed = format!(
         "replayed {} more rounds, each ending in the same state, with every thread that could run taking a step in each",
         c.rounds
     );
-    let mut finding = if starvation {
-        Finding::new(
-            FindingKind::Starvation,
-            format!(
-                "starvation: {} {} in every round of a cycle of {} steps that can repeat forever ({replayed}), while {} {} what {} fail{} to get",
-                join_words(&label(&victims)),
-                if victims.len() == 1 { "fails" } else { "fail" },
-                c.period,
-                join_words(&label(&winners)),
-                if winners.len() == 1 { "takes" } else { "take" },
-                if victims.len() == 1 { "it" } else { "they" },
-                if victims.len() == 1 { "s" } else { "" },
-            ),
-        )
-    } else {
-        Finding::new(
+    let mut finding = match starving(&c.round) {
+        Some((victims, winners)) => {
+            let one = victims.len() == 1;
+            Finding::new(
+                FindingKind::Starvation,
+                format!(
+                    "starvation: {} {} to get {} in every round of a cycle of {} steps that can repeat forever ({replayed}), while {} {} it",
+                    label(&victims),
+                    if one { "fails" } else { "fail" },
+                    contended_names(&c.round, created),
+                    c.period,
+                    label(&winners),
+                    if winners.len() == 1 { "takes" } else { "take" },
+                ),
+            )
+        }
+        None => Finding::new(
             FindingKind::Livelock,
             format!(
                 "livelock: {} go round a cycle of {} steps that can repeat forever ({replayed}); none of them gets through",
-                join_words(&all),
+                label(&threads),
                 c.period
             ),
-        )
+        ),
     };
+    for object in contended(&c.round) {
+        if let Some(object) = created.object_ref(object) {
+            finding.add_object(object);
+        }
+    }
     finding.notes.push(format!(
         "the lasso: {} step{} lead into the cycle, then every round is:",
         c.prefix,
@@ -387,7 +378,8 @@ fn render(c: &Confirming, describe: &dyn Fn(&Event) -> String, names: &dyn Threa
             c.round.len() - ROUND_SHOWN
         ));
     }
-    for (t, f) in &fares {
+    for t in &threads {
+        let f = fared(&c.round, *t);
         let who = names.label(*t);
         if let Some((e, _)) = &f.failed {
             finding.notes.push(format!(
@@ -446,44 +438,6 @@ mod tests {
         ev(thread, Some(object), crate::detector::testing::lock())
     }
 
-    fn describe(e: &Event) -> String {
-        format!("{:?}", e.op.kind())
-    }
-
-    /// Offers `round` as having come back to state 7, and says the runtime replays it.
-    fn confirm(lasso: &mut Lasso, round: &[Event]) -> Vec<ThreadId> {
-        for e in round {
-            lasso.note(e);
-        }
-        let recent: VecDeque<Event> = round.iter().copied().collect();
-        lasso.repeated(7, round.len() as u64, round.len() as u64, &recent);
-        let threads = lasso.candidate().expect("a candidate");
-        lasso.steered(true);
-        threads
-    }
-
-    #[test]
-    fn a_round_that_keeps_coming_back_is_a_livelock_when_everyone_fails() {
-        let round = [take(0, 1), take(1, 2), try_fail(0, 2), try_fail(1, 1)];
-        let mut lasso = Lasso::default();
-        assert_eq!(confirm(&mut lasso, &round).len(), 4);
-        let mut found = None;
-        for step in 5..=(4 + 4 * CONFIRM_ROUNDS as u64) {
-            let state = if step % 4 == 0 { 7 } else { 100 + step };
-            found = found.or(lasso.step(
-                &round[((step - 1) % round.len() as u64) as usize],
-                Some(state),
-                step,
-                &describe,
-                &|_| None,
-                &NumberedThreads,
-            ));
-        }
-        let f = found.expect("confirmed after the rounds");
-        assert_eq!(f.kind, FindingKind::Livelock, "{}", f.message);
-        assert!(f.notes.iter().any(|n| n.starts_with("the lasso")));
-    }
-
     /// A swap of atomic `object` by `thread` that found `old` and left `new`.
     fn swap(thread: u32, object: u32, old: u64, new: u64) -> Event {
         ev(
@@ -501,25 +455,62 @@ mod tests {
         )
     }
 
+    /// Feeds `round`'s events and reports that the state (7) came back after them; returns
+    /// the candidate's threads, if it became one.
+    fn offer(lasso: &mut Lasso, round: &[Event]) -> Option<Vec<ThreadId>> {
+        for e in round {
+            lasso.note(e);
+        }
+        lasso.repeated(7, round.len() as u64, round);
+        lasso.candidate()
+    }
+
+    /// Offers `round`, which must become a candidate, and says the runtime replays it.
+    fn confirm(lasso: &mut Lasso, round: &[Event]) -> Vec<ThreadId> {
+        let threads = offer(lasso, round).expect("a candidate");
+        lasso.steered(true);
+        threads
+    }
+
+    /// Replays `round` after `confirm` over steps `steps` (numbered from the candidate's), the
+    /// state being 7 at each round's end and `between(step)` inside it; returns the finding.
+    fn replay(
+        lasso: &mut Lasso,
+        round: &[Event],
+        steps: std::ops::RangeInclusive<u64>,
+        between: impl Fn(u64) -> u64,
+    ) -> Option<Finding> {
+        let period = round.len() as u64;
+        let mut found = None;
+        for step in steps {
+            let state = if step % period == 0 { 7 } else { between(step) };
+            let event = &round[((step - 1) % period) as usize];
+            let created = Created::default();
+            found = found.or(lasso.step(event, Some(state), step, &created, &NumberedThreads));
+        }
+        found
+    }
+
+    #[test]
+    fn a_round_that_keeps_coming_back_is_a_livelock_when_everyone_fails() {
+        let round = [take(0, 1), take(1, 2), try_fail(0, 2), try_fail(1, 1)];
+        let mut lasso = Lasso::default();
+        assert_eq!(confirm(&mut lasso, &round).len(), 4);
+        let rounds = 5..=(4 + 4 * CONFIRM_ROUNDS as u64);
+        let f = replay(&mut lasso, &round, rounds, |step| 100 + step)
+            .expect("confirmed after the rounds");
+        assert_eq!(f.kind, FindingKind::Livelock, "{}", f.message);
+        assert!(f.notes.iter().any(|n| n.starts_with("the lasso")));
+    }
+
     #[test]
     fn one_thread_failing_while_another_wins_is_starvation() {
         // A test-and-set lock: thread 0 swaps it from free to taken, thread 1 finds it taken.
         let round = [swap(0, 1, 0, 1), swap(1, 1, 1, 1)];
         let mut lasso = Lasso::default();
         confirm(&mut lasso, &round);
-        let mut found = None;
-        for step in 3..=(2 + 2 * CONFIRM_ROUNDS as u64) {
-            let state = if step % 2 == 0 { 7 } else { 1 };
-            found = found.or(lasso.step(
-                &round[((step - 1) % round.len() as u64) as usize],
-                Some(state),
-                step,
-                &describe,
-                &|_| None,
-                &NumberedThreads,
-            ));
-        }
-        let f = found.expect("confirmed");
+        let rounds = 3..=(2 + 2 * CONFIRM_ROUNDS as u64);
+        let f = replay(&mut lasso, &round, rounds, |_| 1).expect("confirmed");
         assert_eq!(f.kind, FindingKind::Starvation, "{}", f.message);
         assert!(f.message.contains("thread 1 fails"), "{}", f.message);
     }
@@ -530,65 +521,31 @@ mod tests {
         let mut lasso = Lasso::default();
         confirm(&mut lasso, &round);
         // Fifty rounds, then the retry limit is reached and the state moves on.
-        let mut found = None;
-        for step in 5..=(4 + 4 * 50) {
-            let state = if step % 4 == 0 { 7 } else { 100 + step };
-            found = found.or(lasso.step(
-                &round[((step - 1) % round.len() as u64) as usize],
-                Some(state),
-                step,
-                &describe,
-                &|_| None,
-                &NumberedThreads,
-            ));
-        }
+        let found = replay(&mut lasso, &round, 5..=(4 + 4 * 50), |step| 100 + step);
         assert!(found.is_none() && lasso.confirming());
+        let created = Created::default();
         assert!(lasso
-            .step(
-                &round[3],
-                Some(8),
-                208,
-                &describe,
-                &|_| None,
-                &NumberedThreads
-            )
+            .step(&round[3], Some(8), 208, &created, &NumberedThreads)
             .is_none());
         assert!(!lasso.confirming());
         lasso.reset();
-        let recent: VecDeque<Event> = round.iter().copied().collect();
-        for e in &round {
-            lasso.note(e);
-        }
-        lasso.repeated(7, 4, 4, &recent);
-        assert!(lasso.candidate().is_none(), "tried again");
+        assert!(offer(&mut lasso, &round).is_none(), "tried again");
     }
 
     #[test]
     fn a_round_in_which_nobody_fails_is_no_candidate() {
         // Two workers that each take a lock in turn: the fingerprint does not see what they
         // count, so the state comes back, but nobody is kept from anything.
-        let round = [take(0, 1), take(1, 1)];
         let mut lasso = Lasso::default();
-        for e in &round {
-            lasso.note(e);
-        }
-        let recent: VecDeque<Event> = round.iter().copied().collect();
-        lasso.repeated(7, 2, 2, &recent);
-        assert!(lasso.candidate().is_none());
+        assert!(offer(&mut lasso, &[take(0, 1), take(1, 1)]).is_none());
     }
 
     #[test]
     fn a_round_with_a_lock_holder_that_never_fails_is_no_candidate() {
         // A worker increments under a lock (invisibly) while a poller fails to get it: the
         // worker may be a thousand rounds from done.
-        let round = [take(0, 1), try_fail(1, 1)];
         let mut lasso = Lasso::default();
-        for e in &round {
-            lasso.note(e);
-        }
-        let recent: VecDeque<Event> = round.iter().copied().collect();
-        lasso.repeated(7, 2, 2, &recent);
-        assert!(lasso.candidate().is_none());
+        assert!(offer(&mut lasso, &[take(0, 1), try_fail(1, 1)]).is_none());
     }
 
     #[test]
@@ -597,12 +554,7 @@ mod tests {
         let idle = ev(2, Some(9), crate::detector::testing::load());
         lasso.note(&idle);
         let round = [swap(0, 1, 0, 1), swap(1, 1, 1, 1)];
-        for e in &round {
-            lasso.note(e);
-        }
-        let recent: VecDeque<Event> = round.iter().copied().collect();
-        lasso.repeated(7, 2, 2, &recent);
-        assert!(lasso.candidate().is_none());
+        assert!(offer(&mut lasso, &round).is_none());
         // Blocked, thread 2 cannot run: now the round is fair.
         lasso.note(&ev(
             2,
@@ -611,7 +563,7 @@ mod tests {
                 wait: crate::event::WaitFor::Join(ThreadId(0)),
             },
         ));
-        lasso.repeated(7, 2, 2, &recent);
+        lasso.repeated(7, 2, &round);
         assert!(lasso.candidate().is_some());
     }
 }

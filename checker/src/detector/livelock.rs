@@ -22,7 +22,8 @@ use super::objects::{at, Created};
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
 use super::{Detector, ThreadNames};
-use crate::event::{Event, ObjectId, Site, ThreadId};
+use crate::describe::join_words;
+use crate::event::{Event, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
 /// Steps kept for the finding's summary and the repeating cycle.
@@ -101,7 +102,9 @@ impl LivelockDetector {
         crate::describe::action(event, &|o| self.created.describe(o), names)
     }
 
-    fn finding(&self, names: &dyn ThreadNames) -> Finding {
+    /// The finding after `window` steps without a new state; `round` is the steps between the
+    /// last two visits of the current state (empty when they are no longer kept).
+    fn finding(&self, round: &[Event], names: &dyn ThreadNames) -> Finding {
         // What each thread did over the recent steps: (action, site) → count, in first-seen order.
         let mut per_thread: Vec<(ThreadId, Vec<Repeated>)> = Vec::new();
         for event in &self.recent {
@@ -124,29 +127,20 @@ impl LivelockDetector {
         }
         per_thread.sort_by_key(|(t, _)| *t);
         let looping: Vec<String> = per_thread.iter().map(|(t, _)| names.label(*t)).collect();
-        let period = self.period as usize;
-        let round: Vec<Event> = if period > 0 && period <= self.recent.len() {
-            self.recent
-                .iter()
-                .skip(self.recent.len() - period)
-                .copied()
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let period = round.len();
         let label = |threads: &[ThreadId]| -> Vec<String> {
             threads.iter().map(|t| names.label(*t)).collect()
         };
-        let starving = super::lasso::starving(&round);
+        let starving = super::lasso::starving(round);
         let mut finding = match starving.clone() {
             Some((victims, winners)) => Finding::new(
                 FindingKind::Starvation,
                 format!(
-                    "starvation: for {} steps the shared state went round in circles; {} kept failing while {} kept taking what {} failed to get",
+                    "starvation: for {} steps the shared state went round in circles; {} kept failing to get {} while {} kept taking it",
                     self.stale,
                     join_words(&label(&victims)),
+                    super::lasso::contended_names(round, &self.created),
                     join_words(&label(&winners)),
-                    if victims.len() == 1 { "it" } else { "they" }
                 ),
             ),
             None => Finding::new(
@@ -180,7 +174,7 @@ impl LivelockDetector {
             }
         }
         if starving.is_some() {
-            for object in super::lasso::contended(&round) {
+            for object in super::lasso::contended(round) {
                 if let Some(object) = self.created.object_ref(object) {
                     finding.add_object(object);
                 }
@@ -191,8 +185,7 @@ impl LivelockDetector {
                 "the same state comes back every {period} step{}; one round:",
                 if period == 1 { "" } else { "s" }
             ));
-            let round = self.recent.iter().skip(self.recent.len() - period);
-            for event in round.clone().take(CYCLE_SHOWN) {
+            for event in round.iter().take(CYCLE_SHOWN) {
                 finding = finding.note(format!(
                     "  {} {} at {}",
                     names.label(event.thread),
@@ -214,35 +207,10 @@ impl LivelockDetector {
 /// An action a thread repeated, where, and how often.
 type Repeated = (String, Site, u32);
 
-/// "a", "a and b", "a, b and c".
-fn join_words(words: &[String]) -> String {
-    match words {
-        [] => "no thread".to_string(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 impl LivelockDetector {
-    /// A round of steps that brought the state back, for the runtime to replay: the thread
-    /// of each step ([`Lasso::candidate`]).
-    pub fn lasso_candidate(&mut self) -> Option<Vec<ThreadId>> {
-        self.lasso.candidate()
-    }
-
-    /// The runtime replays the candidate (`true`) or cannot (`false`).
-    pub fn lasso_steered(&mut self, replayed: bool) {
-        self.lasso.steered(replayed);
-    }
-
-    /// Whether a candidate is being replayed.
-    pub fn lasso_confirming(&self) -> bool {
-        self.lasso.confirming()
-    }
-
-    /// The replay could not follow the round.
-    pub fn lasso_abandon(&mut self) {
-        self.lasso.abandon();
+    /// Its lasso candidates and their confirmation, which the runtime drives.
+    pub fn lasso(&mut self) -> &mut Lasso {
+        &mut self.lasso
     }
 
     /// Feeds the state after a step to a confirmation under way.
@@ -252,12 +220,9 @@ impl LivelockDetector {
         state: Option<u64>,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        let created = &self.created;
-        let describe = |e: &Event| crate::describe::action(e, &|o| created.describe(o), names);
-        let objects = |o: ObjectId| created.object_ref(o);
         let found = self
             .lasso
-            .step(event, state, self.step, &describe, &objects, names);
+            .step(event, state, self.step, &self.created, names);
         if found.is_some() {
             if self.reported {
                 return None;
@@ -331,19 +296,23 @@ impl Detector for LivelockDetector {
                 self.stale += 1;
                 self.fresh = 0;
                 self.period = self.step - before;
-                self.lasso
-                    .repeated(state, self.step, self.period, &self.recent);
+                let recent = self.recent.make_contiguous();
+                let round = recent
+                    .len()
+                    .checked_sub(self.period as usize)
+                    .map_or(&[][..], |from| &recent[from..]);
+                self.lasso.repeated(state, self.step, round);
                 if self.stale < self.window || self.reported {
                     return None;
                 }
-                let recent: Vec<Event> = self.recent.iter().copied().collect();
-                if super::lasso::hidden_progress(&recent) {
+                if super::lasso::hidden_progress(recent) {
                     // Progress the fingerprint cannot see: back to sleep.
                     self.sleep();
                     return None;
                 }
                 self.reported = true;
-                Some(self.finding(names))
+                let round = round.to_vec();
+                Some(self.finding(&round, names))
             }
         }
     }

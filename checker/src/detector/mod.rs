@@ -149,25 +149,10 @@ impl Detectors {
         }
     }
 
-    /// A round of steps that brought the shared state back, for the runtime to replay: the
-    /// thread of each step ([`lasso`]). Taken once.
-    pub fn lasso_candidate(&mut self) -> Option<Vec<ThreadId>> {
-        self.livelock.lasso_candidate()
-    }
-
-    /// The runtime replays the candidate (`true`) or cannot (`false`).
-    pub fn lasso_steered(&mut self, replayed: bool) {
-        self.livelock.lasso_steered(replayed);
-    }
-
-    /// Whether a replayed candidate is still being confirmed.
-    pub fn lasso_confirming(&self) -> bool {
-        self.livelock.lasso_confirming()
-    }
-
-    /// The replay could not follow the round: the candidate is dropped for good.
-    pub fn lasso_abandon(&mut self) {
-        self.livelock.lasso_abandon();
+    /// The livelock detector's lasso candidates and their confirmation ([`lasso`]), which
+    /// the runtime drives by replaying a candidate round.
+    pub fn lasso(&mut self) -> &mut lasso::Lasso {
+        self.livelock.lasso()
     }
 
     /// The data race, if any, of a non-atomic read of atomic `object` by `reader` at `site`

@@ -70,14 +70,7 @@ impl RecursiveReads {
         read: Sighting,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        let found = self
-            .writes
-            .iter()
-            .find(|w| w.object == read.object && w.compatible(&read))
-            .cloned();
-        let finding = found.and_then(|w| self.report(class, &read, &w, names));
-        remember(&mut self.reads, read);
-        finding
+        self.sighted(class, read, true, names)
     }
 
     /// `write` write-locked (blocking) a lock of class `class`; reports the cycle if a
@@ -88,27 +81,35 @@ impl RecursiveReads {
         write: Sighting,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        let found = self
-            .reads
-            .iter()
-            .find(|r| r.object == write.object && r.compatible(&write))
-            .cloned();
-        let finding = found.and_then(|r| self.report(class, &r, &write, names));
-        remember(&mut self.writes, write);
-        finding
+        self.sighted(class, write, false, names)
     }
 
-    fn report(
+    /// A recursive read (`read`) or a write: matched against the other half's sightings of
+    /// the same lock, then remembered.
+    fn sighted(
         &mut self,
         class: Site,
-        read: &Sighting,
-        write: &Sighting,
+        seen: Sighting,
+        read: bool,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        if !self.reported.insert(class) {
-            return None;
-        }
-        Some(render(class, read, write, names))
+        let (mine, theirs) = if read {
+            (&mut self.reads, &self.writes)
+        } else {
+            (&mut self.writes, &self.reads)
+        };
+        let other = theirs
+            .iter()
+            .find(|o| o.object == seen.object && o.compatible(&seen));
+        let finding = match other {
+            Some(other) if self.reported.insert(class) => {
+                let (r, w) = if read { (&seen, other) } else { (other, &seen) };
+                Some(render(class, r, w, names))
+            }
+            _ => None,
+        };
+        remember(mine, seen);
+        finding
     }
 }
 

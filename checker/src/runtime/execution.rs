@@ -323,7 +323,7 @@ impl Execution {
         self.fatal |= self.findings[before..]
             .iter()
             .any(|f| f.kind.ends_execution());
-        if self.lasso.is_some() && !self.detectors.lasso_confirming() {
+        if self.lasso.is_some() && !self.detectors.lasso().confirming() {
             // Confirmed or rejected with this step: the choices go back to the strategy.
             self.lasso = None;
         }
@@ -350,16 +350,14 @@ impl Execution {
 
     /// Keeps a lasso replay on course with a step of `thread`, before the detectors see it (so
     /// that a round is known to be fair before it confirms anything); ends the replay when the
-    /// step strays from the round, the round was not fair, the confirmation is over, or the
-    /// step limit comes near.
+    /// step strays from the round, the round was not fair, or the step limit comes near.
+    /// (`emit` ends it too once the confirmation is over.)
     fn stay_on_lasso(&mut self, thread: ThreadId) {
         let Some(replay) = &mut self.lasso else {
             return;
         };
-        let on_course = replay.stepped(thread);
-        let near_limit = self.steps + LASSO_RESERVE >= self.max_steps;
-        if !on_course || near_limit || !self.detectors.lasso_confirming() {
-            self.detectors.lasso_abandon();
+        if !replay.stepped(thread) || !replay.leaves_room(self.steps, self.max_steps) {
+            self.detectors.lasso().abandon();
             self.lasso = None;
         }
     }
@@ -370,18 +368,17 @@ impl Execution {
         if self.lasso.is_some() {
             return;
         }
-        let Some(threads) = self.detectors.lasso_candidate() else {
+        let Some(threads) = self.detectors.lasso().candidate() else {
             return;
         };
         let replay = LassoReplay::new(threads);
-        let needs = replay.steps_for(crate::detector::lasso::CONFIRM_ROUNDS);
-        let room = self.steps + needs + LASSO_RESERVE < self.max_steps;
+        let room = replay.fits(self.steps, self.max_steps);
         let steer = room && self.exploring && !self.fatal && self.step() && {
             let steer = self.strategy.steer_lasso();
             self.decisions.push(Decision::Value(steer as u32));
             steer
         };
-        self.detectors.lasso_steered(steer);
+        self.detectors.lasso().steered(steer);
         if steer {
             self.lasso = Some(replay);
         }
@@ -560,7 +557,7 @@ impl Execution {
                 self.strategy.forced_step();
                 return Some(self.take_chosen(next));
             }
-            self.detectors.lasso_abandon();
+            self.detectors.lasso().abandon();
             self.lasso = None;
         }
         let threads = &self.threads;
@@ -713,10 +710,6 @@ impl Execution {
         Names(&self.threads)
     }
 }
-
-/// Steps a lasso replay leaves for the rest of the execution: it starts only with this many
-/// to spare after it, and stops when fewer are left.
-const LASSO_RESERVE: u64 = 10_000;
 
 /// Labels threads with their number and name.
 pub(crate) struct Names<'a>(pub(crate) &'a [ThreadSlot]);

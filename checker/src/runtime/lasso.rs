@@ -4,7 +4,12 @@
 //! could run at some point of a round must take a step in it, or the round was not fair and
 //! the replay stops.
 
+use crate::detector::lasso::CONFIRM_ROUNDS;
 use crate::event::ThreadId;
+
+/// Steps a replay leaves for the rest of the execution: it starts only with this many to
+/// spare after it, and stops when fewer are left.
+const RESERVE: u64 = 10_000;
 
 /// One candidate round being replayed.
 pub(crate) struct LassoReplay {
@@ -62,9 +67,16 @@ impl LassoReplay {
         fair
     }
 
-    /// Scheduling steps the replay still needs at most for `rounds` rounds.
-    pub(crate) fn steps_for(&self, rounds: u32) -> u64 {
-        self.threads.len() as u64 * (u64::from(rounds) + 1)
+    /// Whether the replay, with every round the confirmation may take, fits before the step
+    /// limit `max_steps` after `steps`, with [`RESERVE`] to spare.
+    pub(crate) fn fits(&self, steps: u64, max_steps: u64) -> bool {
+        let needs = self.threads.len() as u64 * (u64::from(CONFIRM_ROUNDS) + 1);
+        steps + needs + RESERVE < max_steps
+    }
+
+    /// Whether the execution, at `steps`, still has [`RESERVE`] steps before `max_steps`.
+    pub(crate) fn leaves_room(&self, steps: u64, max_steps: u64) -> bool {
+        steps + RESERVE < max_steps
     }
 }
 
