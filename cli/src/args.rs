@@ -16,6 +16,8 @@ pub enum StrategyArg {
     Dfs,
     /// Random walks.
     Random,
+    /// Race-directed steering: random walks derived from earlier executions by reversing races.
+    Race,
     /// Probabilistic concurrency testing (see --depth).
     Pct,
 }
@@ -27,6 +29,7 @@ impl StrategyArg {
             StrategyArg::Portfolio => "portfolio",
             StrategyArg::Dfs => "dfs",
             StrategyArg::Random => "random",
+            StrategyArg::Race => "race",
             StrategyArg::Pct => "pct",
         }
     }

@@ -59,6 +59,8 @@ corpus_tests! {
     single_read_ok => programs::recursive_read::clean,
     treiber_index_aba => programs::treiber_index::buggy,
     treiber_tagged_ok => programs::treiber_index::clean,
+    safe_stack => programs::safe_stack::buggy,
+    safe_stack_tagged_ok => programs::safe_stack::clean,
     state_machine_cas_ok => programs::state_machine_cas::clean,
     relaxed_publication => programs::relaxed_publication::buggy,
     release_publication_ok => programs::relaxed_publication::clean,

@@ -14,6 +14,10 @@ pub enum Strategy {
     Dfs,
     /// A uniformly random choice at every scheduling point (seeded).
     Random,
+    /// Race-directed steering (seeded): random walks, most of them derived from an earlier
+    /// execution that did something new, by running two of its accesses to one object the
+    /// other way round.
+    Race,
     /// Probabilistic concurrency testing for bugs of the given depth (seeded).
     Pct {
         /// Bug depth: the number of ordering constraints the bug needs.
@@ -28,6 +32,7 @@ impl From<Strategy> for StrategyKind {
         match s {
             Strategy::Dfs => StrategyKind::Dfs,
             Strategy::Random => StrategyKind::Random,
+            Strategy::Race => StrategyKind::Race,
             Strategy::Pct { depth } => StrategyKind::Pct { depth },
             Strategy::Portfolio => StrategyKind::Portfolio,
         }
@@ -141,6 +146,14 @@ impl Builder {
     /// partial-order reduction; on by default). Turning it off is for measuring the reduction.
     pub fn partial_order_reduction(mut self, on: bool) -> Self {
         self.config.reduction = on;
+        self
+    }
+
+    /// Whether the default portfolio steers most of its sampling executions towards reversing
+    /// races seen in earlier ones (on by default). Off, its sampling turns are random walks
+    /// and PCT, as before steering existed; turning it off is for comparing the two.
+    pub fn steering(mut self, on: bool) -> Self {
+        self.config.steering = on;
         self
     }
 

@@ -8,8 +8,10 @@ pub mod bounded;
 pub mod channel_parts;
 pub mod dfs;
 pub mod dpor;
+pub(crate) mod near_races;
 pub mod pct;
 pub mod portfolio;
+pub mod race_steer;
 pub mod random;
 pub mod replay;
 pub mod sleep;
@@ -125,6 +127,7 @@ pub fn from_config(config: &Config) -> Box<dyn Strategy> {
             }
         },
         StrategyKind::Random => Box::new(random::RandomWalk::new(config.seed)),
+        StrategyKind::Race => Box::new(race_steer::RaceSteer::new(config.seed)),
         StrategyKind::Pct { depth } => Box::new(pct::Pct::new(config.seed, depth)),
         StrategyKind::Portfolio => Box::new(portfolio::Portfolio::new(config)),
     }

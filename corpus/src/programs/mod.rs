@@ -20,6 +20,7 @@ pub mod reader_pref;
 pub mod recursive_read;
 pub mod relaxed_message_passing;
 pub mod relaxed_publication;
+pub mod safe_stack;
 pub mod self_relock;
 pub mod seq_cst_readers;
 pub mod seqlock;
@@ -77,6 +78,8 @@ const PROGRAMS: &[Program] = &[
     recursive_read::CLEAN,
     treiber_index::BUGGY,
     treiber_index::CLEAN,
+    safe_stack::BUGGY,
+    safe_stack::CLEAN,
     state_machine_cas::CLEAN,
     relaxed_publication::BUGGY,
     relaxed_publication::CLEAN,

@@ -25,7 +25,8 @@ struct Stack {
     tagged: bool,
 }
 
-fn index(word: u64) -> usize {
+/// The node index in the low 32 bits of a head word (`NIL` for `u32::MAX`).
+pub(crate) fn index(word: u64) -> usize {
     match word as u32 {
         u32::MAX => NIL,
         i => i as usize,

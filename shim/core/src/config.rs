@@ -15,6 +15,10 @@ pub enum StrategyKind {
     Dfs,
     /// Uniformly random choice at every scheduling point.
     Random,
+    /// Race-directed steering: random walks, most of them derived from an earlier execution
+    /// by replaying it up to two accesses of different threads to one object and running them
+    /// the other way round.
+    Race,
     /// Probabilistic concurrency testing with the given bug depth.
     Pct {
         /// Bug depth `d`: PCT places `d - 1` priority change points.
@@ -35,6 +39,7 @@ impl fmt::Display for StrategyKind {
             StrategyKind::Portfolio => write!(f, "portfolio"),
             StrategyKind::Dfs => write!(f, "dfs"),
             StrategyKind::Random => write!(f, "random"),
+            StrategyKind::Race => write!(f, "race"),
             StrategyKind::Pct { depth } => write!(f, "pct(depth {depth})"),
         }
     }
@@ -99,6 +104,10 @@ pub struct Config {
     /// Whether DFS prunes interleavings that only reorder independent operations
     /// (dynamic partial-order reduction). On by default; `CONC_CHECK_REDUCTION=off` turns it off.
     pub reduction: bool,
+    /// Whether the default portfolio gives most of its sampling turns to race-directed
+    /// steering (on by default). `CONC_CHECK_STEERING=off` gives them back to random walks, as
+    /// the portfolio did before steering existed (for comparisons).
+    pub steering: bool,
     /// Whether the data-race detector runs (on by default).
     pub race_detection: bool,
     /// Steps in a row without a new shared state after which the retrying threads are reported
@@ -128,6 +137,7 @@ impl Default for Config {
             memory_model: MemoryModel::Rc11,
             replay: None,
             reduction: true,
+            steering: true,
             race_detection: true,
             livelock_steps: 1_000,
             starvation_wins: 10,
@@ -235,6 +245,13 @@ impl Config {
                 _ => return Err(error("CONC_CHECK_REDUCTION", &v, "`on` or `off`")),
             };
         }
+        if let Some(v) = get("CONC_CHECK_STEERING") {
+            config.steering = match v.trim() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(error("CONC_CHECK_STEERING", &v, "`on` or `off`")),
+            };
+        }
         if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
             config.memory_model = v.parse()?;
         }
@@ -282,6 +299,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_MAX_STEPS",
     "CONC_CHECK_SPURIOUS_WAKEUPS",
     "CONC_CHECK_REDUCTION",
+    "CONC_CHECK_STEERING",
     "CONC_CHECK_MEMORY_MODEL",
     "CONC_CHECK_LIVELOCK_STEPS",
     "CONC_CHECK_STARVATION_WINS",
@@ -344,14 +362,15 @@ fn parse_number<T: std::str::FromStr>(
 }
 
 /// Parses a strategy name as the CLI and `CONC_CHECK_STRATEGY` accept it: `portfolio`, `dfs`,
-/// `random`, `pct` (depth from `depth`, default 3) or `pct:N`.
+/// `random`, `race`, `pct` (depth from `depth`, default 3) or `pct:N`.
 pub fn parse_strategy(value: &str, depth: Option<usize>) -> Result<StrategyKind, ConfigError> {
-    const EXPECTED: &str = "one of `portfolio`, `dfs`, `random`, `pct`, `pct:<depth>`";
+    const EXPECTED: &str = "one of `portfolio`, `dfs`, `random`, `race`, `pct`, `pct:<depth>`";
     let v = value.trim().to_ascii_lowercase();
     Ok(match v.as_str() {
         "portfolio" | "default" => StrategyKind::Portfolio,
         "dfs" => StrategyKind::Dfs,
         "random" => StrategyKind::Random,
+        "race" => StrategyKind::Race,
         "pct" => StrategyKind::Pct {
             depth: depth.unwrap_or(3),
         },
@@ -451,6 +470,7 @@ mod tests {
             ("CONC_CHECK_STRATEGY", "bogus"),
             ("CONC_CHECK_MAX_STEPS", "0"),
             ("CONC_CHECK_MEMORY_MODEL", "tso"),
+            ("CONC_CHECK_STEERING", "sometimes"),
         ] {
             let pairs: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(var, val)]));
             let e = Config::from_vars(vars(pairs)).unwrap_err();
@@ -476,6 +496,16 @@ mod tests {
             assert_eq!(config.memory_model, model, "{value}");
             assert_eq!(config.memory_model.to_string().parse(), Ok(model));
         }
+    }
+
+    #[test]
+    fn steering_is_on_unless_turned_off_and_race_is_a_strategy_of_its_own() {
+        assert!(Config::default().steering);
+        let off = Config::from_vars(vars(&[("CONC_CHECK_STEERING", "off")])).unwrap();
+        assert!(!off.steering);
+        let race = Config::from_vars(vars(&[("CONC_CHECK_STRATEGY", "race")])).unwrap();
+        assert_eq!(race.strategy, StrategyKind::Race);
+        assert_eq!(race.strategy.to_string(), "race");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! fn deep_bug() { /* … */ }
 //! ```
 //!
-//! Arguments: `strategy` (`"dfs"`, `"random"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
+//! Arguments: `strategy` (`"dfs"`, `"random"`, `"race"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
 //! `max_preemptions`, `seed`, `max_steps`, `time_budget_secs`, `spurious_wakeups`,
 //! `memory_model` (`"rc11"` or `"seqcst"`). Anything not
 //! given comes from `Builder::new()`, which reads the `CONC_CHECK_*` variables.
@@ -98,6 +98,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
                 match s.as_str() {
                     "dfs" => quote!(::conc_check::Strategy::Dfs),
                     "random" => quote!(::conc_check::Strategy::Random),
+                    "race" => quote!(::conc_check::Strategy::Race),
                     "portfolio" => quote!(::conc_check::Strategy::Portfolio),
                     "pct" => {
                         let d = depth.unwrap_or(quote!(3));
@@ -105,7 +106,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
                     }
                     _ => return Err(syn::Error::new(
                         span,
-                        "unknown strategy; expected \"dfs\", \"random\", \"pct\" or \"portfolio\"",
+                        "unknown strategy; expected \"dfs\", \"random\", \"race\", \"pct\" or \"portfolio\"",
                     )),
                 };
             calls.insert(0, quote!(.strategy(#variant)));

@@ -4,7 +4,8 @@
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
 //! progress to stderr. Sections: executions per second (`throughput`), unbounded exhaustive
 //! search to completion (`exhaustive`), executions and time to the first bug on the buggy corpus
-//! programs (`first_bug`), the cost of race detection (`race_cost`), what each tool says about
+//! programs (`first_bug`, which includes the default strategy with and without race-directed
+//! steering, also alone as `steering`), the cost of race detection (`race_cost`), what each tool says about
 //! spin loops (`spin`), the weak-memory litmus tests (`litmus`), and the search spaces of the
 //! clean corpus programs at preemption bounds 2, 3 and none (`spaces`). `-- <section> …` picks
 //! sections; all but `spaces` run by default, and every measurement of those is capped in
@@ -23,6 +24,7 @@ mod race_cost;
 mod runners;
 mod spaces;
 mod spin;
+mod steering;
 mod table;
 mod throughput;
 mod throughput_cell;
@@ -65,6 +67,9 @@ fn main() {
     }
     if wanted("first_bug") {
         first_bug::run(&mut notes);
+    }
+    if wanted("first_bug") || wanted("steering") {
+        steering::run();
     }
     if wanted("race_cost") {
         race_cost::run();

@@ -535,6 +535,94 @@ macro_rules! bodies {
             writer.join().unwrap();
         }
 
+        /// Twin of `corpus::programs::safe_stack::buggy` (Vyukov's stack of pool slots). loom
+        /// and shuttle have no tracked cell that both check, so each slot carries a flag that
+        /// its owner sets when it pops the slot and clears before pushing it: finding the flag
+        /// set is the slot handed to two threads, where the corpus program's owners race on
+        /// the slot's cell. Retries yield where the corpus program calls `spin_loop`.
+        fn safe_stack() {
+            const NIL: usize = usize::MAX;
+            struct Slot {
+                taken: AtomicBool,
+                next: AtomicUsize,
+            }
+            struct Stack {
+                slots: [Slot; 3],
+                head: AtomicUsize,
+                count: AtomicUsize,
+            }
+            impl Stack {
+                fn pop(&self) -> Option<usize> {
+                    while self.count.load(Ordering::SeqCst) > 1 {
+                        let head = self.head.load(Ordering::SeqCst);
+                        let next = self.slots[head].next.swap(NIL, Ordering::SeqCst);
+                        if next != NIL {
+                            if self
+                                .head
+                                .compare_exchange(head, next, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok()
+                            {
+                                self.count.fetch_sub(1, Ordering::SeqCst);
+                                return Some(head);
+                            }
+                            self.slots[head].next.swap(next, Ordering::SeqCst);
+                        }
+                    }
+                    None
+                }
+                fn push(&self, slot: usize) {
+                    let mut head = self.head.load(Ordering::SeqCst);
+                    loop {
+                        self.slots[slot].next.store(head, Ordering::SeqCst);
+                        match self.head.compare_exchange(
+                            head,
+                            slot,
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
+                        ) {
+                            Ok(_) => break,
+                            Err(now) => head = now,
+                        }
+                    }
+                    self.count.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            let slot = |next| Slot {
+                taken: AtomicBool::new(false),
+                next: AtomicUsize::new(next),
+            };
+            let stack = Arc::new(Stack {
+                slots: [slot(1), slot(2), slot(NIL)],
+                head: AtomicUsize::new(0),
+                count: AtomicUsize::new(3),
+            });
+            let workers: Vec<_> = (0..3)
+                .map(|_| {
+                    let stack = stack.clone();
+                    thread::spawn(move || {
+                        for _ in 0..2 {
+                            let slot = loop {
+                                match stack.pop() {
+                                    Some(slot) => break slot,
+                                    None => thread::yield_now(),
+                                }
+                            };
+                            let taken = &stack.slots[slot].taken;
+                            assert!(
+                                !taken.swap(true, Ordering::SeqCst),
+                                "slot {slot} was handed to two threads"
+                            );
+                            taken.store(false, Ordering::SeqCst);
+                            stack.push(slot);
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+        }
+
         /// The twin of the buggy corpus program called `name`, if this tool can express it.
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
@@ -551,6 +639,7 @@ macro_rules! bodies {
                 "backoff_philosophers" => backoff_philosophers,
                 "tas_starvation" => tas_starvation,
                 "treiber_index_aba" => treiber_index_aba,
+                "safe_stack" => safe_stack,
                 "relaxed_publication" => relaxed_publication,
                 "peterson_release_acquire" => peterson_release_acquire,
                 "double_checked_relaxed" => double_checked_relaxed,
