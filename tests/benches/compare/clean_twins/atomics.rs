@@ -647,6 +647,107 @@ macro_rules! atomic_twins {
             worker.join().unwrap();
         }
 
+        /// Twin of `safe_stack::clean`: three threads each pop a slot of a three-slot pool
+        /// from a Treiber stack with a tagged head, write their id into the slot's cell, read it
+        /// back and push the slot, twice.
+        fn safe_stack_tagged_ok() {
+            const NIL: usize = usize::MAX;
+            struct Slot {
+                value: UnsafeCell<usize>,
+                next: AtomicUsize,
+            }
+            struct Stack {
+                slots: [Slot; 3],
+                head: AtomicU64,
+            }
+            // SAFETY: a slot's cell is touched only by the thread that popped the slot.
+            unsafe impl Sync for Stack {}
+            fn slot_of(word: u64) -> usize {
+                match word as u32 {
+                    u32::MAX => NIL,
+                    i => i as usize,
+                }
+            }
+            fn retag(old: u64, slot: usize) -> u64 {
+                let low = if slot == NIL {
+                    u64::from(u32::MAX)
+                } else {
+                    slot as u64
+                };
+                ((old >> 32) + 1) << 32 | low
+            }
+            impl Stack {
+                fn pop(&self) -> Option<usize> {
+                    loop {
+                        let head = self.head.load(Ordering::SeqCst);
+                        let top = slot_of(head);
+                        if top == NIL {
+                            return None;
+                        }
+                        let next = self.slots[top].next.load(Ordering::SeqCst);
+                        if self
+                            .head
+                            .compare_exchange(
+                                head,
+                                retag(head, next),
+                                Ordering::SeqCst,
+                                Ordering::SeqCst,
+                            )
+                            .is_ok()
+                        {
+                            return Some(top);
+                        }
+                    }
+                }
+                fn push(&self, slot: usize) {
+                    let mut head = self.head.load(Ordering::SeqCst);
+                    loop {
+                        self.slots[slot].next.store(slot_of(head), Ordering::SeqCst);
+                        match self.head.compare_exchange(
+                            head,
+                            retag(head, slot),
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
+                        ) {
+                            Ok(_) => return,
+                            Err(now) => head = now,
+                        }
+                    }
+                }
+            }
+            let slot = |next| Slot {
+                value: UnsafeCell::new(0),
+                next: AtomicUsize::new(next),
+            };
+            let stack = Arc::new(Stack {
+                slots: [slot(1), slot(2), slot(NIL)],
+                head: AtomicU64::new(0),
+            });
+            let workers: Vec<_> = (0..3)
+                .map(|me| {
+                    let stack = stack.clone();
+                    thread::spawn(move || {
+                        for _ in 0..2 {
+                            let slot = loop {
+                                match stack.pop() {
+                                    Some(slot) => break slot,
+                                    None => hint::spin_loop(),
+                                }
+                            };
+                            let cell = &stack.slots[slot].value;
+                            cell.with_mut(|p| unsafe { *p = me });
+                            let seen = cell.with(|p| unsafe { *p });
+                            assert_eq!(seen, me, "slot {slot} was handed to two threads");
+                            stack.push(slot);
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+        }
+
         /// The twin of the clean corpus program called `name`, if it is one of these.
         pub(crate) fn twin(name: &str) -> Option<fn()> {
             let f: fn() = match name {
@@ -658,6 +759,7 @@ macro_rules! atomic_twins {
                 "spin_set_ok" => spin_set_ok,
                 "priority_backoff_ok" => priority_backoff_ok,
                 "treiber_tagged_ok" => treiber_tagged_ok,
+                "safe_stack_tagged_ok" => safe_stack_tagged_ok,
                 "state_machine_cas_ok" => state_machine_cas_ok,
                 "release_publication_ok" => release_publication_ok,
                 "peterson_seqcst_ok" => peterson_seqcst_ok,
