@@ -116,6 +116,25 @@ impl Node {
         self.extra[i] = false;
     }
 
+    /// When running `thread` here preempts and spends the last preemption the bound allows,
+    /// puts every option that switches for free in the backtrack set as extra options: running
+    /// one of them first (an independent thread that then ends, say) can reach the same
+    /// reordering with a preemption to spare.
+    fn add_free_alternatives(&mut self, thread: ThreadId, bound: usize) {
+        let Some(i) = self.options.iter().position(|o| *o == thread.0) else {
+            return;
+        };
+        if !self.preemptive[i] || self.preemptions_before + 1 < bound {
+            return;
+        }
+        for j in 0..self.options.len() {
+            if !self.preemptive[j] && !self.backtrack[j] {
+                self.backtrack[j] = true;
+                self.extra[j] = true;
+            }
+        }
+    }
+
     /// Puts `thread` in the backtrack set as an extra option (see `extra`), unless it is there
     /// already; every thread that can run here if `thread` cannot.
     fn add_extra(&mut self, thread: ThreadId) {
@@ -589,6 +608,15 @@ impl Strategy for Dfs {
                 // generated programs at bound 2; with it, in none.
                 if let Some(switch) = self.last_switch_up_to(race.state) {
                     self.path[switch].add_extra(race.thread);
+                }
+                // A free switch to a thread that then ends (or blocks) can save the preemption
+                // the reversal spends here; without it the exact search at bounds 2 and 3 lost a
+                // final state of a generated program (`dpor_blocking` seed 259: a yield-spinning
+                // wait that runs out of attempts before a write it would have seen).
+                if let (Some(node), Some(bound)) =
+                    (self.path.get_mut(race.state), self.max_preemptions)
+                {
+                    node.add_free_alternatives(race.thread, bound);
                 }
             }
             if let Some(node) = self.path.get_mut(race.state) {
