@@ -10,7 +10,7 @@ use crate::partition::Partition;
 /// The exploration strategies the tests can be told to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StrategyArg {
-    /// Bounded DFS, then random and PCT (the default).
+    /// Bounded DFS in turns with race-directed steering and PCT (the default).
     Portfolio,
     /// Depth-first search within the preemption bound.
     Dfs,

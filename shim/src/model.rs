@@ -23,7 +23,8 @@ pub enum Strategy {
         /// Bug depth: the number of ordering constraints the bug needs.
         depth: usize,
     },
-    /// The default: bounded DFS, then random and PCT in turns, within the execution budget.
+    /// The default: bounded DFS in turns with race-directed steering and PCT, within the
+    /// execution budget.
     Portfolio,
 }
 

@@ -9,7 +9,10 @@ fn unknown_strategy_names_the_variable_and_the_choices() {
     let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("CONC_CHECK_STRATEGY"), "{message}");
     assert!(
-        message.contains("`dfs`") && message.contains("`random`") && message.contains("`pct`"),
+        message.contains("`dfs`")
+            && message.contains("`random`")
+            && message.contains("`race`")
+            && message.contains("`pct`"),
         "{message}"
     );
 

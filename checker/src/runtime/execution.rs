@@ -375,7 +375,7 @@ impl Execution {
         let room = replay.fits(self.steps, self.max_steps);
         let steer = room && self.exploring && !self.fatal && self.step() && {
             let steer = self.strategy.steer_lasso();
-            self.decisions.push(Decision::Value(steer as u32));
+            self.record(Decision::Value(steer as u32));
             steer
         };
         self.detectors.lasso().steered(steer);
@@ -595,7 +595,7 @@ impl Execution {
                     others_runnable,
                 };
                 let t = self.strategy.choose_thread(&choice);
-                self.decisions.push(Decision::Thread(t));
+                self.record(Decision::Thread(t));
                 t
             }
         };
@@ -684,7 +684,7 @@ impl Execution {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);
-        self.decisions.push(Decision::Value(v));
+        self.record(Decision::Value(v));
         v
     }
 
@@ -701,8 +701,14 @@ impl Execution {
             _ => self.strategy.choose_read(n, offered),
         };
         let v = v.min(n - 1);
-        self.decisions.push(Decision::Value(v));
+        self.record(Decision::Value(v));
         v
+    }
+
+    /// Records a decision in the schedule and tells the strategy.
+    fn record(&mut self, decision: Decision) {
+        self.decisions.push(decision);
+        self.strategy.recorded(decision);
     }
 
     /// Thread labels for messages.

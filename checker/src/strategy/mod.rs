@@ -1,8 +1,8 @@
 //! Strategies: who decides which thread runs at each scheduling point.
 //!
 //! A strategy sees only the choices, never the program: the runtime asks it for the next thread
-//! among the enabled ones and for nondeterministic values. DFS, random, PCT, replay and the default
-//! portfolio all sit behind [`Strategy`].
+//! among the enabled ones and for nondeterministic values. DFS, random, race-directed steering,
+//! PCT, replay and the default portfolio all sit behind [`Strategy`].
 
 pub mod bounded;
 pub mod channel_parts;
@@ -18,6 +18,7 @@ pub mod sleep;
 
 use crate::config::{Config, StrategyKind};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
+use crate::schedule::Decision;
 
 /// The choice at one scheduling point.
 #[derive(Debug)]
@@ -86,6 +87,11 @@ pub trait Strategy: Send {
     ) -> bool {
         true
     }
+    /// The runtime recorded a decision in the schedule: every thread choice and value choice,
+    /// right after it was made, including those it made without asking the strategy (a read
+    /// with a single store worth offering, whether a lasso was steered). The decisions of an
+    /// execution are what replays it.
+    fn recorded(&mut self, _decision: Decision) {}
     /// The execution passed a scheduling point where only one thread could run.
     fn forced_step(&mut self) {}
     /// An operation happened (partial-order reduction uses this).

@@ -1,9 +1,10 @@
-//! What one execution shows the race-directed strategy ([`super::race_steer`]): the answers it
-//! gave, the accesses to one object from different threads that came close enough to run the
+//! What one execution shows the race-directed strategy ([`super::race_steer`]): the decisions
+//! the runtime recorded, the accesses to one object from different threads that came close enough to run the
 //! other way round, and the coverage features that say whether the execution did something new.
 //!
-//! Two accesses of different threads to one object, at least one of them a write, in a row
-//! (no access of a third thread to that object between them), where the second thread could
+//! Two accesses of different threads to one object, at least one of them a write, with no
+//! access conflicting with the second between them (a write, or, for a second access that
+//! writes, any access), where the second thread could
 //! already have run at the scheduling point of the first: that pair is a *near race*. Running
 //! the second access first, with everything before the first kept, is the smallest change to
 //! the execution that changes what a read sees (RaceFuzzer, Sen, PLDI 2008; reads-from fuzzing,
@@ -19,20 +20,12 @@ use std::hash::{BuildHasher, Hash};
 
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
 use crate::fast_hash::FastHash;
-
-/// One answer the strategy gave, in the order the execution asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Answer {
-    /// Which thread runs at a scheduling point.
-    Thread(ThreadId),
-    /// A value choice (including which store a load reads).
-    Value(u32),
-}
+use crate::schedule::Decision;
 
 /// A near race, and how to run it the other way round.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Reversal {
-    /// Answers before the scheduling point of the first access: replaying them reaches it.
+    /// Decisions before the scheduling point of the first access: replaying them reaches it.
     pub prefix: usize,
     /// The thread of the first access, held back from that point.
     pub hold: ThreadId,
@@ -62,20 +55,27 @@ impl Mark {
     }
 }
 
-/// The last access of one thread to one object.
+/// One access: where, and at which scheduling point.
 #[derive(Clone, Copy)]
-struct LastAccess {
-    thread: ThreadId,
+struct Access1 {
     write: bool,
     site: Site,
-    /// Its scheduling point.
     point: u32,
 }
 
-/// A scheduling point: where in the answers it came, and which threads could run there.
+/// The latest access and the latest write of one thread to one object (a read after its own
+/// write must not hide the write from a later reader).
+#[derive(Clone, Copy)]
+struct LastAccess {
+    thread: ThreadId,
+    any: Access1,
+    write: Option<Access1>,
+}
+
+/// A scheduling point: where in the decisions it came, and which threads could run there.
 #[derive(Clone, Copy)]
 struct Point {
-    answers: usize,
+    decisions: usize,
     /// Bit `t` for each thread `t < 64` that could run; 0 when the step was forced.
     enabled: u64,
 }
@@ -83,12 +83,12 @@ struct Point {
 /// The record of one execution.
 #[derive(Default)]
 pub(crate) struct ExecutionLog {
-    /// Every answer given, in order.
-    pub answers: Vec<Answer>,
+    /// Every decision recorded, in order.
+    pub decisions: Vec<Decision>,
     points: Vec<Point>,
     /// Per object (by index): the latest access of each thread that touched it.
     last: Vec<Vec<LastAccess>>,
-    /// The near races seen, in order.
+    /// The near races seen (a sample, in no particular order, when there were many).
     pub reversals: Vec<Reversal>,
     /// Hashes of what the execution did that a different interleaving may not do: which
     /// access followed which on one object, what each atomic read returned where, and each
@@ -110,6 +110,14 @@ fn hash(parts: impl Hash) -> u64 {
     FastHash.hash_one(parts)
 }
 
+/// SplitMix64's finaliser: every bit of `z` reaches every bit of the result (a multiplicative
+/// hash of a counter alone is even for every even count).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 fn site_key(site: Site) -> usize {
     site as *const _ as usize
 }
@@ -117,7 +125,7 @@ fn site_key(site: Site) -> usize {
 impl ExecutionLog {
     /// Forgets the previous execution.
     pub fn clear(&mut self) {
-        self.answers.clear();
+        self.decisions.clear();
         self.points.clear();
         for per_object in &mut self.last {
             per_object.clear();
@@ -136,14 +144,14 @@ impl ExecutionLog {
             .filter(|t| t.0 < 64)
             .fold(0u64, |m, t| m | 1 << t.0);
         self.points.push(Point {
-            answers: self.answers.len(),
+            decisions: self.decisions.len(),
             enabled: mask,
         });
     }
 
-    /// An answer given.
-    pub fn answer(&mut self, answer: Answer) {
-        self.answers.push(answer);
+    /// A decision the runtime recorded.
+    pub fn decision(&mut self, decision: Decision) {
+        self.decisions.push(decision);
     }
 
     /// Keeps `reversal` in a uniform sample of at most [`MAX_REVERSALS`] (reservoir sampling,
@@ -154,7 +162,7 @@ impl ExecutionLog {
             self.reversals.push(reversal);
             return;
         }
-        let slot = hash(self.near_races) % self.near_races;
+        let slot = ((u128::from(mix(self.near_races)) * u128::from(self.near_races)) >> 64) as u64;
         if let Some(kept) = self.reversals.get_mut(slot as usize) {
             *kept = reversal;
         }
@@ -203,18 +211,21 @@ impl ExecutionLog {
         }
         let previous = self.last[index]
             .iter()
-            .filter(|a| a.thread != event.thread && (a.write || write))
-            .max_by_key(|a| a.point)
-            .copied();
-        if let Some(a) = previous {
+            .filter(|a| a.thread != event.thread)
+            .filter_map(|a| {
+                let access = if write { Some(a.any) } else { a.write };
+                access.map(|access| (a.thread, access))
+            })
+            .max_by_key(|(_, access)| access.point);
+        if let Some((previous_thread, a)) = previous {
             self.features
                 .push(hash((site_key(a.site), a.write, site, write)));
             let at = self.points[a.point as usize];
             let could_run = event.thread.0 < 64 && at.enabled & 1 << event.thread.0 != 0;
             if could_run {
                 self.keep(Reversal {
-                    prefix: at.answers,
-                    hold: a.thread,
+                    prefix: at.decisions,
+                    hold: previous_thread,
                     until: Mark {
                         thread: event.thread,
                         object,
@@ -224,16 +235,24 @@ impl ExecutionLog {
                 });
             }
         }
-        let mine = LastAccess {
-            thread: event.thread,
+        let mine = Access1 {
             write,
             site: event.site,
             point: point as u32,
         };
         let accesses = &mut self.last[index];
         match accesses.iter_mut().find(|a| a.thread == event.thread) {
-            Some(slot) => *slot = mine,
-            None => accesses.push(mine),
+            Some(slot) => {
+                slot.any = mine;
+                if write {
+                    slot.write = Some(mine);
+                }
+            }
+            None => accesses.push(LastAccess {
+                thread: event.thread,
+                any: mine,
+                write: write.then_some(mine),
+            }),
         }
     }
 }
@@ -276,12 +295,12 @@ mod tests {
     /// could have run at thread 0's step.
     fn pair(first: Event, second: Event, both: bool) -> ExecutionLog {
         let mut log = ExecutionLog::default();
-        log.answer(Answer::Value(0));
+        log.decision(Decision::Value(0));
         log.point(if both { &[T0, T1] } else { &[] });
-        log.answer(Answer::Thread(T0));
+        log.decision(Decision::Thread(T0));
         log.observe(&first);
         log.point(&[T0, T1]);
-        log.answer(Answer::Thread(T1));
+        log.decision(Decision::Thread(T1));
         log.observe(&second);
         log
     }
@@ -298,6 +317,25 @@ mod tests {
         assert_eq!(r.hold, T0);
         assert_eq!(r.until.thread, T1);
         assert_eq!(r.distance, 1);
+    }
+
+    #[test]
+    fn a_read_after_its_own_write_does_not_hide_the_write_from_another_reader() {
+        let mut log = ExecutionLog::default();
+        log.point(&[T0, T1]);
+        log.decision(Decision::Thread(T0));
+        log.observe(&store(T0, 1));
+        log.point(&[T0, T1]);
+        log.decision(Decision::Thread(T0));
+        log.observe(&load(T0, 1));
+        log.point(&[T0, T1]);
+        log.decision(Decision::Thread(T1));
+        log.observe(&load(T1, 1));
+        assert_eq!(log.reversals.len(), 1);
+        assert_eq!(
+            log.reversals[0].prefix, 0,
+            "the reversal goes back to the store"
+        );
     }
 
     #[test]
@@ -325,10 +363,23 @@ mod tests {
         for i in 0..3 * MAX_REVERSALS as u64 {
             let t = ThreadId((i % 2) as u32);
             log.point(&[T0, T1]);
-            log.answer(Answer::Thread(t));
+            log.decision(Decision::Thread(t));
             log.observe(&store(t, i));
         }
         assert_eq!(log.reversals.len(), MAX_REVERSALS);
-        assert!(log.reversals.iter().any(|r| r.prefix > 2 * MAX_REVERSALS));
+        // Uniform over the whole execution: each third holds about a third of the sample.
+        let late = log
+            .reversals
+            .iter()
+            .filter(|r| r.prefix > 2 * MAX_REVERSALS)
+            .count();
+        let early = log
+            .reversals
+            .iter()
+            .filter(|r| r.prefix <= MAX_REVERSALS)
+            .count();
+        for third in [late, early] {
+            assert!((250..=440).contains(&third), "early {early}, late {late}");
+        }
     }
 }

@@ -17,9 +17,14 @@
 //! 800, where PCT at depths 3–5 missed it within 20,000; PCT finds the order violation fastest (1–2);
 //! bounded DFS needed 269 executions for `condvar_if_not_while`, which random finds in 5, but
 //! unbounded DFS exhausts small tests and found `deep_preemptions` in 74. Alternating keeps each
-//! member's strength at the cost of at most doubling its count. Steering kept those figures
-//! and found the Relacy stack bug (`safe_stack`), which random walks need about 60,000
-//! executions for, within 6,550 on each of 20 seeds (median 2,776).
+//! member's strength at the cost of a multiple of its count (DFS runs every other execution,
+//! steering four in twelve, each PCT one in twelve). With steering, no corpus bug's median got
+//! more than 2.1x larger (`backoff_philosophers`, 92 to 192; BENCHMARKS.md table 3b), and the
+//! Relacy stack bug (`safe_stack`), which random walks need about 60,000 executions for, is
+//! found in a median of 3,444 (54 of 60 seeds within the default 10,000). Giving DFS one turn
+//! in three after the first 1,000 executions found it sooner (median 2,239, 57 of 60) but
+//! left `seq_cst_readers_ok` unproved within the default budget (its DFS needs 4,656 of the
+//! portfolio's 9,312 executions), so DFS keeps every other turn.
 
 use super::dfs::Dfs;
 use super::pct::Pct;
@@ -28,6 +33,7 @@ use super::random::RandomWalk;
 use super::{Strategy, ThreadChoice};
 use crate::config::Config;
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
+use crate::schedule::Decision;
 
 /// Which member runs the current execution.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -60,7 +66,8 @@ const SAMPLING: [Member; 6] = [
 /// before race-directed steering.
 const UNSTEERED: [Member; 4] = [Member::Random, Member::Pct3, Member::Random, Member::Pct2];
 
-/// Iterative preemption bounding interleaved with random walks and PCT.
+/// Iterative preemption bounding interleaved with race-directed steering and PCT (or, with
+/// steering off, random walks and PCT).
 pub struct Portfolio {
     dfs: Dfs,
     /// The preemption bound of the current DFS round.
@@ -179,28 +186,25 @@ impl Strategy for Portfolio {
     }
 
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId {
-        let t = self.member().choose_thread(choice);
         if self.witnessing() {
             self.race.witness_point(choice.enabled);
-            self.race.witness_thread(t);
         }
-        t
+        self.member().choose_thread(choice)
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
-        let v = self.member().choose_value(n);
-        if self.witnessing() {
-            self.race.witness_value(v);
-        }
-        v
+        self.member().choose_value(n)
     }
 
     fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        let v = self.member().choose_read(n, offered);
+        self.member().choose_read(n, offered)
+    }
+
+    fn recorded(&mut self, decision: Decision) {
+        self.member().recorded(decision);
         if self.witnessing() {
-            self.race.witness_value(v);
+            self.race.witness_decision(decision);
         }
-        v
     }
 
     fn forced_step(&mut self) {

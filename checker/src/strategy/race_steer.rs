@@ -17,18 +17,19 @@ use std::collections::HashSet;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::near_races::{Answer, ExecutionLog, Mark, Reversal};
+use super::near_races::{ExecutionLog, Mark, Reversal};
 use super::random::below;
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ThreadId};
 use crate::fast_hash::FastHash;
+use crate::schedule::Decision;
 
-/// Seeds kept at most; past it, a new seed replaces a random old one.
+/// Seeds kept at most; past it, a new seed replaces the oldest.
 const MAX_SEEDS: usize = 256;
-/// Seeds longer than this many answers are not kept (memory: a seed holds its answers).
-const MAX_SEED_ANSWERS: usize = 20_000;
-/// Features remembered at most (a few tens of megabytes); past it, features are still
-/// compared but no longer added, so a long run's memory stays bounded.
+/// Seeds longer than this many decisions are not kept (memory: a seed holds its decisions).
+const MAX_SEED_DECISIONS: usize = 20_000;
+/// Features remembered at most (a few tens of megabytes); past it, features not remembered
+/// no longer count as new, so a long run's memory stays bounded.
 const MAX_FEATURES: usize = 1 << 20;
 /// One execution in this many is a plain random walk (8 measured best on `safe_stack` among
 /// 2, 4, 8, 16 and never).
@@ -36,7 +37,7 @@ const WALK_EVERY: u64 = 8;
 
 /// An execution worth deriving others from.
 struct Seed {
-    answers: Vec<Answer>,
+    decisions: Vec<Decision>,
     reversals: Vec<Reversal>,
     /// Executions derived from it so far.
     picked: u32,
@@ -54,10 +55,13 @@ struct Hold {
 pub struct RaceSteer {
     rng: ChaCha8Rng,
     log: ExecutionLog,
+    /// A ring: once full, `next_seed` is the oldest, which the next new seed replaces.
     seeds: Vec<Seed>,
+    next_seed: usize,
     covered: HashSet<u64, FastHash>,
-    /// Answers to replay before the current execution goes its own way.
-    prefix: Vec<Answer>,
+    /// Decisions to replay before the current execution goes its own way.
+    prefix: Vec<Decision>,
+    /// Decisions of the prefix recorded so far.
     replayed: usize,
     /// The reversal the current execution makes once its prefix is replayed.
     pending: Option<Hold>,
@@ -72,6 +76,7 @@ impl RaceSteer {
             rng: ChaCha8Rng::seed_from_u64(seed),
             log: ExecutionLog::default(),
             seeds: Vec::new(),
+            next_seed: 0,
             covered: HashSet::default(),
             prefix: Vec::new(),
             replayed: 0,
@@ -84,7 +89,7 @@ impl RaceSteer {
     /// Ends the execution being logged (this strategy's or one it witnessed): kept as a seed if
     /// it covered something new.
     pub fn close_execution(&mut self) {
-        if !self.log.answers.is_empty() || !self.log.features.is_empty() {
+        if !self.log.decisions.is_empty() || !self.log.features.is_empty() {
             self.learn();
         }
         self.log.clear();
@@ -97,14 +102,9 @@ impl RaceSteer {
         self.log.point(enabled);
     }
 
-    /// The thread another strategy picked at the last witnessed scheduling point.
-    pub fn witness_thread(&mut self, thread: ThreadId) {
-        self.log.answer(Answer::Thread(thread));
-    }
-
-    /// A value another strategy chose (for a load: the index of the store it reads).
-    pub fn witness_value(&mut self, value: u32) {
-        self.log.answer(Answer::Value(value));
+    /// A decision the runtime recorded in a witnessed execution.
+    pub fn witness_decision(&mut self, decision: Decision) {
+        self.log.decision(decision);
     }
 
     /// An operation of a witnessed execution.
@@ -112,30 +112,39 @@ impl RaceSteer {
         self.log.observe(event);
     }
 
-    /// Keeps the execution just ended as a seed if it covered something new.
+    /// Keeps the execution just ended as a seed if it covered something new. Only a kept
+    /// execution's features count as covered: one that cannot be a seed (no near race, too
+    /// long) does not stop a later one that can.
     fn learn(&mut self) {
-        let mut new = false;
-        for f in &self.log.features {
-            new |= if self.covered.len() < MAX_FEATURES {
-                self.covered.insert(*f)
-            } else {
-                !self.covered.contains(f)
-            };
-        }
-        if !new || self.log.reversals.is_empty() || self.log.answers.len() > MAX_SEED_ANSWERS {
+        let keepable =
+            !self.log.reversals.is_empty() && self.log.decisions.len() <= MAX_SEED_DECISIONS;
+        if !keepable || self.log.features.iter().all(|f| self.covered.contains(f)) {
             return;
         }
+        let room = MAX_FEATURES.saturating_sub(self.covered.len());
+        let fresh: Vec<u64> = self
+            .log
+            .features
+            .iter()
+            .filter(|f| !self.covered.contains(*f))
+            .copied()
+            .collect();
+        if fresh.len() > room {
+            // Full: what is not remembered no longer counts as new.
+            return;
+        }
+        self.covered.extend(fresh);
         let seed = Seed {
-            answers: self.log.answers.clone(),
+            decisions: self.log.decisions.clone(),
             reversals: self.log.reversals.clone(),
             picked: 0,
         };
         if self.seeds.len() < MAX_SEEDS {
             self.seeds.push(seed);
         } else {
-            let i = below(&mut self.rng, self.seeds.len());
-            self.seeds[i] = seed;
+            self.seeds[self.next_seed] = seed;
         }
+        self.next_seed = (self.next_seed + 1) % MAX_SEEDS;
     }
 
     /// Plans the next execution: a random walk, or a seed replayed up to one of its near
@@ -153,12 +162,17 @@ impl RaceSteer {
         let seed = &self.seeds[i];
         let reversal = seed.reversals[below(&mut self.rng, seed.reversals.len())];
         self.prefix
-            .extend_from_slice(&seed.answers[..reversal.prefix]);
+            .extend_from_slice(&seed.decisions[..reversal.prefix]);
+        // Twice the distance the seed showed, plus five points, the one the hold starts at
+        // included (measured on `safe_stack` in the portfolio over 30 seeds: plus four or plus
+        // seven, or three times the distance, each took the median from about 2,600 to over
+        // 4,000 executions; the figures move a lot with any change, so read them loosely).
         self.pending = Some(Hold {
             thread: reversal.hold,
             until: reversal.until,
-            points_left: 2 * reversal.distance + 4,
+            points_left: 2 * reversal.distance + 5,
         });
+        self.start_hold_if_replayed();
     }
 
     /// The seed to derive the next execution from: of two drawn with a bias towards recent
@@ -167,9 +181,10 @@ impl RaceSteer {
     /// (20 seeds) and a bias to recent seeds alone left a longer tail (8,679 at worst).
     fn pick_seed(&mut self) -> usize {
         let n = self.seeds.len();
+        let newest = (self.next_seed + n - 1) % n;
         let mut recent = || {
             let k = below(&mut self.rng, n) + 1;
-            n - 1 - below(&mut self.rng, k)
+            (newest + n - below(&mut self.rng, k)) % n
         };
         let (a, b) = (recent(), recent());
         if self.seeds[a].picked <= self.seeds[b].picked {
@@ -179,19 +194,27 @@ impl RaceSteer {
         }
     }
 
-    /// The next answer of the prefix, if any is left.
-    fn replay(&mut self) -> Option<Answer> {
-        let answer = self.prefix.get(self.replayed).copied();
-        self.replayed += 1;
-        if answer.is_none() && self.hold.is_none() {
+    /// Whether the prefix is still being replayed.
+    fn replaying(&self) -> bool {
+        self.replayed < self.prefix.len()
+    }
+
+    /// The decision the prefix holds for the runtime's next one, while it is replayed.
+    fn next_in_prefix(&self) -> Option<Decision> {
+        self.prefix.get(self.replayed).copied()
+    }
+
+    /// Once the whole prefix is replayed, the planned reversal starts holding its thread.
+    fn start_hold_if_replayed(&mut self) {
+        if !self.replaying() && self.hold.is_none() {
             self.hold = self.pending.take();
         }
-        answer
     }
 
     /// The replayed execution went another way than its seed: walk from here.
     fn diverged(&mut self) {
         self.prefix.clear();
+        self.replayed = 0;
         self.pending = None;
         self.hold = None;
     }
@@ -207,10 +230,11 @@ impl RaceSteer {
     }
 
     fn pick(&mut self, choice: &ThreadChoice<'_>) -> ThreadId {
-        match self.replay() {
-            Some(Answer::Thread(t)) if choice.enabled.contains(&t) => return t,
-            Some(_) => self.diverged(),
-            None => {}
+        if self.replaying() {
+            match self.next_in_prefix() {
+                Some(Decision::Thread(t)) if choice.enabled.contains(&t) => return t,
+                _ => self.diverged(),
+            }
         }
         if let Some(hold) = &self.hold {
             let others = choice.enabled.iter().filter(|t| **t != hold.thread).count();
@@ -226,11 +250,27 @@ impl RaceSteer {
         }
         choice.enabled[below(&mut self.rng, choice.enabled.len())]
     }
+
+    /// A value in `0..n` the prefix holds, if it is replayed and holds one that fits.
+    fn replayed_value(&mut self, n: u32) -> Option<u32> {
+        if !self.replaying() {
+            return None;
+        }
+        match self.next_in_prefix() {
+            Some(Decision::Value(v)) if v < n => Some(v),
+            _ => {
+                self.diverged();
+                None
+            }
+        }
+    }
 }
 
 impl Strategy for RaceSteer {
+    /// While a prefix is replayed, the answer it recorded (the strategy that ran the seed may
+    /// have said no); otherwise yes, as a sampling strategy.
     fn steer_lasso(&mut self) -> bool {
-        true
+        self.replayed_value(2).is_none_or(|v| v == 1)
     }
 
     fn begin_execution(&mut self) -> bool {
@@ -243,37 +283,34 @@ impl Strategy for RaceSteer {
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId {
         self.log.point(choice.enabled);
         self.tick_hold();
-        let t = self.pick(choice);
-        self.log.answer(Answer::Thread(t));
-        t
+        self.pick(choice)
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
-        let v = match self.replay() {
-            Some(Answer::Value(v)) if v < n => v,
-            Some(_) => {
-                self.diverged();
-                below(&mut self.rng, n as usize) as u32
-            }
-            None => below(&mut self.rng, n as usize) as u32,
-        };
-        self.log.answer(Answer::Value(v));
-        v
+        self.replayed_value(n)
+            .unwrap_or_else(|| below(&mut self.rng, n as usize) as u32)
     }
 
-    /// Logged as the index of the store read (not its place among `offered`), as a witnessed
-    /// execution logs it.
+    /// Answers with the index of the store read (not its place among `offered`), which is what
+    /// the runtime records.
     fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        let v = match self.replay() {
-            Some(Answer::Value(v)) if v < n => v,
-            Some(_) => {
+        self.replayed_value(n)
+            .unwrap_or_else(|| offered[below(&mut self.rng, offered.len())])
+    }
+
+    /// Logs the decision and follows the prefix: a decision other than the one it holds (the
+    /// runtime may decide without asking, where only one store is worth reading) ends the
+    /// replay.
+    fn recorded(&mut self, decision: Decision) {
+        self.log.decision(decision);
+        if self.replaying() {
+            if self.next_in_prefix() == Some(decision) {
+                self.replayed += 1;
+                self.start_hold_if_replayed();
+            } else {
                 self.diverged();
-                offered[below(&mut self.rng, offered.len())]
             }
-            None => offered[below(&mut self.rng, offered.len())],
-        };
-        self.log.answer(Answer::Value(v));
-        v
+        }
     }
 
     fn forced_step(&mut self) {
@@ -330,13 +367,25 @@ mod tests {
         }
     }
 
-    /// Thread 0 stores at site A, then thread 1 (which could have run first) at site B.
-    fn witness_race(steer: &mut RaceSteer) {
+    /// Asks for a thread among `enabled` and records the answer, as the runtime does.
+    fn step(steer: &mut RaceSteer, enabled: &[ThreadId]) -> ThreadId {
+        let t = steer.choose_thread(&choice(enabled));
+        steer.recorded(Decision::Thread(t));
+        t
+    }
+
+    /// Witnesses `before` (decisions made before the race, each at a point where only the
+    /// decided thread ran), then thread 0 storing at site A and thread 1 (which could have run
+    /// first) storing at site B.
+    fn witness_race(steer: &mut RaceSteer, before: &[Decision]) {
+        for d in before {
+            steer.witness_decision(*d);
+        }
         steer.witness_point(BOTH);
-        steer.witness_thread(T0);
+        steer.witness_decision(Decision::Thread(T0));
         steer.witness_event(&store(T0, 1, site_a()));
         steer.witness_point(BOTH);
-        steer.witness_thread(T1);
+        steer.witness_decision(Decision::Thread(T1));
         steer.witness_event(&store(T1, 2, site_b()));
         steer.close_execution();
     }
@@ -344,72 +393,93 @@ mod tests {
     #[test]
     fn a_derived_execution_holds_the_first_thread_until_the_second_access() {
         let mut steer = RaceSteer::new(5);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[]);
         assert_eq!(steer.seeds.len(), 1);
         assert!(steer.begin_execution());
         // The race is the first step, so nothing is replayed and thread 0 is held from the
-        // start: whatever the dice, thread 1 runs until it made its store at site B (or six
-        // points passed: twice the distance the seed showed, plus four).
+        // start: whatever the dice, thread 1 runs until it made its store at site B.
         for _ in 0..5 {
-            assert_eq!(steer.choose_thread(&choice(BOTH)), T1);
+            assert_eq!(step(&mut steer, BOTH), T1);
             steer.observe(&store(T1, 3, std::panic::Location::caller()));
         }
-        steer.observe(&store(T1, 2, site_b()));
-        let picks: Vec<ThreadId> = (0..64)
-            .map(|_| steer.choose_thread(&choice(BOTH)))
-            .collect();
         assert!(
-            picks.contains(&T0),
-            "the hold ended with the access it waited for"
+            steer.hold.is_some(),
+            "another access of thread 1 does not end the hold"
+        );
+        steer.observe(&store(T1, 2, site_b()));
+        assert!(
+            steer.hold.is_none(),
+            "the access it waited for ends the hold"
         );
     }
 
     #[test]
-    fn a_hold_gives_up_after_twice_the_seed_distance_plus_four_points() {
+    fn a_hold_gives_up_after_twice_the_seed_distance_plus_five_points() {
         let mut steer = RaceSteer::new(5);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[]);
         assert!(steer.begin_execution());
-        // The point where the hold starts, then six more.
+        // Distance 1: seven points in all, the one where the hold started included.
         for _ in 0..6 {
-            assert_eq!(steer.choose_thread(&choice(BOTH)), T1);
+            assert_eq!(step(&mut steer, BOTH), T1);
         }
-        steer.choose_thread(&choice(BOTH));
+        assert!(steer.hold.is_some());
+        step(&mut steer, BOTH);
         assert!(steer.hold.is_none());
     }
 
     #[test]
     fn a_hold_gives_way_when_the_held_thread_is_the_only_one_that_can_run() {
         let mut steer = RaceSteer::new(5);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[]);
         assert!(steer.begin_execution());
-        assert_eq!(steer.choose_thread(&choice(&[T0])), T0);
+        assert_eq!(step(&mut steer, &[T0]), T0);
     }
 
     #[test]
     fn an_execution_that_covers_nothing_new_is_not_a_seed() {
         let mut steer = RaceSteer::new(5);
-        witness_race(&mut steer);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[]);
+        witness_race(&mut steer, &[]);
         assert_eq!(steer.seeds.len(), 1);
+    }
+
+    #[test]
+    fn the_prefix_follows_decisions_the_runtime_made_without_asking() {
+        let mut steer = RaceSteer::new(5);
+        // The seed's first decision is a read the runtime decided alone (one store worth
+        // offering); the race comes after it.
+        witness_race(&mut steer, &[Decision::Value(0)]);
+        assert!(steer.begin_execution());
+        assert!(steer.hold.is_none() && steer.replaying());
+        steer.recorded(Decision::Value(0));
+        assert!(steer.hold.is_some(), "replayed: the reversal starts");
+        assert_eq!(step(&mut steer, BOTH), T1);
     }
 
     #[test]
     fn a_seed_that_no_longer_fits_is_walked_from_where_it_diverged() {
         let mut steer = RaceSteer::new(5);
-        // The race comes after one step of thread 0, which the derived execution replays.
-        steer.witness_point(BOTH);
-        steer.witness_thread(T0);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[Decision::Thread(T0)]);
         assert!(steer.begin_execution());
         // Thread 0 cannot run where the seed ran it: the strategy picks among who can.
-        assert_eq!(steer.choose_thread(&choice(&[T1])), T1);
-        assert!(steer.prefix.is_empty() && steer.hold.is_none() && steer.pending.is_none());
+        assert_eq!(step(&mut steer, &[T1]), T1);
+        assert!(!steer.replaying() && steer.hold.is_none() && steer.pending.is_none());
+    }
+
+    #[test]
+    fn a_lasso_is_steered_while_replaying_only_if_the_seed_steered_it() {
+        let mut steer = RaceSteer::new(5);
+        witness_race(&mut steer, &[Decision::Value(0)]);
+        assert!(steer.begin_execution());
+        assert!(!steer.steer_lasso());
+        steer.recorded(Decision::Value(0));
+        assert!(steer.steer_lasso(), "past the prefix it steers");
     }
 
     #[test]
     fn every_eighth_execution_is_a_plain_walk() {
         let mut steer = RaceSteer::new(5);
-        witness_race(&mut steer);
+        witness_race(&mut steer, &[]);
         let derived: Vec<bool> = (0..16)
             .map(|_| {
                 steer.begin_execution();
@@ -417,5 +487,24 @@ mod tests {
             })
             .collect();
         assert_eq!(derived.iter().filter(|d| !**d).count(), 2);
+    }
+
+    #[test]
+    fn a_full_seed_ring_replaces_its_oldest_seed() {
+        let mut steer = RaceSteer::new(5);
+        for i in 0..MAX_SEEDS as u64 + 3 {
+            steer.witness_point(BOTH);
+            steer.witness_decision(Decision::Thread(T0));
+            steer.witness_event(&store(T0, 2 * i + 10, site_a()));
+            steer.witness_point(BOTH);
+            steer.witness_decision(Decision::Thread(T1));
+            steer.witness_event(&store(T1, 2 * i + 11, site_b()));
+            steer.close_execution();
+        }
+        assert_eq!(steer.seeds.len(), MAX_SEEDS);
+        assert_eq!(steer.next_seed, 3);
+        // The newest went where the oldest was.
+        let newest = &steer.seeds[2];
+        assert!(newest.decisions.len() == 2 && newest.reversals.len() == 1);
     }
 }

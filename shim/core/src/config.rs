@@ -8,8 +8,8 @@ use std::time::Duration;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 #[serde(rename_all = "snake_case", tag = "name")]
 pub enum StrategyKind {
-    /// The default: bounded DFS first, then random and PCT in turns (the engine's
-    /// `strategy::portfolio`).
+    /// The default: bounded DFS in turns with sampling (race-directed steering and PCT; the
+    /// engine's `strategy::portfolio`).
     Portfolio,
     /// Depth-first search over every scheduling choice, within the preemption bound.
     Dfs,
@@ -90,7 +90,7 @@ pub struct Config {
     pub iterations: u64,
     /// Most wall-clock time for the whole exploration.
     pub time_budget: Option<Duration>,
-    /// Seed of the random and PCT strategies.
+    /// Seed of the sampling strategies (random, race-directed, PCT, and the portfolio's).
     pub seed: u64,
     /// Most scheduling steps in one execution before it is reported as `step_limit`.
     pub max_steps: u64,

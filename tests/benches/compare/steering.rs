@@ -37,8 +37,8 @@ fn runs(p: &Program, steering: bool) -> (Vec<Option<u64>>, f64) {
     (found, started.elapsed().as_secs_f64())
 }
 
-/// The median executions (a seed that found nothing counts as infinite), if at least half
-/// found it.
+/// The median executions (a seed that found nothing counts as infinite; with an even count the
+/// upper middle one), if that is finite.
 fn median(found: &[Option<u64>]) -> Option<u64> {
     let mut v: Vec<u64> = found.iter().map(|f| f.unwrap_or(u64::MAX)).collect();
     v.sort_unstable();
