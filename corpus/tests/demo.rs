@@ -61,6 +61,8 @@ corpus_tests! {
     treiber_tagged_ok => programs::treiber_index::clean,
     safe_stack => programs::safe_stack::buggy,
     safe_stack_tagged_ok => programs::safe_stack::clean,
+    lost_wakeup => programs::lost_wakeup::buggy,
+    wakeup_registered_first_ok => programs::lost_wakeup::clean,
     state_machine_cas_ok => programs::state_machine_cas::clean,
     relaxed_publication => programs::relaxed_publication::buggy,
     release_publication_ok => programs::relaxed_publication::clean,

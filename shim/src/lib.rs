@@ -28,6 +28,7 @@
 //! ```
 
 pub mod cell;
+pub mod future;
 pub mod hint;
 mod model;
 pub mod sync;

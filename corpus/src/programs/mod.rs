@@ -13,6 +13,7 @@ pub mod double_checked;
 pub mod gate_lock;
 pub mod litmus;
 pub mod lost_update;
+pub mod lost_wakeup;
 pub mod order_violation;
 pub mod peterson;
 pub mod polite;
@@ -80,6 +81,8 @@ const PROGRAMS: &[Program] = &[
     treiber_index::CLEAN,
     safe_stack::BUGGY,
     safe_stack::CLEAN,
+    lost_wakeup::BUGGY,
+    lost_wakeup::CLEAN,
     state_machine_cas::CLEAN,
     relaxed_publication::BUGGY,
     relaxed_publication::CLEAN,

@@ -6,6 +6,9 @@
 //!
 //! #[conc_check::test(strategy = "pct", depth = 3, iterations = 1000)]
 //! fn deep_bug() { /* … */ }
+//!
+//! #[conc_check::test]
+//! async fn a_task_and_its_handle() { /* runs under conc_check::future::block_on */ }
 //! ```
 //!
 //! Arguments: `strategy` (`"dfs"`, `"random"`, `"race"`, `"pct"`, `"portfolio"`), `depth`, `iterations`,
@@ -39,12 +42,6 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         return Err(syn::Error::new_spanned(
             &function.sig.inputs,
             "a #[conc_check::test] function takes no arguments",
-        ));
-    }
-    if function.sig.asyncness.is_some() {
-        return Err(syn::Error::new_spanned(
-            function.sig.asyncness,
-            "#[conc_check::test] does not support async functions",
         ));
     }
     let settings = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
@@ -128,11 +125,16 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
     if let Some(expected) = should_panic(&attrs)? {
         calls.push(quote!(.expect_panic(#expected)));
     }
+    // An `async fn` test runs its body under `conc_check::future::block_on`.
+    let body = match sig.asyncness {
+        Some(_) => quote!({ ::conc_check::future::block_on(async move #block) }),
+        None => quote!(#block),
+    };
     Ok(quote! {
         #[test]
         #(#attrs)*
         #vis fn #name() {
-            fn body() #block
+            fn body() #body
             ::conc_check::Builder::new() #(#calls)* .check(body);
         }
     })

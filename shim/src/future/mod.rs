@@ -1,0 +1,21 @@
+//! Async code on conc-check's threads: [`block_on`], [`spawn`] and [`yield_now`].
+//!
+//! Each spawned task runs on a thread of its own (a [`crate::thread`] thread), driven by the
+//! same loop as [`block_on`]: poll, and park until the task's waker is woken. Inside a model
+//! those are model threads, so the scheduler picks which ready task or thread runs next, every
+//! poll is a step of it, a wake is an `unpark` ordered before the park it ends, and every
+//! detector sees tasks as the threads they run on; a task that waits for a wake nobody will
+//! send is parked forever, which the model reports as a deadlock. In a normal build the same
+//! code runs on std threads, a small executor with one thread per task.
+//!
+//! Not yet: a detached task still pending when the test ends is reported like a stuck thread,
+//! the deadlock report names the thread's `park` rather than the `.await`, and cancellation is
+//! only [`JoinHandle::abort`] (the task is dropped where it is pending).
+
+mod block_on;
+mod task;
+mod yield_now;
+
+pub use block_on::block_on;
+pub use task::{spawn, JoinError, JoinHandle};
+pub use yield_now::{yield_now, YieldNow};

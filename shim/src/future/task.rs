@@ -1,0 +1,181 @@
+//! Spawned tasks and their join handles.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc as StdArc;
+use std::sync::PoisonError;
+use std::task::{Context, Poll, Waker};
+
+use super::block_on::drive;
+use crate::sync::Mutex;
+use crate::thread;
+
+/// What a task and its handle share.
+#[derive(Default)]
+struct TaskState {
+    /// The task's thread has finished with the future (ready, dropped by an abort, or
+    /// panicked).
+    done: bool,
+    /// [`JoinHandle::abort`] was called.
+    aborted: bool,
+    /// The waker of whoever awaits the handle.
+    joiner: Option<Waker>,
+}
+
+type Shared = StdArc<Mutex<TaskState>>;
+
+fn lock(shared: &Shared) -> crate::sync::MutexGuard<'_, TaskState> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Marks the task done when its thread leaves the future, returning or unwinding, and wakes
+/// whoever awaits the handle.
+struct Done(Shared);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let joiner = {
+            let mut state = lock(&self.0);
+            state.done = true;
+            state.joiner.take()
+        };
+        if let Some(waker) = joiner {
+            waker.wake();
+        }
+    }
+}
+
+/// Why awaiting a [`JoinHandle`] gave no value.
+pub struct JoinError {
+    panic: Option<Box<dyn Any + Send + 'static>>,
+}
+
+impl JoinError {
+    /// The task was aborted before it finished.
+    pub fn is_cancelled(&self) -> bool {
+        self.panic.is_none()
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        self.panic.is_some()
+    }
+
+    /// The task's panic payload.
+    ///
+    /// # Panics
+    /// If the task was cancelled rather than panicked.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.panic.expect("the task was cancelled, not panicked")
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.panic {
+            Some(_) => f.write_str("JoinError::Panic(..)"),
+            None => f.write_str("JoinError::Cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.panic {
+            Some(_) => "task panicked",
+            None => "task was cancelled",
+        })
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// A handle to a spawned task: a future of the task's output, or of why there is none.
+/// Dropping it detaches the task, which runs on.
+pub struct JoinHandle<T> {
+    shared: Shared,
+    thread: Option<thread::JoinHandle<Option<T>>>,
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Asks the task to stop: it is dropped where it is pending, before its next poll, and the
+    /// handle gives `JoinError` with [`JoinError::is_cancelled`]. A task that already finished
+    /// keeps its output.
+    pub fn abort(&self) {
+        lock(&self.shared).aborted = true;
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
+    }
+
+    /// Whether the task has finished (ready, aborted or panicked).
+    pub fn is_finished(&self) -> bool {
+        lock(&self.shared).done
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        {
+            let mut state = lock(&self.shared);
+            if !state.done {
+                state.joiner = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+        }
+        let thread = self
+            .thread
+            .take()
+            .expect("a JoinHandle polled after it returned its result");
+        // Done: the thread is leaving (or has left) the task, so joining it waits at most for
+        // its last steps, and takes over a panic (a joined panic is the joiner's to handle).
+        Poll::Ready(match thread.join() {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(JoinError { panic: None }),
+            Err(payload) => Err(JoinError {
+                panic: Some(payload),
+            }),
+        })
+    }
+}
+
+/// Runs `f` as a task of its own: on a new thread (a model thread inside a model), polled
+/// whenever its waker is woken. The handle is a future of its output.
+///
+/// ```
+/// use conc_check::future::{block_on, spawn};
+///
+/// let n = block_on(async {
+///     let task = spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(n, 42);
+/// ```
+pub fn spawn<F>(f: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let shared = Shared::default();
+    let task = shared.clone();
+    let thread = thread::spawn(move || {
+        let _done = Done(task.clone());
+        drive(f, || lock(&task).aborted)
+    });
+    JoinHandle {
+        shared,
+        thread: Some(thread),
+    }
+}

@@ -1,0 +1,153 @@
+//! `conc_check::future`: tasks on model threads, their handles, cancellation and async tests.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex as StdMutex;
+
+use conc_check::future::{block_on, spawn, yield_now};
+use conc_check::sync::{Arc, Mutex};
+use conc_check::{Builder, FindingKind, Strategy};
+use conc_check_corpus::programs::lost_wakeup;
+
+fn dfs() -> Builder {
+    Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(None)
+        .iterations(100_000)
+}
+
+/// The orders in which two tasks, each pushing its name, yielding, and pushing it again in
+/// capitals, leave their pushes, explored with `builder`; and the report.
+fn yield_orders(builder: Builder) -> (BTreeSet<String>, conc_check::Report) {
+    let orders = std::sync::Arc::new(StdMutex::new(BTreeSet::new()));
+    let seen = orders.clone();
+    let report = builder.explore(move || {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let tasks: Vec<_> = ['a', 'b']
+            .into_iter()
+            .map(|name| {
+                let log = log.clone();
+                spawn(async move {
+                    log.lock().unwrap().push(name);
+                    yield_now().await;
+                    log.lock().unwrap().push(name.to_ascii_uppercase());
+                    name
+                })
+            })
+            .collect();
+        let names = block_on(async {
+            let mut names = Vec::new();
+            for task in tasks {
+                names.push(task.await.unwrap());
+            }
+            names
+        });
+        assert_eq!(names, ['a', 'b']);
+        let order: String = log.lock().unwrap().iter().collect();
+        seen.lock().unwrap().insert(order);
+    });
+    let orders = orders.lock().unwrap().clone();
+    (orders, report)
+}
+
+/// Each task's two pushes stay in order; the tasks interleave every way.
+const EVERY_ORDER: [&str; 6] = ["abAB", "abBA", "aAbB", "baAB", "baBA", "bBaA"];
+
+#[test]
+fn two_tasks_that_yield_between_steps_run_in_every_order() {
+    let (orders, report) = yield_orders(
+        Builder::new()
+            .strategy(Strategy::Random)
+            .seed(1)
+            .iterations(2_000),
+    );
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(orders, EVERY_ORDER.iter().map(|o| o.to_string()).collect());
+}
+
+/// Known miss (issue 18's note): the fair scheduler counts each task's lock-check-unlock of its
+/// own state before a poll, and the locked pushes, as retries, and after two with no other
+/// thread moving it hides the task as a spinner; reduced DFS then never lets task b finish
+/// before task a starts (`bBaA`), and calls the search complete. Random walks and the exact
+/// bounded search reach it.
+#[test]
+#[ignore = "known miss of reduced DFS: the fair scheduler hides a task doing locked work"]
+fn reduced_dfs_runs_two_yielding_tasks_in_every_order() {
+    let (orders, report) = yield_orders(dfs());
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert_eq!(orders, EVERY_ORDER.iter().map(|o| o.to_string()).collect());
+}
+
+#[test]
+fn the_lost_wakeup_is_a_deadlock_at_the_block_on_line_and_its_twin_is_exhausted_clean() {
+    let report = dfs().explore(lost_wakeup::buggy);
+    let finding = report.findings.first().expect("the lost wakeup is found");
+    assert_eq!(finding.kind, FindingKind::Deadlock, "{report}");
+    let text = report.to_string();
+    assert!(
+        text.contains("corpus/src/programs/lost_wakeup.rs") && text.contains("park()"),
+        "{text}"
+    );
+    let twin = dfs().explore(lost_wakeup::clean);
+    assert!(twin.is_clean() && twin.complete, "{twin}");
+}
+
+#[test]
+fn an_aborted_task_is_dropped_where_it_waits_and_its_handle_says_cancelled() {
+    let report = dfs().explore(|| {
+        let dropped = Arc::new(Mutex::new(false));
+        struct MarkOnDrop(Arc<Mutex<bool>>);
+        impl Drop for MarkOnDrop {
+            fn drop(&mut self) {
+                *self.0.lock().unwrap() = true;
+            }
+        }
+        let mark = MarkOnDrop(dropped.clone());
+        // Pending forever: nobody ever wakes it.
+        let task = spawn(async move {
+            let _mark = mark;
+            std::future::pending::<()>().await
+        });
+        task.abort();
+        let error = block_on(task).unwrap_err();
+        assert!(error.is_cancelled() && !error.is_panic());
+        assert!(*dropped.lock().unwrap(), "the future was dropped");
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+}
+
+#[test]
+fn a_task_that_panics_gives_its_panic_to_whoever_awaits_it() {
+    let report = dfs().explore(|| {
+        let task = spawn(async { panic!("task failed on purpose") });
+        let error = block_on(task).unwrap_err();
+        assert!(error.is_panic());
+        let payload = error.into_panic();
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"task failed on purpose")
+        );
+    });
+    assert!(report.is_clean(), "an awaited panic is handled: {report}");
+}
+
+#[test]
+fn an_unawaited_task_that_panics_is_a_finding() {
+    let report = dfs().explore(|| {
+        let task = spawn(async { panic!("nobody looks at this") });
+        while !task.is_finished() {
+            conc_check::thread::yield_now();
+        }
+    });
+    assert_eq!(
+        report.findings.first().map(|f| f.kind),
+        Some(FindingKind::Panic),
+        "{report}"
+    );
+}
+
+#[conc_check::test(strategy = "dfs", max_preemptions = None, iterations = 100_000)]
+async fn an_async_test_runs_under_block_on() {
+    let task = spawn(async { 6 * 7 });
+    yield_now().await;
+    assert_eq!(task.await.unwrap(), 42);
+}
