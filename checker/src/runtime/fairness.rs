@@ -123,8 +123,15 @@ impl Fairness {
         let spins = match kind {
             // A yield hides nothing by itself (`runtime::spin` decides what it means) and ends
             // a streak of retries: a loop that yields is judged by its iterations.
+            // After a yield, the first lock-check-unlock round is one attempt, as after work
+            // of its own: counting its release too hid a task at its first re-check of its own
+            // state after `yield_now().await`, before it did its next step of real work (under a
+            // lock, where the fingerprint cannot see it), and reduced DFS then never let it
+            // finish before the other task started (`tests/tests/futures.rs`). A loop that
+            // polls a lock and yields is judged by its iterations (`runtime::spin`).
             StepKind::Yield => {
                 me.retried.clear();
+                me.advanced = true;
                 false
             }
             // Releasing a lock that a retry took belongs to that retry when the thread has
