@@ -148,3 +148,21 @@ async fn an_async_test_runs_under_block_on() {
     yield_now().await;
     assert_eq!(task.await.unwrap(), 42);
 }
+
+#[test]
+fn a_stuck_task_is_named_after_its_spawn_site() {
+    let report = dfs().explore(|| {
+        let task = spawn(std::future::pending::<()>());
+        block_on(task).unwrap();
+    });
+    assert_eq!(
+        report.findings.first().map(|f| f.kind),
+        Some(FindingKind::Deadlock),
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("task spawned at tests/tests/futures.rs"),
+        "{text}"
+    );
+}

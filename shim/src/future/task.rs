@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
 use std::sync::PoisonError;
@@ -152,7 +153,12 @@ impl<T> Future for JoinHandle<T> {
 }
 
 /// Runs `f` as a task of its own: on a new thread (a model thread inside a model), polled
-/// whenever its waker is woken. The handle is a future of its output.
+/// whenever its waker is woken, and named `task spawned at <file:line:column>` after the
+/// call, which is how reports and `thread::current().name()` name the task. The handle is a
+/// future of its output.
+///
+/// # Panics
+/// If the operating system cannot start a thread (as `std::thread::spawn`).
 ///
 /// ```
 /// use conc_check::future::{block_on, spawn};
@@ -163,6 +169,7 @@ impl<T> Future for JoinHandle<T> {
 /// });
 /// assert_eq!(n, 42);
 /// ```
+#[track_caller]
 pub fn spawn<F>(f: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -170,10 +177,15 @@ where
 {
     let shared = Shared::default();
     let task = shared.clone();
-    let thread = thread::spawn(move || {
-        let _done = Done(task.clone());
-        drive(f, || lock(&task).aborted)
-    });
+    // The thread is named after the spawn site, which is how reports name the task.
+    let name = format!("task spawned at {}", Location::caller());
+    let thread = thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            let _done = Done(task.clone());
+            drive(f, || lock(&task).aborted)
+        })
+        .expect("failed to spawn the task's thread");
     JoinHandle {
         shared,
         thread: Some(thread),
