@@ -34,6 +34,17 @@ pub fn main_thread_finished() -> bool {
     api::in_model() && api::is_finished(ThreadId::MAIN)
 }
 
+/// Marks the running model thread as one that runs an async task (`conc_check::future::spawn`):
+/// if it is left parked, waiting for a wake, when the main thread has finished and no thread
+/// can run, the execution ends without a finding (a detached task still pending, which a runtime
+/// drops at shutdown). A task blocked on anything else (a lock, a join) is still a deadlock.
+/// Nothing outside a model.
+pub fn mark_current_as_task() {
+    if api::in_model() {
+        api::mark_task();
+    }
+}
+
 /// The running execution's first thread (the one that runs the test's closure).
 ///
 /// # Panics

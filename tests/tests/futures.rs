@@ -166,3 +166,24 @@ fn a_stuck_task_is_named_after_its_spawn_site() {
         "{text}"
     );
 }
+
+#[test]
+fn a_detached_task_still_pending_at_the_end_is_no_finding_but_a_stuck_join_is() {
+    let detached = dfs().explore(|| drop(spawn(std::future::pending::<()>())));
+    assert!(detached.is_clean() && detached.complete, "{detached}");
+    // The same task blocked on a lock nobody will release is a deadlock all the same.
+    let stuck = dfs().explore(|| {
+        let lock = Arc::new(Mutex::new(()));
+        let guard = lock.lock().unwrap();
+        let l = lock.clone();
+        drop(spawn(async move {
+            let _g = l.lock().unwrap();
+        }));
+        std::mem::forget(guard);
+    });
+    assert_eq!(
+        stuck.findings.first().map(|f| f.kind),
+        Some(FindingKind::Deadlock),
+        "{stuck}"
+    );
+}

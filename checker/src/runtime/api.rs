@@ -233,6 +233,14 @@ pub fn spawn(
     child
 }
 
+/// Marks the current thread as running an async task (see `ThreadSlot::task`).
+pub fn mark_task() {
+    with(|e| {
+        let me = e.current;
+        e.thread(me).task = true;
+    });
+}
+
 /// Whether model thread `t` has finished.
 pub fn is_finished(t: ThreadId) -> bool {
     with(|e| {

@@ -88,6 +88,10 @@ pub(crate) struct ThreadSlot {
     /// While the thread waits on [`WaitFor::Spin`]: the objects its spin loop reads, a write
     /// to any of which wakes it.
     pub spin_reads: Vec<ObjectId>,
+    /// The thread runs an async task (`conc_check::future::spawn`): left parked, waiting for
+    /// a wake, once the main thread has finished and nothing else can run, it is a detached
+    /// task still pending, which a runtime drops when it shuts down, not a deadlock.
+    pub task: bool,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -117,6 +121,7 @@ impl ThreadSlot {
             spurious_cas: None,
             stale_loads: Vec::new(),
             spin_reads: Vec::new(),
+            task: false,
         }
     }
 }
@@ -662,7 +667,17 @@ impl Execution {
             .filter(|(_, t)| matches!(t.state, ThreadState::Blocked(_)))
             .map(|(i, _)| ThreadId(i as u32))
             .collect();
-        if !blocked.is_empty() {
+        let main_finished = matches!(
+            self.threads.get(ThreadId::MAIN.index()).map(|t| t.state),
+            Some(ThreadState::Finished)
+        );
+        let only_pending_tasks = blocked.iter().all(|t| {
+            let slot = &self.threads[t.index()];
+            slot.task
+                && matches!(slot.state, ThreadState::Blocked(b) if matches!(b.wait, WaitFor::Park))
+        });
+        let detached_tasks_pending = main_finished && only_pending_tasks;
+        if !blocked.is_empty() && !detached_tasks_pending {
             let names = Names(&self.threads);
             let finding = self
                 .detectors

@@ -8,9 +8,13 @@
 //! send is parked forever, which the model reports as a deadlock. In a normal build the same
 //! code runs on std threads, a small executor with one thread per task.
 //!
-//! Not yet: a detached task still pending when the test ends is reported like a stuck thread,
-//! the deadlock report names the thread's `park` rather than the `.await`, and cancellation is
-//! only [`JoinHandle::abort`] (the task is dropped where it is pending).
+//! A detached task (its handle dropped) still pending when the main thread has finished and
+//! nothing else can run is not a finding: a runtime drops such tasks when it shuts down. A task
+//! is named after its spawn site (`task spawned at <file:line:column>`), which is how reports
+//! name it.
+//!
+//! Not yet: the deadlock report names the thread's `park` rather than the `.await`, and
+//! cancellation is only [`JoinHandle::abort`] (the task is dropped where it is pending).
 
 mod block_on;
 mod task;

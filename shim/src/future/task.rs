@@ -182,6 +182,8 @@ where
     let thread = thread::Builder::new()
         .name(name)
         .spawn(move || {
+            #[cfg(any(conc_check, feature = "model"))]
+            conc_check_engine::facade::mark_current_as_task();
             let _done = Done(task.clone());
             drive(f, || lock(&task).aborted)
         })
