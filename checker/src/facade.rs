@@ -34,14 +34,22 @@ pub fn main_thread_finished() -> bool {
     api::in_model() && api::is_finished(ThreadId::MAIN)
 }
 
-/// Marks the running model thread as one that runs an async task (`conc_check::future::spawn`):
-/// if it is left parked, waiting for a wake, when the main thread has finished and no thread
-/// can run, the execution ends without a finding (a detached task still pending, which a runtime
-/// drops at shutdown). A task blocked on anything else (a lock, a join) is still a deadlock.
-/// Nothing outside a model.
-pub fn mark_current_as_task() {
+/// Says that the running model thread, which runs an async task (`conc_check::future`), is
+/// parking between polls (`idle`) or has been woken (`!idle`). A task whose handle was dropped
+/// ([`detach_task`]) and that is left idle once the main thread has finished and no thread can
+/// run is still pending, which is no deadlock (a runtime drops such tasks); a task blocked
+/// inside a poll, or one whose handle is held, still is. Nothing outside a model.
+pub fn set_task_idle(idle: bool) {
     if api::in_model() {
-        api::mark_task();
+        api::set_task_idle(idle);
+    }
+}
+
+/// Says that the task running on `thread` was detached: its handle was dropped. Nothing outside
+/// a model or for a thread of another execution.
+pub fn detach_task(thread: &Thread) {
+    if let Some(id) = thread.model_thread() {
+        api::detach_task(id);
     }
 }
 

@@ -128,6 +128,22 @@ fn a_task_that_panics_gives_its_panic_to_whoever_awaits_it() {
 }
 
 #[test]
+fn a_task_that_panics_after_a_scheduling_point_gives_its_panic_to_whoever_awaits_it() {
+    // The joiner can hold the handle's lock (preempted inside its poll) just when the task
+    // panics: the task must say it is done without waiting for that lock while it unwinds.
+    let report = dfs().explore(|| {
+        let m = Arc::new(Mutex::new(0));
+        let task = spawn(async move {
+            let seen = *m.lock().unwrap();
+            assert_eq!(seen, 1, "task failed on purpose");
+        });
+        let error = block_on(task).unwrap_err();
+        assert!(error.is_panic());
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+}
+
+#[test]
 fn an_unawaited_task_that_panics_is_a_finding() {
     let report = dfs().explore(|| {
         let task = spawn(async { panic!("nobody looks at this") });
@@ -171,6 +187,26 @@ fn a_stuck_task_is_named_after_its_spawn_site() {
 fn a_detached_task_still_pending_at_the_end_is_no_finding_but_a_stuck_join_is() {
     let detached = dfs().explore(|| drop(spawn(std::future::pending::<()>())));
     assert!(detached.is_clean() && detached.complete, "{detached}");
+    // A detached task that awaits a task whose handle it holds: the awaited one is not
+    // detached, so both stuck is a deadlock.
+    let supervised = dfs().explore(|| {
+        let waiter = spawn(std::future::pending::<()>());
+        drop(spawn(async move { waiter.await.unwrap() }));
+    });
+    assert_eq!(
+        supervised.findings.first().map(|f| f.kind),
+        Some(FindingKind::Deadlock),
+        "{supervised}"
+    );
+    // A detached task stuck inside its poll (parked by the user, not between polls).
+    let parked_in_poll = dfs().explore(|| {
+        drop(spawn(async { conc_check::thread::park() }));
+    });
+    assert_eq!(
+        parked_in_poll.findings.first().map(|f| f.kind),
+        Some(FindingKind::Deadlock),
+        "{parked_in_poll}"
+    );
     // The same task blocked on a lock nobody will release is a deadlock all the same.
     let stuck = dfs().explore(|| {
         let lock = Arc::new(Mutex::new(()));

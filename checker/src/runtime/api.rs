@@ -233,11 +233,21 @@ pub fn spawn(
     child
 }
 
-/// Marks the current thread as running an async task (see `ThreadSlot::task`).
-pub fn mark_task() {
+/// Whether the current thread, which runs an async task, is parked between polls (see
+/// `ThreadSlot::idle_task`).
+pub fn set_task_idle(idle: bool) {
     with(|e| {
         let me = e.current;
-        e.thread(me).task = true;
+        e.thread(me).idle_task = idle;
+    });
+}
+
+/// Marks thread `t` as running an async task whose handle was dropped.
+pub fn detach_task(t: ThreadId) {
+    with(|e| {
+        if let Some(slot) = e.threads.get_mut(t.index()) {
+            slot.detached_task = true;
+        }
     });
 }
 

@@ -88,10 +88,12 @@ pub(crate) struct ThreadSlot {
     /// While the thread waits on [`WaitFor::Spin`]: the objects its spin loop reads, a write
     /// to any of which wakes it.
     pub spin_reads: Vec<ObjectId>,
-    /// The thread runs an async task (`conc_check::future::spawn`): left parked, waiting for
-    /// a wake, once the main thread has finished and nothing else can run, it is a detached
-    /// task still pending, which a runtime drops when it shuts down, not a deadlock.
-    pub task: bool,
+    /// The thread runs an async task (`conc_check::future::spawn`) whose handle was dropped.
+    pub detached_task: bool,
+    /// The thread runs an async task that is parked between polls, waiting for a wake (not
+    /// blocked inside a poll). A detached task left idle once the main thread has finished and
+    /// nothing else can run is still pending, which is no deadlock: a runtime would drop it.
+    pub idle_task: bool,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -121,7 +123,8 @@ impl ThreadSlot {
             spurious_cas: None,
             stale_loads: Vec::new(),
             spin_reads: Vec::new(),
-            task: false,
+            detached_task: false,
+            idle_task: false,
         }
     }
 }
@@ -673,7 +676,8 @@ impl Execution {
         );
         let only_pending_tasks = blocked.iter().all(|t| {
             let slot = &self.threads[t.index()];
-            slot.task
+            slot.detached_task
+                && slot.idle_task
                 && matches!(slot.state, ThreadState::Blocked(b) if matches!(b.wait, WaitFor::Park))
         });
         let detached_tasks_pending = main_finished && only_pending_tasks;

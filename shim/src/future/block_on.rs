@@ -28,9 +28,10 @@ pub(super) fn current_thread_waker() -> Waker {
 /// Polls `f` until it is ready, parking between polls until its waker is woken, and calls
 /// `stop` before each poll: when it says so, `f` is dropped where it is pending and the result
 /// is `None`. The parks are at the caller's location (`track_caller`), which a deadlock report
-/// names.
+/// names. A task (`is_task`) says when it is parked between polls, so that a detached task
+/// left pending at the end is told from one stuck inside a poll.
 #[track_caller]
-pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool) -> Option<F::Output> {
+pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool, is_task: bool) -> Option<F::Output> {
     let mut f = pin!(f);
     let waker = current_thread_waker();
     let mut cx = Context::from_waker(&waker);
@@ -41,8 +42,20 @@ pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool) -> Option<F::Outpu
         if let Poll::Ready(value) = f.as_mut().poll(&mut cx) {
             return Some(value);
         }
+        set_task_idle(is_task, true);
         thread::park();
+        set_task_idle(is_task, false);
     }
+}
+
+/// Tells a checking build that a task is parked between polls (or no longer).
+fn set_task_idle(is_task: bool, idle: bool) {
+    #[cfg(any(conc_check, feature = "model"))]
+    if is_task {
+        conc_check_engine::facade::set_task_idle(idle);
+    }
+    #[cfg(not(any(conc_check, feature = "model")))]
+    let _ = (is_task, idle);
 }
 
 /// Runs `f` to completion on the current thread and returns its output: polls it, and parks
@@ -58,5 +71,5 @@ pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool) -> Option<F::Outpu
 /// ```
 #[track_caller]
 pub fn block_on<F: Future>(f: F) -> F::Output {
-    drive(f, || false).expect("never stopped")
+    drive(f, || false, false).expect("never stopped")
 }

@@ -8,8 +8,10 @@
 //! send is parked forever, which the model reports as a deadlock. In a normal build the same
 //! code runs on std threads, a small executor with one thread per task.
 //!
-//! A detached task (its handle dropped) still pending when the main thread has finished and
-//! nothing else can run is not a finding: a runtime drops such tasks when it shuts down. A task
+//! A detached task (its handle dropped) still waiting for a wake between polls when the main
+//! thread has finished and nothing else can run is not a finding (the execution ends there,
+//! without running its destructors); one blocked inside a poll, or whose handle is held, is. A
+//! task
 //! is named after its spawn site (`task spawned at <file:line:column>`), which is how reports
 //! name it.
 //!

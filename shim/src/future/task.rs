@@ -125,6 +125,17 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// Dropping the handle detaches the task, which runs on; a detached task still pending when
+/// the test ends is not a finding (see [`super`]).
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        #[cfg(any(conc_check, feature = "model"))]
+        if let Some(thread) = &self.thread {
+            conc_check_engine::facade::detach_task(thread.thread());
+        }
+    }
+}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
@@ -182,10 +193,8 @@ where
     let thread = thread::Builder::new()
         .name(name)
         .spawn(move || {
-            #[cfg(any(conc_check, feature = "model"))]
-            conc_check_engine::facade::mark_current_as_task();
             let _done = Done(task.clone());
-            drive(f, || lock(&task).aborted)
+            drive(f, || lock(&task).aborted, true)
         })
         .expect("failed to spawn the task's thread");
     JoinHandle {

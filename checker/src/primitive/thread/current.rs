@@ -36,6 +36,19 @@ enum ThreadIdInner {
 }
 
 impl Thread {
+    /// The model thread this handle names, if it names one of the running execution.
+    pub(crate) fn model_thread(&self) -> Option<ModelThreadId> {
+        match &self.inner {
+            ThreadInner::Model { id, generation, .. }
+                if crate::runtime::api::in_model()
+                    && *generation == crate::runtime::api::generation() =>
+            {
+                Some(*id)
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn model(id: ModelThreadId) -> Thread {
         Thread {
             inner: ThreadInner::Model {
