@@ -118,6 +118,7 @@ fn a_task_that_panics_gives_its_panic_to_whoever_awaits_it() {
         let task = spawn(async { panic!("task failed on purpose") });
         let error = block_on(task).unwrap_err();
         assert!(error.is_panic());
+        assert_eq!(error.to_string(), "task panicked: task failed on purpose");
         let payload = error.into_panic();
         assert_eq!(
             payload.downcast_ref::<&str>(),

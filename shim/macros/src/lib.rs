@@ -44,6 +44,13 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             "a #[conc_check::test] function takes no arguments",
         ));
     }
+    if function.sig.asyncness.is_some() && !matches!(function.sig.output, syn::ReturnType::Default)
+    {
+        return Err(syn::Error::new_spanned(
+            &function.sig.output,
+            "an async #[conc_check::test] function returns nothing (assert or unwrap inside it)",
+        ));
+    }
     let settings = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
     let mut calls = Vec::new();
     let mut strategy: Option<(String, Span)> = None;

@@ -83,11 +83,19 @@ impl fmt::Debug for JoinError {
 }
 
 impl fmt::Display for JoinError {
+    /// `task was cancelled`, or `task panicked` with the panic's message when it has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.panic {
-            Some(_) => "task panicked",
-            None => "task was cancelled",
-        })
+        let Some(payload) = &self.panic else {
+            return f.write_str("task was cancelled");
+        };
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        match message {
+            Some(message) => write!(f, "task panicked: {message}"),
+            None => f.write_str("task panicked"),
+        }
     }
 }
 
