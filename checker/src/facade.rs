@@ -37,8 +37,9 @@ pub fn main_thread_finished() -> bool {
 /// Says that the running model thread, which runs an async task (`conc_check::future`), is
 /// parking between polls (`idle`) or has been woken (`!idle`). A task whose handle was dropped
 /// ([`detach_task`]) and that is left idle once the main thread has finished and no thread can
-/// run is still pending, which is no deadlock (a runtime drops such tasks); a task blocked
-/// inside a poll, or one whose handle is held, still is. Nothing outside a model.
+/// run is still pending, which is no deadlock (the execution ends there without a finding; its
+/// destructors do not run); a task blocked inside a poll, or one whose handle is held, still
+/// is. Nothing outside a model.
 pub fn set_task_idle(idle: bool) {
     if api::in_model() {
         api::set_task_idle(idle);

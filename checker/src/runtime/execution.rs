@@ -92,7 +92,7 @@ pub(crate) struct ThreadSlot {
     pub detached_task: bool,
     /// The thread runs an async task that is parked between polls, waiting for a wake (not
     /// blocked inside a poll). A detached task left idle once the main thread has finished and
-    /// nothing else can run is still pending, which is no deadlock: a runtime would drop it.
+    /// nothing else can run is still pending, which is no deadlock (the execution ends there).
     pub idle_task: bool,
 }
 
@@ -670,18 +670,7 @@ impl Execution {
             .filter(|(_, t)| matches!(t.state, ThreadState::Blocked(_)))
             .map(|(i, _)| ThreadId(i as u32))
             .collect();
-        let main_finished = matches!(
-            self.threads.get(ThreadId::MAIN.index()).map(|t| t.state),
-            Some(ThreadState::Finished)
-        );
-        let only_pending_tasks = blocked.iter().all(|t| {
-            let slot = &self.threads[t.index()];
-            slot.detached_task
-                && slot.idle_task
-                && matches!(slot.state, ThreadState::Blocked(b) if matches!(b.wait, WaitFor::Park))
-        });
-        let detached_tasks_pending = main_finished && only_pending_tasks;
-        if !blocked.is_empty() && !detached_tasks_pending {
+        if !blocked.is_empty() && !self.only_detached_tasks_pending(&blocked) {
             let names = Names(&self.threads);
             let finding = self
                 .detectors
@@ -695,6 +684,28 @@ impl Execution {
             self.fail(finding);
         }
         None
+    }
+
+    /// Whether the main thread has finished and every one of `blocked` is a detached async
+    /// task parked between polls: tasks still pending, not a deadlock (see
+    /// `ThreadSlot::idle_task`).
+    fn only_detached_tasks_pending(&self, blocked: &[ThreadId]) -> bool {
+        let main_finished = matches!(
+            self.threads.get(ThreadId::MAIN.index()).map(|t| t.state),
+            Some(ThreadState::Finished)
+        );
+        main_finished
+            && blocked.iter().all(|t| {
+                let slot = &self.threads[t.index()];
+                let parked = matches!(
+                    slot.state,
+                    ThreadState::Blocked(Blocked {
+                        wait: WaitFor::Park,
+                        ..
+                    })
+                );
+                slot.detached_task && slot.idle_task && parked
+            })
     }
 
     /// A nondeterministic choice in `0..n`, recorded in the schedule.

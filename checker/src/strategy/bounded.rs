@@ -49,21 +49,15 @@ impl BoundedDfs {
     /// not meant for users) skips the first attempt: a first attempt that finishes hides what
     /// the exact search would have missed.
     pub fn new(bound: usize) -> Self {
-        if std::env::var_os("CONC_CHECK_SOUNDNESS_EXACT").is_some() {
-            return BoundedDfs {
-                bound,
-                dfs: Dfs::with_reduction(Some(bound), true).exact_within_bound(),
-                first_attempt: false,
-                past_bound: 0,
-                started: 0,
-                grace: 0,
-                pruned_before: 0,
-            };
-        }
+        let exact_only = std::env::var_os("CONC_CHECK_SOUNDNESS_EXACT").is_some();
         BoundedDfs {
             bound,
-            dfs: Dfs::with_reduction(None, true),
-            first_attempt: true,
+            dfs: if exact_only {
+                Dfs::with_reduction(Some(bound), true).exact_within_bound()
+            } else {
+                Dfs::with_reduction(None, true)
+            },
+            first_attempt: !exact_only,
             past_bound: 0,
             started: 0,
             grace: 0,

@@ -18,6 +18,7 @@
 
 use std::hash::{BuildHasher, Hash};
 
+use crate::detector::objects::grow;
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
 use crate::fast_hash::FastHash;
 use crate::schedule::Decision;
@@ -57,7 +58,7 @@ impl Mark {
 
 /// One access: where, and at which scheduling point.
 #[derive(Clone, Copy)]
-struct Access1 {
+struct Touch {
     write: bool,
     site: Site,
     point: u32,
@@ -68,8 +69,8 @@ struct Access1 {
 #[derive(Clone, Copy)]
 struct LastAccess {
     thread: ThreadId,
-    any: Access1,
-    write: Option<Access1>,
+    any: Touch,
+    write: Option<Touch>,
 }
 
 /// A scheduling point: where in the decisions it came, and which threads could run there.
@@ -175,26 +176,41 @@ impl ExecutionLog {
             (Op::Create { .. }, _) | (_, Access::Local) => return,
             (_, access) => access == Access::Write,
         };
-        let site = site_key(event.site);
-        let written = match event.op {
-            Op::AtomicStore { value, .. } => Some(value),
+        self.track_state(object, event);
+        self.value_features(event);
+        let Some(point) = self.points.len().checked_sub(1) else {
+            return;
+        };
+        let mine = Touch {
+            write,
+            site: event.site,
+            point: point as u32,
+        };
+        self.near_race(object, event, mine);
+        self.remember(object, event.thread, mine);
+    }
+
+    /// Folds what `event` made `object` hold into the shared state, whose every new value is a
+    /// feature: an atomic's stored value, a lock's holder.
+    fn track_state(&mut self, object: ObjectId, event: &Event) {
+        let value = match event.op {
+            Op::AtomicStore { value, .. } => value,
             Op::AtomicRmw {
                 success: true, new, ..
-            } => Some(new),
-            Op::Acquire { .. } => Some(u64::from(event.thread.0) + 1),
-            Op::Release { .. } => Some(0),
-            _ => None,
+            } => new,
+            Op::Acquire { .. } => u64::from(event.thread.0) + 1,
+            Op::Release { .. } => 0,
+            _ => return,
         };
-        if let Some(value) = written {
-            let index = object.0 as usize;
-            if self.values.len() <= index {
-                self.values.resize(index + 1, 0);
-            }
-            self.state ^= hash((object.0, self.values[index])) ^ hash((object.0, value));
-            self.values[index] = value;
-            self.features.push(self.state);
-        }
+        let held = grow(&mut self.values, object.0 as usize);
+        self.state ^= hash((object.0, *held)) ^ hash((object.0, value));
+        *held = value;
+        self.features.push(self.state);
+    }
 
+    /// What an atomic read returned at its site.
+    fn value_features(&mut self, event: &Event) {
+        let site = site_key(event.site);
         match event.op {
             Op::AtomicLoad { value, .. } => self.features.push(hash((site, 0u8, value))),
             Op::AtomicRmw {
@@ -202,56 +218,58 @@ impl ExecutionLog {
             } => self.features.push(hash((site, success, old, new))),
             _ => {}
         }
-        let Some(point) = self.points.len().checked_sub(1) else {
-            return;
-        };
-        let index = object.0 as usize;
-        if self.last.len() <= index {
-            self.last.resize_with(index + 1, Vec::new);
-        }
-        let previous = self.last[index]
+    }
+
+    /// The access of another thread to `object` that `mine` follows and conflicts with, if
+    /// any: its pair is a feature, and a near race when `event`'s thread could have run first.
+    fn near_race(&mut self, object: ObjectId, event: &Event, mine: Touch) {
+        let previous = grow(&mut self.last, object.0 as usize)
             .iter()
             .filter(|a| a.thread != event.thread)
             .filter_map(|a| {
-                let access = if write { Some(a.any) } else { a.write };
-                access.map(|access| (a.thread, access))
+                let touch = if mine.write { Some(a.any) } else { a.write };
+                touch.map(|touch| (a.thread, touch))
             })
-            .max_by_key(|(_, access)| access.point);
-        if let Some((previous_thread, a)) = previous {
-            self.features
-                .push(hash((site_key(a.site), a.write, site, write)));
-            let at = self.points[a.point as usize];
-            let could_run = event.thread.0 < 64 && at.enabled & 1 << event.thread.0 != 0;
-            if could_run {
-                self.keep(Reversal {
-                    prefix: at.decisions,
-                    hold: previous_thread,
-                    until: Mark {
-                        thread: event.thread,
-                        object,
-                        site: event.site,
-                    },
-                    distance: point as u32 - a.point,
-                });
-            }
-        }
-        let mine = Access1 {
-            write,
-            site: event.site,
-            point: point as u32,
+            .max_by_key(|(_, touch)| touch.point);
+        let Some((previous_thread, a)) = previous else {
+            return;
         };
-        let accesses = &mut self.last[index];
-        match accesses.iter_mut().find(|a| a.thread == event.thread) {
+        self.features.push(hash((
+            site_key(a.site),
+            a.write,
+            site_key(mine.site),
+            mine.write,
+        )));
+        let at = self.points[a.point as usize];
+        let could_run = event.thread.0 < 64 && at.enabled & 1 << event.thread.0 != 0;
+        if could_run {
+            self.keep(Reversal {
+                prefix: at.decisions,
+                hold: previous_thread,
+                until: Mark {
+                    thread: event.thread,
+                    object,
+                    site: event.site,
+                },
+                distance: mine.point - a.point,
+            });
+        }
+    }
+
+    /// Records `mine` as `thread`'s latest access to `object` (and latest write, if it is one).
+    fn remember(&mut self, object: ObjectId, thread: ThreadId, mine: Touch) {
+        let accesses = &mut self.last[object.0 as usize];
+        match accesses.iter_mut().find(|a| a.thread == thread) {
             Some(slot) => {
                 slot.any = mine;
-                if write {
+                if mine.write {
                     slot.write = Some(mine);
                 }
             }
             None => accesses.push(LastAccess {
-                thread: event.thread,
+                thread,
                 any: mine,
-                write: write.then_some(mine),
+                write: mine.write.then_some(mine),
             }),
         }
     }

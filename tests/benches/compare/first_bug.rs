@@ -36,7 +36,8 @@ struct Summary {
     complete_clean: Option<u64>,
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// The median of `values` (a run that found nothing counts as infinite), if it is finite.
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n == 0 {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use conc_check::Builder;
 use conc_check_corpus::Program;
 
+use crate::first_bug;
 use crate::table::{count, ratio, secs, Table};
 
 /// Seeds per program and strategy.
@@ -37,12 +38,13 @@ fn runs(p: &Program, steering: bool) -> (Vec<Option<u64>>, f64) {
     (found, started.elapsed().as_secs_f64())
 }
 
-/// The median executions (a seed that found nothing counts as infinite; with an even count the
-/// upper middle one), if that is finite.
+/// The median executions (a seed that found nothing counts as infinite), if it is finite.
 fn median(found: &[Option<u64>]) -> Option<u64> {
-    let mut v: Vec<u64> = found.iter().map(|f| f.unwrap_or(u64::MAX)).collect();
-    v.sort_unstable();
-    Some(v[v.len() / 2]).filter(|m| *m != u64::MAX)
+    let values = found
+        .iter()
+        .map(|f| f.map_or(f64::INFINITY, |e| e as f64))
+        .collect();
+    first_bug::median(values).map(|m| m.round() as u64)
 }
 
 fn cell(found: &[Option<u64>], seconds: f64) -> String {

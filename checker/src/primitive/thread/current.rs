@@ -40,8 +40,7 @@ impl Thread {
     pub(crate) fn model_thread(&self) -> Option<ModelThreadId> {
         match &self.inner {
             ThreadInner::Model { id, generation, .. }
-                if crate::runtime::api::in_model()
-                    && *generation == crate::runtime::api::generation() =>
+                if api::in_model() && api::generation() == *generation =>
             {
                 Some(*id)
             }
@@ -91,9 +90,9 @@ impl Thread {
     pub fn unpark(&self) {
         match &self.inner {
             ThreadInner::Real(t) => t.unpark(),
-            ThreadInner::Model { id, generation, .. } => {
-                if api::in_model() && api::generation() == *generation {
-                    api::unpark(*id, Location::caller());
+            ThreadInner::Model { .. } => {
+                if let Some(id) = self.model_thread() {
+                    api::unpark(id, Location::caller());
                 }
             }
         }

@@ -12,6 +12,15 @@ macro_rules! atomic_twins {
         use ::$k::sync::{Arc, Mutex};
         use ::$k::{hint, thread};
 
+        /// The pool index in the low 32 bits of a tagged head word (`usize::MAX`, empty, for
+        /// `u32::MAX`), as `corpus::programs::treiber_index::index`.
+        fn head_index(word: u64) -> usize {
+            match word as u32 {
+                u32::MAX => usize::MAX,
+                i => i as usize,
+            }
+        }
+
         /// Twin of `check_then_act::clean`: two threads claim a flag with one compare-exchange.
         fn cas_ok() {
             let flag = Arc::new(AtomicBool::new(false));
@@ -210,13 +219,6 @@ macro_rules! atomic_twins {
                 head: AtomicU64,
                 next: [AtomicUsize; NODES],
             }
-            /// The index in a head word.
-            fn index(word: u64) -> usize {
-                match word as u32 {
-                    u32::MAX => NIL,
-                    i => i as usize,
-                }
-            }
             impl Stack {
                 /// The head word for index `i` replacing `old`: its version plus one.
                 fn word(&self, old: u64, i: usize) -> u64 {
@@ -232,7 +234,7 @@ macro_rules! atomic_twins {
                 fn pop(&self) -> Option<usize> {
                     loop {
                         let h = self.head.load(Ordering::Acquire);
-                        let top = index(h);
+                        let top = head_index(h);
                         if top == NIL {
                             return None;
                         }
@@ -255,7 +257,7 @@ macro_rules! atomic_twins {
                 fn push(&self, i: usize) {
                     loop {
                         let h = self.head.load(Ordering::Acquire);
-                        self.next[i].store(index(h), Ordering::Relaxed);
+                        self.next[i].store(head_index(h), Ordering::Relaxed);
                         if self
                             .head
                             .compare_exchange(
@@ -273,7 +275,7 @@ macro_rules! atomic_twins {
                 /// The indices still on the stack, top first.
                 fn contents(&self) -> Vec<usize> {
                     let mut out = Vec::new();
-                    let mut i = index(self.head.load(Ordering::Acquire));
+                    let mut i = head_index(self.head.load(Ordering::Acquire));
                     while i != NIL && out.len() <= NODES {
                         out.push(i);
                         i = self.next[i].load(Ordering::Relaxed);
@@ -662,12 +664,6 @@ macro_rules! atomic_twins {
             }
             // SAFETY: a slot's cell is touched only by the thread that popped the slot.
             unsafe impl Sync for Stack {}
-            fn slot_of(word: u64) -> usize {
-                match word as u32 {
-                    u32::MAX => NIL,
-                    i => i as usize,
-                }
-            }
             fn retag(old: u64, slot: usize) -> u64 {
                 let low = if slot == NIL {
                     u64::from(u32::MAX)
@@ -680,7 +676,7 @@ macro_rules! atomic_twins {
                 fn pop(&self) -> Option<usize> {
                     loop {
                         let head = self.head.load(Ordering::SeqCst);
-                        let top = slot_of(head);
+                        let top = head_index(head);
                         if top == NIL {
                             return None;
                         }
@@ -702,7 +698,9 @@ macro_rules! atomic_twins {
                 fn push(&self, slot: usize) {
                     let mut head = self.head.load(Ordering::SeqCst);
                     loop {
-                        self.slots[slot].next.store(slot_of(head), Ordering::SeqCst);
+                        self.slots[slot]
+                            .next
+                            .store(head_index(head), Ordering::SeqCst);
                         match self.head.compare_exchange(
                             head,
                             retag(head, slot),
