@@ -7,6 +7,36 @@ use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, Wa
 pub trait ThreadNames {
     /// A label such as "thread 2 (`worker`)" or "the main thread".
     fn label(&self, thread: ThreadId) -> String;
+
+    /// The future `thread` is parked on between polls (`conc_check::future`), if it is.
+    fn pending_future(&self, _thread: ThreadId) -> Option<PendingAwait> {
+        None
+    }
+}
+
+/// A future a thread is parked on between polls, as a deadlock report explains it.
+#[derive(Clone, Debug)]
+pub struct PendingAwait {
+    /// Where it is pending: the innermost line of the user's code when it registered its waker
+    /// in its last poll (the `.await`, or the line of a hand-written `poll`), if it did.
+    pub site: Option<AwaitSite>,
+    /// How many clones of its waker are held (besides its driver's own).
+    pub waker_holders: usize,
+    /// The task (its thread) whose `JoinHandle` it awaits.
+    pub awaits: Option<ThreadId>,
+}
+
+/// A line of the user's code a future is pending at.
+#[derive(Clone, Debug)]
+pub struct AwaitSite {
+    /// The source file, relative to the workspace root when inside it.
+    pub file: String,
+    /// The line.
+    pub line: u32,
+    /// The column.
+    pub column: u32,
+    /// The function around it (an `async fn` shows as `name::{{closure}}`).
+    pub function: String,
 }
 
 /// Names threads by number only; the main thread is thread 0.

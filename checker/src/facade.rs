@@ -5,7 +5,9 @@
 //! Everything here is for code running inside a model; outside one, the functions say so in
 //! their return value (or panic, for spawning, which has no meaning there).
 
+use std::any::Any;
 use std::panic::Location;
+use std::sync::Weak;
 
 use crate::event::{Site, ThreadId};
 use crate::primitive::thread::{Builder, JoinHandle, Thread};
@@ -34,15 +36,53 @@ pub fn main_thread_finished() -> bool {
     api::in_model() && api::is_finished(ThreadId::MAIN)
 }
 
-/// Says that the running model thread, which runs an async task (`conc_check::future`), is
-/// parking between polls (`idle`) or has been woken (`!idle`). A task whose handle was dropped
-/// ([`detach_task`]) and that is left idle once the main thread has finished and no thread can
-/// run is still pending, which is no deadlock (the execution ends there without a finding; its
-/// destructors do not run); a task blocked inside a poll, or one whose handle is held, still
-/// is. Nothing outside a model.
-pub fn set_task_idle(idle: bool) {
+/// Says that the running model thread is about to poll the future it drives
+/// (`conc_check::future`), whose waker is `waker` (a weak reference: its strong count, less the
+/// driver's own, is how many hold the waker). A deadlock report then says where the future is
+/// pending and whether anyone can still wake it. Nothing outside a model.
+pub fn future_poll(waker: Weak<dyn Any + Send + Sync>) {
     if api::in_model() {
-        api::set_task_idle(idle);
+        api::future_poll(waker);
+    }
+}
+
+/// Says that the running model thread's future is pending and the thread parks until its waker
+/// is woken (`parked`), or that it has been woken (`!parked`). For an async task (`is_task`) this
+/// also decides the end of an execution: a task whose handle was dropped ([`detach_task`]) and
+/// that is left parked once the main thread has finished and no thread can run is still
+/// pending, which is no deadlock (the execution ends there without a finding; its destructors
+/// do not run); a task blocked inside a poll, or one whose handle is held, still is. Nothing
+/// outside a model.
+pub fn future_parked(parked: bool, is_task: bool) {
+    if api::in_model() {
+        api::future_parked(parked, is_task);
+    }
+}
+
+/// Says that the running model thread no longer drives a future. Nothing outside a model.
+pub fn future_finished() {
+    if api::in_model() {
+        api::future_finished();
+    }
+}
+
+/// Says that the waker of the future `owner` drives is being cloned. When `owner` is the running
+/// thread, polling that future, the first clone in a poll records the stack: where the future
+/// registers its waker, which a deadlock report names as where it is pending. Nothing outside a
+/// model or for a thread of another execution.
+pub fn waker_cloned(owner: &Thread) {
+    if let Some(id) = owner.model_thread() {
+        api::waker_cloned(id);
+    }
+}
+
+/// Says that the future the running model thread polls awaits the `JoinHandle` of the task
+/// running on `task`. Nothing outside a model or for a thread of another execution.
+pub fn awaits_task(task: &Thread) {
+    if let Some(id) = task.model_thread() {
+        if api::in_model() {
+            api::awaits_task(id);
+        }
     }
 }
 

@@ -79,9 +79,15 @@ fn the_lost_wakeup_is_a_deadlock_at_the_block_on_line_and_its_twin_is_exhausted_
     let report = dfs().explore(lost_wakeup::buggy);
     let finding = report.findings.first().expect("the lost wakeup is found");
     assert_eq!(finding.kind, FindingKind::Deadlock, "{report}");
+    // Pending where the hand-written future registered its waker, which the setter (the only
+    // thread that could wake it) already passed.
     let text = report.to_string();
     assert!(
-        text.contains("corpus/src/programs/lost_wakeup.rs") && text.contains("park()"),
+        text.contains(
+            "the main thread is pending: its future registered its waker at \
+             corpus/src/programs/lost_wakeup.rs:"
+        ) && text.contains("lost_wakeup::Wait as core::future::future::Future>::poll`)")
+            && text.contains("its waker is held, but no other thread is left that could wake it"),
         "{text}"
     );
     let twin = dfs().explore(lost_wakeup::clean);
@@ -222,5 +228,100 @@ fn a_detached_task_still_pending_at_the_end_is_no_finding_but_a_stuck_join_is() 
         stuck.findings.first().map(|f| f.kind),
         Some(FindingKind::Deadlock),
         "{stuck}"
+    );
+}
+
+/// A task that awaits the handle of a task that awaits its own: each is pending at its `.await`
+/// on the other's handle, which the report names, with the cycle.
+async fn await_each_other() {
+    let slot: Arc<Mutex<Option<conc_check::future::JoinHandle<u32>>>> = Arc::default();
+    let first_slot = slot.clone();
+    let first = spawn(async move {
+        let second = loop {
+            if let Some(second) = first_slot.lock().unwrap().take() {
+                break second;
+            }
+            yield_now().await;
+        };
+        let (result, line) = (second.await, line!());
+        result.map(|_| line)
+    });
+    let second = spawn(async move {
+        let (result, line) = (first.await, line!());
+        result.unwrap().map(|_| line).unwrap_or(line)
+    });
+    *slot.lock().unwrap() = Some(second);
+}
+
+#[test]
+fn an_async_deadlock_names_each_stuck_task_and_the_await_it_is_pending_at() {
+    let report = dfs().explore(|| block_on(await_each_other()));
+    let finding = report.findings.first().expect("the join cycle is found");
+    assert_eq!(finding.kind, FindingKind::Deadlock, "{report}");
+    let text = report.to_string();
+    let source = include_str!("futures.rs");
+    let await_line = |needle: &str| {
+        1 + source
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("the awaiting line")
+    };
+    let first_await = await_line("(second.await, line!())");
+    let second_await = await_line("(first.await, line!())");
+    for (line, awaited) in [(first_await, "second"), (second_await, "first")] {
+        let pending = format!("is pending at an `.await`, at tests/tests/futures.rs:{line}:");
+        assert!(
+            text.contains(&pending),
+            "no {pending:?} for the task awaiting {awaited}: {text}"
+        );
+    }
+    assert!(text.contains("(in `futures::await_each_other`)"), "{text}");
+    assert!(
+        text.contains("it awaits the JoinHandle of thread"),
+        "{text}"
+    );
+    assert!(text.contains("wait for each other"), "{text}");
+    assert!(text.contains("cycle: thread"), "{text}");
+}
+
+#[test]
+fn a_future_whose_waker_nobody_holds_is_a_lost_wakeup_at_its_registration() {
+    /// Clones its waker, then drops the clone: nobody can wake it.
+    struct Forgetful;
+    impl std::future::Future for Forgetful {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            drop(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    }
+    let report = dfs().explore(|| {
+        let task = spawn(async {
+            Forgetful.await;
+            "never"
+        });
+        block_on(task).unwrap();
+    });
+    let text = report.to_string();
+    let source = include_str!("futures.rs");
+    let registration = 1 + source
+        .lines()
+        .position(|l| l.contains("drop(cx.waker().clone());"))
+        .expect("the registering line");
+    assert!(
+        text.contains(&format!(
+            "is pending: its future registered its waker at tests/tests/futures.rs:{registration}:"
+        )) && text
+            .contains("nobody holds its waker any more, so nothing can wake it: a lost wakeup"),
+        "{text}"
+    );
+    // The main thread awaits the task's handle, which is pending too.
+    assert!(
+        text.contains("the main thread is pending at an `.await`")
+            && text.contains("it awaits the JoinHandle of thread 1"),
+        "{text}"
     );
 }

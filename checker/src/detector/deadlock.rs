@@ -11,10 +11,10 @@
 
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
-use crate::describe::join_words;
+use crate::describe::{join_words, PendingAwait};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
-use crate::report::{Finding, FindingKind, SiteRole};
+use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
 /// What a blocked thread waits for, where, and (at a barrier) in which round.
 #[derive(Clone, Copy, Debug)]
@@ -60,10 +60,15 @@ impl DeadlockDetector {
     }
 
     /// The threads `thread` waits for, if it waits on something that has owners.
-    fn waits_for(&self, thread: ThreadId) -> Vec<ThreadId> {
+    fn waits_for(&self, thread: ThreadId, names: &dyn ThreadNames) -> Vec<ThreadId> {
         match self.wait_of(thread) {
             Some((WaitFor::Lock(o, _), _)) => self.holders(o).map(|(t, _)| t).collect(),
             Some((WaitFor::Join(t), _)) => vec![t],
+            Some((WaitFor::Park, _)) => names
+                .pending_future(thread)
+                .and_then(|p| p.awaits)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -185,11 +190,11 @@ impl DeadlockDetector {
     }
 
     /// A cycle of threads in the wait-for graph among `blocked`, if there is one.
-    fn find_cycle(&self, blocked: &[ThreadId]) -> Option<Vec<ThreadId>> {
+    fn find_cycle(&self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Vec<ThreadId>> {
         for &start in blocked {
             let mut path = vec![start];
             let mut at = start;
-            while let Some(&next) = self.waits_for(at).first() {
+            while let Some(&next) = self.waits_for(at, names).first() {
                 if let Some(i) = path.iter().position(|t| *t == next) {
                     return Some(path[i..].to_vec());
                 }
@@ -216,6 +221,11 @@ impl DeadlockDetector {
             finding.notes.push(format!("{who} is blocked"));
             return;
         };
+        if let (WaitFor::Park, Some(pending)) = (wait, names.pending_future(thread)) {
+            let why = self.why_pending(thread, &pending, blocked, cycle, names);
+            explain_pending(thread, &who, site, &pending, why, finding);
+            return;
+        }
         let what = match wait {
             WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", self.describe(o)),
             WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", self.describe(o)),
@@ -298,6 +308,37 @@ impl DeadlockDetector {
         }
     }
 
+    /// Why nothing will wake the future `thread` is parked on: the task it awaits, or who
+    /// (nobody) holds its waker.
+    fn why_pending(
+        &self,
+        thread: ThreadId,
+        pending: &PendingAwait,
+        blocked: &[ThreadId],
+        cycle: &[ThreadId],
+        names: &dyn ThreadNames,
+    ) -> String {
+        match pending.awaits {
+            Some(task) => {
+                let also = if cycle.contains(&task) {
+                    ""
+                } else if blocked.contains(&task) {
+                    ", which is pending too"
+                } else {
+                    ""
+                };
+                format!("it awaits the JoinHandle of {}{also}", names.label(task))
+            }
+            None if pending.waker_holders == 0 => {
+                "nobody holds its waker any more, so nothing can wake it: a lost wakeup".to_string()
+            }
+            None => format!(
+                "its waker is held, but {}",
+                self.nobody_can(thread, blocked, names, "wake it")
+            ),
+        }
+    }
+
     fn relock(&self, event: &Event, object: ObjectId, names: &dyn ThreadNames) -> Option<Finding> {
         let first = *self
             .holdings
@@ -340,6 +381,52 @@ impl DeadlockDetector {
         }
         Some(finding)
     }
+}
+
+/// "task … is pending at an `.await`, at src/lib.rs:12:9 (in `crate::f`); why", with the
+/// `.await` as a site of the finding; without a known `.await`, where its driver parks.
+fn explain_pending(
+    thread: ThreadId,
+    who: &str,
+    park: Site,
+    pending: &PendingAwait,
+    why: String,
+    finding: &mut Finding,
+) {
+    let Some(place) = &pending.site else {
+        finding.notes.push(format!(
+            "{who} waits for the future it drives to be woken, at {}; {why}",
+            at(park)
+        ));
+        finding.sites.push(
+            crate::report::SourceRef::at(park, SiteRole::Wait, format!("{who} waits here"))
+                .by(thread.0),
+        );
+        return;
+    };
+    let mut function = place.function.as_str();
+    while let Some(outer) = function.strip_suffix("::{{closure}}") {
+        function = outer;
+    }
+    let place_text = format!("{}:{}:{}", place.file, place.line, place.column);
+    // A hand-written future's `poll` registers its waker itself; an `async` block or function
+    // is pending at the `.await` whose poll registered it.
+    let how = if function.ends_with("::poll") {
+        format!("is pending: its future registered its waker at {place_text}")
+    } else {
+        format!("is pending at an `.await`, at {place_text}")
+    };
+    finding
+        .notes
+        .push(format!("{who} {how} (in `{function}`); {why}"));
+    finding.sites.push(SourceRef {
+        file: place.file.clone(),
+        line: place.line,
+        column: place.column,
+        role: SiteRole::Wait,
+        thread: Some(thread.0),
+        label: format!("{who} is pending here"),
+    });
 }
 
 impl Detector for DeadlockDetector {
@@ -390,7 +477,7 @@ impl Detector for DeadlockDetector {
     }
 
     fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
-        let cycle = self.find_cycle(blocked);
+        let cycle = self.find_cycle(blocked, names);
         let message = match &cycle {
             Some(cycle) if cycle.len() == 1 => {
                 format!("deadlock: {} waits for itself", names.label(cycle[0]))
@@ -437,6 +524,7 @@ impl Detector for DeadlockDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::AwaitSite;
     use crate::detector::NumberedThreads;
     use crate::event::ObjectKind;
     use std::panic::Location;
@@ -561,7 +649,7 @@ mod tests {
             feed(&mut d, &events).is_none(),
             "waiting for another thread's lock is not a re-lock"
         );
-        assert!(d.waits_for(ThreadId(1)) == vec![ThreadId(0)]);
+        assert!(d.waits_for(ThreadId(1), &NumberedThreads) == vec![ThreadId(0)]);
     }
 
     fn create(kind: ObjectKind) -> Op {
@@ -867,5 +955,111 @@ mod tests {
                 at(lock)
             )
         );
+    }
+
+    /// Threads numbered, and thread 1 parked on a future as `pending` says.
+    struct PendingOne(PendingAwait);
+
+    impl ThreadNames for PendingOne {
+        fn label(&self, thread: ThreadId) -> String {
+            NumberedThreads.label(thread)
+        }
+        fn pending_future(&self, thread: ThreadId) -> Option<PendingAwait> {
+            (thread == ThreadId(1)).then(|| self.0.clone())
+        }
+    }
+
+    fn pending(site: Option<&str>, waker_holders: usize) -> PendingOne {
+        PendingOne(PendingAwait {
+            site: site.map(|function| AwaitSite {
+                file: "src/lib.rs".into(),
+                line: 12,
+                column: 9,
+                function: function.into(),
+            }),
+            waker_holders,
+            awaits: None,
+        })
+    }
+
+    fn stuck_with(names: &PendingOne, events: &[Event], blocked: &[u32]) -> Finding {
+        let mut d = DeadlockDetector::new();
+        assert!(feed(&mut d, events).is_none());
+        let blocked: Vec<ThreadId> = blocked.iter().map(|t| ThreadId(*t)).collect();
+        d.on_stuck(&blocked, names).expect("a deadlock")
+    }
+
+    #[test]
+    fn a_pending_future_nobody_can_wake_names_its_await_and_says_why() {
+        let (p, j) = (here(), here());
+        let events = [
+            thread_ev(0, wait(WaitFor::Join(ThreadId(1))), j),
+            thread_ev(1, wait(WaitFor::Park), p),
+        ];
+        let lost = stuck_with(&pending(Some("app::run::{{closure}}"), 0), &events, &[0, 1]);
+        assert_eq!(
+            lost.notes[0],
+            "thread 1 is pending at an `.await`, at src/lib.rs:12:9 (in `app::run`); nobody holds \
+             its waker any more, so nothing can wake it: a lost wakeup"
+        );
+        assert!(lost
+            .sites
+            .iter()
+            .any(|s| s.file == "src/lib.rs" && s.line == 12 && s.thread == Some(1)));
+        let held = stuck_with(
+            &pending(Some("<app::Wait as Future>::poll"), 1),
+            &events,
+            &[0, 1],
+        );
+        assert_eq!(
+            held.notes[0],
+            format!(
+                "thread 1 is pending: its future registered its waker at src/lib.rs:12:9 (in \
+                 `<app::Wait as Future>::poll`); its waker is held, but every thread that could \
+                 wake it is blocked: the main thread (at {})",
+                at(j)
+            )
+        );
+        let unknown = stuck_with(&pending(None, 0), &events, &[0, 1]);
+        assert!(
+            unknown.notes[0].starts_with(&format!(
+                "thread 1 waits for the future it drives to be woken, at {}; nobody holds",
+                at(p)
+            )),
+            "{:#?}",
+            unknown.notes
+        );
+    }
+
+    #[test]
+    fn futures_that_await_each_others_handles_are_a_cycle() {
+        struct Crossed;
+        impl ThreadNames for Crossed {
+            fn label(&self, thread: ThreadId) -> String {
+                NumberedThreads.label(thread)
+            }
+            fn pending_future(&self, thread: ThreadId) -> Option<PendingAwait> {
+                Some(PendingAwait {
+                    site: None,
+                    waker_holders: 1,
+                    awaits: Some(ThreadId(3 - thread.0)),
+                })
+            }
+        }
+        let mut d = DeadlockDetector::new();
+        let events = [
+            thread_ev(1, wait(WaitFor::Park), here()),
+            thread_ev(2, wait(WaitFor::Park), here()),
+        ];
+        assert!(feed(&mut d, &events).is_none());
+        let f = d
+            .on_stuck(&[ThreadId(1), ThreadId(2)], &Crossed)
+            .expect("a deadlock");
+        assert_eq!(
+            f.message,
+            "deadlock: thread 1 and thread 2 wait for each other"
+        );
+        assert!(f.notes[0].ends_with("; it awaits the JoinHandle of thread 2"));
+        assert_eq!(f.notes[2], "cycle: thread 1 → thread 2 → thread 1");
     }
 }

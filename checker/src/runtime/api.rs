@@ -4,10 +4,11 @@
 //! [`in_model`] first and uses real std primitives when it is false.
 
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::context::{self, with};
 use super::execution::{Body, ThreadState};
+use super::pending_future::{registration_stack, PendingFuture};
 use crate::detector::panic::{blocked_while_unwinding, panic_finding, PanicRecord};
 use crate::event::{LockMode, ObjectId, Op, Site, ThreadId, WaitFor, WakeReason};
 
@@ -233,12 +234,70 @@ pub fn spawn(
     child
 }
 
-/// Whether the current thread, which runs an async task, is parked between polls (see
-/// `ThreadSlot::idle_task`).
-pub fn set_task_idle(idle: bool) {
+/// The current thread is about to poll the future it drives, whose waker `waker` refers to:
+/// a fresh record of where this poll registers its waker (see `runtime::pending_future`).
+pub fn future_poll(waker: Weak<dyn Any + Send + Sync>) {
     with(|e| {
         let me = e.current;
-        e.thread(me).idle_task = idle;
+        let slot = e.thread(me);
+        match &mut slot.future {
+            Some(future) => future.restart(waker),
+            None => slot.future = Some(Box::new(PendingFuture::new(waker))),
+        }
+    });
+}
+
+/// The current thread's future is pending and the thread parks until its waker is woken
+/// (`parked`), or it was woken (`!parked`). For a task this is also what tells a detached task
+/// left pending from a deadlock (see `ThreadSlot::idle_task`).
+pub fn future_parked(parked: bool, is_task: bool) {
+    with(|e| {
+        let me = e.current;
+        let slot = e.thread(me);
+        slot.idle_task = parked && is_task;
+        if let Some(future) = &mut slot.future {
+            future.between_polls = parked;
+        }
+    });
+}
+
+/// The current thread no longer drives a future.
+pub fn future_finished() {
+    with(|e| {
+        let me = e.current;
+        let slot = e.thread(me);
+        slot.future = None;
+        slot.idle_task = false;
+    });
+}
+
+/// The waker of the future thread `owner` drives is being cloned: if `owner` is the current
+/// thread, polling it, the first clone of the poll records where.
+pub fn waker_cloned(owner: ThreadId) {
+    let wants = with(|e| {
+        e.current == owner
+            && e.threads[owner.index()]
+                .future
+                .as_ref()
+                .is_some_and(|f| f.wants_registration())
+    });
+    if wants {
+        let stack = registration_stack();
+        with(|e| {
+            if let Some(future) = &mut e.threads[owner.index()].future {
+                future.registered(stack);
+            }
+        });
+    }
+}
+
+/// The future the current thread polls awaits the `JoinHandle` of the task on thread `task`.
+pub fn awaits_task(task: ThreadId) {
+    with(|e| {
+        let me = e.current;
+        if let Some(future) = &mut e.thread(me).future {
+            future.awaits(task);
+        }
     });
 }
 

@@ -12,8 +12,10 @@ use corosensei::Yielder;
 use super::beacon::Beacon;
 use super::fairness::Fairness;
 use super::lasso::LassoReplay;
+use super::pending_future::PendingFuture;
 use super::spin::{SpinWatch, Verdict};
 use crate::config::Config;
+use crate::describe::PendingAwait;
 use crate::detector::panic::PanicRecord;
 use crate::detector::Detectors;
 use crate::detector::ThreadNames;
@@ -94,6 +96,9 @@ pub(crate) struct ThreadSlot {
     /// blocked inside a poll). A detached task left idle once the main thread has finished and
     /// nothing else can run is still pending, which is no deadlock (the execution ends there).
     pub idle_task: bool,
+    /// The future the thread drives (`conc_check::future`), while it does: where it last
+    /// registered its waker, for a deadlock report.
+    pub future: Option<Box<PendingFuture>>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -125,6 +130,7 @@ impl ThreadSlot {
             spin_reads: Vec::new(),
             detached_task: false,
             idle_task: false,
+            future: None,
         }
     }
 }
@@ -759,5 +765,18 @@ impl ThreadNames for Names<'_> {
             Some(name) => format!("thread {thread} (`{name}`)"),
             None => format!("thread {thread}"),
         }
+    }
+
+    fn pending_future(&self, thread: ThreadId) -> Option<PendingAwait> {
+        let slot = self.0.get(thread.index())?;
+        let future = slot.future.as_deref()?;
+        let parked = matches!(
+            slot.state,
+            ThreadState::Blocked(Blocked {
+                wait: WaitFor::Park,
+                ..
+            })
+        );
+        (parked && future.between_polls).then(|| future.explain())
     }
 }

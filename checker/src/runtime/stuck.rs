@@ -6,141 +6,17 @@
 //! by another model thread can never be released, since conc-check only switches threads at its
 //! own operations), and its last conc-check operation.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::beacon::Beacon;
 use super::execution::{Execution, ThreadState};
+use super::frames::{resolve, Frame};
 use crate::detector::ThreadNames;
 use crate::event::{Event, Op, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
 /// Frames listed in a finding.
 const SHOWN_FRAMES: usize = 12;
-
-/// One resolved frame.
-#[derive(Clone, Debug)]
-struct Frame {
-    function: String,
-    file: Option<String>,
-    line: Option<u32>,
-    column: Option<u32>,
-}
-
-impl Frame {
-    /// Whether this frame is the user's code (not std, the engine, the shim or the runtime).
-    fn is_user(&self) -> bool {
-        const NOT_USER: &[&str] = &[
-            "std::",
-            "core::",
-            "alloc::",
-            "conc_check_engine::",
-            "conc_check::",
-            "corosensei::",
-            "backtrace::",
-            "__",
-            "_start",
-            "start_thread",
-            "clone",
-            "syscall",
-            "test::",
-        ];
-        let name = self.function.trim_start_matches('<');
-        if NOT_USER.iter().any(|p| name.starts_with(p)) {
-            return false;
-        }
-        match &self.file {
-            Some(file) => {
-                !file.starts_with("library/")
-                    && !file.starts_with("/rustc/")
-                    && !file.contains("/.cargo/registry/")
-            }
-            None => false,
-        }
-    }
-
-    fn place(&self) -> String {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => format!("{} ({file}:{line})", self.function),
-            _ => self.function.clone(),
-        }
-    }
-
-    fn source(&self, label: String) -> Option<SourceRef> {
-        Some(SourceRef {
-            file: self.file.clone()?,
-            line: self.line?,
-            column: self.column.unwrap_or(1),
-            role: SiteRole::Stuck,
-            thread: None,
-            label,
-        })
-    }
-}
-
-/// Resolves instruction addresses to frames, innermost first (inlined frames included).
-fn resolve(ips: &[usize]) -> Vec<Frame> {
-    let mut frames = Vec::new();
-    for (i, ip) in ips.iter().enumerate() {
-        // A return address points after the call; look up the call itself. The first address is
-        // the interrupted instruction.
-        let at = if i == 0 { *ip } else { ip.saturating_sub(1) };
-        let mut found = false;
-        backtrace::resolve(at as *mut std::ffi::c_void, |symbol| {
-            found = true;
-            let function = symbol
-                .name()
-                .map(|n| format!("{n:#}"))
-                .unwrap_or_else(|| format!("{at:#x}"));
-            frames.push(Frame {
-                function,
-                file: symbol.filename().map(relative),
-                line: symbol.lineno(),
-                column: symbol.colno(),
-            });
-        });
-        if !found {
-            frames.push(Frame {
-                function: format!("{at:#x}"),
-                file: None,
-                line: None,
-                column: None,
-            });
-        }
-    }
-    frames
-}
-
-/// The workspace root the compiler's paths are relative to: the nearest directory above the
-/// current one that holds a `Cargo.lock`, else the current directory.
-fn workspace_root() -> Option<&'static Path> {
-    static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let cwd = std::env::current_dir().ok()?;
-        let root = cwd
-            .ancestors()
-            .find(|d| d.join("Cargo.lock").is_file())
-            .unwrap_or(&cwd);
-        Some(root.to_path_buf())
-    })
-    .as_deref()
-}
-
-/// A debug-info path, relative to the workspace root when it is inside it; std's own sources
-/// (`/rustc/<commit>/library/…`) are shortened to `library/…`.
-fn relative(path: &Path) -> String {
-    if let Ok(rest) = path.strip_prefix("/rustc") {
-        let mut parts = rest.components();
-        parts.next();
-        return parts.as_path().display().to_string();
-    }
-    workspace_root()
-        .and_then(|root| path.strip_prefix(root).ok())
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
 
 /// A std primitive a frame blocks in, by the names std's functions have.
 fn std_primitive(frame: &Frame) -> Option<(&'static str, &'static str)> {
@@ -498,37 +374,7 @@ fn size_text(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn frame(function: &str, file: Option<&str>) -> Frame {
-        Frame {
-            function: function.into(),
-            file: file.map(str::to_string),
-            line: Some(3),
-            column: None,
-        }
-    }
-
-    #[test]
-    fn std_paths_are_shortened() {
-        assert_eq!(
-            relative(Path::new("/rustc/5980761/library/std/src/sync/mutex.rs")),
-            "library/std/src/sync/mutex.rs"
-        );
-    }
-
-    #[test]
-    fn user_frames_are_told_from_std_and_the_engine() {
-        assert!(frame("my_crate::spin", Some("src/lib.rs")).is_user());
-        assert!(!frame(
-            "std::sync::poison::mutex::Mutex<T>::lock",
-            Some("/rustc/x/mutex.rs")
-        )
-        .is_user());
-        assert!(!frame("dlmalloc", Some("library/std/src/x.rs")).is_user());
-        assert!(!frame("<conc_check_engine::x as y>::z", Some("checker/src/x.rs")).is_user());
-        assert!(!frame("my_crate::spin", None).is_user());
-        assert!(!frame("serde::de", Some("/home/u/.cargo/registry/src/serde/de.rs")).is_user());
-    }
+    use crate::runtime::frames::frame;
 
     #[test]
     fn std_primitives_are_named() {

@@ -2,28 +2,11 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Weak;
+use std::task::{Context, Poll};
 
-use crate::thread::{self, Thread};
-
-/// Wakes a thread parked between polls: an `unpark`, which inside a model is ordered before
-/// the `park` it ends (and leaves a token if the thread is not parked yet, so no wake is lost).
-pub(super) struct Unparker(pub Thread);
-
-impl Wake for Unparker {
-    fn wake(self: StdArc<Self>) {
-        self.0.unpark();
-    }
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// A waker that wakes the current thread.
-pub(super) fn current_thread_waker() -> Waker {
-    Waker::from(StdArc::new(Unparker(thread::current())))
-}
+use super::waker::{current_thread_waker, Unparker};
+use crate::thread;
 
 /// Polls `f` until it is ready, parking between polls until its waker is woken, and calls
 /// `stop` before each poll: when it says so, `f` is dropped where it is pending and the result
@@ -33,29 +16,50 @@ pub(super) fn current_thread_waker() -> Waker {
 #[track_caller]
 pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool, is_task: bool) -> Option<F::Output> {
     let mut f = pin!(f);
-    let waker = current_thread_waker();
+    let (waker, shared) = current_thread_waker();
     let mut cx = Context::from_waker(&waker);
+    let _finished = Finished;
     loop {
         if stop() {
             return None;
         }
+        note_poll(&shared);
         if let Poll::Ready(value) = f.as_mut().poll(&mut cx) {
             return Some(value);
         }
-        set_task_idle(is_task, true);
+        note_parked(true, is_task);
         thread::park();
-        set_task_idle(is_task, false);
+        note_parked(false, is_task);
     }
 }
 
-/// Tells a checking build that a task is parked between polls (or no longer).
-fn set_task_idle(is_task: bool, idle: bool) {
+/// Tells a checking build that the thread is about to poll its future, whose wakers share
+/// `shared` (see `super::waker`).
+fn note_poll(shared: &Weak<Unparker>) {
     #[cfg(any(conc_check, feature = "model"))]
-    if is_task {
-        conc_check_engine::facade::set_task_idle(idle);
-    }
+    conc_check_engine::facade::future_poll(shared.clone());
     #[cfg(not(any(conc_check, feature = "model")))]
-    let _ = (is_task, idle);
+    let _ = shared;
+}
+
+/// Tells a checking build that the thread parks between polls (or was woken); for a task, that
+/// is what tells a detached task left pending from a deadlock.
+fn note_parked(parked: bool, is_task: bool) {
+    #[cfg(any(conc_check, feature = "model"))]
+    conc_check_engine::facade::future_parked(parked, is_task);
+    #[cfg(not(any(conc_check, feature = "model")))]
+    let _ = (parked, is_task);
+}
+
+/// Tells a checking build, when the driver returns or unwinds, that its thread no longer
+/// drives a future.
+struct Finished;
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        #[cfg(any(conc_check, feature = "model"))]
+        conc_check_engine::facade::future_finished();
+    }
 }
 
 /// Runs `f` to completion on the current thread and returns its output: polls it, and parks

@@ -15,11 +15,17 @@
 //! is named after its spawn site (`task spawned at <file:line:column>`), which is how reports
 //! name it.
 //!
-//! Not yet: the deadlock report names the thread's `park` rather than the `.await`, and
-//! cancellation is only [`JoinHandle::abort`] (the task is dropped where it is pending).
+//! Inside a model a deadlock report names, for every thread parked on a future, the `.await`
+//! it is pending at (the line of the user's code where its last poll registered its waker), the
+//! task whose handle it awaits, and whether anyone still holds its waker (nobody: a lost
+//! wakeup).
+//!
+//! Not yet: cancellation is only [`JoinHandle::abort`] (the task is dropped where it is
+//! pending).
 
 mod block_on;
 mod task;
+mod waker;
 mod yield_now;
 
 pub use block_on::block_on;

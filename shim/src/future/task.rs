@@ -152,6 +152,10 @@ impl<T> Future for JoinHandle<T> {
             let mut state = lock(&self.shared);
             if !state.done {
                 state.joiner = Some(cx.waker().clone());
+                #[cfg(any(conc_check, feature = "model"))]
+                if let Some(thread) = &self.thread {
+                    conc_check_engine::facade::awaits_task(thread.thread());
+                }
                 return Poll::Pending;
             }
         }
@@ -194,7 +198,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let shared = Shared::default();
+    // Made here, so that reports name this line as where the task's state was created.
+    let shared = StdArc::new(Mutex::new(TaskState::default()));
     let task = shared.clone();
     // The thread is named after the spawn site, which is how reports name the task.
     let name = format!("task spawned at {}", Location::caller());
