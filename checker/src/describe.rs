@@ -22,8 +22,12 @@ pub struct PendingAwait {
     pub site: Option<AwaitSite>,
     /// How many clones of its waker are held (besides its driver's own).
     pub waker_holders: usize,
-    /// The task (its thread) whose `JoinHandle` it awaits.
-    pub awaits: Option<ThreadId>,
+    /// What it waits for, when a primitive said so in its last poll: `Join` for a task's
+    /// `JoinHandle`, a lock, a channel, a notification.
+    pub waits: Option<WaitFor>,
+    /// The line of the user's code the primitive it waits on was called from (the `.await`),
+    /// when the primitive knows it.
+    pub waits_at: Option<Site>,
 }
 
 /// A line of the user's code a future is pending at.

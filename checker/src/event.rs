@@ -60,6 +60,8 @@ pub enum ObjectKind {
     Atomic,
     /// A tracked `cell::UnsafeCell`.
     Cell,
+    /// An async notification (the tokio-shaped facade's `Notify`).
+    Notify,
 }
 
 impl ObjectKind {
@@ -74,6 +76,7 @@ impl ObjectKind {
             ObjectKind::Once => "Once",
             ObjectKind::Atomic => "atomic",
             ObjectKind::Cell => "UnsafeCell",
+            ObjectKind::Notify => "Notify",
         }
     }
 }

@@ -57,16 +57,19 @@ fn rewording_any_corpus_finding_keeps_its_fingerprint() {
                     | FindingKind::Aba
                     | FindingKind::Starvation
             );
-            // Threads that are all blocked in `park` wait for no object (the async corpus's lost
-            // wakeup): their deadlock names the threads and the sites where they park.
+            // Threads that are all blocked in `park`, or pending on futures that said nothing
+            // of what they wait for, wait for no object (the async corpus's lost wakeup): their
+            // deadlock names the threads and the sites where they park or are pending.
             let waits: Vec<&String> = finding
                 .notes
                 .iter()
-                .filter(|n| n.contains(" waits "))
+                .filter(|n| n.contains(" waits ") || n.contains(" is pending"))
                 .collect();
             let parked = finding.kind == FindingKind::Deadlock
                 && !waits.is_empty()
-                && waits.iter().all(|n| n.contains("waits in park()"));
+                && waits
+                    .iter()
+                    .all(|n| n.contains("waits in park()") || n.contains(" is pending"));
             if has_objects && !parked {
                 assert!(
                     !finding.objects.is_empty(),

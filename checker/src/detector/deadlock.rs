@@ -61,16 +61,32 @@ impl DeadlockDetector {
 
     /// The threads `thread` waits for, if it waits on something that has owners.
     fn waits_for(&self, thread: ThreadId, names: &dyn ThreadNames) -> Vec<ThreadId> {
-        match self.wait_of(thread) {
+        match self.wait_seen(thread, names) {
             Some((WaitFor::Lock(o, _), _)) => self.holders(o).map(|(t, _)| t).collect(),
             Some((WaitFor::Join(t), _)) => vec![t],
-            Some((WaitFor::Park, _)) => names
-                .pending_future(thread)
-                .and_then(|p| p.awaits)
-                .into_iter()
-                .collect(),
+            Some((WaitFor::Park, _)) => match names.pending_future(thread).and_then(|p| p.waits) {
+                Some(WaitFor::Join(t)) => vec![t],
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
         }
+    }
+
+    /// What `thread` waits for and where, as the report tells it: a thread parked on a future
+    /// whose async primitive said what it waits for, and from which line, waits for that.
+    fn wait_seen(&self, thread: ThreadId, names: &dyn ThreadNames) -> Option<(WaitFor, Site)> {
+        let wait = self.wait_of(thread)?;
+        if wait.0 == WaitFor::Park {
+            if let Some(PendingAwait {
+                waits: Some(inner),
+                waits_at: Some(site),
+                ..
+            }) = names.pending_future(thread)
+            {
+                return Some((inner, site));
+            }
+        }
+        Some(wait)
     }
 
     fn wait_of(&self, thread: ThreadId) -> Option<(WaitFor, Site)> {
@@ -120,7 +136,7 @@ impl DeadlockDetector {
             .iter()
             .copied()
             .filter(|t| *t != thread && keep(*t))
-            .map(|t| match self.wait_of(t) {
+            .map(|t| match self.wait_seen(t, names) {
                 Some((_, site)) => format!("{} (at {})", names.label(t), at(site)),
                 None => names.label(t),
             })
@@ -217,7 +233,7 @@ impl DeadlockDetector {
         finding: &mut Finding,
     ) {
         let who = names.label(thread);
-        let Some((wait, site)) = self.wait_of(thread) else {
+        let Some((wait, site)) = self.wait_seen(thread, names) else {
             finding.notes.push(format!("{who} is blocked"));
             return;
         };
@@ -318,8 +334,8 @@ impl DeadlockDetector {
         cycle: &[ThreadId],
         names: &dyn ThreadNames,
     ) -> String {
-        match pending.awaits {
-            Some(task) => {
+        match pending.waits {
+            Some(WaitFor::Join(task)) => {
                 let also = if cycle.contains(&task) {
                     ""
                 } else if blocked.contains(&task) {
@@ -329,10 +345,10 @@ impl DeadlockDetector {
                 };
                 format!("it awaits the JoinHandle of {}{also}", names.label(task))
             }
-            None if pending.waker_holders == 0 => {
+            _ if pending.waker_holders == 0 => {
                 "nobody holds its waker any more, so nothing can wake it: a lost wakeup".to_string()
             }
-            None => format!(
+            _ => format!(
                 "its waker is held, but {}",
                 self.nobody_can(thread, blocked, names, "wake it")
             ),
@@ -978,7 +994,8 @@ mod tests {
                 function: function.into(),
             }),
             waker_holders,
-            awaits: None,
+            waits: None,
+            waits_at: None,
         })
     }
 
@@ -1042,7 +1059,8 @@ mod tests {
                 Some(PendingAwait {
                     site: None,
                     waker_holders: 1,
-                    awaits: Some(ThreadId(3 - thread.0)),
+                    waits: Some(WaitFor::Join(ThreadId(3 - thread.0))),
+                    waits_at: None,
                 })
             }
         }

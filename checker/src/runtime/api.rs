@@ -272,31 +272,62 @@ pub fn future_finished() {
 }
 
 /// The waker of the future thread `owner` drives is being cloned: if `owner` is the current
-/// thread, polling it, the first clone of the poll records where.
+/// thread, polling it, the first clone of the poll records where; so does the first clone in a
+/// `select!` branch's poll (see [`branch_poll`]).
 pub fn waker_cloned(owner: ThreadId) {
-    let wants = with(|e| {
-        e.current == owner
-            && e.threads[owner.index()]
-                .future
-                .as_ref()
-                .is_some_and(|f| f.wants_registration())
+    let (for_future, for_branch) = with(|e| {
+        let me = e.current;
+        let slot = &e.threads[me.index()];
+        let for_future =
+            me == owner && slot.future.as_ref().is_some_and(|f| f.wants_registration());
+        let for_branch = slot.branch_poll.as_ref().is_some_and(Vec::is_empty);
+        (for_future, for_branch)
     });
-    if wants {
-        let stack = registration_stack();
-        with(|e| {
-            if let Some(future) = &mut e.threads[owner.index()].future {
-                future.registered(stack);
-            }
-        });
+    if !(for_future || for_branch) {
+        return;
     }
+    let stack = registration_stack();
+    with(|e| {
+        let me = e.current;
+        let slot = e.thread(me);
+        if for_branch {
+            slot.branch_poll = Some(stack.clone());
+        }
+        if let (true, Some(future)) = (for_future, &mut slot.future) {
+            future.registered(stack);
+        }
+    });
 }
 
-/// The future the current thread polls awaits the `JoinHandle` of the task on thread `task`.
-pub fn awaits_task(task: ThreadId) {
+/// A `select!` starts (`begin`) or ends polling one of its branches on the current thread; the
+/// end gives where the branch first cloned a waker in that poll, if it did.
+pub fn branch_poll(begin: bool) -> Option<Vec<usize>> {
+    with(|e| {
+        let me = e.current;
+        let slot = e.thread(me);
+        if begin {
+            slot.branch_poll = Some(Vec::new());
+            None
+        } else {
+            slot.branch_poll.take().filter(|stack| !stack.is_empty())
+        }
+    })
+}
+
+/// The `select!` at `select` dropped a branch whose future was pending where `pending_at`
+/// says (see `runtime::cancellation`).
+pub fn cancelled(select: Site, pending_at: Vec<usize>) {
+    with(|e| e.cancellations.record(select, pending_at));
+}
+
+/// The future the current thread polls waits for `wait` (a task's end, an async lock, a
+/// message…), at `site` when the primitive knows its caller's line (else where the future
+/// registered its waker is named). The first such wait of a poll is kept.
+pub fn future_waits(wait: WaitFor, site: Option<Site>) {
     with(|e| {
         let me = e.current;
         if let Some(future) = &mut e.thread(me).future {
-            future.awaits(task);
+            future.waits(wait, site);
         }
     });
 }
@@ -468,24 +499,30 @@ fn acquire(object: ObjectId, mode: LockMode, site: Site) {
 
 /// Tries to acquire a lock without blocking.
 pub fn try_lock(object: ObjectId, mode: LockMode, site: Site) -> bool {
+    take_if_free(object, mode, site, true)
+}
+
+/// A scheduling point, then takes `object` in `mode` if it is free (an `Acquire` event, marked
+/// as a `try_lock` when `try_lock`) or records the failed attempt.
+fn take_if_free(object: ObjectId, mode: LockMode, site: Site, try_lock: bool) -> bool {
     point(site, false);
     with(|e| {
         let available = e.lock_available(object, mode);
         if available {
             e.take_lock(object, mode);
-            e.emit(
-                Some(object),
-                Op::Acquire {
-                    mode,
-                    try_lock: true,
-                },
-                site,
-            );
+            e.emit(Some(object), Op::Acquire { mode, try_lock }, site);
         } else {
             e.emit(Some(object), Op::TryLockFailed { mode }, site);
         }
         available
     })
+}
+
+/// An async lock's attempt to acquire `object` in `mode` from a poll: a scheduling point that
+/// takes the lock if it is free (an ordinary acquisition, as far as the detectors go: the
+/// future waits for it, so it can be part of a lock-order cycle) or records a failed attempt.
+pub fn poll_lock(object: ObjectId, mode: LockMode, site: Site) -> bool {
+    take_if_free(object, mode, site, false)
 }
 
 /// Releases a lock and wakes its waiters.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use corosensei::Yielder;
 
 use super::beacon::Beacon;
+use super::cancellation::Cancellations;
 use super::fairness::Fairness;
 use super::lasso::LassoReplay;
 use super::pending_future::PendingFuture;
@@ -99,6 +100,9 @@ pub(crate) struct ThreadSlot {
     /// The future the thread drives (`conc_check::future`), while it does: where it last
     /// registered its waker, for a deadlock report.
     pub future: Option<Box<PendingFuture>>,
+    /// While a `select!` polls one of its branches: where the branch first cloned a waker in
+    /// this poll (empty until it does), see `runtime::cancellation`.
+    pub branch_poll: Option<Vec<usize>>,
 }
 
 /// How a thread that panicked ended, until someone joins it.
@@ -131,6 +135,7 @@ impl ThreadSlot {
             detached_task: false,
             idle_task: false,
             future: None,
+            branch_poll: None,
         }
     }
 }
@@ -177,6 +182,8 @@ pub(crate) struct Execution {
     spurious_left: u32,
     pub detectors: Detectors,
     pub findings: Vec<Finding>,
+    /// Futures a `select!` dropped while pending in this execution.
+    pub cancellations: Cancellations,
     /// A finding ended the execution: no thread may run any more.
     pub fatal: bool,
     /// A coroutine was abandoned inside the panic machinery: this OS thread must not run user
@@ -236,6 +243,7 @@ impl Execution {
             spurious_left: 0,
             detectors: Detectors::from_config(config),
             findings: Vec::new(),
+            cancellations: Cancellations::default(),
             fatal: false,
             tainted: false,
             generation: 0,
@@ -266,6 +274,7 @@ impl Execution {
         self.weak_reads.clear();
         self.reference_counts.clear();
         self.findings.clear();
+        self.cancellations.clear();
         self.detectors.reset();
         self.fairness.reset();
         self.spin.reset();

@@ -43,6 +43,7 @@ impl Frame {
             "alloc::",
             "conc_check_engine::",
             "conc_check::",
+            "conc_check_tokio::",
             "corosensei::",
             "backtrace::",
             "__",
@@ -64,6 +65,15 @@ impl Frame {
             }
             None => false,
         }
+    }
+
+    /// The function's name without the `::{{closure}}` an `async` block or closure adds.
+    pub(crate) fn function_without_closures(&self) -> &str {
+        let mut function = self.function.as_str();
+        while let Some(outer) = function.strip_suffix("::{{closure}}") {
+            function = outer;
+        }
+        function
     }
 
     pub(crate) fn place(&self) -> String {

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod atomics;
 mod beacon;
+mod cancellation;
 mod context;
 mod coroutine;
 mod entry;

@@ -17,7 +17,7 @@ use std::sync::Weak;
 
 use super::frames::{capture, resolve, Frame};
 use crate::describe::{AwaitSite, PendingAwait};
-use crate::event::ThreadId;
+use crate::event::{Site, WaitFor};
 
 /// The future a thread drives, as of its last poll.
 pub(crate) struct PendingFuture {
@@ -26,8 +26,9 @@ pub(crate) struct PendingFuture {
     /// Where the future first cloned its waker in its last poll (return addresses, innermost
     /// first); empty if it did not.
     registered_at: Vec<usize>,
-    /// The task whose `JoinHandle` the future awaited in its last poll.
-    awaits: Option<ThreadId>,
+    /// What the future waited for in its last poll (the first wait a primitive reported), and
+    /// the line of the user's code the primitive knows it from, if it does.
+    waits: Option<(WaitFor, Option<Site>)>,
     /// The thread is parked between polls (not blocked inside one).
     pub between_polls: bool,
 }
@@ -38,7 +39,7 @@ impl PendingFuture {
         PendingFuture {
             waker,
             registered_at: Vec::new(),
-            awaits: None,
+            waits: None,
             between_polls: false,
         }
     }
@@ -47,7 +48,7 @@ impl PendingFuture {
     pub(crate) fn restart(&mut self, waker: Weak<dyn Any + Send + Sync>) {
         self.waker = waker;
         self.registered_at.clear();
-        self.awaits = None;
+        self.waits = None;
         self.between_polls = false;
     }
 
@@ -64,9 +65,12 @@ impl PendingFuture {
         }
     }
 
-    /// The future awaits `task`'s `JoinHandle`.
-    pub(crate) fn awaits(&mut self, task: ThreadId) {
-        self.awaits = Some(task);
+    /// The future waits for `wait`, awaited at `site` if known; the first wait of a poll is
+    /// kept.
+    pub(crate) fn waits(&mut self, wait: WaitFor, site: Option<Site>) {
+        if self.waits.is_none() && !self.between_polls {
+            self.waits = Some((wait, site));
+        }
     }
 
     /// What a report says about it: the stack resolved to the user's frame.
@@ -75,17 +79,19 @@ impl PendingFuture {
             .into_iter()
             .find(Frame::is_user)
             .and_then(|frame| {
+                let function = frame.function_without_closures().to_string();
                 Some(AwaitSite {
                     file: frame.file?,
                     line: frame.line?,
                     column: frame.column.unwrap_or(1),
-                    function: frame.function,
+                    function,
                 })
             });
         PendingAwait {
             site,
             waker_holders: self.waker.strong_count().saturating_sub(1),
-            awaits: self.awaits,
+            waits: self.waits.map(|(wait, _)| wait),
+            waits_at: self.waits.and_then(|(_, site)| site),
         }
     }
 }

@@ -1,16 +1,19 @@
 //! The programs, one module per case with its correct twin beside it.
 
 pub mod abba;
+pub mod async_abba;
 pub mod backoff_philosophers;
 pub mod barrier_miscount;
 pub mod bounded_buffer;
 pub mod channel_cycle;
+pub mod channel_kept_alive;
 pub mod check_then_act;
 pub mod condvar_if_not_while;
 pub mod deep_preemptions;
 pub mod dining_philosophers;
 pub mod double_checked;
 pub mod gate_lock;
+pub mod guard_across_await;
 pub mod litmus;
 pub mod lost_update;
 pub mod lost_wakeup;
@@ -22,6 +25,7 @@ pub mod recursive_read;
 pub mod relaxed_message_passing;
 pub mod relaxed_publication;
 pub mod safe_stack;
+pub mod select_cancellation;
 pub mod self_relock;
 pub mod seq_cst_readers;
 pub mod seqlock;
@@ -83,6 +87,14 @@ const PROGRAMS: &[Program] = &[
     safe_stack::CLEAN,
     lost_wakeup::BUGGY,
     lost_wakeup::CLEAN,
+    async_abba::BUGGY,
+    async_abba::CLEAN,
+    guard_across_await::BUGGY,
+    guard_across_await::CLEAN,
+    channel_kept_alive::BUGGY,
+    channel_kept_alive::CLEAN,
+    select_cancellation::BUGGY,
+    select_cancellation::CLEAN,
     state_machine_cas::CLEAN,
     relaxed_publication::BUGGY,
     relaxed_publication::CLEAN,

@@ -5,11 +5,15 @@
 //! Everything here is for code running inside a model; outside one, the functions say so in
 //! their return value (or panic, for spawning, which has no meaning there).
 
+mod async_objects;
+
+pub use async_objects::{AsyncLock, AsyncWaitable};
+
 use std::any::Any;
 use std::panic::Location;
 use std::sync::Weak;
 
-use crate::event::{Site, ThreadId};
+use crate::event::{Site, ThreadId, WaitFor};
 use crate::primitive::thread::{Builder, JoinHandle, Thread};
 use crate::runtime::api;
 
@@ -80,9 +84,40 @@ pub fn waker_cloned(owner: &Thread) {
 /// running on `task`. Nothing outside a model or for a thread of another execution.
 pub fn awaits_task(task: &Thread) {
     if let Some(id) = task.model_thread() {
-        if api::in_model() {
-            api::awaits_task(id);
-        }
+        api::future_waits(WaitFor::Join(id), None);
+    }
+}
+
+/// Where a `select!` branch's future is pending: the stack of its first waker clone in its last
+/// poll, kept unresolved (see [`branch_poll_end`]).
+#[derive(Clone, Debug)]
+pub struct PendingAt(Vec<usize>);
+
+/// Says that a `select!` starts polling one of its branches on the running model thread: the
+/// first waker clone until [`branch_poll_end`] records where the branch is pending. Nothing
+/// outside a model.
+pub fn branch_poll_begin() {
+    if api::in_model() {
+        api::branch_poll(true);
+    }
+}
+
+/// Ends the window [`branch_poll_begin`] opened, with where the branch first cloned a waker in
+/// it, if it did (and inside a model).
+pub fn branch_poll_end() -> Option<PendingAt> {
+    if api::in_model() {
+        api::branch_poll(false).map(PendingAt)
+    } else {
+        None
+    }
+}
+
+/// Says that the `select!` at `select` dropped a branch whose future was pending at
+/// `pending_at`: a cancellation, which a finding later in the execution names. Nothing outside
+/// a model.
+pub fn cancelled(select: Site, pending_at: PendingAt) {
+    if api::in_model() {
+        api::cancelled(select, pending_at.0);
     }
 }
 

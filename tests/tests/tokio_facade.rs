@@ -1,0 +1,316 @@
+//! `conc_check_tokio`: tokio's names on conc-check's tasks, in the model and on real threads.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex as StdMutex;
+
+use conc_check::future::block_on;
+use conc_check::sync::Arc;
+use conc_check::{Builder, FindingKind, Strategy};
+use conc_check_corpus::programs::{async_abba, select_cancellation};
+use conc_check_tokio::sync::{mpsc, oneshot, Mutex, Notify};
+use conc_check_tokio::task::yield_now;
+use conc_check_tokio::{select, spawn};
+
+fn dfs() -> Builder {
+    Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(None)
+        .iterations(100_000)
+}
+
+#[test]
+fn an_async_mutex_serialises_tasks_that_hold_it_across_an_await() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let count = Arc::new(Mutex::new(0));
+            let tasks: Vec<_> = (0..2)
+                .map(|_| {
+                    let count = count.clone();
+                    spawn(async move {
+                        let mut guard = count.lock().await;
+                        let seen = *guard;
+                        yield_now().await;
+                        *guard = seen + 1;
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            assert_eq!(*count.lock().await, 2);
+            assert!(count.try_lock().is_ok());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "{report}");
+}
+
+/// Takes `a` then `b` in one task and, after it finished, `b` then `a` in another: never a
+/// deadlock, but the orders conflict.
+fn sequential_orders(opposite: bool) {
+    block_on(async {
+        let a = Arc::new(Mutex::new(()));
+        let b = Arc::new(Mutex::new(()));
+        let (a1, b1) = (a.clone(), b.clone());
+        spawn(async move {
+            let _a = a1.lock().await;
+            let _b = b1.lock().await;
+        })
+        .await
+        .unwrap();
+        let (first, second) = if opposite { (b, a) } else { (a, b) };
+        spawn(async move {
+            let _first = first.lock().await;
+            let _second = second.lock().await;
+        })
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn async_locks_taken_in_opposite_orders_are_a_lock_order_cycle_before_they_deadlock() {
+    let report = dfs().explore(|| sequential_orders(true));
+    assert_eq!(
+        report.findings.first().map(|f| f.kind),
+        Some(FindingKind::LockOrderCycle),
+        "{report}"
+    );
+    let twin = dfs().explore(|| sequential_orders(false));
+    assert!(twin.is_clean() && twin.complete, "{twin}");
+}
+
+#[test]
+fn async_abba_deadlock_names_each_task_s_await_and_the_lock_s_holder() {
+    let report = dfs().explore(async_abba::buggy);
+    let finding = report.findings.first().expect("the deadlock is found");
+    let text = report.to_string();
+    if finding.kind == FindingKind::Deadlock {
+        assert!(text.contains("wait for each other"), "{text}");
+        assert!(
+            text.contains("waits to lock Mutex `checking`")
+                && text.contains("waits to lock Mutex `savings`"),
+            "{text}"
+        );
+        assert!(text.contains("it is held by thread"), "{text}");
+    } else {
+        assert_eq!(finding.kind, FindingKind::LockOrderCycle, "{text}");
+    }
+}
+
+#[test]
+fn notify_stores_one_permit_and_notify_waiters_wakes_only_futures_made_before_it() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let notify = Notify::new();
+            notify.notify_one();
+            notify.notify_one();
+            // One permit, however many notifies found nobody waiting.
+            notify.notified().await;
+            let waiting = notify.notified();
+            notify.notify_waiters();
+            waiting.await;
+            let notify = Arc::new(notify);
+            let woken = notify.clone();
+            let waiter = spawn(async move { woken.notified().await });
+            // Until the waiter waits, this stores a permit; after, it wakes it.
+            notify.notify_one();
+            waiter.await.unwrap();
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn a_notified_future_that_was_chosen_and_then_dropped_hands_the_notification_on() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let notify = Arc::new(Notify::new());
+            let (first, second) = (notify.clone(), notify.clone());
+            let chosen = spawn(async move {
+                let notified = first.notified();
+                futures_poll_once(notified).await;
+            });
+            let other = spawn(async move { second.notified().await });
+            chosen.await.unwrap();
+            notify.notify_one();
+            other.await.unwrap();
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+/// Polls `future` once and drops it.
+async fn futures_poll_once<F: std::future::Future>(future: F) {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let _ = future.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+}
+
+#[test]
+fn a_bounded_channel_delivers_in_order_waits_when_full_and_ends_with_its_senders() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let (tx, mut rx) = mpsc::channel::<u32>(1);
+            let producer = spawn(async move {
+                for n in 1..=3 {
+                    tx.send(n).await.unwrap();
+                }
+            });
+            let mut got = Vec::new();
+            while let Some(n) = rx.recv().await {
+                got.push(n);
+            }
+            assert_eq!(got, [1, 2, 3]);
+            producer.await.unwrap();
+            assert_eq!(rx.try_recv(), Err(mpsc::error::TryRecvError::Disconnected));
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn sends_fail_once_the_receiver_is_gone_and_try_send_says_full() {
+    block_on(async {
+        let (tx, rx) = mpsc::channel::<u32>(1);
+        tx.try_send(1).unwrap();
+        assert!(matches!(
+            tx.try_send(2),
+            Err(mpsc::error::TrySendError::Full(2))
+        ));
+        drop(rx);
+        assert!(tx.is_closed());
+        assert_eq!(tx.send(3).await.map_err(|e| e.0), Err(3));
+        let (utx, mut urx) = mpsc::unbounded_channel::<u32>();
+        utx.send(4).unwrap();
+        drop(utx);
+        assert_eq!(urx.recv().await, Some(4));
+        assert_eq!(urx.recv().await, None);
+    });
+}
+
+#[test]
+fn a_oneshot_gives_its_value_or_an_error_when_its_sender_is_dropped() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let (tx, rx) = oneshot::channel();
+            let sender = spawn(async move { tx.send(7).unwrap() });
+            assert_eq!(rx.await, Ok(7));
+            sender.await.unwrap();
+            let (tx, rx) = oneshot::channel::<u32>();
+            drop(tx);
+            assert!(rx.await.is_err());
+            let (tx, rx) = oneshot::channel::<u32>();
+            drop(rx);
+            assert_eq!(tx.send(1), Err(1));
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn select_explores_every_winner_and_drops_the_losers() {
+    static WINNERS: StdMutex<BTreeSet<u32>> = StdMutex::new(BTreeSet::new());
+    let report = dfs().explore(|| {
+        let winner = block_on(async {
+            let (tx1, mut rx1) = mpsc::unbounded_channel::<u32>();
+            let (tx2, mut rx2) = mpsc::unbounded_channel::<u32>();
+            tx1.send(1).unwrap();
+            tx2.send(2).unwrap();
+            select! {
+                Some(n) = rx1.recv() => n,
+                Some(n) = rx2.recv() => n,
+            }
+        });
+        WINNERS.lock().unwrap().insert(winner);
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert_eq!(*WINNERS.lock().unwrap(), BTreeSet::from([1, 2]));
+}
+
+#[test]
+fn a_biased_select_polls_in_order_and_else_runs_when_every_branch_is_disabled() {
+    block_on(async {
+        let (tx, mut rx) = mpsc::unbounded_channel::<u32>();
+        tx.send(5).unwrap();
+        let first = select! {
+            biased;
+            Some(n) = rx.recv() => n,
+            _ = std::future::ready(()) => 0,
+        };
+        assert_eq!(first, 5);
+        drop(tx);
+        let ended = select! {
+            Some(n) = rx.recv() => n,
+            else => 99,
+        };
+        assert_eq!(ended, 99);
+    });
+}
+
+#[test]
+fn a_cancellation_unsafe_select_is_found_and_the_finding_names_the_cancelled_await() {
+    let source = include_str!("../../corpus/src/programs/select_cancellation.rs");
+    let second_recv = 1 + source
+        .lines()
+        .position(|l| l.contains("let second = queue.recv().await?;"))
+        .expect("the second receive");
+    for builder in [dfs(), Builder::new()] {
+        let report = builder.explore(select_cancellation::buggy);
+        assert_eq!(
+            report.findings.first().map(|f| f.kind),
+            Some(FindingKind::Panic),
+            "{report}"
+        );
+        let text = report.to_string();
+        let cancelled =
+            format!("was pending at corpus/src/programs/select_cancellation.rs:{second_recv}:");
+        assert!(
+            text.contains(&cancelled) && text.contains("it was cancelled at that `.await`"),
+            "no {cancelled:?} in {text}"
+        );
+        assert!(
+            text.contains("(in `conc_check_corpus::programs::select_cancellation::read_pair`)"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_facade_works_on_real_threads_outside_a_model() {
+    // A plain test: no model around it, so tasks are real threads and the locks real flags.
+    let total = block_on(async {
+        let lock = Arc::new(Mutex::new(0));
+        let (tx, mut rx) = mpsc::channel::<u32>(1);
+        let notify = Arc::new(Notify::new());
+        let tasks: Vec<_> = (0..4)
+            .map(|n| {
+                let (lock, tx, notify) = (lock.clone(), tx.clone(), notify.clone());
+                spawn(async move {
+                    *lock.lock().await += n;
+                    tx.send(n).await.unwrap();
+                    notify.notify_one();
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut sum = 0;
+        while let Some(n) = rx.recv().await {
+            sum += n;
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        notify.notified().await;
+        assert_eq!(*lock.lock().await, sum);
+        sum
+    });
+    assert_eq!(total, 6);
+}
