@@ -10,6 +10,7 @@ use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use super::block_on::drive;
+use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::Mutex;
 use crate::thread;
 
@@ -19,13 +20,16 @@ struct TaskState {
     /// The task's thread has finished with the future (ready, dropped by an abort, or
     /// panicked).
     done: bool,
-    /// [`JoinHandle::abort`] was called.
-    aborted: bool,
     /// The waker of whoever awaits the handle.
     joiner: Option<Waker>,
 }
 
 type Shared = StdArc<Mutex<TaskState>>;
+
+/// [`JoinHandle::abort`] was called: an atomic of its own, so that the check before every poll
+/// is one load, which depends on nothing but the abort's store (the task's other state is
+/// behind a lock that the task and its joiner both take).
+type Aborted = StdArc<AtomicBool>;
 
 fn lock(shared: &Shared) -> crate::sync::MutexGuard<'_, TaskState> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
@@ -105,6 +109,7 @@ impl std::error::Error for JoinError {}
 /// Dropping it detaches the task, which runs on.
 pub struct JoinHandle<T> {
     shared: Shared,
+    aborted: Aborted,
     thread: Option<thread::JoinHandle<Option<T>>>,
 }
 
@@ -121,7 +126,7 @@ impl<T> JoinHandle<T> {
     /// handle gives `JoinError` with [`JoinError::is_cancelled`]. A task that already finished
     /// keeps its output.
     pub fn abort(&self) {
-        lock(&self.shared).aborted = true;
+        self.aborted.store(true, Ordering::SeqCst);
         if let Some(thread) = &self.thread {
             thread.thread().unpark();
         }
@@ -201,17 +206,20 @@ where
     // Made here, so that reports name this line as where the task's state was created.
     let shared = StdArc::new(Mutex::new(TaskState::default()));
     let task = shared.clone();
+    let aborted = Aborted::default();
+    let abort_seen = aborted.clone();
     // The thread is named after the spawn site, which is how reports name the task.
     let name = format!("task spawned at {}", Location::caller());
     let thread = thread::Builder::new()
         .name(name)
         .spawn(move || {
             let _done = Done(task.clone());
-            drive(f, || lock(&task).aborted, true)
+            drive(f, || abort_seen.load(Ordering::SeqCst), true)
         })
         .expect("failed to spawn the task's thread");
     JoinHandle {
         shared,
+        aborted,
         thread: Some(thread),
     }
 }

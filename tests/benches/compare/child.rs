@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::runners::{self, payload_message, Caps, End, Mode, Run, EXECUTIONS};
-use crate::{clean_twins, twins};
+use crate::{async_twins, clean_twins, twins};
 
 /// The variable that turns this binary into a child running one case.
 const VAR: &str = "COMPARE_CHILD";
@@ -61,7 +61,7 @@ pub(crate) fn expressible(tool: &str, program: &str) -> bool {
 fn body(tool: &str, program: &str) -> Option<fn()> {
     let buggy = match tool {
         "loom" => twins::loom::twin(program),
-        "shuttle" => twins::shuttle::twin(program),
+        "shuttle" => twins::shuttle::twin(program).or_else(|| async_twins::shuttle::twin(program)),
         _ => None,
     };
     buggy.or_else(|| clean_twins::twin(tool, program).ok())

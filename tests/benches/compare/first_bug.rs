@@ -151,9 +151,17 @@ fn other(tool: &str, p: &Program, mode: Mode) -> Option<Summary> {
 
 /// Measures and prints the section.
 pub(crate) fn run(notes: &mut Vec<String>) {
+    // `FIRST_BUG_ONLY=name1,name2` measures only those programs.
+    let only: Option<Vec<String>> = std::env::var("FIRST_BUG_ONLY")
+        .ok()
+        .map(|list| list.split(',').map(str::to_string).collect());
     let programs: Vec<Program> = conc_check_corpus::all()
         .into_iter()
         .filter(|p| p.is_buggy())
+        .filter(|p| {
+            only.as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == p.name))
+        })
         .collect();
     let mut t = Table::new(&[
         "program",

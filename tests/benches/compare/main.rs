@@ -4,9 +4,9 @@
 //! Run with `cargo bench -j2 -p conc-check-tests --bench compare`. The tables go to stdout,
 //! progress to stderr. Sections: executions per second (`throughput`), unbounded exhaustive
 //! search to completion (`exhaustive`), executions and time to the first bug on the buggy corpus
-//! programs (`first_bug`, which includes the default strategy with and without race-directed
+//! programs (`first_bug`, `FIRST_BUG_ONLY=name1,name2` for some of them; it includes the default strategy with and without race-directed
 //! steering, also alone as `steering`), the cost of race detection (`race_cost`), what each tool says about
-//! spin loops (`spin`), the weak-memory litmus tests (`litmus`), and the search spaces of the
+//! spin loops (`spin`), the weak-memory litmus tests (`litmus`), async tasks against shuttle's (`async`), and the search spaces of the
 //! clean corpus programs at preemption bounds 2, 3 and none (`spaces`). `-- <section> …` picks
 //! sections; all but `spaces` run by default, and every measurement of those is capped in
 //! executions and time so the run stays under ten minutes on two cores. `spaces` runs only when
@@ -14,6 +14,8 @@
 //! programs, `SPACES_CAP_SECS` sets its time cap per run; see `spaces.rs`). `loom_suite` (only
 //! when named) times loom's own `tests/` under loom and under the loom facade (`loom_suite.rs`).
 
+mod async_tasks;
+mod async_twins;
 mod child;
 mod clean_twins;
 mod exhaustive;
@@ -79,6 +81,9 @@ fn main() {
     }
     if wanted("litmus") {
         litmus::run(&mut notes);
+    }
+    if wanted("async") {
+        async_tasks::run(&mut notes);
     }
     // Not in the default set: up to an hour with its default caps.
     if named.iter().any(|n| n == "spaces") {
