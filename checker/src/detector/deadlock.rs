@@ -136,9 +136,22 @@ impl DeadlockDetector {
             .iter()
             .copied()
             .filter(|t| *t != thread && keep(*t))
-            .map(|t| match self.wait_seen(t, names) {
-                Some((_, site)) => format!("{} (at {})", names.label(t), at(site)),
-                None => names.label(t),
+            .map(|t| {
+                let pending = match self.wait_seen(t, names) {
+                    Some((WaitFor::Park, _)) => names.pending_future(t).and_then(|p| p.site),
+                    _ => None,
+                };
+                match (pending, self.wait_seen(t, names)) {
+                    (Some(p), _) => format!(
+                        "{} (pending at {}:{}:{})",
+                        names.label(t),
+                        p.file,
+                        p.line,
+                        p.column
+                    ),
+                    (None, Some((_, site))) => format!("{} (at {})", names.label(t), at(site)),
+                    (None, None) => names.label(t),
+                }
             })
             .collect()
     }
