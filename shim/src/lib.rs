@@ -33,6 +33,7 @@ pub mod hint;
 mod model;
 pub mod sync;
 pub mod thread;
+pub mod time;
 
 pub use conc_check_core::config::MemoryModel;
 pub use conc_check_core::report::{Finding, FindingKind, Report, SourceRef};
@@ -99,6 +100,14 @@ mod plain_tests {
         assert_eq!(
             TypeId::of::<crate::thread::Thread>(),
             TypeId::of::<std::thread::Thread>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::time::Instant>(),
+            TypeId::of::<std::time::Instant>()
+        );
+        assert_eq!(
+            TypeId::of::<crate::time::SystemTime>(),
+            TypeId::of::<std::time::SystemTime>()
         );
         assert_eq!(
             std::mem::size_of::<crate::cell::UnsafeCell<u64>>(),

@@ -314,3 +314,52 @@ fn the_facade_works_on_real_threads_outside_a_model() {
     });
     assert_eq!(total, 6);
 }
+
+#[test]
+fn a_timeout_may_fire_before_the_operation_it_guards_and_both_outcomes_are_explored() {
+    use conc_check_tokio::time::{timeout, Duration};
+    static OUTCOMES: StdMutex<BTreeSet<bool>> = StdMutex::new(BTreeSet::new());
+    let report = dfs().explore(|| {
+        let timed_out = block_on(async {
+            let (tx, rx) = oneshot::channel();
+            let sender = spawn(async move {
+                yield_now().await;
+                let _ = tx.send(1);
+            });
+            let outcome = timeout(Duration::from_secs(1), rx).await;
+            sender.await.unwrap();
+            outcome.is_err()
+        });
+        OUTCOMES.lock().unwrap().insert(timed_out);
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert_eq!(*OUTCOMES.lock().unwrap(), BTreeSet::from([false, true]));
+}
+
+#[test]
+fn a_sleep_completes_at_once_in_virtual_time_and_a_timeout_ends_a_future_nobody_wakes() {
+    use conc_check_tokio::time::{sleep, timeout, Duration, Instant};
+    let report = dfs().explore(|| {
+        block_on(async {
+            let start = Instant::now();
+            sleep(Duration::from_secs(3600)).await;
+            assert!(start.elapsed() >= Duration::from_secs(3600));
+            // Nobody will wake this future: without the timeout it would be a deadlock.
+            let never = timeout(Duration::from_secs(5), std::future::pending::<()>()).await;
+            assert!(never.is_err());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+}
+
+#[test]
+fn timers_work_on_real_threads_outside_a_model() {
+    use conc_check_tokio::time::{sleep, timeout, Duration, Instant};
+    block_on(async {
+        let start = Instant::now();
+        sleep(Duration::from_millis(5)).await;
+        assert!(start.elapsed() >= Duration::from_millis(5));
+        let never = timeout(Duration::from_millis(5), std::future::pending::<()>()).await;
+        assert!(never.is_err());
+    });
+}

@@ -11,3 +11,4 @@ pub mod cell;
 pub mod hint;
 pub mod sync;
 pub mod thread;
+pub mod time;

@@ -5,10 +5,13 @@ use std::pin::pin;
 use std::sync::Weak;
 use std::task::{Context, Poll};
 
+use super::timer::take_armed;
 use super::waker::{current_thread_waker, Unparker};
 use crate::thread;
+use crate::time::Instant;
 
-/// Polls `f` until it is ready, parking between polls until its waker is woken, and calls
+/// Polls `f` until it is ready, parking between polls until its waker is woken (or the
+/// deadline a poll asked for with [`super::wake_by`] passes), and calls
 /// `stop` before each poll: when it says so, `f` is dropped where it is pending and the result
 /// is `None`. The parks are at the caller's location (`track_caller`), which a deadlock report
 /// names. A task (`is_task`) says when it is parked between polls, so that a detached task
@@ -24,11 +27,17 @@ pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool, is_task: bool) -> 
             return None;
         }
         note_poll(&shared);
+        take_armed();
         if let Poll::Ready(value) = f.as_mut().poll(&mut cx) {
             return Some(value);
         }
         note_parked(true, is_task);
-        thread::park();
+        match take_armed() {
+            Some(deadline) => {
+                thread::park_timeout(deadline.saturating_duration_since(Instant::now()))
+            }
+            None => thread::park(),
+        }
         note_parked(false, is_task);
     }
 }

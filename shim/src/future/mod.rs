@@ -25,9 +25,11 @@
 
 mod block_on;
 mod task;
+mod timer;
 mod waker;
 mod yield_now;
 
 pub use block_on::block_on;
 pub use task::{spawn, JoinError, JoinHandle};
+pub use timer::wake_by;
 pub use yield_now::{yield_now, YieldNow};

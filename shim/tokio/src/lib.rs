@@ -14,6 +14,7 @@
 //! | [`sync::Notify`] | `notify_one` stores one permit when nobody waits; `notify_waiters` wakes the futures created before it |
 //! | [`sync::mpsc`] | bounded and unbounded channels; a receiver waits while any sender is alive |
 //! | [`sync::oneshot`] | one value; the receiver gets an error when the sender is dropped |
+//! | [`time`] (`sleep`, `timeout`, `Instant`) | on the virtual clock of [`conc_check::time`]: a timer firing is a scheduling choice |
 //! | [`select!`] | branches polled in an order the scheduler chooses (first to last with `biased;`); the losers are dropped |
 //!
 //! A deadlock report names each stuck task, the `.await` it is pending at and what it waits
@@ -34,6 +35,14 @@ pub use tokio::{select, spawn, test};
 #[cfg(not(any(conc_check, feature = "model")))]
 pub mod task {
     pub use tokio::task::{spawn, yield_now, JoinError, JoinHandle};
+}
+
+/// Timers: tokio's in a normal build.
+#[cfg(not(any(conc_check, feature = "model")))]
+pub mod time {
+    pub use tokio::time::{
+        error, sleep, sleep_until, timeout, timeout_at, Duration, Instant, Sleep, Timeout,
+    };
 }
 
 /// Synchronisation between tasks: tokio's in a normal build.

@@ -6,7 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::event::ThreadId as ModelThreadId;
+use crate::event::{ThreadId as ModelThreadId, WakeReason};
+use crate::primitive::time::{advance_clock_to, virtual_now};
 use crate::runtime::api;
 
 /// A handle to a thread, like `std::thread::Thread`.
@@ -128,11 +129,14 @@ pub fn yield_now() {
     }
 }
 
-/// Sleeps for `dur`. Inside a model time is virtual: this only lets other threads run.
+/// Sleeps for `dur`. Inside a model time is virtual: this lets other threads run, then moves
+/// the execution's clock to at least `dur` after the call (see [`crate::primitive::time`]).
 #[track_caller]
 pub fn sleep(dur: Duration) {
     if api::in_model() {
+        let start = virtual_now();
         api::yield_now(Location::caller());
+        advance_clock_to(start.saturating_add(dur));
     } else {
         std::thread::sleep(dur);
     }
@@ -149,11 +153,14 @@ pub fn park() {
 }
 
 /// Like [`park`], but may also return once `dur` has elapsed (inside a model: whenever the
-/// scheduler lets the timeout fire).
+/// scheduler lets the timeout fire, which moves the virtual clock on by `dur`).
 #[track_caller]
 pub fn park_timeout(dur: Duration) {
     if api::in_model() {
-        api::park(true, Location::caller());
+        let start = virtual_now();
+        if api::park(true, Location::caller()) == WakeReason::TimedOut {
+            advance_clock_to(start.saturating_add(dur));
+        }
     } else {
         std::thread::park_timeout(dur);
     }

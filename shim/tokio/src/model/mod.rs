@@ -3,6 +3,7 @@
 mod select;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use conc_check::test;
 pub use task::spawn;
