@@ -199,6 +199,7 @@ impl ObjectName {
 
     /// `file:line`, or `file:line:column` when the line created other objects too.
     fn place(&self, file: &str) -> String {
+        let file = std_relative(file);
         if self.column {
             format!("{file}:{}:{}", self.site.line(), self.site.column())
         } else {
@@ -323,9 +324,29 @@ pub(crate) fn join_words(words: &[String]) -> String {
     }
 }
 
+/// A path of std's own sources as the compiler records it (`/rustc/<commit>/library/…`),
+/// shortened to `library/…`; any other path as it is. An object created by std code on the
+/// user's behalf (`Arc::default()` makes the `Mutex` inside) is named by such a path, which must
+/// not name the machine the toolchain was built on.
+pub(crate) fn std_relative(file: &str) -> &str {
+    match file.strip_prefix("/rustc/") {
+        Some(rest) => rest.find('/').map_or(file, |slash| &rest[slash + 1..]),
+        None => file,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn std_source_paths_lose_the_toolchain_commit() {
+        assert_eq!(
+            std_relative("/rustc/5980761/library/alloc/src/sync.rs"),
+            "library/alloc/src/sync.rs"
+        );
+        assert_eq!(std_relative("src/lib.rs"), "src/lib.rs");
+    }
     use crate::event::MemOrder::{Relaxed, Release};
     use crate::event::StoreId;
 

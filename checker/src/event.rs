@@ -62,6 +62,8 @@ pub enum ObjectKind {
     Cell,
     /// An async notification (the tokio-shaped facade's `Notify`).
     Notify,
+    /// An async semaphore (the tokio-shaped facade's `Semaphore`).
+    Semaphore,
 }
 
 impl ObjectKind {
@@ -77,6 +79,7 @@ impl ObjectKind {
             ObjectKind::Atomic => "atomic",
             ObjectKind::Cell => "UnsafeCell",
             ObjectKind::Notify => "Notify",
+            ObjectKind::Semaphore => "Semaphore",
         }
     }
 }

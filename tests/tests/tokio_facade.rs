@@ -363,3 +363,174 @@ fn timers_work_on_real_threads_outside_a_model() {
         assert!(never.is_err());
     });
 }
+
+/// Receives two messages.
+async fn read_two(queue: &mut mpsc::Receiver<u32>) -> Option<(u32, u32)> {
+    let first = queue.recv().await?;
+    let second = queue.recv().await?;
+    Some((first, second))
+}
+
+#[test]
+fn a_finding_after_a_timeout_fired_names_the_await_it_cancelled() {
+    use conc_check_tokio::time::{timeout, Duration};
+    let report = dfs().explore(|| {
+        block_on(async {
+            let (tx, mut rx) = mpsc::channel::<u32>(1);
+            let sender = spawn(async move {
+                for n in 1..=2 {
+                    let _ = tx.send(n).await;
+                }
+            });
+            let read = timeout(Duration::from_secs(1), read_two(&mut rx)).await;
+            drop(rx);
+            sender.await.unwrap();
+            assert!(read.is_ok(), "the read timed out");
+        })
+    });
+    assert_eq!(
+        report.findings.first().map(|f| f.kind),
+        Some(FindingKind::Panic),
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("before this, the `timeout` at tests/tests/tokio_facade.rs:")
+            && text.contains("(in `tokio_facade::read_two`): it was cancelled at that `.await`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_join_set_yields_every_result_and_aborts_what_is_left_when_dropped() {
+    use conc_check_tokio::task::JoinSet;
+    let report = dfs().explore(|| {
+        block_on(async {
+            let mut set = JoinSet::new();
+            for n in 1..=2u32 {
+                set.spawn(async move { n });
+            }
+            let mut sum = 0;
+            while let Some(result) = set.join_next().await {
+                sum += result.unwrap();
+            }
+            assert_eq!(sum, 3);
+            assert!(set.is_empty());
+            let mut stuck = JoinSet::new();
+            stuck.spawn(std::future::pending::<u32>());
+            stuck.shutdown().await;
+            assert!(stuck.is_empty());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn a_semaphore_admits_as_many_tasks_as_it_has_permits() {
+    use conc_check_tokio::sync::Semaphore;
+    let report = dfs().explore(|| {
+        block_on(async {
+            let permits = Arc::new(Semaphore::new(1));
+            let inside = Arc::new(Mutex::new(0));
+            let tasks: Vec<_> = (0..2)
+                .map(|_| {
+                    let (permits, inside) = (permits.clone(), inside.clone());
+                    spawn(async move {
+                        let _permit = permits.acquire().await.unwrap();
+                        *inside.lock().await += 1;
+                        assert_eq!(*inside.lock().await, 1, "two tasks inside at once");
+                        *inside.lock().await -= 1;
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            assert_eq!(permits.available_permits(), 1);
+            assert!(permits.try_acquire().is_ok());
+            permits.close();
+            assert!(permits.acquire().await.is_err());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn a_permit_nobody_releases_is_a_deadlock_that_names_the_semaphore() {
+    use conc_check_tokio::sync::Semaphore;
+    let report = dfs().explore(|| {
+        block_on(async {
+            let gate = Semaphore::new(1);
+            let held = gate.acquire().await.unwrap();
+            let _second = gate.acquire().await;
+            drop(held);
+        })
+    });
+    let text = report.to_string();
+    assert_eq!(
+        report.findings.first().map(|f| f.kind),
+        Some(FindingKind::Deadlock),
+        "{text}"
+    );
+    assert!(
+        text.contains("waits on Semaphore `gate`")
+            && text.contains("no other thread is left that could release a permit"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_async_rwlock_lets_readers_share_and_writers_exclude() {
+    use conc_check_tokio::sync::RwLock;
+    let report = dfs().explore(|| {
+        block_on(async {
+            let lock = Arc::new(RwLock::new(0));
+            let reader_lock = lock.clone();
+            let reader = spawn(async move {
+                let first = reader_lock.read().await;
+                let second = reader_lock.try_read().expect("readers share the lock");
+                assert_eq!(*first, *second);
+                *first
+            });
+            let writer_lock = lock.clone();
+            let writer = spawn(async move {
+                *writer_lock.write().await += 1;
+            });
+            let seen = reader.await.unwrap();
+            writer.await.unwrap();
+            assert!(seen == 0 || seen == 1);
+            assert_eq!(*lock.read().await, 1);
+            let _held = lock.write().await;
+            assert!(lock.try_read().is_err());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn a_watch_receiver_sees_the_latest_value_and_the_end_of_its_senders() {
+    use conc_check_tokio::sync::watch;
+    let report = dfs().explore(|| {
+        block_on(async {
+            let (tx, mut rx) = watch::channel(0u32);
+            let sender = spawn(async move {
+                tx.send(1).unwrap();
+                tx.send(2).unwrap();
+            });
+            let mut last = *rx.borrow_and_update();
+            while rx.changed().await.is_ok() {
+                let now = *rx.borrow_and_update();
+                assert!(now > last, "values only go forward");
+                last = now;
+            }
+            sender.await.unwrap();
+            assert_eq!(*rx.borrow(), 2);
+            assert!(rx.has_changed().is_err());
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+    assert!(report.executions > 1, "one interleaving only: {report}");
+}

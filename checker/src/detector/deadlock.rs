@@ -12,7 +12,7 @@
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
 use crate::describe::{join_words, PendingAwait};
-use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId, WaitFor};
+use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
@@ -269,7 +269,13 @@ impl DeadlockDetector {
         };
         let why = match wait {
             WaitFor::Lock(..) => String::new(),
-            WaitFor::Condvar(_) => format!("; {}", self.nobody_can(thread, blocked, names, "notify it")),
+            WaitFor::Condvar(o) => {
+                let what = match self.objects.get(o) {
+                    Some((ObjectKind::Semaphore, _)) => "release a permit",
+                    _ => "notify it",
+                };
+                format!("; {}", self.nobody_can(thread, blocked, names, what))
+            }
             WaitFor::Receive(_) => format!(
                 "; a sender is still alive, but {}",
                 self.nobody_can(thread, blocked, names, "send")

@@ -8,60 +8,101 @@
 //! future waits for, from which line.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::event::{LockMode, ObjectKind, Site, WaitFor};
 use crate::runtime::{api, ObjectSlot};
 
-/// An async mutual-exclusion lock: taken by a poll when free, never blocking the thread (a
-/// future that finds it held registers its waker and returns `Pending`).
+/// An async lock: taken by a poll when free, never blocking the thread (a future that finds it
+/// held registers its waker and returns `Pending`), exclusively (a mutex, a write lock) or
+/// shared (a read lock).
 ///
 /// Inside a model it is a lock object of the running execution: taking it is an ordinary
 /// acquisition to the detectors (an `.await` waits for it, so it can be part of a lock-order
-/// cycle or a deadlock), and it is named by where it was created. Outside a model it is a flag.
+/// cycle or a deadlock), and it is named by where it was created. Outside a model it is a
+/// counter: the number of shared holders, or [`EXCLUSIVE`] for an exclusive one.
 #[derive(Debug)]
 pub struct AsyncLock {
     slot: ObjectSlot,
-    taken: AtomicBool,
+    kind: ObjectKind,
+    holders: AtomicUsize,
 }
 
+/// What [`AsyncLock`]'s counter holds while the lock is held exclusively.
+const EXCLUSIVE: usize = usize::MAX;
+
 impl AsyncLock {
-    /// A free lock, created at the caller's line (which reports name it by).
+    /// A free mutex, created at the caller's line (which reports name it by).
     #[track_caller]
     pub const fn new() -> Self {
         AsyncLock {
             slot: ObjectSlot::new(Location::caller()),
-            taken: AtomicBool::new(false),
+            kind: ObjectKind::Mutex,
+            holders: AtomicUsize::new(0),
         }
     }
 
-    /// Takes the lock if it is free, for a poll at `site`, and says whether it did. Inside a
-    /// model this is a scheduling point.
-    pub fn try_acquire(&self, site: Site) -> bool {
-        if api::in_model() {
-            api::poll_lock(self.slot.id(ObjectKind::Mutex), LockMode::Exclusive, site)
+    /// A free read-write lock, created at the caller's line.
+    #[track_caller]
+    pub const fn new_rw() -> Self {
+        AsyncLock {
+            slot: ObjectSlot::new(Location::caller()),
+            kind: ObjectKind::RwLock,
+            holders: AtomicUsize::new(0),
+        }
+    }
+
+    fn mode(shared: bool) -> LockMode {
+        if shared {
+            LockMode::Shared
         } else {
-            self.taken
-                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
+            LockMode::Exclusive
         }
     }
 
-    /// Releases the lock (taken with [`AsyncLock::try_acquire`]), at `site`.
-    pub fn release(&self, site: Site) {
+    /// Takes the lock shared (`shared`) or exclusively if it can, for a poll at `site`, and says
+    /// whether it did. Inside a model this is a scheduling point.
+    pub fn try_acquire_mode(&self, shared: bool, site: Site) -> bool {
         if api::in_model() {
-            api::unlock(self.slot.id(ObjectKind::Mutex), LockMode::Exclusive, site);
+            return api::poll_lock(self.slot.id(self.kind), Self::mode(shared), site);
+        }
+        let taken = |holders: usize| match (shared, holders) {
+            (false, 0) => Some(EXCLUSIVE),
+            (true, n) if n != EXCLUSIVE => Some(n + 1),
+            _ => None,
+        };
+        self.holders
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, taken)
+            .is_ok()
+    }
+
+    /// Takes the lock shared (`shared`) or exclusively if it can, for a `try_lock` that does
+    /// not wait (so, unlike a poll's attempt, no lock-order edge), and says whether it did.
+    /// Inside a model this is a scheduling point.
+    pub fn try_lock_mode(&self, shared: bool, site: Site) -> bool {
+        if api::in_model() {
+            return api::try_lock(self.slot.id(self.kind), Self::mode(shared), site);
+        }
+        self.try_acquire_mode(shared, site)
+    }
+
+    /// Releases the lock taken in the mode `shared` says, at `site`.
+    pub fn release_mode(&self, shared: bool, site: Site) {
+        if api::in_model() {
+            api::unlock(self.slot.id(self.kind), Self::mode(shared), site);
+        } else if shared {
+            self.holders.fetch_sub(1, Ordering::Release);
         } else {
-            self.taken.store(false, Ordering::Release);
+            self.holders.store(0, Ordering::Release);
         }
     }
 
-    /// Says that the future the running thread polls waits for this lock, awaited at `site`.
-    /// Nothing outside a model.
-    pub fn awaited(&self, site: Site) {
+    /// Says that the future the running thread polls waits for this lock in the mode `shared`
+    /// says, awaited at `site`. Nothing outside a model.
+    pub fn awaited_mode(&self, shared: bool, site: Site) {
         if api::in_model() {
-            let id = self.slot.id(ObjectKind::Mutex);
-            api::future_waits(WaitFor::Lock(id, LockMode::Exclusive), Some(site));
+            let id = self.slot.id(self.kind);
+            api::future_waits(WaitFor::Lock(id, Self::mode(shared)), Some(site));
         }
     }
 }
@@ -100,6 +141,15 @@ impl AsyncWaitable {
         }
     }
 
+    /// A semaphore created at the caller's line.
+    #[track_caller]
+    pub const fn semaphore() -> Self {
+        AsyncWaitable {
+            slot: ObjectSlot::new(Location::caller()),
+            kind: ObjectKind::Semaphore,
+        }
+    }
+
     fn waits(&self, wait: impl FnOnce(crate::event::ObjectId) -> WaitFor, site: Site) {
         if api::in_model() {
             api::future_waits(wait(self.slot.id(self.kind)), Some(site));
@@ -119,7 +169,7 @@ impl AsyncWaitable {
     }
 
     /// Says that the future the running thread polls waits for a notification of this
-    /// `Notify`, awaited at `site`. Nothing outside a model.
+    /// `Notify` (or a permit of this semaphore), awaited at `site`. Nothing outside a model.
     pub fn awaited_notification(&self, site: Site) {
         self.waits(WaitFor::Condvar, site);
     }

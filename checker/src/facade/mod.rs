@@ -112,12 +112,12 @@ pub fn branch_poll_end() -> Option<PendingAt> {
     }
 }
 
-/// Says that the `select!` at `select` dropped a branch whose future was pending at
-/// `pending_at`: a cancellation, which a finding later in the execution names. Nothing outside
-/// a model.
-pub fn cancelled(select: Site, pending_at: PendingAt) {
+/// Says that `by` (a `select!`, a `timeout`: the name a report gives it) at `site` dropped a
+/// future that was pending at `pending_at`: a cancellation, which a finding later in the
+/// execution names. Nothing outside a model.
+pub fn cancelled(by: &'static str, site: Site, pending_at: PendingAt) {
     if api::in_model() {
-        api::cancelled(select, pending_at.0);
+        api::cancelled(by, site, pending_at.0);
     }
 }
 

@@ -314,10 +314,10 @@ pub fn branch_poll(begin: bool) -> Option<Vec<usize>> {
     })
 }
 
-/// The `select!` at `select` dropped a branch whose future was pending where `pending_at`
-/// says (see `runtime::cancellation`).
-pub fn cancelled(select: Site, pending_at: Vec<usize>) {
-    with(|e| e.cancellations.record(select, pending_at));
+/// `by` (a `select!`, a `timeout`) at `site` dropped a future that was pending where
+/// `pending_at` says (see `runtime::cancellation`).
+pub fn cancelled(by: &'static str, site: Site, pending_at: Vec<usize>) {
+    with(|e| e.cancellations.record(by, site, pending_at));
 }
 
 /// The future the current thread polls waits for `wait` (a task's end, an async lock, a

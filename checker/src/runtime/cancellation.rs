@@ -1,4 +1,4 @@
-//! Futures a `select!` dropped while they were pending: the cancellations of an execution, so
+//! Futures a `select!` or a `timeout` dropped while they were pending: the cancellations of an execution, so
 //! that a finding that follows can name the `.await` where each was cut off.
 //!
 //! The facade's `select!` polls each branch inside a capture window: the first clone of a
@@ -17,7 +17,9 @@ const KEPT: usize = 3;
 /// One future dropped while pending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Cancelled {
-    /// The `select!` that dropped it.
+    /// What dropped it: `select!`, `timeout`.
+    by: &'static str,
+    /// Where.
     select: Site,
     /// Where it registered its waker in its last poll (return addresses).
     pending_at: Vec<usize>,
@@ -35,9 +37,14 @@ impl Cancellations {
         self.recent.clear();
     }
 
-    /// The `select!` at `select` dropped a future that was pending where `pending_at` says.
-    pub(crate) fn record(&mut self, select: Site, pending_at: Vec<usize>) {
-        let cancelled = Cancelled { select, pending_at };
+    /// `by` (a `select!`, a `timeout`) at `select` dropped a future that was pending where
+    /// `pending_at` says.
+    pub(crate) fn record(&mut self, by: &'static str, select: Site, pending_at: Vec<usize>) {
+        let cancelled = Cancelled {
+            by,
+            select,
+            pending_at,
+        };
         self.recent.retain(|c| *c != cancelled);
         self.recent.push(cancelled);
         if self.recent.len() > KEPT {
@@ -59,8 +66,9 @@ impl Cancellations {
             };
             let column = frame.column.unwrap_or(1);
             finding.notes.push(format!(
-                "before this, the `select!` at {}:{}:{} dropped a branch whose future was \
-                 pending at {file}:{line}:{column} (in `{}`): it was cancelled at that `.await`",
+                "before this, the `{}` at {}:{}:{} dropped a future that was pending at \
+                 {file}:{line}:{column} (in `{}`): it was cancelled at that `.await`",
+                cancelled.by,
                 cancelled.select.file(),
                 cancelled.select.line(),
                 cancelled.select.column(),

@@ -30,6 +30,6 @@ mod waker;
 mod yield_now;
 
 pub use block_on::block_on;
-pub use task::{spawn, JoinError, JoinHandle};
+pub use task::{spawn, AbortHandle, JoinError, JoinHandle};
 pub use timer::wake_by;
 pub use yield_now::{yield_now, YieldNow};

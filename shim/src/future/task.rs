@@ -126,15 +126,50 @@ impl<T> JoinHandle<T> {
     /// handle gives `JoinError` with [`JoinError::is_cancelled`]. A task that already finished
     /// keeps its output.
     pub fn abort(&self) {
-        self.aborted.store(true, Ordering::SeqCst);
-        if let Some(thread) = &self.thread {
-            thread.thread().unpark();
+        if self.thread.is_some() {
+            self.abort_handle().abort();
         }
     }
 
     /// Whether the task has finished (ready, aborted or panicked).
     pub fn is_finished(&self) -> bool {
         lock(&self.shared).done
+    }
+
+    /// A handle that can abort the task without owning its output.
+    ///
+    /// # Panics
+    /// If the handle already gave its output.
+    pub fn abort_handle(&self) -> AbortHandle {
+        let thread = self
+            .thread
+            .as_ref()
+            .expect("a JoinHandle that gave its output has no task to abort");
+        AbortHandle {
+            aborted: self.aborted.clone(),
+            thread: thread.thread().clone(),
+        }
+    }
+}
+
+/// Aborts a task (as [`JoinHandle::abort`]) without owning its output.
+#[derive(Clone)]
+pub struct AbortHandle {
+    aborted: Aborted,
+    thread: thread::Thread,
+}
+
+impl AbortHandle {
+    /// Asks the task to stop, as [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle").finish_non_exhaustive()
     }
 }
 
@@ -206,7 +241,7 @@ where
     // Made here, so that reports name this line as where the task's state was created.
     let shared = StdArc::new(Mutex::new(TaskState::default()));
     let task = shared.clone();
-    let aborted = Aborted::default();
+    let aborted = StdArc::new(AtomicBool::new(false));
     let abort_seen = aborted.clone();
     // The thread is named after the spawn site, which is how reports name the task.
     let name = format!("task spawned at {}", Location::caller());

@@ -9,8 +9,11 @@
 //!
 //! | item | model semantics |
 //! |---|---|
-//! | [`spawn`], [`task::JoinHandle`], [`task::yield_now`] | [`conc_check::future`]'s |
+//! | [`spawn`], [`task::JoinHandle`], [`task::yield_now`], [`task::JoinSet`] | [`conc_check::future`]'s tasks; a `JoinSet` yields its tasks' results as they finish and aborts the rest when dropped |
 //! | [`sync::Mutex`] | FIFO not guaranteed; an `.await` on it is a lock to the lock-order and deadlock detectors |
+//! | [`sync::RwLock`] | as `Mutex`, with shared read locks; readers are not queued behind a waiting writer |
+//! | [`sync::Semaphore`] | permits counted behind the shim's lock; `acquire_owned` for an `Arc` |
+//! | [`sync::watch`] | the latest value behind the shim's `RwLock` (a `Ref` held across an `.await` blocks senders, as in tokio) |
 //! | [`sync::Notify`] | `notify_one` stores one permit when nobody waits; `notify_waiters` wakes the futures created before it |
 //! | [`sync::mpsc`] | bounded and unbounded channels; a receiver waits while any sender is alive |
 //! | [`sync::oneshot`] | one value; the receiver gets an error when the sender is dropped |
@@ -34,7 +37,7 @@ pub use tokio::{select, spawn, test};
 /// Tasks: tokio's in a normal build.
 #[cfg(not(any(conc_check, feature = "model")))]
 pub mod task {
-    pub use tokio::task::{spawn, yield_now, JoinError, JoinHandle};
+    pub use tokio::task::{spawn, yield_now, AbortHandle, JoinError, JoinHandle, JoinSet};
 }
 
 /// Timers: tokio's in a normal build.
@@ -48,5 +51,9 @@ pub mod time {
 /// Synchronisation between tasks: tokio's in a normal build.
 #[cfg(not(any(conc_check, feature = "model")))]
 pub mod sync {
-    pub use tokio::sync::{mpsc, oneshot, Mutex, MutexGuard, Notify, TryLockError};
+    pub use tokio::sync::{
+        mpsc, oneshot, watch, AcquireError, Mutex, MutexGuard, Notify, OwnedSemaphorePermit,
+        RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit, TryAcquireError,
+        TryLockError,
+    };
 }

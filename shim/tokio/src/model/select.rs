@@ -51,12 +51,17 @@ impl PendingBranches {
         result
     }
 
-    /// The `select!` at `select` is done, `winner` (if any) having completed: every other
-    /// branch still pending is dropped, which is a cancellation where it is pending.
-    pub fn cancel_losers(self, select: &'static Location<'static>, winner: Option<usize>) {
+    /// `by` (`select!`, `timeout`) at `site` is done, `winner` (if any) having completed:
+    /// every other branch still pending is dropped, which is a cancellation where it is pending.
+    pub fn cancel_losers(
+        self,
+        by: &'static str,
+        site: &'static Location<'static>,
+        winner: Option<usize>,
+    ) {
         for (index, at) in self.0.into_iter().enumerate() {
             if let (Some(at), false) = (at, winner == Some(index)) {
-                facade::cancelled(select, at);
+                facade::cancelled(by, site, at);
             }
         }
     }
@@ -160,7 +165,7 @@ macro_rules! select {
                 ::std::option::Option::None => ::std::option::Option::None,
             };
             // The losers still pending are dropped at the end of this block: cancelled.
-            __pending_at.cancel_losers(::std::panic::Location::caller(), __winner);
+            __pending_at.cancel_losers("select!", ::std::panic::Location::caller(), __winner);
             __won
         };
         match __output {

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -15,6 +16,8 @@ pub use conc_check::time::Instant;
 pub use std::time::Duration;
 
 use conc_check::future::wake_by;
+
+use super::select::PendingBranches;
 
 pub mod error {
     //! The error of a timeout, as `tokio::time::error`.
@@ -84,16 +87,21 @@ impl Future for Sleep {
 }
 
 /// Runs `future` for at most `duration`: its output, or [`Elapsed`] if the time passed first
-/// (the future is then dropped where it is pending).
+/// (the future is then dropped where it is pending: a cancellation, which a later finding
+/// names).
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     timeout_at(Instant::now() + duration, future)
 }
 
 /// Runs `future` until `deadline` at most.
+#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
         deadline,
+        pending: PendingBranches::new(1),
+        site: Location::caller(),
     }
 }
 
@@ -101,6 +109,9 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
     deadline: Instant,
+    /// Where the guarded future is pending, for the cancellation a firing makes.
+    pending: PendingBranches,
+    site: &'static Location<'static>,
 }
 
 impl<F> fmt::Debug for Timeout<F> {
@@ -115,10 +126,14 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(value) = self.future.as_mut().poll(cx) {
+        let this = &mut *self;
+        let future = &mut this.future;
+        if let Poll::Ready(value) = this.pending.poll(0, || future.as_mut().poll(cx)) {
             return Poll::Ready(Ok(value));
         }
         if Instant::now() >= self.deadline {
+            let pending = std::mem::replace(&mut self.pending, PendingBranches::new(1));
+            pending.cancel_losers("timeout", self.site, None);
             return Poll::Ready(Err(Elapsed(())));
         }
         wake_by(self.deadline);

@@ -23,23 +23,7 @@ pub mod error {
 
     use std::fmt;
 
-    /// The receiver is gone; the value comes back.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    pub use super::super::errors::SendError;
 
     /// Why [`super::Sender::try_send`] did not send; the value comes back.
     #[derive(PartialEq, Eq, Clone, Copy)]

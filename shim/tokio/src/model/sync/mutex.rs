@@ -7,15 +7,9 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::Mutex as StdMutex;
-use std::sync::PoisonError;
 use std::task::{Context, Poll};
 
-use conc_check_engine::facade::{self, AsyncLock};
-
-use super::wakers::{wake_all, Waiters};
-
-type Site = &'static Location<'static>;
+use super::lock_core::{LockCore, Site};
 
 /// An async mutual-exclusion lock around a `T`, as `tokio::sync::Mutex`.
 ///
@@ -23,9 +17,7 @@ type Site = &'static Location<'static>;
 /// detectors: two tasks that take two of them in opposite orders across an `.await` are a
 /// lock-order cycle, and a task pending on one is explained with who holds it.
 pub struct Mutex<T: ?Sized> {
-    lock: AsyncLock,
-    /// Futures waiting for the lock. A std lock: it is never held across a scheduling point.
-    waiters: StdMutex<Waiters>,
+    core: LockCore,
     value: UnsafeCell<T>,
 }
 
@@ -59,13 +51,18 @@ impl fmt::Display for TryLockError {
 
 impl std::error::Error for TryLockError {}
 
+impl TryLockError {
+    pub(super) fn new() -> Self {
+        TryLockError(())
+    }
+}
+
 impl<T> Mutex<T> {
     /// An unlocked mutex around `value`, named in reports by the caller's line.
     #[track_caller]
     pub fn new(value: T) -> Self {
         Mutex {
-            lock: AsyncLock::new(),
-            waiters: StdMutex::default(),
+            core: LockCore::mutex(),
             value: UnsafeCell::new(value),
         }
     }
@@ -94,7 +91,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let site = Location::caller();
-        if self.lock.try_acquire(site) {
+        if self.core.try_take(false, site) {
             Ok(self.guard(site))
         } else {
             Err(TryLockError(()))
@@ -112,10 +109,6 @@ impl<T: ?Sized> Mutex<T> {
             site,
             _not_auto: PhantomData,
         }
-    }
-
-    fn waiters(&self) -> std::sync::MutexGuard<'_, Waiters> {
-        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -143,17 +136,10 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let (mutex, site) = (self.mutex, self.site);
-        if mutex.lock.try_acquire(site) {
-            return Poll::Ready(mutex.guard(site));
-        }
-        mutex.waiters().register(cx.waker());
-        mutex.lock.awaited(site);
-        // On real threads the holder may have released it between the attempt and the
-        // registration; inside a model nothing runs in between (no scheduling point).
-        if !facade::in_model() && mutex.lock.try_acquire(site) {
-            return Poll::Ready(mutex.guard(site));
-        }
-        Poll::Pending
+        mutex
+            .core
+            .poll_take(false, site, cx)
+            .map(|()| mutex.guard(site))
     }
 }
 
@@ -175,9 +161,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.mutex.lock.release(self.site);
-        let waiters = self.mutex.waiters().take();
-        wake_all(waiters);
+        self.mutex.core.give_back(false, self.site);
     }
 }
 

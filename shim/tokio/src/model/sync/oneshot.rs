@@ -15,17 +15,7 @@ pub mod error {
 
     use std::fmt;
 
-    /// The sender was dropped without sending.
-    #[derive(Debug, PartialEq, Eq, Clone)]
-    pub struct RecvError(pub(super) ());
-
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl std::error::Error for RecvError {}
+    pub use super::super::errors::RecvError;
 
     /// Why [`super::Receiver::try_recv`] gave no value.
     #[derive(Debug, PartialEq, Eq, Clone)]
@@ -182,7 +172,7 @@ impl<T> Future for Receiver<T> {
                 return Poll::Ready(Ok(value));
             }
             if !state.sender_alive {
-                return Poll::Ready(Err(RecvError(())));
+                return Poll::Ready(Err(RecvError::new()));
             }
             state.receiver = Some(cx.waker().clone());
         }
