@@ -325,3 +325,68 @@ fn a_future_whose_waker_nobody_holds_is_a_lost_wakeup_at_its_registration() {
         "{text}"
     );
 }
+
+/// A cell two tasks write without synchronisation.
+struct Racy(conc_check::cell::UnsafeCell<u32>);
+
+// SAFETY: only for the race detector to find the race.
+unsafe impl Sync for Racy {}
+
+#[test]
+fn a_race_between_two_tasks_is_a_data_race_and_a_locked_twin_is_clean() {
+    let racy = dfs().explore(|| {
+        block_on(async {
+            let cell = Arc::new(Racy(conc_check::cell::UnsafeCell::new(0)));
+            let other = cell.clone();
+            let task = spawn(async move { other.0.with_mut(|p| unsafe { *p += 1 }) });
+            cell.0.with_mut(|p| unsafe { *p += 1 });
+            task.await.unwrap();
+        })
+    });
+    assert_eq!(
+        racy.findings.first().map(|f| f.kind),
+        Some(FindingKind::DataRace),
+        "{racy}"
+    );
+    let locked = dfs().explore(|| {
+        block_on(async {
+            let count = Arc::new(Mutex::new(0));
+            let other = count.clone();
+            let task = spawn(async move { *other.lock().unwrap() += 1 });
+            *count.lock().unwrap() += 1;
+            task.await.unwrap();
+            assert_eq!(*count.lock().unwrap(), 2);
+        })
+    });
+    assert!(locked.is_clean() && locked.complete, "{locked}");
+}
+
+#[test]
+fn spurious_polls_are_a_choice_that_is_off_by_default() {
+    /// Ready on its second poll, which is only legal once its waker was woken: it never wakes
+    /// it, so a second poll is a spurious one.
+    struct CountsPolls(u32);
+    impl std::future::Future for CountsPolls {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            self.0 += 1;
+            assert_eq!(self.0, 1, "polled again without a wake");
+            std::task::Poll::Pending
+        }
+    }
+    let body = || {
+        let task = spawn(CountsPolls(0));
+        drop(task);
+    };
+    let off = dfs().explore(body);
+    assert!(off.is_clean() && off.complete, "{off}");
+    let on = dfs().spurious_wakeups(true).explore(body);
+    assert_eq!(
+        on.findings.first().map(|f| f.kind),
+        Some(FindingKind::Panic),
+        "{on}"
+    );
+}
