@@ -112,18 +112,7 @@ impl Progress {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use conc_check_engine::report::thousands;
 
 /// Runs every job in turn and returns one outcome per test, with the seconds they took.
 pub fn run_jobs(ws: &Workspace, jobs: &[Job<'_>], quiet: bool) -> (Vec<TestOutcome>, f64) {

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::detector::panic::panic_finding;
 use crate::detector::ThreadNames;
 use crate::event::ThreadId;
-use crate::report::{Finding, FindingKind, Report};
+use crate::report::{Coverage, Finding, FindingKind, Report};
 use crate::schedule::Recorded;
 use crate::strategy::Strategy;
 
@@ -61,6 +61,8 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     };
     let mut tainted = false;
     let mut budget_clock = BudgetClock::default();
+    // The most threads an execution had, for the PCT bound.
+    let mut most_threads = 0usize;
     loop {
         if report.executions >= config.iterations {
             break;
@@ -109,6 +111,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         }
         let mut e = execution.borrow_mut();
         report.steps += e.steps;
+        most_threads = most_threads.max(e.threads.len());
         if e.stopped {
             // Cut short by the watcher: it proves nothing, so it does not count.
             report.executions -= 1;
@@ -153,6 +156,13 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     report.complete =
         report.findings.is_empty() && report.stopped_because.is_none() && e.strategy.is_complete();
     report.pruned = e.strategy.pruned();
+    if report.findings.is_empty() && !report.complete {
+        report.coverage = e.strategy.pct_coverage().and_then(|runs| {
+            let threads = u32::try_from(most_threads).unwrap_or(u32::MAX);
+            (runs.executions > 0)
+                .then(|| Coverage::pct(runs.depth, threads, runs.steps, runs.executions))
+        });
+    }
     report.seconds = started.elapsed().as_secs_f64();
     tainted |= e.tainted;
     drop(e);

@@ -121,6 +121,24 @@ pub trait Strategy: Send {
     fn problem(&self) -> Option<String> {
         None
     }
+    /// The executions PCT ran that its probabilistic bound covers (see [`PctRuns`]), for a
+    /// strategy that is or contains PCT (the deepest, if several).
+    fn pct_coverage(&self) -> Option<PctRuns> {
+        None
+    }
+}
+
+/// The executions a PCT scheduler ran within the length its change points were drawn over:
+/// for each, a given bug of depth `depth` in a program of `n` threads is found with probability
+/// at least `1 / (n * steps^(depth - 1))`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PctRuns {
+    /// The bug depth.
+    pub depth: u32,
+    /// The executions covered.
+    pub executions: u64,
+    /// The widest length the change points were drawn over (`k`).
+    pub steps: u64,
 }
 
 /// Builds the strategy the configuration asks for.

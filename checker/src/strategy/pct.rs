@@ -10,7 +10,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::random::below;
-use super::{Strategy, ThreadChoice};
+use super::{PctRuns, Strategy, ThreadChoice};
 use crate::event::ThreadId;
 
 /// The PCT scheduler.
@@ -23,6 +23,13 @@ pub struct Pct {
     step: u64,
     longest_run: u64,
     lowest: i64,
+    /// The length the current execution's change points were drawn over (0 before the first).
+    range: u64,
+    /// Finished executions that stayed within the length their change points were drawn
+    /// over: those the paper's bound holds for.
+    covered: u64,
+    /// The widest such length.
+    widest: u64,
 }
 
 /// Initial priorities start here; change points go below.
@@ -39,7 +46,16 @@ impl Pct {
             step: 0,
             longest_run: 32,
             lowest: 0,
+            range: 0,
+            covered: 0,
+            widest: 0,
         }
+    }
+
+    /// Whether the execution that ran last stayed within the length its change points were
+    /// drawn over.
+    fn last_was_covered(&self) -> bool {
+        self.range > 0 && self.step <= self.range
     }
 
     fn priority(&mut self, t: ThreadId) -> i64 {
@@ -67,8 +83,26 @@ impl Strategy for Pct {
         true
     }
 
+    fn pct_coverage(&self) -> Option<PctRuns> {
+        let last = self.last_was_covered();
+        Some(PctRuns {
+            depth: self.depth as u32,
+            executions: self.covered + u64::from(last),
+            steps: if last {
+                self.widest.max(self.range)
+            } else {
+                self.widest
+            },
+        })
+    }
+
     fn begin_execution(&mut self) -> bool {
+        if self.last_was_covered() {
+            self.covered += 1;
+            self.widest = self.widest.max(self.range);
+        }
         self.longest_run = self.longest_run.max(self.step);
+        self.range = self.longest_run;
         self.step = 0;
         self.priorities.clear();
         self.lowest = 0;

@@ -30,7 +30,7 @@ use super::dfs::Dfs;
 use super::pct::Pct;
 use super::race_steer::RaceSteer;
 use super::random::RandomWalk;
-use super::{Strategy, ThreadChoice};
+use super::{PctRuns, Strategy, ThreadChoice};
 use crate::config::Config;
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
 use crate::schedule::Decision;
@@ -162,6 +162,10 @@ impl Portfolio {
 }
 
 impl Strategy for Portfolio {
+    fn pct_coverage(&self) -> Option<PctRuns> {
+        self.pct3.pct_coverage()
+    }
+
     fn steer_lasso(&mut self) -> bool {
         self.member().steer_lasso()
     }

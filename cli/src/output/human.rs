@@ -94,6 +94,21 @@ pub fn render(results: &RunResults) -> String {
         }
         out.push('\n');
     }
+    let covered: Vec<String> = results
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.reports
+                .iter()
+                .filter_map(|r| r.coverage.as_ref())
+                .map(move |c| format!("  {}: {}\n", shown(o), c.describe()))
+        })
+        .collect();
+    if !covered.is_empty() {
+        out.push_str("what the tests that did not exhaust their space can still say:\n");
+        out.extend(covered);
+        out.push('\n');
+    }
     out.push_str(&table(results, &shown));
     out.push('\n');
     out.push_str(&closing_line(results));

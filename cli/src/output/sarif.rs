@@ -53,6 +53,27 @@ pub fn render(results: &RunResults) -> String {
             sarif_results.push(result(results, outcome, issue, rule_index));
         }
     }
+    // What the tests that did not exhaust their space can still say (the PCT bound).
+    let coverage: Vec<serde_json::Value> = results
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.reports.iter().filter_map(move |r| {
+                let c = r.coverage.as_ref()?;
+                Some(json!({
+                    "test": o.name,
+                    "package": o.package,
+                    "executions": r.executions,
+                    "bugDepth": c.depth,
+                    "threads": c.threads,
+                    "steps": c.steps,
+                    "hitProbability": c.hit_probability,
+                    "missProbability": c.miss_probability,
+                    "text": c.describe(),
+                }))
+            })
+        })
+        .collect();
     let version = env!("CARGO_PKG_VERSION");
     let root_uri = format!("{}/", file_uri(&results.root).trim_end_matches('/'));
     let document = json!({
@@ -82,6 +103,7 @@ pub fn render(results: &RunResults) -> String {
                 "exitCode": results.exit_code(),
             }],
             "columnKind": "unicodeCodePoints",
+            "properties": { "concCheck/coverage": coverage },
             "results": sarif_results,
         }],
     });
@@ -291,6 +313,36 @@ pub(crate) mod tests {
             baseline: None,
             filter: None,
         }
+    }
+
+    #[test]
+    fn the_coverage_of_an_unexhausted_test_is_a_run_property() {
+        let mut results = sample();
+        let mut sampled = TestOutcome::new("pkg", "pkg::races", "tests::sampled", None);
+        sampled.status = Status::Passed;
+        sampled.add_report(
+            Report {
+                executions: 300,
+                coverage: Some(conc_check_engine::report::Coverage::pct(3, 3, 10, 300)),
+                ..Report::default()
+            },
+            &results.root,
+        );
+        results.outcomes.push(sampled);
+        let doc: Value = serde_json::from_str(&render(&results)).unwrap();
+        let coverage = doc["runs"][0]["properties"]["concCheck/coverage"]
+            .as_array()
+            .unwrap();
+        assert_eq!(coverage.len(), 1, "only the unexhausted test has one");
+        assert_eq!(coverage[0]["test"], "tests::sampled");
+        assert_eq!(coverage[0]["bugDepth"], 3);
+        let miss = coverage[0]["missProbability"].as_f64().unwrap();
+        assert!((miss - (1.0f64 - 1.0 / 300.0).powi(300)).abs() < 1e-12);
+        let human = crate::output::human::render(&results);
+        assert!(
+            human.contains("tests::sampled: a bug of depth 3 would have been missed with probability at most 36.7%"),
+            "{human}"
+        );
     }
 
     #[test]

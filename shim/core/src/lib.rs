@@ -14,7 +14,9 @@ pub mod report;
 pub mod schedule_error;
 
 pub use config::{Config, ConfigError, StrategyKind};
-pub use report::{Finding, FindingKind, ObjectRef, Report, SiteRole, SourceRef, TraceStep};
+pub use report::{
+    Coverage, Finding, FindingKind, ObjectRef, Report, SiteRole, SourceRef, TraceStep,
+};
 pub use schedule_error::ScheduleError;
 
 /// A source location in the user's code, captured with `#[track_caller]`.

@@ -318,6 +318,100 @@ pub struct Report {
     /// The test is expected to panic (`#[should_panic]`): a panic finding whose message
     /// contains this text (any panic when it is empty) is what the test asks for.
     pub expect_panic: Option<String>,
+    /// What the executions run imply about the space they did not exhaust, when the strategy
+    /// gives a figure (PCT does).
+    pub coverage: Option<Coverage>,
+}
+
+/// What an exploration that did not exhaust its space can still say about it.
+///
+/// PCT (Burckhardt, Kothari, Musuvathi and Nagarakatte, "A Randomized Scheduler with
+/// Probabilistic Guarantees of Finding Bugs", ASPLOS 2010) finds a given bug of depth `d` in a
+/// program of at most `n` threads and `k` steps with probability at least `1 / (n·k^(d−1))` in
+/// each execution, independently; so after `E` clean executions such a bug was missed with
+/// probability at most `(1 − p)^E`.
+#[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct Coverage {
+    /// The bug depth `d` the bound is about.
+    pub depth: u32,
+    /// The most threads an execution had (`n`).
+    pub threads: u32,
+    /// The most scheduling steps an execution took (`k`).
+    pub steps: u64,
+    /// The guaranteed probability `p` that one execution finds a given bug of depth `d`.
+    pub hit_probability: f64,
+    /// The probability, at most, that every execution run missed such a bug.
+    pub miss_probability: f64,
+}
+
+impl Coverage {
+    /// The PCT bound after `executions` clean executions of at most `threads` threads and
+    /// `steps` steps, for bugs of depth `depth`.
+    pub fn pct(depth: u32, threads: u32, steps: u64, executions: u64) -> Self {
+        let n = f64::from(threads.max(1));
+        let k = (steps.max(1)) as f64;
+        let exponent = i32::try_from(depth.saturating_sub(1)).unwrap_or(i32::MAX);
+        let hit_probability = (1.0 / (n * k.powi(exponent))).min(1.0);
+        // (1 - p)^E, computed in log space so that a tiny p is not lost.
+        let miss_probability = ((-hit_probability).ln_1p() * executions as f64).exp();
+        Coverage {
+            depth,
+            threads,
+            steps,
+            hit_probability,
+            miss_probability,
+        }
+    }
+
+    /// One line for people: "a bug of depth 3 would have been missed with probability at most
+    /// 0.3% (PCT finds it in 1 of every 120 executions or more: 3 threads, 11 steps)".
+    pub fn describe(&self) -> String {
+        format!(
+            "a bug of depth {} would have been missed with probability at most {} (PCT finds it \
+             in at least 1 of every {} executions: {} threads, {} steps)",
+            self.depth,
+            percent(self.miss_probability),
+            grouped((1.0 / self.hit_probability).ceil()),
+            self.threads,
+            self.steps
+        )
+    }
+}
+
+/// "0.3%", "100%", "< 0.01%".
+fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct >= 99.95 {
+        "100%".to_string()
+    } else if pct >= 0.1 {
+        format!("{pct:.1}%")
+    } else if pct >= 0.01 {
+        format!("{pct:.2}%")
+    } else {
+        "< 0.01%".to_string()
+    }
+}
+
+/// 12345 as "12,345" (and very large counts as "1.2e15").
+fn grouped(n: f64) -> String {
+    if n >= 1e12 {
+        return format!("{n:.1e}");
+    }
+    thousands(n as u64)
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Report {
@@ -388,6 +482,9 @@ impl Report {
         if let Some(why) = &report.stopped_because {
             line.push_str(&format!("\nconc-check: stopped early: {why}"));
         }
+        if let Some(coverage) = &report.coverage {
+            line.push_str(&format!("\nconc-check: coverage: {}", coverage.describe()));
+        }
         line
     }
 }
@@ -428,5 +525,37 @@ impl fmt::Display for Report {
             writeln!(f)?;
         }
         writeln!(f, "{}", self.summary_line())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pct_bound_follows_the_paper_s_formula() {
+        // d = 1: every execution finds it with probability at least 1/n.
+        let c = Coverage::pct(1, 2, 10, 1);
+        assert_eq!(c.hit_probability, 0.5);
+        assert!((c.miss_probability - 0.5).abs() < 1e-12);
+        // d = 3, n = 3, k = 10: p = 1/300; 300 executions miss it with at most (299/300)^300.
+        let c = Coverage::pct(3, 3, 10, 300);
+        assert!((c.hit_probability - 1.0 / 300.0).abs() < 1e-15);
+        let expected = (1.0f64 - 1.0 / 300.0).powi(300);
+        assert!((c.miss_probability - expected).abs() < 1e-12);
+        assert_eq!(
+            c.describe(),
+            "a bug of depth 3 would have been missed with probability at most 36.7% (PCT finds \
+             it in at least 1 of every 300 executions: 3 threads, 10 steps)"
+        );
+        // Enough executions drive it down; a tiny p is not rounded away.
+        assert!(Coverage::pct(3, 3, 10, 3000).miss_probability < 1e-4);
+        let tiny = Coverage::pct(3, 8, 1_000_000, 1_000);
+        assert!(tiny.hit_probability > 0.0 && tiny.miss_probability < 1.0);
+        assert!(
+            tiny.describe().contains("at most 100%"),
+            "{}",
+            tiny.describe()
+        );
     }
 }
