@@ -86,3 +86,126 @@ fn the_default_strategy_reports_its_pct_member_s_bound_and_a_complete_search_non
         "{complete}"
     );
 }
+
+/// Main and one thread each add to one atomic three times.
+fn two_adders() {
+    let total = Arc::new(AtomicUsize::new(0));
+    let other = {
+        let total = total.clone();
+        thread::spawn(move || {
+            for _ in 0..3 {
+                total.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    for _ in 0..3 {
+        total.fetch_add(1, Ordering::SeqCst);
+    }
+    other.join().unwrap();
+}
+
+/// A value handed over through a `Condvar`.
+fn handoff() {
+    let pair = Arc::new((Mutex::new(None), conc_check::sync::Condvar::new()));
+    let producer = {
+        let pair = pair.clone();
+        thread::spawn(move || {
+            *pair.0.lock().unwrap() = Some(7);
+            pair.1.notify_one();
+        })
+    };
+    let mut slot = pair.0.lock().unwrap();
+    while slot.is_none() {
+        slot = pair.1.wait(slot).unwrap();
+    }
+    drop(slot);
+    producer.join().unwrap();
+}
+
+/// Two senders and a receiver on a channel.
+fn two_senders() {
+    let (tx, rx) = conc_check::sync::mpsc::channel();
+    let senders: Vec<_> = (0..2)
+        .map(|n| {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send(n).unwrap())
+        })
+        .collect();
+    drop(tx);
+    let got: Vec<u32> = rx.iter().collect();
+    assert_eq!(got.len(), 2);
+    for s in senders {
+        s.join().unwrap();
+    }
+}
+
+fn plain_dfs() -> Builder {
+    Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(None)
+        .partial_order_reduction(false)
+}
+
+#[test]
+fn knuth_s_estimate_of_a_stopped_dfs_is_within_a_factor_of_2_of_the_exact_count_on_average() {
+    let programs: [(&str, fn()); 4] = [
+        ("three_counters", three_counters),
+        ("two_adders", two_adders),
+        ("handoff", handoff),
+        ("two_senders", two_senders),
+    ];
+    let mut log_errors = Vec::new();
+    for (name, program) in programs {
+        let exact = plain_dfs().iterations(1_000_000).explore(program);
+        assert!(exact.complete && exact.is_clean(), "{name}: {exact}");
+        let budget = (exact.executions / 3).max(1);
+        let stopped = plain_dfs().iterations(budget).explore(program);
+        assert!(!stopped.complete && stopped.is_clean(), "{name}: {stopped}");
+        let estimate = stopped
+            .space_estimate
+            .clone()
+            .unwrap_or_else(|| panic!("{name}: a DFS stopped at its budget estimates its space"));
+        assert_eq!(estimate.searched, budget, "{name}");
+        assert_eq!(estimate.probes, 100, "{name}");
+        assert_eq!(
+            stopped.executions,
+            budget + 100,
+            "probes are counted: {name}"
+        );
+        let ratio = estimate.executions / exact.executions as f64;
+        println!(
+            "{name}: exact {} estimate {:.0} ({:.0}..{:.0}) ratio {ratio:.2}",
+            exact.executions, estimate.executions, estimate.low, estimate.high
+        );
+        assert!(
+            stopped
+                .summary_line()
+                .contains("Knuth's estimator over 100 random probes"),
+            "{}",
+            stopped.summary_line()
+        );
+        log_errors.push(ratio.log2().abs());
+    }
+    let mean = log_errors.iter().sum::<f64>() / log_errors.len() as f64;
+    assert!(
+        mean <= 1.0,
+        "off by a factor of {:.2} on average",
+        mean.exp2()
+    );
+}
+
+#[test]
+fn a_bounded_or_complete_dfs_runs_no_probes() {
+    let complete = plain_dfs().explore(two_adders);
+    assert!(
+        complete.complete && complete.space_estimate.is_none(),
+        "{complete}"
+    );
+    let bounded = Builder::new()
+        .strategy(Strategy::Dfs)
+        .max_preemptions(Some(1))
+        .iterations(3)
+        .explore(three_adders);
+    assert!(bounded.space_estimate.is_none(), "{bounded}");
+    assert_eq!(bounded.executions, 3, "{bounded}");
+}

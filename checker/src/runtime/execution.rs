@@ -184,6 +184,12 @@ pub(crate) struct Execution {
     pub findings: Vec<Finding>,
     /// Futures a `select!` dropped while pending in this execution.
     pub cancellations: Cancellations,
+    /// The logarithm of the product of the numbers of alternatives at this execution's
+    /// choices: a probe's weight in Knuth's estimator (`runtime::space_estimate`), kept only
+    /// while `weighing` (probes), to keep the logarithm off every other execution's choices.
+    pub tree_weight: f64,
+    /// The executions are probes of Knuth's estimator.
+    pub weighing: bool,
     /// A finding ended the execution: no thread may run any more.
     pub fatal: bool,
     /// A coroutine was abandoned inside the panic machinery: this OS thread must not run user
@@ -244,6 +250,8 @@ impl Execution {
             detectors: Detectors::from_config(config),
             findings: Vec::new(),
             cancellations: Cancellations::default(),
+            tree_weight: 0.0,
+            weighing: false,
             fatal: false,
             tainted: false,
             generation: 0,
@@ -275,6 +283,7 @@ impl Execution {
         self.reference_counts.clear();
         self.findings.clear();
         self.cancellations.clear();
+        self.tree_weight = 0.0;
         self.detectors.reset();
         self.fairness.reset();
         self.spin.reset();
@@ -618,6 +627,7 @@ impl Execution {
                     others_runnable,
                 };
                 let t = self.strategy.choose_thread(&choice);
+                self.weigh(self.enabled.len());
                 self.record(Decision::Thread(t));
                 t
             }
@@ -729,6 +739,7 @@ impl Execution {
             return 0;
         }
         let v = self.strategy.choose_value(n).min(n - 1);
+        self.weigh(n as usize);
         self.record(Decision::Value(v));
         v
     }
@@ -746,8 +757,16 @@ impl Execution {
             _ => self.strategy.choose_read(n, offered),
         };
         let v = v.min(n - 1);
+        self.weigh(offered.len());
         self.record(Decision::Value(v));
         v
+    }
+
+    /// A choice among `alternatives` was made: a factor of a probe's weight.
+    fn weigh(&mut self, alternatives: usize) {
+        if self.weighing && alternatives > 1 {
+            self.tree_weight += (alternatives as f64).ln();
+        }
     }
 
     /// Records a decision in the schedule and tells the strategy.

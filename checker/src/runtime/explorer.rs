@@ -9,13 +9,15 @@ use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
 use super::finish::finish_report;
+use super::space_estimate::{Probes, PROBES};
 use super::{leaks, record, stuck, trap};
-use crate::config::Config;
+use crate::config::{Config, StrategyKind};
 use crate::detector::panic::panic_finding;
 use crate::detector::ThreadNames;
 use crate::event::ThreadId;
 use crate::report::{Coverage, Finding, FindingKind, Report};
 use crate::schedule::Recorded;
+use crate::strategy::random::RandomWalk;
 use crate::strategy::Strategy;
 
 /// The test body: run once per execution.
@@ -63,9 +65,22 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     let mut budget_clock = BudgetClock::default();
     // The most threads an execution had, for the PCT bound.
     let mut most_threads = 0usize;
+    // Knuth's probes, once an unbounded DFS has used up its executions.
+    let mut probes: Option<Probes> = None;
     loop {
         if report.executions >= config.iterations {
-            break;
+            if let Some(done) = &probes {
+                if done.count() >= PROBES {
+                    break;
+                }
+            } else if wants_probes(&config, &report, &execution.borrow()) {
+                let mut e = execution.borrow_mut();
+                probes = Some(Probes::after(report.executions, e.strategy.pruned()));
+                e.strategy = Box::new(RandomWalk::probe(config.seed));
+                e.weighing = true;
+            } else {
+                break;
+            }
         }
         if report.executions > 0 {
             if let Some(budget) = config.time_budget {
@@ -112,6 +127,9 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         let mut e = execution.borrow_mut();
         report.steps += e.steps;
         most_threads = most_threads.max(e.threads.len());
+        if let Some(probes) = &mut probes {
+            probes.add(e.tree_weight);
+        }
         if e.stopped {
             // Cut short by the watcher: it proves nothing, so it does not count.
             report.executions -= 1;
@@ -153,9 +171,17 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         }
     }
     let e = execution.borrow();
-    report.complete =
-        report.findings.is_empty() && report.stopped_because.is_none() && e.strategy.is_complete();
-    report.pruned = e.strategy.pruned();
+    report.complete = report.findings.is_empty()
+        && report.stopped_because.is_none()
+        && probes.is_none()
+        && e.strategy.is_complete();
+    report.pruned = match &probes {
+        Some(probes) => probes.pruned,
+        None => e.strategy.pruned(),
+    };
+    if report.findings.is_empty() && report.stopped_because.is_none() {
+        report.space_estimate = probes.as_ref().and_then(Probes::estimate);
+    }
     if report.findings.is_empty() && !report.complete {
         report.coverage = e.strategy.pct_coverage().and_then(|runs| {
             let threads = u32::try_from(most_threads).unwrap_or(u32::MAX);
@@ -167,6 +193,17 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     tainted |= e.tainted;
     drop(e);
     (report, tainted)
+}
+
+/// Whether the exploration that just used up its executions is an unbounded DFS with nothing
+/// found and its space not exhausted, whose size random probes can estimate (see
+/// `runtime::space_estimate`).
+fn wants_probes(config: &Config, report: &Report, e: &Execution) -> bool {
+    config.strategy == StrategyKind::Dfs
+        && config.max_preemptions.is_none()
+        && report.findings.is_empty()
+        && report.stopped_because.is_none()
+        && !e.strategy.is_complete()
 }
 
 /// Reads the clock for the time budget between executions, but not between every two short

@@ -31,6 +31,7 @@ mod panic_hook;
 mod pending_future;
 mod record;
 mod slot;
+mod space_estimate;
 mod spin;
 mod step_limit;
 mod stuck;

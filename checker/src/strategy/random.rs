@@ -9,6 +9,9 @@ use crate::event::ThreadId;
 /// Picks uniformly among the enabled threads at every scheduling point.
 pub struct RandomWalk {
     rng: ChaCha8Rng,
+    /// Whether the livelock detector may take the choices for a replay (not for a probe,
+    /// whose every choice must be uniform).
+    lasso: bool,
 }
 
 impl RandomWalk {
@@ -16,6 +19,16 @@ impl RandomWalk {
     pub fn new(seed: u64) -> Self {
         RandomWalk {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            lasso: true,
+        }
+    }
+
+    /// A random walk that makes every choice itself, uniformly: a probe of Knuth's estimator
+    /// (`runtime::space_estimate`).
+    pub fn probe(seed: u64) -> Self {
+        RandomWalk {
+            lasso: false,
+            ..RandomWalk::new(seed)
         }
     }
 }
@@ -28,7 +41,7 @@ pub(crate) fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
 
 impl Strategy for RandomWalk {
     fn steer_lasso(&mut self) -> bool {
-        true
+        self.lasso
     }
 
     fn begin_execution(&mut self) -> bool {

@@ -98,10 +98,13 @@ pub fn render(results: &RunResults) -> String {
         .outcomes
         .iter()
         .flat_map(|o| {
-            o.reports
-                .iter()
-                .filter_map(|r| r.coverage.as_ref())
-                .map(move |c| format!("  {}: {}\n", shown(o), c.describe()))
+            o.reports.iter().flat_map(move |r| {
+                let pct = r.coverage.as_ref().map(|c| c.describe());
+                let estimate = r.space_estimate.as_ref().map(|e| e.describe());
+                pct.into_iter()
+                    .chain(estimate)
+                    .map(move |text| format!("  {}: {text}\n", shown(o)))
+            })
         })
         .collect();
     if !covered.is_empty() {

@@ -74,6 +74,25 @@ pub fn render(results: &RunResults) -> String {
             })
         })
         .collect();
+    let estimates: Vec<serde_json::Value> = results
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.reports.iter().filter_map(move |r| {
+                let e = r.space_estimate.as_ref()?;
+                Some(json!({
+                    "test": o.name,
+                    "package": o.package,
+                    "searched": e.searched,
+                    "probes": e.probes,
+                    "estimatedExecutions": e.executions,
+                    "low": e.low,
+                    "high": e.high,
+                    "text": e.describe(),
+                }))
+            })
+        })
+        .collect();
     let version = env!("CARGO_PKG_VERSION");
     let root_uri = format!("{}/", file_uri(&results.root).trim_end_matches('/'));
     let document = json!({
@@ -103,7 +122,10 @@ pub fn render(results: &RunResults) -> String {
                 "exitCode": results.exit_code(),
             }],
             "columnKind": "unicodeCodePoints",
-            "properties": { "concCheck/coverage": coverage },
+            "properties": {
+                "concCheck/coverage": coverage,
+                "concCheck/spaceEstimate": estimates,
+            },
             "results": sarif_results,
         }],
     });
@@ -324,6 +346,13 @@ pub(crate) mod tests {
             Report {
                 executions: 300,
                 coverage: Some(conc_check_engine::report::Coverage::pct(3, 3, 10, 300)),
+                space_estimate: Some(conc_check_engine::report::SpaceEstimate {
+                    searched: 200,
+                    probes: 100,
+                    executions: 5000.0,
+                    low: 4000.0,
+                    high: 6000.0,
+                }),
                 ..Report::default()
             },
             &results.root,
@@ -338,7 +367,13 @@ pub(crate) mod tests {
         assert_eq!(coverage[0]["bugDepth"], 3);
         let miss = coverage[0]["missProbability"].as_f64().unwrap();
         assert!((miss - (1.0f64 - 1.0 / 300.0).powi(300)).abs() < 1e-12);
+        let estimate = &doc["runs"][0]["properties"]["concCheck/spaceEstimate"][0];
+        assert_eq!(estimate["estimatedExecutions"], 5000.0);
         let human = crate::output::human::render(&results);
+        assert!(
+            human.contains("tests::sampled: DFS ran 200 executions of a space estimated at 5,000"),
+            "{human}"
+        );
         assert!(
             human.contains("tests::sampled: a bug of depth 3 would have been missed with probability at most 36.7%"),
             "{human}"

@@ -15,7 +15,8 @@ pub mod schedule_error;
 
 pub use config::{Config, ConfigError, StrategyKind};
 pub use report::{
-    Coverage, Finding, FindingKind, ObjectRef, Report, SiteRole, SourceRef, TraceStep,
+    Coverage, Finding, FindingKind, ObjectRef, Report, SiteRole, SourceRef, SpaceEstimate,
+    TraceStep,
 };
 pub use schedule_error::ScheduleError;
 
