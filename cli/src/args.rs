@@ -168,6 +168,10 @@ pub struct ExploreArgs {
     /// What atomics may read [default: rc11].
     #[arg(long, value_enum)]
     pub memory_model: Option<MemoryModelArg>,
+    /// Report the first interleaving found for a finding, without shrinking it to fewer
+    /// preemptions.
+    #[arg(long)]
+    pub no_shrink: bool,
 }
 
 /// The options of the default action: build, run, report, gate.

@@ -55,6 +55,7 @@ pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
             "CONC_CHECK_MEMORY_MODEL",
             e.memory_model.map(|m| m.name().to_string()),
         ),
+        ("CONC_CHECK_SHRINK", e.no_shrink.then(|| "off".to_string())),
     ];
     settings
         .into_iter()

@@ -158,6 +158,15 @@ impl Builder {
         self
     }
 
+    /// Whether a finding's interleaving is shrunk before it is reported (on by default): a DFS
+    /// under ever larger preemption bounds, below the count of the interleaving found, looks
+    /// for the same finding (same kind, same place), and the report shows the smallest it
+    /// found, saying how much it shrank.
+    pub fn shrink(mut self, on: bool) -> Self {
+        self.config.shrink = on;
+        self
+    }
+
     /// Whether tracked cells are checked for data races (on by default).
     pub fn race_detection(mut self, on: bool) -> Self {
         self.config.race_detection = on;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::explorer::{Run, TestFn};
-use super::worker;
+use super::{shrink, worker};
 use crate::config::Config;
 use crate::report::Report;
 use crate::schedule::{test_hash, Schedule, ScheduleError};
@@ -35,14 +35,16 @@ pub fn explore(config: &Config, f: TestFn) -> Report {
             ..Report::default()
         };
     }
-    worker::explore_on_worker(Run {
+    let test = crate::report::dir::current_test();
+    let report = worker::explore_on_worker(Run {
         strategy: strategy::from_config(config),
         label: config.strategy.to_string(),
-        test: crate::report::dir::current_test(),
+        test: test.clone(),
         expected: None,
         config: config.clone(),
-        f,
-    })
+        f: f.clone(),
+    });
+    shrink::shrunk(config, &f, test, report)
 }
 
 /// Why `config` allows no execution at all, if it does not.

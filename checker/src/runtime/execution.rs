@@ -190,6 +190,9 @@ pub(crate) struct Execution {
     pub tree_weight: f64,
     /// The executions are probes of Knuth's estimator.
     pub weighing: bool,
+    /// Preemptions in this execution, as a preemption bound counts them
+    /// (`ThreadChoice::is_preemption`).
+    pub preemptions: u32,
     /// A finding ended the execution: no thread may run any more.
     pub fatal: bool,
     /// A coroutine was abandoned inside the panic machinery: this OS thread must not run user
@@ -252,6 +255,7 @@ impl Execution {
             cancellations: Cancellations::default(),
             tree_weight: 0.0,
             weighing: false,
+            preemptions: 0,
             fatal: false,
             tainted: false,
             generation: 0,
@@ -284,6 +288,7 @@ impl Execution {
         self.findings.clear();
         self.cancellations.clear();
         self.tree_weight = 0.0;
+        self.preemptions = 0;
         self.detectors.reset();
         self.fairness.reset();
         self.spin.reset();
@@ -627,6 +632,9 @@ impl Execution {
                     others_runnable,
                 };
                 let t = self.strategy.choose_thread(&choice);
+                if choice.is_preemption(t) {
+                    self.preemptions += 1;
+                }
                 self.weigh(self.enabled.len());
                 self.record(Decision::Thread(t));
                 t

@@ -70,7 +70,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     loop {
         if report.executions >= config.iterations {
             if let Some(done) = &probes {
-                if done.count() >= PROBES {
+                if done.count() >= probes_for(&config) {
                     break;
                 }
             } else if wants_probes(&config, &report, &execution.borrow()) {
@@ -195,11 +195,18 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     (report, tainted)
 }
 
+/// Probes after a DFS that stopped at its budget: a tenth of its executions more, at most
+/// [`PROBES`] (none for fewer than ten executions: a budget that small asked for exactly that).
+fn probes_for(config: &Config) -> u64 {
+    PROBES.min(config.iterations / 10)
+}
+
 /// Whether the exploration that just used up its executions is an unbounded DFS with nothing
 /// found and its space not exhausted, whose size random probes can estimate (see
 /// `runtime::space_estimate`).
 fn wants_probes(config: &Config, report: &Report, e: &Execution) -> bool {
-    config.strategy == StrategyKind::Dfs
+    probes_for(config) > 0
+        && config.strategy == StrategyKind::Dfs
         && config.max_preemptions.is_none()
         && report.findings.is_empty()
         && report.stopped_because.is_none()

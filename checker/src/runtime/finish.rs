@@ -15,6 +15,8 @@ pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option
     };
     let recorded = record::record(&e.trace, &e.findings);
     report.findings = std::mem::take(&mut e.findings);
+    report.preemptions = e.preemptions;
+    report.execution_steps = e.steps;
     let names = e.names();
     if let Some(first) = report.findings.first_mut() {
         super::trace::explain_weak_read(first, &e.trace, &e.weak_reads, &names);

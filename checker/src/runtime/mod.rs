@@ -30,6 +30,7 @@ mod leaks;
 mod panic_hook;
 mod pending_future;
 mod record;
+mod shrink;
 mod slot;
 mod space_estimate;
 mod spin;

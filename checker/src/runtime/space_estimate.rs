@@ -9,7 +9,8 @@
 
 use crate::report::SpaceEstimate;
 
-/// Probes run after a DFS that stopped at its execution budget.
+/// Probes run after a DFS that stopped at its execution budget, at most (a tenth of the
+/// budget when that is fewer).
 pub(crate) const PROBES: u64 = 100;
 
 /// The probes' path weights so far.

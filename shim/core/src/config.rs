@@ -108,6 +108,9 @@ pub struct Config {
     /// steering (on by default). `CONC_CHECK_STEERING=off` gives them back to random walks, as
     /// the portfolio did before steering existed (for comparisons).
     pub steering: bool,
+    /// Whether a finding's interleaving is shrunk before it is reported (on by default;
+    /// `CONC_CHECK_SHRINK=off` or `cargo conc-check --no-shrink` reports the first one found).
+    pub shrink: bool,
     /// Whether the data-race detector runs (on by default).
     pub race_detection: bool,
     /// Steps in a row without a new shared state after which the retrying threads are reported
@@ -138,6 +141,7 @@ impl Default for Config {
             replay: None,
             reduction: true,
             steering: true,
+            shrink: true,
             race_detection: true,
             livelock_steps: 1_000,
             starvation_wins: 10,
@@ -252,6 +256,13 @@ impl Config {
                 _ => return Err(error("CONC_CHECK_STEERING", &v, "`on` or `off`")),
             };
         }
+        if let Some(v) = get("CONC_CHECK_SHRINK") {
+            config.shrink = match v.trim() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(error("CONC_CHECK_SHRINK", &v, "`on` or `off`")),
+            };
+        }
         if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
             config.memory_model = v.parse()?;
         }
@@ -300,6 +311,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_SPURIOUS_WAKEUPS",
     "CONC_CHECK_REDUCTION",
     "CONC_CHECK_STEERING",
+    "CONC_CHECK_SHRINK",
     "CONC_CHECK_MEMORY_MODEL",
     "CONC_CHECK_LIVELOCK_STEPS",
     "CONC_CHECK_STARVATION_WINS",
@@ -498,6 +510,14 @@ mod tests {
             assert_eq!(config.memory_model, model, "{value}");
             assert_eq!(config.memory_model.to_string().parse(), Ok(model));
         }
+    }
+
+    #[test]
+    fn shrinking_is_on_unless_turned_off() {
+        assert!(Config::default().shrink);
+        let off = Config::from_vars(vars(&[("CONC_CHECK_SHRINK", "off")])).unwrap();
+        assert!(!off.shrink);
+        assert!(Config::from_vars(vars(&[("CONC_CHECK_SHRINK", "sometimes")])).is_err());
     }
 
     #[test]

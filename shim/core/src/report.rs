@@ -324,6 +324,14 @@ pub struct Report {
     /// For an unbounded DFS that stopped at its execution budget: an estimate of its whole
     /// space, from random probes run after it (counted in `executions`).
     pub space_estimate: Option<SpaceEstimate>,
+    /// Preemptions in the execution that produced the findings: switches away from a thread
+    /// that could have gone on.
+    pub preemptions: u32,
+    /// Scheduling steps of the execution that produced the findings.
+    pub execution_steps: u64,
+    /// How much smaller the reported execution is than the one that found the bug first, when
+    /// it was shrunk.
+    pub shrunk: Option<String>,
 }
 
 /// Knuth's estimate of the executions a DFS without reduction needs to exhaust a space, from
@@ -520,6 +528,9 @@ impl Report {
         );
         if let Some(why) = &report.stopped_because {
             line.push_str(&format!("\nconc-check: stopped early: {why}"));
+        }
+        if let Some(shrunk) = &report.shrunk {
+            line.push_str(&format!("\nconc-check: shrunk: {shrunk}"));
         }
         if let Some(coverage) = &report.coverage {
             line.push_str(&format!("\nconc-check: coverage: {}", coverage.describe()));

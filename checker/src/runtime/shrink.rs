@@ -1,0 +1,168 @@
+//! Shrinking a finding's interleaving before it is reported: the first interleaving a strategy
+//! finds a bug with is rarely the simplest (a random walk or PCT switches threads all the
+//! time), and every preemption is one more step for the reader to follow.
+//!
+//! The interleaving found first has `p` preemptions. A DFS bounded at 0 preemptions, then 1,
+//! …, below `p` (at most [`MAX_BOUND`] + 1 bounds; at each the reduced search, then the exact
+//! one without reduction; each capped at [`EXECUTIONS_PER_BOUND`] executions) looks for the same
+//! finding: the same kind at the same places. The first it
+//! finds has the fewest preemptions any DFS up to that bound can give; it replaces the report's
+//! execution, and the report says how much smaller it is (`Report::shrunk`). A search that finds nothing smaller
+//! leaves the report as it was. Either way the executions it ran are counted.
+
+use std::time::Duration;
+
+use super::explorer::{Run, TestFn};
+use super::worker;
+use crate::config::{Config, StrategyKind};
+use crate::report::{Finding, FindingKind, Report, SiteRole};
+use crate::strategy;
+
+/// The largest preemption bound tried.
+const MAX_BOUND: u32 = 3;
+/// Executions of each bounded search.
+const EXECUTIONS_PER_BOUND: u64 = 2_000;
+/// Time of each bounded search, at most.
+const TIME_PER_BOUND: Duration = Duration::from_secs(5);
+
+/// What a finding is looked for again by: its kind and its first place (not its words, not its
+/// threads, which another interleaving may number differently).
+#[derive(PartialEq, Eq, Debug)]
+struct Target {
+    kind: FindingKind,
+    place: Option<(String, u32)>,
+}
+
+impl Target {
+    fn of(finding: &Finding) -> Self {
+        Target {
+            kind: finding.kind,
+            place: places(finding).into_iter().next(),
+        }
+    }
+
+    /// Whether `finding` is the same: the same kind, at the same first place among its places
+    /// (another interleaving may add a place, such as a second thread panicking).
+    fn matches(&self, finding: &Finding) -> bool {
+        finding.kind == self.kind
+            && self
+                .place
+                .as_ref()
+                .is_none_or(|place| places(finding).contains(place))
+    }
+}
+
+/// The places a finding names, in order, without the merely informative ones.
+fn places(finding: &Finding) -> Vec<(String, u32)> {
+    finding
+        .sites
+        .iter()
+        .filter(|s| s.role != SiteRole::Other)
+        .map(|s| (s.file.clone(), s.line))
+        .collect()
+}
+
+/// Whether a finding of `kind` can be looked for again under another strategy: not one about
+/// the test's or the machine's behaviour rather than an interleaving.
+fn shrinkable(kind: FindingKind) -> bool {
+    !matches!(
+        kind,
+        FindingKind::Nondeterminism
+            | FindingKind::Hang
+            | FindingKind::StackOverflow
+            | FindingKind::StepLimit
+    )
+}
+
+/// `report`, with its finding's interleaving shrunk if a smaller one is found (see the module
+/// documentation).
+pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: Report) -> Report {
+    let Some(first) = report.findings.first() else {
+        return report;
+    };
+    if !config.shrink || report.preemptions == 0 || !shrinkable(first.kind) {
+        return report;
+    }
+    let target = Target::of(first);
+    let mut extra = 0;
+    // The smallest interleaving seen so far that a bounded search returned above its bound.
+    let mut best: Option<Report> = None;
+    for bound in 0..report.preemptions.min(MAX_BOUND + 1) {
+        // The reduced search first (cheap, though its first attempt, the unbounded search, may
+        // return more preemptions than the bound), then the exact one without reduction.
+        for reduction in [true, false] {
+            let found = bounded_search(config, f, &test, bound, reduction);
+            extra += found.executions;
+            if !found.findings.first().is_some_and(|g| target.matches(g)) {
+                continue;
+            }
+            if found.preemptions <= bound {
+                return adopt(report, found, extra);
+            }
+            let smaller =
+                found.preemptions < best.as_ref().map_or(report.preemptions, |b| b.preemptions);
+            if smaller {
+                best = Some(found);
+            }
+        }
+    }
+    match best {
+        Some(found) => adopt(report, found, extra),
+        None => Report {
+            executions: report.executions + extra,
+            ..report
+        },
+    }
+}
+
+/// A DFS of `f` within `bound` preemptions, with or without `reduction`, capped.
+fn bounded_search(
+    config: &Config,
+    f: &TestFn,
+    test: &Option<String>,
+    bound: u32,
+    reduction: bool,
+) -> Report {
+    let mut bounded = config.clone();
+    bounded.strategy = StrategyKind::Dfs;
+    bounded.max_preemptions = Some(bound as usize);
+    bounded.reduction = reduction;
+    bounded.iterations = EXECUTIONS_PER_BOUND;
+    bounded.time_budget = Some(
+        config
+            .time_budget
+            .map_or(TIME_PER_BOUND, |t| t.min(TIME_PER_BOUND)),
+    );
+    bounded.shrink = false;
+    worker::explore_on_worker(Run {
+        strategy: strategy::from_config(&bounded),
+        label: "dfs".into(),
+        test: test.clone(),
+        expected: None,
+        config: bounded,
+        f: f.clone(),
+    })
+}
+
+/// The smaller execution `found` in place of `report`'s, with a note on the first finding.
+fn adopt(report: Report, mut found: Report, extra: u64) -> Report {
+    found.shrunk = Some(format!(
+        "the interleaving shown has {} preemption{} and {} steps; the one found first had {} \
+         and {} (a DFS within {} preemption{} found the same finding again in {} more \
+         executions; `--no-shrink` or CONC_CHECK_SHRINK=off shows the first)",
+        found.preemptions,
+        if found.preemptions == 1 { "" } else { "s" },
+        found.execution_steps,
+        report.preemptions,
+        report.execution_steps,
+        found.preemptions,
+        if found.preemptions == 1 { "" } else { "s" },
+        extra
+    ));
+    found.executions = report.executions + extra;
+    found.strategy = report.strategy;
+    found.seed = report.seed;
+    found.seconds += report.seconds;
+    found.expect_panic = report.expect_panic;
+    found
+}
