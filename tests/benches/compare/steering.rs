@@ -31,6 +31,7 @@ fn runs(p: &Program, steering: bool) -> (Vec<Option<u64>>, f64) {
                 .time_budget(TIME)
                 .steering(steering)
                 .spurious_wakeups(p.spurious_wakeups)
+                .shrink(false)
                 .explore(p.run);
             (!report.findings.is_empty()).then_some(report.executions)
         })
