@@ -416,11 +416,12 @@ impl Coverage {
     pub fn describe(&self) -> String {
         format!(
             "a bug of depth {} would have been missed with probability at most {} (PCT finds it \
-             in at least 1 of every {} executions: {} threads, {} steps)",
+             in at least 1 of every {} executions: {} thread{}, {} steps)",
             self.depth,
             percent(self.miss_probability),
             grouped((1.0 / self.hit_probability).ceil()),
             self.threads,
+            if self.threads == 1 { "" } else { "s" },
             self.steps
         )
     }
