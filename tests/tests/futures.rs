@@ -390,3 +390,32 @@ fn spurious_polls_are_a_choice_that_is_off_by_default() {
         "{on}"
     );
 }
+
+#[test]
+fn a_park_inside_a_poll_cannot_take_the_wake_meant_for_the_driver() {
+    /// Wakes itself, then parks the thread inside its poll: that park may take the unpark the
+    /// wake left, which must not leave the driver parked for good.
+    struct WakeThenPark(bool);
+    impl std::future::Future for WakeThenPark {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            conc_check::thread::park_timeout(std::time::Duration::from_millis(1));
+            std::task::Poll::Pending
+        }
+    }
+    let report = dfs().explore(|| {
+        block_on(async {
+            spawn(WakeThenPark(false)).await.unwrap();
+            WakeThenPark(false).await;
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
+}

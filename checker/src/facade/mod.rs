@@ -121,6 +121,19 @@ pub fn cancelled(by: &'static str, site: Site, pending_at: PendingAt) {
     }
 }
 
+/// Parks the running thread as `thread::park` does, and says whether the park ended
+/// spuriously: inside a model a choice it makes only with spurious wakeups on (a future's driver
+/// then polls without a wake, as executors may); outside a model std's park, and `false`.
+#[track_caller]
+pub fn park_noting_spurious() -> bool {
+    if api::in_model() {
+        api::park(false, Location::caller()) == crate::event::WakeReason::Spurious
+    } else {
+        std::thread::park();
+        false
+    }
+}
+
 /// Says that the task running on `thread` was detached: its handle was dropped. Nothing outside
 /// a model or for a thread of another execution.
 pub fn detach_task(thread: &Thread) {

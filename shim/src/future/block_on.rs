@@ -2,10 +2,10 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::task::{Context, Poll};
 
-use super::timer::take_armed;
 use super::waker::{current_thread_waker, Unparker};
 use crate::thread;
 use crate::time::Instant;
@@ -19,7 +19,7 @@ use crate::time::Instant;
 #[track_caller]
 pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool, is_task: bool) -> Option<F::Output> {
     let mut f = pin!(f);
-    let (waker, shared) = current_thread_waker();
+    let (waker, shared, signals) = current_thread_waker();
     let mut cx = Context::from_waker(&waker);
     let _finished = Finished;
     loop {
@@ -27,18 +27,49 @@ pub(super) fn drive<F: Future>(f: F, stop: impl Fn() -> bool, is_task: bool) -> 
             return None;
         }
         note_poll(&shared);
-        take_armed();
+        signals.take_deadline();
         if let Poll::Ready(value) = f.as_mut().poll(&mut cx) {
             return Some(value);
         }
+        let deadline = signals.take_deadline();
         note_parked(true, is_task);
-        match take_armed() {
-            Some(deadline) => {
-                thread::park_timeout(deadline.saturating_duration_since(Instant::now()))
+        // Until a wake (not any unpark: code in the poll may have taken the one meant for this
+        // loop), an abort, the deadline a timer asked for, or a spurious wakeup (with spurious
+        // wakeups on, a spurious poll is a choice of the model).
+        while !signals.woken.swap(false, Ordering::SeqCst) {
+            match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    thread::park_timeout(left);
+                }
+                None => {
+                    if park_noting_spurious() {
+                        break;
+                    }
+                }
             }
-            None => thread::park(),
+            // Not woken: an abort (which unparks without waking) ends the wait too.
+            if !signals.woken.load(Ordering::SeqCst) && stop() {
+                break;
+            }
         }
         note_parked(false, is_task);
+    }
+}
+
+/// Parks the thread; whether the park ended spuriously (only ever inside a model with spurious
+/// wakeups on).
+#[track_caller]
+fn park_noting_spurious() -> bool {
+    #[cfg(any(conc_check, feature = "model"))]
+    return conc_check_engine::facade::park_noting_spurious();
+    #[cfg(not(any(conc_check, feature = "model")))]
+    {
+        thread::park();
+        false
     }
 }
 

@@ -7,30 +7,85 @@
 //! still held (none held means nothing can ever wake the future: a lost wakeup).
 
 use std::mem::ManuallyDrop;
-use std::sync::{Arc as StdArc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc as StdArc, Mutex as StdMutex, PoisonError, Weak};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::thread::{self, Thread};
+use crate::time::Instant;
 
-/// What every clone of a driver's waker shares: the thread to unpark.
-pub(super) struct Unparker(Thread);
+/// What every clone of a driver's waker shares: the thread to unpark, and the flag a wake sets
+/// before it unparks. The driver parks until the flag is set, not merely until the thread is
+/// unparked: code inside a poll that parks the thread itself (a nested `block_on`, a user's
+/// `park`) may take the unpark meant for the driver, but not the flag.
+pub(super) struct Unparker {
+    thread: Thread,
+    signals: StdArc<Signals>,
+}
 
-/// A waker that unparks the current thread, and a weak reference to the part its clones share
-/// (whose strong count is how many wakers exist).
-pub(super) fn current_thread_waker() -> (Waker, Weak<Unparker>) {
-    let unparker = StdArc::new(Unparker(thread::current()));
+/// What a driver's wakers and the futures it polls tell the driver.
+#[derive(Default)]
+pub(super) struct Signals {
+    /// A wake since the driver last looked.
+    pub woken: AtomicBool,
+    /// The earliest deadline a timer future of the current poll asked for (see
+    /// [`super::wake_by`]).
+    deadline: StdMutex<Option<Instant>>,
+}
+
+impl Signals {
+    /// Takes the deadline the last poll asked for, clearing it for the next.
+    pub(super) fn take_deadline(&self) -> Option<Instant> {
+        self.deadline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    fn wake_by(&self, deadline: Instant) {
+        let mut armed = self.deadline.lock().unwrap_or_else(PoisonError::into_inner);
+        if armed.is_none_or(|earlier| deadline < earlier) {
+            *armed = Some(deadline);
+        }
+    }
+}
+
+impl Unparker {
+    fn wake(&self) {
+        self.signals.woken.store(true, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+/// Asks the driver polling through `waker` to poll again by `deadline` (see
+/// [`super::wake_by`]); nothing for a waker of another executor.
+pub(super) fn wake_by(waker: &Waker, deadline: Instant) {
+    if waker.vtable() == &VTABLE {
+        // SAFETY: a waker with this vtable carries an `Arc<Unparker>`, alive as long as it is.
+        unsafe { borrow(waker.data()) }.signals.wake_by(deadline);
+    }
+}
+
+/// A waker that unparks the current thread, a weak reference to the part its clones share
+/// (whose strong count is how many wakers exist), and what they signal to the driver.
+pub(super) fn current_thread_waker() -> (Waker, Weak<Unparker>, StdArc<Signals>) {
+    let signals = StdArc::new(Signals::default());
+    let unparker = StdArc::new(Unparker {
+        thread: thread::current(),
+        signals: signals.clone(),
+    });
     let weak = StdArc::downgrade(&unparker);
     let raw = RawWaker::new(StdArc::into_raw(unparker).cast(), &VTABLE);
     // SAFETY: `raw` carries one strong count of an `Arc<Unparker>` and the vtable below treats
     // its data pointer as exactly that.
-    (unsafe { Waker::from_raw(raw) }, weak)
+    (unsafe { Waker::from_raw(raw) }, weak, signals)
 }
 
 impl Unparker {
     /// Tells a checking build that the waker is being cloned (see the module's documentation).
     fn note_clone(&self) {
         #[cfg(any(conc_check, feature = "model"))]
-        conc_check_engine::facade::waker_cloned(&self.0);
+        conc_check_engine::facade::waker_cloned(&self.thread);
     }
 }
 
@@ -56,12 +111,12 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 unsafe fn wake(data: *const ()) {
     // SAFETY: as in `clone`; waking by value consumes the waker's count.
     let unparker = unsafe { StdArc::from_raw(data.cast::<Unparker>()) };
-    unparker.0.unpark();
+    unparker.wake();
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: as in `clone`.
-    unsafe { borrow(data) }.0.unpark();
+    unsafe { borrow(data) }.wake();
 }
 
 unsafe fn drop_waker(data: *const ()) {
@@ -75,7 +130,7 @@ mod tests {
 
     #[test]
     fn clones_are_counted_and_dropped() {
-        let (waker, shared) = current_thread_waker();
+        let (waker, shared, signals) = current_thread_waker();
         assert_eq!(shared.strong_count(), 1);
         let copy = waker.clone();
         assert_eq!(shared.strong_count(), 2);
@@ -84,7 +139,8 @@ mod tests {
         waker.wake_by_ref();
         drop(waker);
         assert_eq!(shared.strong_count(), 0);
-        // Both wakes left the thread's token: this park returns at once.
+        // Both wakes set the flag and left the thread's token: this park returns at once.
+        assert!(signals.woken.load(Ordering::SeqCst));
         thread::park();
     }
 }

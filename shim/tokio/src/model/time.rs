@@ -77,11 +77,11 @@ impl fmt::Debug for Sleep {
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        wake_by(self.deadline);
+        wake_by(cx, self.deadline);
         Poll::Pending
     }
 }
@@ -136,7 +136,7 @@ impl<F: Future> Future for Timeout<F> {
             pending.cancel_losers("timeout", self.site, None);
             return Poll::Ready(Err(Elapsed(())));
         }
-        wake_by(self.deadline);
+        wake_by(cx, self.deadline);
         Poll::Pending
     }
 }
