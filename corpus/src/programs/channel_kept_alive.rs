@@ -25,12 +25,11 @@ fn scenario(consumer_keeps_a_sender: bool) {
             }
             total
         });
-        let producer = spawn(async move {
-            for job in 1..=2 {
-                jobs.send(job).await.unwrap();
-            }
-        });
-        producer.await.unwrap();
+        // The producer: this future, which drops its sender when it is done.
+        for job in 1..=2 {
+            jobs.send(job).await.unwrap();
+        }
+        drop(jobs);
         assert_eq!(consumer.await.unwrap(), 3);
     });
 }
