@@ -126,25 +126,23 @@ fn notify_stores_one_permit_and_notify_waiters_wakes_only_futures_made_before_it
 fn a_notified_future_that_was_chosen_and_then_dropped_hands_the_notification_on() {
     let report = dfs().explore(|| {
         block_on(async {
-            let notify = Arc::new(Notify::new());
-            let (first, second) = (notify.clone(), notify.clone());
-            let chosen = spawn(async move {
-                let notified = first.notified();
-                futures_poll_once(notified).await;
-            });
-            let other = spawn(async move { second.notified().await });
-            chosen.await.unwrap();
+            let notify = Notify::new();
+            let mut chosen = Box::pin(notify.notified());
+            // Registered by one poll, then chosen by the notify, then dropped unpolled: the
+            // notification must reach the next waiter (here as the stored permit), or the
+            // second wait never ends.
+            poll_once(chosen.as_mut()).await;
             notify.notify_one();
-            other.await.unwrap();
+            let next = notify.notified();
+            drop(chosen);
+            next.await;
         })
     });
     assert!(report.is_clean() && report.complete, "{report}");
-    assert!(report.executions > 1, "one interleaving only: {report}");
 }
 
-/// Polls `future` once and drops it.
-async fn futures_poll_once<F: std::future::Future>(future: F) {
-    let mut future = std::pin::pin!(future);
+/// Polls `future` once, leaving it where it is.
+async fn poll_once<F: std::future::Future + ?Sized>(mut future: std::pin::Pin<&mut F>) {
     std::future::poll_fn(|cx| {
         let _ = future.as_mut().poll(cx);
         std::task::Poll::Ready(())
@@ -533,4 +531,27 @@ fn a_watch_receiver_sees_the_latest_value_and_the_end_of_its_senders() {
     });
     assert!(report.is_clean() && report.complete, "{report}");
     assert!(report.executions > 1, "one interleaving only: {report}");
+}
+
+#[test]
+fn a_closed_channel_ends_once_drained_even_while_a_sender_lives() {
+    let report = dfs().explore(|| {
+        block_on(async {
+            let (tx, mut rx) = mpsc::channel::<u32>(2);
+            tx.try_send(1).unwrap();
+            rx.close();
+            assert!(tx.try_send(2).is_err(), "a closed channel refuses sends");
+            assert_eq!(
+                rx.recv().await,
+                Some(1),
+                "what was queued is still received"
+            );
+            assert_eq!(rx.recv().await, None, "then the channel has ended");
+            let (still_alive, mut one) = oneshot::channel::<u32>();
+            one.close();
+            assert!(one.await.is_err(), "a closed oneshot gives up at once");
+            drop(still_alive);
+        })
+    });
+    assert!(report.is_clean() && report.complete, "{report}");
 }

@@ -52,6 +52,7 @@ fn a_loop_that_waits_for_time_to_pass_ends_in_virtual_time() {
 
 #[test]
 fn a_park_timeout_that_fires_moves_the_clock_and_one_that_is_unparked_need_not() {
+    static WAITED: std::sync::Mutex<Vec<Duration>> = std::sync::Mutex::new(Vec::new());
     let report = dfs().explore(|| {
         let start = Instant::now();
         let unparked = Arc::new(AtomicBool::new(false));
@@ -70,8 +71,18 @@ fn a_park_timeout_that_fires_moves_the_clock_and_one_that_is_unparked_need_not()
             "{waited:?}"
         );
         assert!(start.elapsed() <= Duration::from_millis(50));
+        WAITED.lock().unwrap().push(waited);
     });
     assert!(report.is_clean() && report.complete, "{report}");
+    let waited = WAITED.lock().unwrap();
+    assert!(
+        waited.contains(&Duration::ZERO),
+        "never ended by the unpark: {waited:?}"
+    );
+    assert!(
+        waited.iter().any(|w| *w >= Duration::from_millis(50)),
+        "never timed out: {waited:?}"
+    );
 }
 
 #[test]

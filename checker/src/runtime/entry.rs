@@ -14,7 +14,9 @@ use crate::strategy::{self, replay::Replay};
 ///
 /// The executions run on an OS thread of their own, watched by the calling thread (see
 /// [`worker`]): whatever a failing execution leaves behind never reaches the caller's thread, and
-/// the exploration ends within its time budget plus [`worker::GRACE`] whatever the test does.
+/// the exploration ends within its time budget plus [`worker::GRACE`] whatever the test does
+/// (shrinking a finding, [`shrink`], runs only in what is left of the budget; each of its
+/// searches has a grace period of its own).
 pub fn explore(config: &Config, f: TestFn) -> Report {
     if let Some(schedule) = &config.replay {
         return match replay(config, schedule, f) {

@@ -127,7 +127,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         let mut e = execution.borrow_mut();
         report.steps += e.steps;
         most_threads = most_threads.max(e.threads.len());
-        if let Some(probes) = &mut probes {
+        if let (Some(probes), false) = (&mut probes, e.stopped) {
             probes.add(e.tree_weight);
         }
         if e.stopped {
@@ -181,6 +181,14 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     };
     if report.findings.is_empty() && report.stopped_because.is_none() {
         report.space_estimate = probes.as_ref().and_then(Probes::estimate);
+    }
+    if let (Some(probes), Some(first)) = (&probes, report.findings.first_mut()) {
+        // Not the DFS's find: say so, rather than let its executions take the credit.
+        first.notes.push(format!(
+            "found by a random probe run after the DFS had used up its {} executions without \
+             finding it (the probes estimate the space; this one ran into the bug)",
+            probes.searched
+        ));
     }
     if report.findings.is_empty() && !report.complete {
         report.coverage = e.strategy.pct_coverage().and_then(|runs| {

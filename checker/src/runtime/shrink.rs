@@ -5,12 +5,13 @@
 //! The interleaving found first has `p` preemptions. A DFS bounded at 0 preemptions, then 1,
 //! …, below `p` (at most [`MAX_BOUND`] + 1 bounds; at each the reduced search, then the exact
 //! one without reduction; each capped at [`EXECUTIONS_PER_BOUND`] executions) looks for the same
-//! finding: the same kind at the same places. The first it
-//! finds has the fewest preemptions any DFS up to that bound can give; it replaces the report's
-//! execution, and the report says how much smaller it is (`Report::shrunk`). A search that finds nothing smaller
-//! leaves the report as it was. Either way the executions it ran are counted.
+//! finding: the same kind at the same first place. The first search that finds it within its
+//! bound (or else the smallest found above its bound) replaces the report's execution, and the
+//! report says how much smaller it is (`Report::shrunk`). A search that finds nothing smaller
+//! leaves the report as it was. Either way the executions it ran are counted, and shrinking only
+//! uses what is left of the time budget.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::explorer::{Run, TestFn};
 use super::worker;
@@ -22,7 +23,7 @@ use crate::strategy;
 const MAX_BOUND: u32 = 3;
 /// Executions of each bounded search.
 const EXECUTIONS_PER_BOUND: u64 = 2_000;
-/// Time of each bounded search, at most.
+/// Time of each bounded search, at most (and never more than is left of the user's budget).
 const TIME_PER_BOUND: Duration = Duration::from_secs(5);
 
 /// What a finding is looked for again by: its kind and its first place (not its words, not its
@@ -85,29 +86,45 @@ pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: 
     }
     let target = Target::of(first);
     let mut extra = 0;
-    // The smallest interleaving seen so far that a bounded search returned above its bound.
-    let mut best: Option<Report> = None;
+    let started = Instant::now();
+    // What is left of the user's time budget (the search that found the bug spent the rest);
+    // shrinking never makes the exploration overrun it.
+    let left = config
+        .time_budget
+        .map(|budget| budget.saturating_sub(Duration::from_secs_f64(report.seconds)));
+    // The smallest interleaving seen so far that a bounded search returned above its bound,
+    // with that bound.
+    let mut best: Option<(Report, u32)> = None;
     for bound in 0..report.preemptions.min(MAX_BOUND + 1) {
         // The reduced search first (cheap, though its first attempt, the unbounded search, may
         // return more preemptions than the bound), then the exact one without reduction.
         for reduction in [true, false] {
-            let found = bounded_search(config, f, &test, bound, reduction);
+            let time = match left {
+                Some(left) => left.saturating_sub(started.elapsed()).min(TIME_PER_BOUND),
+                None => TIME_PER_BOUND,
+            };
+            if time.is_zero() {
+                break;
+            }
+            let found = bounded_search(config, f, &test, (bound, reduction), time);
             extra += found.executions;
             if !found.findings.first().is_some_and(|g| target.matches(g)) {
                 continue;
             }
             if found.preemptions <= bound {
-                return adopt(report, found, extra);
+                return adopt(report, found, bound, extra);
             }
-            let smaller =
-                found.preemptions < best.as_ref().map_or(report.preemptions, |b| b.preemptions);
+            let smaller = found.preemptions
+                < best
+                    .as_ref()
+                    .map_or(report.preemptions, |(b, _)| b.preemptions);
             if smaller {
-                best = Some(found);
+                best = Some((found, bound));
             }
         }
     }
     match best {
-        Some(found) => adopt(report, found, extra),
+        Some((found, bound)) => adopt(report, found, bound, extra),
         None => Report {
             executions: report.executions + extra,
             ..report
@@ -115,24 +132,21 @@ pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: 
     }
 }
 
-/// A DFS of `f` within `bound` preemptions, with or without `reduction`, capped.
+/// A DFS of `f` within `bound` preemptions, with or without `reduction`, capped in executions
+/// and at `time`.
 fn bounded_search(
     config: &Config,
     f: &TestFn,
     test: &Option<String>,
-    bound: u32,
-    reduction: bool,
+    (bound, reduction): (u32, bool),
+    time: Duration,
 ) -> Report {
     let mut bounded = config.clone();
     bounded.strategy = StrategyKind::Dfs;
     bounded.max_preemptions = Some(bound as usize);
     bounded.reduction = reduction;
     bounded.iterations = EXECUTIONS_PER_BOUND;
-    bounded.time_budget = Some(
-        config
-            .time_budget
-            .map_or(TIME_PER_BOUND, |t| t.min(TIME_PER_BOUND)),
-    );
+    bounded.time_budget = Some(time);
     bounded.shrink = false;
     worker::explore_on_worker(Run {
         strategy: strategy::from_config(&bounded),
@@ -145,21 +159,22 @@ fn bounded_search(
 }
 
 /// The smaller execution `found` in place of `report`'s, with a note on the first finding.
-fn adopt(report: Report, mut found: Report, extra: u64) -> Report {
+fn adopt(report: Report, mut found: Report, bound: u32, extra: u64) -> Report {
     found.shrunk = Some(format!(
         "the interleaving shown has {} preemption{} and {} steps; the one found first had {} \
-         and {} (a DFS within {} preemption{} found the same finding again in {} more \
-         executions; `--no-shrink` or CONC_CHECK_SHRINK=off shows the first)",
+         and {} (a DFS bounded at {} preemption{} found the same finding again; shrinking ran \
+         {} more executions; `--no-shrink` or CONC_CHECK_SHRINK=off shows the first)",
         found.preemptions,
         if found.preemptions == 1 { "" } else { "s" },
         found.execution_steps,
         report.preemptions,
         report.execution_steps,
-        found.preemptions,
-        if found.preemptions == 1 { "" } else { "s" },
+        bound,
+        if bound == 1 { "" } else { "s" },
         extra
     ));
     found.executions = report.executions + extra;
+    found.steps += report.steps;
     found.strategy = report.strategy;
     found.seed = report.seed;
     found.seconds += report.seconds;

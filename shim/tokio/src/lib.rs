@@ -11,8 +11,8 @@
 //! |---|---|
 //! | [`spawn`], [`task::JoinHandle`], [`task::yield_now`], [`task::JoinSet`] | [`conc_check::future`]'s tasks; a `JoinSet` yields its tasks' results as they finish and aborts the rest when dropped |
 //! | [`sync::Mutex`] | FIFO not guaranteed; an `.await` on it is a lock to the lock-order and deadlock detectors |
-//! | [`sync::RwLock`] | as `Mutex`, with shared read locks; readers are not queued behind a waiting writer |
-//! | [`sync::Semaphore`] | permits counted behind the shim's lock; `acquire_owned` for an `Arc` |
+//! | [`sync::RwLock`] | as `Mutex`, with shared read locks; readers are not queued behind a waiting writer, so tokio's read-while-a-writer-waits deadlock is not found |
+//! | [`sync::Semaphore`] | permits counted behind the shim's lock; `acquire_owned` for an `Arc`; not FIFO-fair as tokio's (a waiting `acquire_many` can be overtaken) |
 //! | [`sync::watch`] | the latest value behind the shim's `RwLock` (a `Ref` held across an `.await` blocks senders, as in tokio) |
 //! | [`sync::Notify`] | `notify_one` stores one permit when nobody waits; `notify_waiters` wakes the futures created before it |
 //! | [`sync::mpsc`] | bounded and unbounded channels; a receiver waits while any sender is alive |

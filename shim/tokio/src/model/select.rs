@@ -1,7 +1,8 @@
 //! `select!`: waits on several futures at once and runs the branch of the first that completes.
 //!
-//! Every poll polls the branches in turn, from a start the scheduler chooses (every start is
-//! explored, as tokio starts at random), or first to last with `biased;`. A branch whose
+//! Every poll polls the branches in turn, from a start the scheduler chooses once per `select!`
+//! (every start is explored; tokio draws one at random on every poll, which this does not
+//! model), or first to last with `biased;`. A branch whose
 //! output does not match its pattern is disabled; with none left the `else` branch runs (or
 //! the macro panics, as tokio's does). The other branches' futures are dropped before the
 //! winning branch's body runs: that is the cancellation a `select!` makes, and the point where

@@ -142,7 +142,10 @@ impl<T> Chan<T> {
             let mut state = self.state();
             match state.queue.pop_front() {
                 Some(value) => (Ok(value), state.senders_waiting.take()),
-                None if state.senders == 0 => (Err(TryRecvError::Disconnected), Vec::new()),
+                // Every sender gone, or the receiver closed the channel: drained, it has ended.
+                None if state.senders == 0 || !state.open => {
+                    (Err(TryRecvError::Disconnected), Vec::new())
+                }
                 None => {
                     if let Some(waker) = waker {
                         state.receiver = Some(waker.clone());
@@ -176,12 +179,15 @@ impl<T> Chan<T> {
     }
 
     fn close(&self) {
-        let senders = {
+        let (senders, receiver) = {
             let mut state = self.state();
             state.open = false;
-            state.senders_waiting.take()
+            (state.senders_waiting.take(), state.receiver.take())
         };
         wake_all(senders);
+        if let Some(waker) = receiver {
+            waker.wake();
+        }
     }
 }
 
@@ -313,7 +319,8 @@ impl<T> Receiver<T> {
         self.chan.try_recv(None)
     }
 
-    /// Closes the channel: sends fail from now on; queued values can still be received.
+    /// Closes the channel: sends fail from now on; queued values can still be received, and
+    /// then `recv` gives `None`.
     pub fn close(&mut self) {
         self.chan.close();
     }

@@ -43,7 +43,10 @@ use error::{RecvError, TryRecvError};
 struct State<T> {
     value: Option<T>,
     sender_alive: bool,
+    /// The receiver exists and has not closed the channel.
     receiver_alive: bool,
+    /// The receiver closed the channel (it may still take a value sent before).
+    closed: bool,
     receiver: Option<Waker>,
 }
 
@@ -66,6 +69,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
             value: None,
             sender_alive: true,
             receiver_alive: true,
+            closed: false,
             receiver: None,
         }),
     });
@@ -151,14 +155,17 @@ impl<T> Receiver<T> {
         let mut state = self.shared.state();
         match state.value.take() {
             Some(value) => Ok(value),
-            None if state.sender_alive => Err(TryRecvError::Empty),
+            None if state.sender_alive && !state.closed => Err(TryRecvError::Empty),
             None => Err(TryRecvError::Closed),
         }
     }
 
-    /// Closes the channel: a later send fails.
+    /// Closes the channel: a later send fails, and awaiting the receiver gives the value if
+    /// one was sent before, else [`RecvError`] at once.
     pub fn close(&mut self) {
-        self.shared.state().receiver_alive = false;
+        let mut state = self.shared.state();
+        state.receiver_alive = false;
+        state.closed = true;
     }
 }
 
@@ -171,7 +178,7 @@ impl<T> Future for Receiver<T> {
             if let Some(value) = state.value.take() {
                 return Poll::Ready(Ok(value));
             }
-            if !state.sender_alive {
+            if !state.sender_alive || state.closed {
                 return Poll::Ready(Err(RecvError::new()));
             }
             state.receiver = Some(cx.waker().clone());
