@@ -324,6 +324,15 @@ pub(crate) fn join_words(words: &[String]) -> String {
     }
 }
 
+/// A function's name without the `::{{closure}}` an `async` block or closure adds
+/// (`app::run::{{closure}}` is `app::run`).
+pub(crate) fn without_closures(mut function: &str) -> &str {
+    while let Some(outer) = function.strip_suffix("::{{closure}}") {
+        function = outer;
+    }
+    function
+}
+
 /// A path of std's own sources as the compiler records it (`/rustc/<commit>/library/…`),
 /// shortened to `library/…`; any other path as it is. An object created by std code on the
 /// user's behalf (`Arc::default()` makes the `Mutex` inside) is named by such a path, which must

@@ -11,7 +11,7 @@
 
 use super::objects::{at, grow, Created};
 use super::{Detector, ThreadNames};
-use crate::describe::{join_words, PendingAwait};
+use crate::describe::{join_words, without_closures, PendingAwait};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
@@ -439,10 +439,7 @@ fn explain_pending(
         );
         return;
     };
-    let mut function = place.function.as_str();
-    while let Some(outer) = function.strip_suffix("::{{closure}}") {
-        function = outer;
-    }
+    let function = without_closures(&place.function);
     let place_text = format!("{}:{}:{}", place.file, place.line, place.column);
     // A hand-written future's `poll` registers its waker itself; an `async` block or function
     // is pending at the `.await` whose poll registered it.

@@ -248,15 +248,14 @@ pub fn future_poll(waker: Weak<dyn Any + Send + Sync>) {
 }
 
 /// The current thread's future is pending and the thread parks until its waker is woken
-/// (`parked`), or it was woken (`!parked`). For a task this is also what tells a detached task
-/// left pending from a deadlock (see `ThreadSlot::idle_task`).
+/// (`parked`), or it was woken (`!parked`). For a task (`is_task`) this is also what tells a
+/// detached task left pending from a deadlock (see `ThreadSlot::idle_task`).
 pub fn future_parked(parked: bool, is_task: bool) {
     with(|e| {
         let me = e.current;
-        let slot = e.thread(me);
-        slot.idle_task = parked && is_task;
-        if let Some(future) = &mut slot.future {
+        if let Some(future) = &mut e.thread(me).future {
             future.between_polls = parked;
+            future.task = is_task;
         }
     });
 }
@@ -265,9 +264,7 @@ pub fn future_parked(parked: bool, is_task: bool) {
 pub fn future_finished() {
     with(|e| {
         let me = e.current;
-        let slot = e.thread(me);
-        slot.future = None;
-        slot.idle_task = false;
+        e.thread(me).future = None;
     });
 }
 
@@ -317,7 +314,10 @@ pub fn branch_poll(begin: bool) -> Option<Vec<usize>> {
 /// `by` (a `select!`, a `timeout`) at `site` dropped a future that was pending where
 /// `pending_at` says (see `runtime::cancellation`).
 pub fn cancelled(by: &'static str, site: Site, pending_at: Vec<usize>) {
-    with(|e| e.cancellations.record(by, site, pending_at));
+    with(|e| {
+        let me = e.current;
+        e.cancellations.record(me, by, site, pending_at);
+    });
 }
 
 /// The future the current thread polls waits for `wait` (a task's end, an async lock, a

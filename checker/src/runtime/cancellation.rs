@@ -8,7 +8,8 @@
 //! resolved to source lines only when a finding is reported.
 
 use super::frames::{resolve, Frame};
-use crate::event::Site;
+use crate::detector::ThreadNames;
+use crate::event::{Site, ThreadId};
 use crate::report::{Finding, SiteRole, SourceRef};
 
 /// Distinct cancellations kept per execution (the most recent ones).
@@ -17,6 +18,8 @@ const KEPT: usize = 3;
 /// One future dropped while pending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Cancelled {
+    /// The thread whose `select!` or `timeout` dropped it.
+    thread: ThreadId,
     /// What dropped it: `select!`, `timeout`.
     by: &'static str,
     /// Where.
@@ -39,8 +42,15 @@ impl Cancellations {
 
     /// `by` (a `select!`, a `timeout`) at `select` dropped a future that was pending where
     /// `pending_at` says.
-    pub(crate) fn record(&mut self, by: &'static str, select: Site, pending_at: Vec<usize>) {
+    pub(crate) fn record(
+        &mut self,
+        thread: ThreadId,
+        by: &'static str,
+        select: Site,
+        pending_at: Vec<usize>,
+    ) {
         let cancelled = Cancelled {
+            thread,
             by,
             select,
             pending_at,
@@ -53,7 +63,7 @@ impl Cancellations {
     }
 
     /// Adds to `finding` a note and a site for each cancellation, oldest first.
-    pub(crate) fn explain(&self, finding: &mut Finding) {
+    pub(crate) fn explain(&self, finding: &mut Finding, names: &dyn ThreadNames) {
         for cancelled in &self.recent {
             let Some(frame) = resolve(&cancelled.pending_at)
                 .into_iter()
@@ -66,12 +76,13 @@ impl Cancellations {
             };
             let column = frame.column.unwrap_or(1);
             finding.notes.push(format!(
-                "before this, the `{}` at {}:{}:{} dropped a future that was pending at \
-                 {file}:{line}:{column} (in `{}`): it was cancelled at that `.await`",
+                "before this, the `{}` at {}:{}:{}, run by {}, dropped a future that was \
+                 pending at {file}:{line}:{column} (in `{}`): it was cancelled at that `.await`",
                 cancelled.by,
                 cancelled.select.file(),
                 cancelled.select.line(),
                 cancelled.select.column(),
+                names.label(cancelled.thread),
                 frame.function_without_closures(),
             ));
             finding.sites.push(SourceRef {
@@ -79,7 +90,7 @@ impl Cancellations {
                 line,
                 column,
                 role: SiteRole::Other,
-                thread: None,
+                thread: Some(cancelled.thread.0),
                 label: "a future was cancelled while pending here".to_string(),
             });
         }

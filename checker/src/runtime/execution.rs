@@ -93,10 +93,6 @@ pub(crate) struct ThreadSlot {
     pub spin_reads: Vec<ObjectId>,
     /// The thread runs an async task (`conc_check::future::spawn`) whose handle was dropped.
     pub detached_task: bool,
-    /// The thread runs an async task that is parked between polls, waiting for a wake (not
-    /// blocked inside a poll). A detached task left idle once the main thread has finished and
-    /// nothing else can run is still pending, which is no deadlock (the execution ends there).
-    pub idle_task: bool,
     /// The future the thread drives (`conc_check::future`), while it does: where it last
     /// registered its waker, for a deadlock report.
     pub future: Option<Box<PendingFuture>>,
@@ -115,6 +111,16 @@ pub(crate) struct Panicked {
 }
 
 impl ThreadSlot {
+    /// Whether the thread runs an async task that is parked between polls, waiting for a wake
+    /// (not blocked inside a poll). A detached task left idle once the main thread has finished
+    /// and nothing else can run is still pending, which is no deadlock (the execution ends
+    /// there).
+    pub(crate) fn idle_task(&self) -> bool {
+        self.future
+            .as_ref()
+            .is_some_and(|f| f.task && f.between_polls)
+    }
+
     fn new(body: Body, name: Option<Arc<str>>) -> Self {
         ThreadSlot {
             state: ThreadState::Runnable,
@@ -133,7 +139,6 @@ impl ThreadSlot {
             stale_loads: Vec::new(),
             spin_reads: Vec::new(),
             detached_task: false,
-            idle_task: false,
             future: None,
             branch_poll: None,
         }
@@ -737,7 +742,7 @@ impl Execution {
                         ..
                     })
                 );
-                slot.detached_task && slot.idle_task && parked
+                slot.detached_task && slot.idle_task() && parked
             })
     }
 

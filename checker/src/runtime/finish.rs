@@ -20,7 +20,7 @@ pub(crate) fn finish_report(report: &mut Report, e: &mut Execution, test: Option
     let names = e.names();
     if let Some(first) = report.findings.first_mut() {
         super::trace::explain_weak_read(first, &e.trace, &e.weak_reads, &names);
-        e.cancellations.explain(first);
+        e.cancellations.explain(first, &names);
     }
     report.interleaving =
         super::trace::describe(&e.trace, &e.weak_reads, &e.reference_counts, &names);

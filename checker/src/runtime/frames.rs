@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::describe::{std_relative, without_closures};
 use crate::report::{SiteRole, SourceRef};
 
 /// Frames kept of a captured stack: enough to reach the user's code from the waker clone that
@@ -72,11 +73,7 @@ impl Frame {
 
     /// The function's name without the `::{{closure}}` an `async` block or closure adds.
     pub(crate) fn function_without_closures(&self) -> &str {
-        let mut function = self.function.as_str();
-        while let Some(outer) = function.strip_suffix("::{{closure}}") {
-            function = outer;
-        }
-        function
+        without_closures(&self.function)
     }
 
     pub(crate) fn place(&self) -> String {
@@ -149,10 +146,8 @@ fn workspace_root() -> Option<&'static Path> {
 /// A debug-info path, relative to the workspace root when it is inside it; std's own sources
 /// (`/rustc/<commit>/library/…`) are shortened to `library/…`.
 fn relative(path: &Path) -> String {
-    if let Ok(rest) = path.strip_prefix("/rustc") {
-        let mut parts = rest.components();
-        parts.next();
-        return parts.as_path().display().to_string();
+    if path.starts_with("/rustc") {
+        return std_relative(&path.display().to_string()).to_string();
     }
     workspace_root()
         .and_then(|root| path.strip_prefix(root).ok())

@@ -31,6 +31,8 @@ pub(crate) struct PendingFuture {
     waits: Option<(WaitFor, Option<Site>)>,
     /// The thread is parked between polls (not blocked inside one).
     pub between_polls: bool,
+    /// The future is an async task's (not `block_on`'s).
+    pub task: bool,
 }
 
 impl PendingFuture {
@@ -41,6 +43,7 @@ impl PendingFuture {
             registered_at: Vec::new(),
             waits: None,
             between_polls: false,
+            task: false,
         }
     }
 
@@ -79,12 +82,11 @@ impl PendingFuture {
             .into_iter()
             .find(Frame::is_user)
             .and_then(|frame| {
-                let function = frame.function_without_closures().to_string();
                 Some(AwaitSite {
                     file: frame.file?,
                     line: frame.line?,
                     column: frame.column.unwrap_or(1),
-                    function,
+                    function: frame.function,
                 })
             });
         PendingAwait {

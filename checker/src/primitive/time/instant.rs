@@ -1,7 +1,7 @@
 //! `Instant`: std's on real threads, the virtual clock's inside a model.
 
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::ops::Sub;
 use std::time::Duration;
 
 use super::clock::virtual_now;
@@ -88,39 +88,7 @@ impl fmt::Debug for Instant {
     }
 }
 
-impl Add<Duration> for Instant {
-    type Output = Instant;
-
-    /// # Panics
-    /// On overflow, as std's.
-    fn add(self, duration: Duration) -> Instant {
-        self.checked_add(duration)
-            .expect("overflow when adding duration to instant")
-    }
-}
-
-impl AddAssign<Duration> for Instant {
-    fn add_assign(&mut self, duration: Duration) {
-        *self = *self + duration;
-    }
-}
-
-impl Sub<Duration> for Instant {
-    type Output = Instant;
-
-    /// # Panics
-    /// On overflow, as std's.
-    fn sub(self, duration: Duration) -> Instant {
-        self.checked_sub(duration)
-            .expect("overflow when subtracting duration from instant")
-    }
-}
-
-impl SubAssign<Duration> for Instant {
-    fn sub_assign(&mut self, duration: Duration) {
-        *self = *self - duration;
-    }
-}
+duration_arithmetic!(Instant);
 
 impl Sub<Instant> for Instant {
     type Output = Duration;

@@ -1,7 +1,6 @@
 //! `SystemTime`: std's on real threads; inside a model a fixed date plus the virtual clock.
 
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
 use super::clock::virtual_now;
@@ -88,36 +87,4 @@ impl fmt::Debug for SystemTime {
     }
 }
 
-impl Add<Duration> for SystemTime {
-    type Output = SystemTime;
-
-    /// # Panics
-    /// On overflow, as std's.
-    fn add(self, duration: Duration) -> SystemTime {
-        self.checked_add(duration)
-            .expect("overflow when adding duration to instant")
-    }
-}
-
-impl AddAssign<Duration> for SystemTime {
-    fn add_assign(&mut self, duration: Duration) {
-        *self = *self + duration;
-    }
-}
-
-impl Sub<Duration> for SystemTime {
-    type Output = SystemTime;
-
-    /// # Panics
-    /// On overflow, as std's.
-    fn sub(self, duration: Duration) -> SystemTime {
-        self.checked_sub(duration)
-            .expect("overflow when subtracting duration from instant")
-    }
-}
-
-impl SubAssign<Duration> for SystemTime {
-    fn sub_assign(&mut self, duration: Duration) {
-        *self = *self - duration;
-    }
-}
+duration_arithmetic!(SystemTime);

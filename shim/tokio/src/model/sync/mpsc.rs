@@ -191,6 +191,29 @@ impl<T> Chan<T> {
     }
 }
 
+/// One counted sender of a channel, which both sender types are: a clone counts one more
+/// sender, a drop one fewer (the last wakes the receiver, whose wait has ended).
+struct SenderSide<T>(Arc<Chan<T>>);
+
+impl<T> SenderSide<T> {
+    /// Whether the receiver is gone (or closed the channel).
+    fn is_closed(&self) -> bool {
+        !self.0.state().open
+    }
+}
+
+impl<T> Clone for SenderSide<T> {
+    fn clone(&self) -> Self {
+        SenderSide(self.0.add_sender())
+    }
+}
+
+impl<T> Drop for SenderSide<T> {
+    fn drop(&mut self) {
+        self.0.drop_sender();
+    }
+}
+
 /// Creates a channel holding at most `buffer` values: a send waits while it is full.
 ///
 /// # Panics
@@ -199,7 +222,12 @@ impl<T> Chan<T> {
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Chan::new(Some(buffer));
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (
+        Sender {
+            chan: SenderSide(chan.clone()),
+        },
+        Receiver { chan },
+    )
 }
 
 /// Creates a channel without a bound: a send never waits.
@@ -207,7 +235,9 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Chan::new(None);
     (
-        UnboundedSender { chan: chan.clone() },
+        UnboundedSender {
+            chan: SenderSide(chan.clone()),
+        },
         UnboundedReceiver {
             inner: Receiver { chan },
         },
@@ -216,7 +246,7 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 
 /// The sending side of a bounded channel; clone it for more senders.
 pub struct Sender<T> {
-    chan: Arc<Chan<T>>,
+    chan: SenderSide<T>,
 }
 
 impl<T> Sender<T> {
@@ -227,7 +257,7 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Send<'_, T> {
         Send {
-            chan: &self.chan,
+            chan: &self.chan.0,
             value: Some(value),
             site: Location::caller(),
         }
@@ -238,26 +268,20 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(value, None)
+        self.chan.0.try_send(value, None)
     }
 
     /// Whether the receiver is gone.
     pub fn is_closed(&self) -> bool {
-        !self.chan.state().open
+        self.chan.is_closed()
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         Sender {
-            chan: self.chan.add_sender(),
+            chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for Sender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
     }
 }
 
@@ -361,7 +385,7 @@ impl<T> Future for Recv<'_, T> {
 
 /// The sending side of an unbounded channel; clone it for more senders.
 pub struct UnboundedSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: SenderSide<T>,
 }
 
 impl<T> UnboundedSender<T> {
@@ -370,28 +394,22 @@ impl<T> UnboundedSender<T> {
     /// # Errors
     /// [`SendError`] with the value when the receiver is gone.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan.try_send(value, None).map_err(|e| match e {
+        self.chan.0.try_send(value, None).map_err(|e| match e {
             TrySendError::Full(value) | TrySendError::Closed(value) => SendError(value),
         })
     }
 
     /// Whether the receiver is gone.
     pub fn is_closed(&self) -> bool {
-        !self.chan.state().open
+        self.chan.is_closed()
     }
 }
 
 impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
         UnboundedSender {
-            chan: self.chan.add_sender(),
+            chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for UnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
     }
 }
 
