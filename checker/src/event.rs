@@ -3,7 +3,7 @@
 //! Every shim operation becomes one [`Event`]: which thread did what to which object, and where
 //! in the user's source. Detectors consume events and never learn which runtime produced them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::panic::Location;
 
@@ -41,7 +41,7 @@ impl ObjectId {
 }
 
 /// What kind of object an [`ObjectId`] names; used in messages and for dependency decisions.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     /// `sync::Mutex`.

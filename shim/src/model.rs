@@ -167,6 +167,25 @@ impl Builder {
         self
     }
 
+    /// Explores on `n` worker processes at once (`CONC_CHECK_WORKERS`, `cargo conc-check
+    /// --workers`). By default: the available cores divided by the tests libtest runs at once,
+    /// so one test run alone (`--test-threads=1`, or a filter that leaves one test) uses every
+    /// core while a whole suite keeps one worker per test.
+    ///
+    /// Workers are copies of the test process forked at the exploration, so nothing an
+    /// execution changes is shared between them; what the test closure does to memory outside
+    /// the model (collecting results in a captured `Arc<Mutex<_>>`, say) stays in the worker
+    /// that ran it. Random walks, PCT and race-directed steering split their executions with a
+    /// seed per worker; an unbounded DFS splits its search and stays exhaustive; the default
+    /// portfolio keeps its proof search on one worker and samples on the others, each up to the
+    /// execution budget; a DFS under a preemption bound, and a replay, run on one. The reported
+    /// finding is the same whatever the timing (for a given seed and worker count), and its
+    /// schedule replays on one worker.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.config.workers = Some(n.clamp(1, conc_check_core::config::MAX_WORKERS));
+        self
+    }
+
     /// Whether tracked cells are checked for data races (on by default).
     pub fn race_detection(mut self, on: bool) -> Self {
         self.config.race_detection = on;

@@ -9,10 +9,9 @@
 //! `dpor_soundness.rs`).
 
 mod soundness_support;
-use soundness_support::{allowed_executions, Gen};
+use soundness_support::{allowed_executions, FinalStates, Gen};
 
 use std::collections::BTreeSet;
-use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
 use conc_check::sync::atomic::{AtomicUsize, Ordering};
@@ -275,21 +274,22 @@ fn run_thread(
     log
 }
 
-type States = Arc<StdMutex<BTreeSet<Vec<usize>>>>;
-
 fn explore(
     program: &Arc<Program>,
     reduction: bool,
     bound: Option<usize>,
+    workers: usize,
 ) -> (BTreeSet<Vec<usize>>, Report) {
-    let states: States = Arc::new(StdMutex::new(BTreeSet::new()));
-    let (sink, p) = (states.clone(), program.clone());
+    let states = FinalStates::for_workers(workers);
+    let record = states.recorder();
+    let p = program.clone();
     let report = Builder::new()
         .strategy(Strategy::Dfs)
         .max_preemptions(bound)
         .iterations(if reduction { 400_000 } else { 100_000 })
         .spurious_wakeups(program.spurious)
         .partial_order_reduction(reduction)
+        .workers(workers)
         .explore(move || {
             let shared = Arc::new(Shared {
                 atomics: (0..ATOMICS).map(|_| AtomicUsize::new(0)).collect(),
@@ -326,10 +326,9 @@ fn explore(
             while let Some(Ok(v)) = rx.as_ref().map(Receiver::try_recv) {
                 state.push(v + 1000);
             }
-            sink.lock().unwrap().insert(state);
+            record(state);
         });
-    let set = states.lock().unwrap().clone();
-    (set, report)
+    (states.collect(), report)
 }
 
 #[test]
@@ -352,8 +351,8 @@ fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
     let (mut with_findings, mut too_large) = (0usize, 0usize);
     for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
-        let (plain_states, plain) = explore(&program, false, bound);
-        let (reduced_states, reduced) = explore(&program, true, bound);
+        let (plain_states, plain) = explore(&program, false, bound, 1);
+        let (reduced_states, reduced) = explore(&program, true, bound, 1);
         let kinds =
             |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
         let what = format!(
@@ -408,4 +407,12 @@ fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
             "only {compared} programs were small enough to compare"
         );
     }
+}
+
+/// Two worker processes reach the final states and findings of one (reduction on, no bound).
+#[test]
+fn two_workers_reach_the_final_states_and_findings_of_one() {
+    soundness_support::compare_workers(&soundness_support::Seeds::from_env(), |seed, workers| {
+        explore(&Arc::new(generate(seed)), true, None, workers)
+    });
 }

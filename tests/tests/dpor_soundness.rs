@@ -5,10 +5,9 @@
 //! findings (a deadlock, a data race) when there are any.
 
 mod soundness_support;
-use soundness_support::{allowed_executions, Gen};
+use soundness_support::{allowed_executions, FinalStates, Gen};
 
 use std::collections::BTreeSet;
-use std::sync::Mutex as StdMutex;
 
 use conc_check::cell::UnsafeCell;
 use conc_check::sync::atomic::{fence, AtomicUsize, Ordering};
@@ -191,20 +190,21 @@ fn run_thread(shared: &Shared, program: &[Instr]) -> Vec<usize> {
     log
 }
 
-type States = Arc<StdMutex<BTreeSet<Vec<usize>>>>;
-
 fn explore(
     program: &Arc<Vec<Vec<Instr>>>,
     reduction: bool,
     bound: Option<usize>,
+    workers: usize,
 ) -> (BTreeSet<Vec<usize>>, Report) {
-    let states: States = Arc::new(StdMutex::new(BTreeSet::new()));
-    let (sink, program) = (states.clone(), program.clone());
+    let states = FinalStates::for_workers(workers);
+    let record = states.recorder();
+    let program = program.clone();
     let report = Builder::new()
         .strategy(Strategy::Dfs)
         .max_preemptions(bound)
         .iterations(if reduction { 400_000 } else { 100_000 })
         .partial_order_reduction(reduction)
+        .workers(workers)
         .explore(move || {
             let shared = Arc::new(Shared {
                 locks: (0..LOCKS).map(|_| Mutex::new(())).collect(),
@@ -225,10 +225,9 @@ fn explore(
             }
             state.extend(shared.atomics.iter().map(|a| a.load(Ordering::SeqCst)));
             state.push(shared.cell.with(|p| unsafe { *p }));
-            sink.lock().unwrap().insert(state);
+            record(state);
         });
-    let set = states.lock().unwrap().clone();
-    (set, report)
+    (states.collect(), report)
 }
 
 #[test]
@@ -254,8 +253,8 @@ fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
     // (with SEEDS above it) reruns one program.
     for seed in seeds.iter() {
         let program = Arc::new(generate(seed));
-        let (plain_states, plain) = explore(&program, false, bound);
-        let (reduced_states, reduced) = explore(&program, true, bound);
+        let (plain_states, plain) = explore(&program, false, bound, 1);
+        let (reduced_states, reduced) = explore(&program, true, bound, 1);
         let kinds =
             |r: &Report| -> BTreeSet<&str> { r.findings.iter().map(|f| f.kind.name()).collect() };
         assert_eq!(
@@ -306,4 +305,12 @@ fn compare(bound: Option<usize>, seeds: &soundness_support::Seeds) {
         compared * 2 >= seeds.count as usize,
         "only {compared} clean programs were small enough to compare"
     );
+}
+
+/// Two worker processes reach the final states and findings of one (reduction on, no bound).
+#[test]
+fn two_workers_reach_the_final_states_and_findings_of_one() {
+    soundness_support::compare_workers(&soundness_support::Seeds::from_env(), |seed, workers| {
+        explore(&Arc::new(generate(seed)), true, None, workers)
+    });
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::explorer::{Run, TestFn};
-use super::{shrink, worker};
+use super::{parallel, shrink, worker};
 use crate::config::Config;
 use crate::report::Report;
 use crate::schedule::{test_hash, Schedule, ScheduleError};
@@ -38,13 +38,16 @@ pub fn explore(config: &Config, f: TestFn) -> Report {
         };
     }
     let test = crate::report::dir::current_test();
-    let report = worker::explore_on_worker(Run {
-        strategy: strategy::from_config(config),
-        label: config.strategy.to_string(),
-        test: test.clone(),
-        expected: None,
-        config: config.clone(),
-        f: f.clone(),
+    let report = parallel::explore(config, &f, test.as_deref()).unwrap_or_else(|| {
+        worker::explore_on_worker(Run {
+            gate: None,
+            strategy: strategy::from_config(config),
+            label: config.strategy.to_string(),
+            test: test.clone(),
+            expected: None,
+            config: config.clone(),
+            f: f.clone(),
+        })
     });
     shrink::shrunk(config, &f, test, report)
 }
@@ -83,6 +86,7 @@ pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, Sche
     config.iterations = 1;
     config.replay = None;
     Ok(worker::explore_on_worker(Run {
+        gate: None,
         expected: decoded.recorded,
         strategy: Box::new(Replay::new(decoded)),
         label: "replay".into(),

@@ -9,6 +9,7 @@ use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
 use super::finish::finish_report;
+use super::gate::Gate;
 use super::space_estimate::{Probes, PROBES};
 use super::{leaks, record, stuck, trap};
 use crate::config::{Config, StrategyKind};
@@ -34,6 +35,8 @@ pub(crate) struct Run {
     pub test: Option<String>,
     /// For a replay: what the recorded execution did, to notice one that does not repeat it.
     pub expected: Option<Recorded>,
+    /// For one worker of several: what may stop it before its next execution.
+    pub gate: Option<Arc<dyn Gate>>,
 }
 
 /// Runs the exploration on this (the exploration) thread; returns the report and whether this
@@ -46,6 +49,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         label,
         test,
         expected,
+        gate,
         ..
     } = run;
     let started = Instant::now();
@@ -68,6 +72,9 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     // Knuth's probes, once an unbounded DFS has used up its executions.
     let mut probes: Option<Probes> = None;
     loop {
+        if gate.as_ref().is_some_and(|g| g.stop(report.executions)) {
+            break;
+        }
         if report.executions >= config.iterations {
             if let Some(done) = &probes {
                 if done.count() >= probes_for(&config) {
@@ -92,6 +99,9 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         }
         if !execution.borrow_mut().strategy.begin_execution() {
             break;
+        }
+        if let Some(gate) = &gate {
+            gate.started();
         }
         report.executions += 1;
         beacon.execution_started();

@@ -149,6 +149,7 @@ fn bounded_search(
     bounded.time_budget = Some(time);
     bounded.shrink = false;
     worker::explore_on_worker(Run {
+        gate: None,
         strategy: strategy::from_config(&bounded),
         label: "dfs".into(),
         test: test.clone(),
@@ -179,5 +180,6 @@ fn adopt(report: Report, mut found: Report, bound: u32, extra: u64) -> Report {
     found.seed = report.seed;
     found.seconds += report.seconds;
     found.expect_panic = report.expect_panic;
+    found.workers = report.workers;
     found
 }

@@ -8,6 +8,7 @@ pub mod bounded;
 pub mod channel_parts;
 pub mod dfs;
 pub mod dpor;
+pub mod frontier;
 pub(crate) mod near_races;
 pub mod pct;
 pub mod portfolio;

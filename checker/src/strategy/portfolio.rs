@@ -118,6 +118,16 @@ impl Portfolio {
         }
     }
 
+    /// The portfolio's sampling turns alone, without its DFS rounds: what the workers beside
+    /// the one running the whole portfolio run (`runtime::parallel`). It never claims
+    /// completeness.
+    pub fn sampling_only(config: &Config) -> Self {
+        Portfolio {
+            dfs_done: true,
+            ..Portfolio::new(config)
+        }
+    }
+
     fn member(&mut self) -> &mut dyn Strategy {
         match self.current {
             Member::Dfs => &mut self.dfs,

@@ -22,11 +22,13 @@
 //! registered there is therefore matched conservatively: it conflicts with a conflicting access
 //! to *any* object of that kind registered after the branching point.
 
+use serde::{Deserialize, Serialize};
+
 use super::channel_parts::{self, Part};
 use crate::event::{Event, MemOrder, ObjectKind, Op, ThreadId, WaitFor};
 
 /// A place a step can touch.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 enum Place {
     /// A shim object, by id in the execution it was recorded in.
     Object(u32, Option<ObjectKind>),
@@ -48,14 +50,14 @@ enum Place {
 }
 
 /// One access of a place.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 struct Touch {
     place: Place,
     write: bool,
 }
 
 /// What one step touched.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Footprint {
     touches: Vec<Touch>,
     /// The step made a nondeterministic value choice: it is not one transition but several, so

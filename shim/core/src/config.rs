@@ -125,6 +125,9 @@ pub struct Config {
     pub hang_timeout: Option<Duration>,
     /// The test expects a panic whose message contains this text (`#[should_panic]`).
     pub expect_panic: Option<String>,
+    /// How many worker processes explore at once (`CONC_CHECK_WORKERS`); `None`: the available
+    /// cores divided by libtest's parallel test threads (see [`Config::effective_workers`]).
+    pub workers: Option<usize>,
 }
 
 impl Default for Config {
@@ -147,6 +150,7 @@ impl Default for Config {
             starvation_wins: 10,
             hang_timeout: Some(Duration::from_secs(5)),
             expect_panic: None,
+            workers: None,
         }
     }
 }
@@ -263,6 +267,13 @@ impl Config {
                 _ => return Err(error("CONC_CHECK_SHRINK", &v, "`on` or `off`")),
             };
         }
+        if let Some(v) = get("CONC_CHECK_WORKERS") {
+            let expected = format!("a number of workers from 1 to {MAX_WORKERS}");
+            match v.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_WORKERS).contains(&n) => config.workers = Some(n),
+                _ => return Err(error("CONC_CHECK_WORKERS", &v, &expected)),
+            }
+        }
         if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
             config.memory_model = v.parse()?;
         }
@@ -299,6 +310,21 @@ impl Config {
     }
 }
 
+/// The most worker processes one exploration uses.
+pub const MAX_WORKERS: usize = 64;
+
+impl Config {
+    /// The worker processes an exploration uses: the configured count, or else `cores` divided
+    /// by the tests libtest runs at once (`test_threads`, `None` outside libtest), so that a
+    /// suite whose tests already run in parallel does not start a worker per core per test.
+    pub fn effective_workers(&self, cores: usize, test_threads: Option<usize>) -> usize {
+        match self.workers {
+            Some(n) => n.clamp(1, MAX_WORKERS),
+            None => (cores / test_threads.unwrap_or(1).max(1)).clamp(1, MAX_WORKERS),
+        }
+    }
+}
+
 /// Every `CONC_CHECK_*` variable conc-check reads, in the model and in real mode.
 pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_STRATEGY",
@@ -317,6 +343,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_STARVATION_WINS",
     "CONC_CHECK_HANG_TIMEOUT",
     "CONC_CHECK_REPLAY",
+    "CONC_CHECK_WORKERS",
+    "CONC_CHECK_SHARE_AFTER",
     "CONC_CHECK_REPORT_DIR",
     "CONC_CHECK_WATCHDOG",
     "CONC_CHECK_WATCHDOG_SECS",
@@ -329,6 +357,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_SOUNDNESS_VERBOSE",
     "CONC_CHECK_SOUNDNESS_EXACT",
     "CONC_CHECK_FUZZ_CASES",
+    "CONC_CHECK_SHARE_AFTER",
 ];
 
 /// Variables set by conc-check's own tools and test suites, not meant for users.
@@ -461,6 +490,23 @@ mod tests {
         assert_eq!(c.time_budget, Some(Duration::from_millis(1500)));
         assert_eq!(c.seed, 7);
         assert_eq!(c.max_preemptions, Some(2));
+    }
+
+    #[test]
+    fn workers_come_from_the_variable_or_the_cores_libtest_leaves() {
+        let c = Config::from_vars(vars(&[("CONC_CHECK_WORKERS", "3")])).unwrap();
+        assert_eq!(c.workers, Some(3));
+        assert_eq!(c.effective_workers(8, Some(8)), 3);
+        let default = Config::default();
+        assert_eq!(default.effective_workers(8, Some(8)), 1, "a parallel suite");
+        assert_eq!(default.effective_workers(8, Some(2)), 4);
+        assert_eq!(default.effective_workers(2, None), 2, "outside libtest");
+        for bad in ["0", "65", "two"] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([("CONC_CHECK_WORKERS", bad)]));
+            let e = Config::from_vars(vars(pairs)).unwrap_err();
+            assert!(e.to_string().contains("from 1 to 64"), "{e}");
+        }
     }
 
     #[test]

@@ -332,6 +332,8 @@ pub struct Report {
     /// How much smaller the reported execution is than the one that found the bug first, when
     /// it was shrunk.
     pub shrunk: Option<String>,
+    /// Worker processes that explored at once (0 or 1: the exploration ran on one).
+    pub workers: u32,
 }
 
 /// Knuth's estimate of the executions a DFS without reduction needs to exhaust a space, from

@@ -74,3 +74,118 @@ pub fn allowed_executions(plain: u64, bound: Option<usize>) -> u64 {
         Some(_) => 2 * plain + GRACE,
     }
 }
+
+/// The final states an exploration reached. With several workers (`Builder::workers`, which
+/// are processes) each execution appends its state to a file named after its process, in a
+/// directory of the collection's own that is removed when it is dropped; with one, a set in
+/// memory.
+pub struct FinalStates {
+    memory: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<Vec<usize>>>>,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl FinalStates {
+    /// An empty collection for an exploration on `workers` workers.
+    pub fn for_workers(workers: usize) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = (workers > 1).then(|| {
+            let dir = std::env::temp_dir().join(format!(
+                "conc-check-states-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&dir).expect("a directory for final states");
+            dir
+        });
+        FinalStates {
+            memory: Default::default(),
+            dir,
+        }
+    }
+
+    /// What an execution calls with its final state.
+    pub fn recorder(&self) -> impl Fn(Vec<usize>) + Send + Sync + 'static {
+        let (memory, dir) = (self.memory.clone(), self.dir.clone());
+        move |state: Vec<usize>| {
+            use std::io::Write;
+            let Some(dir) = &dir else {
+                memory.lock().unwrap().insert(state);
+                return;
+            };
+            let line: Vec<String> = state.iter().map(usize::to_string).collect();
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(std::process::id().to_string()))
+                .expect("the process's state file");
+            writeln!(file, "{}", line.join(",")).expect("a state written");
+        }
+    }
+
+    /// Every state recorded, by any process.
+    pub fn collect(&self) -> std::collections::BTreeSet<Vec<usize>> {
+        let Some(dir) = &self.dir else {
+            return self.memory.lock().unwrap().clone();
+        };
+        let mut states = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("the state directory") {
+            let text = std::fs::read_to_string(entry.expect("an entry").path()).expect("a file");
+            for line in text.lines() {
+                let state = line
+                    .split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(|v| v.parse().expect("a number"))
+                    .collect();
+                states.insert(state);
+            }
+        }
+        states
+    }
+}
+
+impl Drop for FinalStates {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The split DFS on two worker processes must reach exactly the final states and findings of
+/// one worker on every program `explore(seed, workers)` runs. Work is shared from the first
+/// execution on (`CONC_CHECK_SHARE_AFTER`), so that even small programs are split.
+pub fn compare_workers(
+    seeds: &Seeds,
+    explore: impl Fn(u64, usize) -> (std::collections::BTreeSet<Vec<usize>>, conc_check::Report),
+) {
+    std::env::set_var("CONC_CHECK_SHARE_AFTER", "1");
+    let kinds = |r: &conc_check::Report| -> Vec<&str> {
+        r.findings.iter().map(|f| f.kind.name()).collect()
+    };
+    let (mut one_total, mut two_total, mut compared) = (0, 0, 0);
+    for seed in seeds.iter() {
+        let (one_states, one) = explore(seed, 1);
+        let (two_states, two) = explore(seed, 2);
+        assert_eq!(two.workers, 2);
+        assert_eq!(
+            kinds(&one).first(),
+            kinds(&two).first(),
+            "seed {seed}\none worker: {one}\ntwo: {two}"
+        );
+        if !one.findings.is_empty() || !one.complete {
+            continue;
+        }
+        assert!(
+            two.complete,
+            "seed {seed}: two workers must finish\n{two:?}"
+        );
+        assert_eq!(one_states, two_states, "seed {seed}: final states differ");
+        compared += 1;
+        one_total += one.executions;
+        two_total += two.executions;
+    }
+    println!(
+        "{compared} clean programs compared: one worker {one_total} executions, two {two_total}"
+    );
+}

@@ -38,7 +38,10 @@
 //! offers every store. Stale reads no reordering explains (the weak behaviours proper) are
 //! offered everywhere.
 
+mod split;
+
 use super::dpor::{RaceTracker, Reversal};
+use super::frontier::Split;
 use super::sleep::{Census, Footprint, Sleeper, StepRecorder};
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
@@ -70,6 +73,9 @@ struct Node {
     census: Census,
     /// A value choice rather than a thread choice.
     value: bool,
+    /// Other workers explore below this point too ([`super::frontier`]): options to explore
+    /// here go to the coordinator rather than being explored by this search.
+    shared: bool,
 }
 
 impl Node {
@@ -200,6 +206,8 @@ pub struct Dfs {
     /// The running execution only repeats explored interleavings (a sleeping thread had to run):
     /// it is run to its end with default choices, and nothing in it is explored further.
     redundant: bool,
+    /// The part of a search shared by several workers this one explores ([`super::frontier`]).
+    split: Option<Split>,
 }
 
 impl Dfs {
@@ -226,6 +234,7 @@ impl Dfs {
             recorder: StepRecorder::default(),
             step_at: None,
             redundant: false,
+            split: None,
         }
     }
 
@@ -256,6 +265,7 @@ impl Dfs {
             if let Some(node) = self.path.get_mut(index) {
                 node.footprints[option] = Some(footprint.clone());
             }
+            self.tell_root_footprint(index, option, &footprint);
         }
         self.recorder.wake(&mut self.sleep, &footprint);
     }
@@ -277,6 +287,15 @@ impl Dfs {
         }
         self.step_at = Some((index, option));
         self.recorder.start(Some(thread));
+    }
+
+    /// Goes on without sleep sets: nothing asleep now or later.
+    fn drop_sleep_sets(&mut self) {
+        self.sleep_sets = false;
+        self.sleep.clear();
+        for node in self.path.iter_mut().filter(|n| !n.value) {
+            node.asleep.iter_mut().for_each(|a| *a = false);
+        }
     }
 
     fn is_asleep(&self, thread: u32) -> bool {
@@ -311,6 +330,11 @@ impl Dfs {
     /// Moves the deepest node with an alternative left to explore to it; drops the nodes below.
     fn backtrack(&mut self) -> bool {
         while let Some(node) = self.path.last() {
+            if node.shared {
+                self.forward_last();
+                self.path.pop();
+                continue;
+            }
             let mut next = None;
             for i in 0..node.options.len() {
                 if node.wants(i) {
@@ -429,7 +453,11 @@ impl Dfs {
             footprints: vec![None; n],
             census: self.recorder.census(),
             value,
+            shared: false,
         };
+        if let Some(step) = self.prefix_step(index) {
+            return self.follow_prefix(node, index, step);
+        }
         let awake = (0..n).find(|&i| self.allowed(&node, i) && !node.asleep[i]);
         let chosen = match awake {
             Some(i) => i,
@@ -458,6 +486,9 @@ impl Dfs {
 impl Strategy for Dfs {
     fn begin_execution(&mut self) -> bool {
         self.end_step();
+        if self.started {
+            self.donate_if_asked();
+        }
         self.step_at = None;
         self.position = 0;
         self.state = None;
@@ -568,11 +599,10 @@ impl Strategy for Dfs {
         // every earlier point of the path as well, which made concurrent-queue's loom models
         // twice as large; the blocking property test, whose programs include `try_lock` loops
         // without a yield that fairness hides, reaches the same final states without it.)
-        self.sleep_sets = false;
-        self.sleep.clear();
-        for node in self.path.iter_mut().filter(|n| !n.value) {
-            node.asleep.iter_mut().for_each(|a| *a = false);
+        if self.sleep_sets {
+            self.tell_fairness_engaged();
         }
+        self.drop_sleep_sets();
     }
 
     fn observe(&mut self, event: &Event) {

@@ -1,0 +1,189 @@
+//! Worker processes: copies of the test process, forked where the test called `explore`.
+//!
+//! A fork copies everything an execution may touch (the shim's object slots, the data of
+//! `static` locks and atomics, the user's own statics, the test closure and what it captured),
+//! so workers share nothing an execution mutates, and no worker needs to find its way back to
+//! the test the way a re-run of the test binary would. The child has only the forking thread:
+//! it runs its part of the exploration on threads of its own (as every exploration does,
+//! `runtime::worker`), talks to the parent over a socket, and ends with `_exit`, never returning
+//! into the test. What the workers share is a small anonymous shared mapping ([`Shared`]):
+//! the count of executions started, and a per-worker limit the parent may lower.
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::MAX_WORKERS;
+
+/// What the parent and its workers share.
+#[repr(C)]
+struct Counters {
+    started: AtomicU64,
+    limits: [AtomicU64; MAX_WORKERS],
+}
+
+/// Counters in memory that the parent and every worker forked after it was made share.
+pub(crate) struct Shared {
+    counters: *mut Counters,
+}
+
+// SAFETY: the mapping holds only atomics, and lives as long as the `Shared` (workers end with
+// `_exit`, never unmapping it).
+unsafe impl Send for Shared {}
+// SAFETY: as above; every access goes through an atomic.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// A zeroed shared mapping.
+    pub(crate) fn new() -> io::Result<Shared> {
+        // SAFETY: an anonymous mapping of a fresh region, checked for failure; the kernel
+        // zeroes it, which is a valid `Counters` (atomics of 0).
+        let pointer = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                std::mem::size_of::<Counters>(),
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if pointer == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Shared {
+            counters: pointer.cast(),
+        })
+    }
+
+    fn counters(&self) -> &Counters {
+        // SAFETY: mapped in `new` for the lifetime of `self`.
+        unsafe { &*self.counters }
+    }
+
+    /// Executions started by every worker together.
+    pub(crate) fn started(&self) -> &AtomicU64 {
+        &self.counters().started
+    }
+
+    /// Worker `worker`'s limit (what it means is its coordinator's business).
+    pub(crate) fn limit(&self, worker: usize) -> &AtomicU64 {
+        &self.counters().limits[worker]
+    }
+
+    /// Lowers worker `worker`'s limit to `to`, if it is higher.
+    pub(crate) fn lower_limit(&self, worker: usize, to: u64) {
+        self.limit(worker).fetch_min(to, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe {
+            libc::munmap(self.counters.cast(), std::mem::size_of::<Counters>());
+        }
+    }
+}
+
+/// A forked worker, seen from the parent. Dropping it kills and reaps it.
+pub(crate) struct WorkerProcess {
+    /// The child's process id.
+    pub pid: libc::pid_t,
+    /// The parent's end of the socket.
+    pub stream: UnixStream,
+}
+
+impl WorkerProcess {
+    /// Forks a worker that runs `body` with its end of a socket, then ends. A panic in `body`
+    /// ends the child with status 101; the parent sees the socket close.
+    pub(crate) fn fork(body: impl FnOnce(UnixStream)) -> io::Result<WorkerProcess> {
+        let (ours, theirs) = UnixStream::pair()?;
+        // Output buffered now would be written again by the child otherwise (it never
+        // flushes: it ends with `_exit`, but a panic message on the way might).
+        let _ = io::stdout().flush();
+        // SAFETY: the child only runs `body`, which allocates and starts threads of its own
+        // (both fine after a fork on Linux with glibc, whose allocator is fork-safe), and then
+        // `_exit`s without running the parent's destructors or atexit handlers.
+        match unsafe { libc::fork() } {
+            -1 => Err(io::Error::last_os_error()),
+            0 => {
+                drop(ours);
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(theirs)));
+                // SAFETY: ends the child at once, as it must after a fork.
+                unsafe { libc::_exit(if outcome.is_ok() { 0 } else { 101 }) }
+            }
+            pid => Ok(WorkerProcess { pid, stream: ours }),
+        }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        // SAFETY: signals and reaps our own child, whose id no one else reaps.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            let mut status = 0;
+            libc::waitpid(self.pid, &mut status, 0);
+        }
+    }
+}
+
+/// Writes `message` as one frame: its length (4 bytes, little-endian) and its JSON.
+pub(crate) fn send<T: Serialize>(stream: &mut impl Write, message: &T) -> io::Result<()> {
+    let text = serde_json::to_vec(message).map_err(io::Error::other)?;
+    let length = u32::try_from(text.len()).map_err(io::Error::other)?;
+    stream.write_all(&length.to_le_bytes())?;
+    stream.write_all(&text)?;
+    stream.flush()
+}
+
+/// Reads one frame written by [`send`]; `None` when the other end closed between frames.
+pub(crate) fn receive<T: DeserializeOwned>(stream: &mut impl Read) -> io::Result<Option<T>> {
+    let mut length = [0u8; 4];
+    match stream.read_exact(&mut length) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let mut text = vec![0u8; u32::from_le_bytes(length) as usize];
+    stream.read_exact(&mut text)?;
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_cross_the_socket_in_order_and_end_cleanly() {
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        send(&mut a, &vec![1u32, 2]).unwrap();
+        send(&mut a, &"three").unwrap();
+        drop(a);
+        assert_eq!(receive::<Vec<u32>>(&mut b).unwrap(), Some(vec![1, 2]));
+        assert_eq!(receive::<String>(&mut b).unwrap(), Some("three".into()));
+        assert_eq!(receive::<String>(&mut b).unwrap(), None);
+    }
+
+    #[test]
+    fn a_forked_worker_sees_the_shared_counters_and_answers() {
+        let shared = Shared::new().unwrap();
+        shared.limit(1).store(9, Ordering::Relaxed);
+        let mut worker = WorkerProcess::fork(|mut stream| {
+            shared.started().fetch_add(5, Ordering::Relaxed);
+            let limit = shared.limit(1).load(Ordering::Relaxed);
+            send(&mut stream, &limit).unwrap();
+        })
+        .unwrap();
+        assert_eq!(receive::<u64>(&mut worker.stream).unwrap(), Some(9));
+        assert_eq!(receive::<u64>(&mut worker.stream).unwrap(), None);
+        assert_eq!(shared.started().load(Ordering::Relaxed), 5);
+    }
+}

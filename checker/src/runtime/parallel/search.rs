@@ -1,0 +1,465 @@
+//! An unbounded DFS shared by workers through work stealing (`strategy::frontier`).
+//!
+//! The parent holds the queue of items and the claims at shared points ([`Claims`]). A worker
+//! explores one item at a time as a search of its own. Once the search has run
+//! `SHARE_AFTER` executions, an idle worker with nothing queued makes the parent ask a busy
+//! one (the one on the first item in order) for work, through a flag in shared memory the
+//! worker reads between executions. Everything a worker sends about an item comes before the
+//! item's report on the same socket, so the parent never sees a worker idle while work it
+//! produced is still in flight. The search is over when the queue is empty and every worker
+//! idle.
+//!
+//! - A finding in item `s` ends every item after `s` (their workers are replaced by fresh
+//!   forks) while those before it run on: the reported finding is the first, in the sequential
+//!   search's order, of the items explored.
+//! - When the fair scheduler hides a thread once work has been shared, sleep sets are unsound
+//!   for the rest of the search (`Strategy::fairness_engaged`), including what other workers
+//!   run at the same time: the search starts again from the root without them, on fresh
+//!   workers (the executions run so far still count). Before any sharing the one worker just
+//!   goes on without them, as a single search does.
+//! - The execution budget is shared ([`Shared::started`]): every execution started by any
+//!   worker counts, abandoned ones included.
+
+use std::collections::BTreeMap;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::claims::Claims;
+use super::merge::{self, Part};
+use super::process::{receive, send, Shared, WorkerProcess};
+use super::{FromWorker, ToWorker};
+use crate::config::Config;
+use crate::report::Report;
+use crate::runtime::explorer::{Run, TestFn};
+use crate::runtime::gate::Gate;
+use crate::runtime::worker::{self, GRACE};
+use crate::strategy::dfs::Dfs;
+use crate::strategy::frontier::{FrontierEvent, FrontierItem, Split};
+
+/// Executions the search runs on one worker before it shares work: a search smaller than that
+/// is over before another worker would have paid for itself. `CONC_CHECK_SHARE_AFTER` (an
+/// internal variable) sets another, for the property tests' small programs.
+const SHARE_AFTER: u64 = 200;
+
+fn share_after() -> u64 {
+    std::env::var("CONC_CHECK_SHARE_AFTER")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(SHARE_AFTER)
+}
+
+/// How often the parent looks again while a worker waits for work to be shared.
+const LOOK_AGAIN: Duration = Duration::from_millis(2);
+
+/// A worker as the coordinator sees it.
+struct Slot {
+    process: WorkerProcess,
+    /// The key of the item it explores, if any.
+    busy: Option<Vec<u32>>,
+    /// It had nothing to give when last asked; not asked again before this.
+    dry_until: Option<Instant>,
+}
+
+type Inbox = (
+    Sender<(libc::pid_t, Option<FromWorker>)>,
+    Receiver<(libc::pid_t, Option<FromWorker>)>,
+);
+
+/// The coordinator's state.
+struct Coordinator<'a> {
+    config: &'a Config,
+    f: &'a TestFn,
+    test: Option<&'a str>,
+    shared: Arc<Shared>,
+    deadline: Option<Instant>,
+    slots: Vec<Option<Slot>>,
+    /// Messages from every worker, tagged with its process id (`None`: its socket closed).
+    inbox: Inbox,
+    queue: BTreeMap<Vec<u32>, FrontierItem>,
+    claims: Claims,
+    /// Reports of the items explored, by key.
+    done: BTreeMap<Vec<u32>, Report>,
+    /// The key of the first item with a finding.
+    first_finding: Option<Vec<u32>>,
+    /// The worker asked for work and not answered yet.
+    asked: Option<usize>,
+    /// Sleep sets are off everywhere (fairness engaged).
+    sleepless: bool,
+    /// Executions before work is shared ([`SHARE_AFTER`]).
+    share_after: u64,
+    /// Why the search is not to be trusted, if something went wrong with a worker.
+    problem: Option<String>,
+}
+
+/// Explores `f` with an unbounded DFS on `workers` worker processes; `None` when they could not
+/// be started.
+pub(super) fn explore(
+    config: &Config,
+    f: &TestFn,
+    test: Option<&str>,
+    workers: usize,
+) -> Option<Report> {
+    let started = Instant::now();
+    let shared = Arc::new(Shared::new().ok()?);
+    let mut c = Coordinator {
+        config,
+        f,
+        test,
+        shared,
+        deadline: config.time_budget.map(|b| started + b),
+        slots: Vec::new(),
+        inbox: mpsc::channel(),
+        queue: BTreeMap::new(),
+        claims: Claims::default(),
+        done: BTreeMap::new(),
+        first_finding: None,
+        asked: None,
+        sleepless: false,
+        share_after: share_after(),
+        problem: None,
+    };
+    for index in 0..workers {
+        let slot = c.fork(index)?;
+        c.slots.push(Some(slot));
+    }
+    c.queue.insert(Vec::new(), FrontierItem::root(false));
+    c.run();
+    c.slots.clear();
+    let executions = c.shared.started().load(Ordering::Relaxed);
+    let parts: Vec<Part> = std::mem::take(&mut c.done)
+        .into_iter()
+        .map(|(key, report)| Part { key, report })
+        .collect();
+    let mut report = merge::search(config, parts, executions, c.problem.take());
+    report.seconds = started.elapsed().as_secs_f64();
+    Some(report)
+}
+
+impl Coordinator<'_> {
+    /// Hands work out and takes answers in until nothing is left.
+    fn run(&mut self) {
+        loop {
+            self.assign();
+            let idle = self
+                .slots
+                .iter()
+                .flatten()
+                .filter(|s| s.busy.is_none())
+                .count();
+            if idle == self.slots.iter().flatten().count() && self.queue.is_empty() {
+                return;
+            }
+            if self.slots.iter().all(Option::is_none) {
+                self.problem
+                    .get_or_insert_with(|| "no worker process is left".into());
+                return;
+            }
+            let waiting_for_work = idle > 0 && self.queue.is_empty();
+            if waiting_for_work {
+                self.ask_for_work();
+            }
+            let hard_end = self.deadline.map(|end| end + GRACE * 2);
+            let wait = match hard_end {
+                _ if waiting_for_work && self.asked.is_none() => LOOK_AGAIN,
+                Some(end) => end.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            match self.inbox.1.recv_timeout(wait) {
+                Ok((pid, message)) => self.take(pid, message),
+                Err(RecvTimeoutError::Timeout) if hard_end.is_some_and(|e| Instant::now() >= e) => {
+                    self.problem = Some(
+                        "a worker process did not report within the time budget and its grace \
+                         period; it was ended, and what it explored is not counted"
+                            .into(),
+                    );
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Gives queued items to idle workers, first in order first.
+    fn assign(&mut self) {
+        for index in 0..self.slots.len() {
+            let Some(slot) = self.slots[index].as_mut().filter(|s| s.busy.is_none()) else {
+                continue;
+            };
+            let Some((key, item)) = self.queue.pop_first() else {
+                return;
+            };
+            if send(&mut slot.process.stream, &ToWorker::Explore(item)).is_err() {
+                self.lost(index);
+                continue;
+            }
+            slot.busy = Some(key);
+            slot.dry_until = None;
+        }
+    }
+
+    /// Asks the busy worker on the first item in order (which has the most left, usually) to
+    /// give some of it away, once the search is large enough to share.
+    fn ask_for_work(&mut self) {
+        if self.asked.is_some() || self.shared.started().load(Ordering::Relaxed) < self.share_after
+        {
+            return;
+        }
+        let now = Instant::now();
+        let candidate = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i, s.as_ref()?)))
+            .filter(|(_, s)| s.dry_until.is_none_or(|t| now >= t))
+            .filter_map(|(i, s)| Some((s.busy.clone()?, i)))
+            .min();
+        if let Some((_, index)) = candidate {
+            self.shared.limit(index).store(1, Ordering::Relaxed);
+            self.asked = Some(index);
+        }
+    }
+
+    /// Handles one message of worker `pid`.
+    fn take(&mut self, pid: libc::pid_t, message: Option<FromWorker>) {
+        let Some(index) = self
+            .slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.process.pid == pid))
+        else {
+            return; // A worker replaced since: what it says no longer counts.
+        };
+        match message {
+            Some(FromWorker::Event(event)) => self.event(index, event),
+            Some(FromWorker::Explored(report)) => {
+                let report = *report;
+                if self.asked == Some(index) {
+                    self.asked = None;
+                    self.shared.limit(index).store(0, Ordering::Relaxed);
+                }
+                let key = self.slots[index]
+                    .as_mut()
+                    .and_then(|s| s.busy.take())
+                    .unwrap_or_default();
+                if !report.findings.is_empty()
+                    && self.first_finding.as_ref().is_none_or(|f| key < *f)
+                {
+                    self.first_finding = Some(key.clone());
+                    self.cancel_after(&key);
+                }
+                self.done.insert(key, report);
+            }
+            None => self.lost(index),
+        }
+    }
+
+    /// Handles what worker `index`'s search said on the way.
+    fn event(&mut self, index: usize, event: FrontierEvent) {
+        match event {
+            FrontierEvent::Donated { item, shared } => {
+                self.asked = None;
+                self.claims.share(shared);
+                self.enqueue(item);
+            }
+            FrontierEvent::NothingToGive => {
+                self.asked = None;
+                if let Some(slot) = self.slots[index].as_mut() {
+                    slot.dry_until = Some(Instant::now() + LOOK_AGAIN * 5);
+                }
+            }
+            FrontierEvent::Forward { prefix, options } => {
+                for item in self.claims.claim(&prefix, &options, self.sleepless) {
+                    self.enqueue(item);
+                }
+            }
+            FrontierEvent::Footprint {
+                point,
+                option,
+                footprint,
+            } => self.claims.footprint(point, option, footprint),
+            FrontierEvent::FairnessEngaged => self.fairness_engaged(),
+        }
+    }
+
+    /// Queues `item`, unless it comes after a finding or from before sleep sets went off.
+    fn enqueue(&mut self, item: FrontierItem) {
+        let key = item.key();
+        let after_finding = self.first_finding.as_ref().is_some_and(|f| key > *f);
+        if item.sleepless == self.sleepless && !after_finding {
+            self.queue.insert(key, item);
+        }
+    }
+
+    /// Sleep sets are off from now on: alone, the worker goes on without them; once work has
+    /// been shared, everything starts again without them.
+    fn fairness_engaged(&mut self) {
+        if self.sleepless {
+            return;
+        }
+        self.sleepless = true;
+        if self.claims.is_empty() && self.queue.is_empty() && self.done.is_empty() {
+            return;
+        }
+        self.queue.clear();
+        self.done.clear();
+        self.claims = Claims::default();
+        self.first_finding = None;
+        self.asked = None;
+        for index in 0..self.slots.len() {
+            self.slots[index] = None;
+            self.shared.limit(index).store(0, Ordering::Relaxed);
+            self.slots[index] = self.fork(index);
+        }
+        self.queue.insert(Vec::new(), FrontierItem::root(true));
+    }
+
+    /// A worker ended without reporting its item: the search has a hole.
+    fn lost(&mut self, index: usize) {
+        if let Some(slot) = self.slots[index].take() {
+            if let Some(key) = slot.busy {
+                if self.first_finding.as_ref().is_none_or(|f| key < *f) {
+                    self.problem.get_or_insert_with(|| {
+                        format!(
+                            "worker process {} ended without reporting the part of the search \
+                             it was exploring (it crashed or was killed); that part was not \
+                             checked",
+                            slot.process.pid
+                        )
+                    });
+                }
+            }
+        }
+        if self.asked == Some(index) {
+            self.asked = None;
+        }
+        self.shared.limit(index).store(0, Ordering::Relaxed);
+        self.slots[index] = self.fork(index);
+    }
+
+    /// Drops the items after `key`: queued ones, and running ones (their workers replaced).
+    fn cancel_after(&mut self, key: &Vec<u32>) {
+        self.queue.retain(|k, _| k < key);
+        self.done.retain(|k, _| k <= key);
+        for index in 0..self.slots.len() {
+            let running_after = self.slots[index]
+                .as_ref()
+                .and_then(|s| s.busy.as_ref())
+                .is_some_and(|k| k > key);
+            if running_after {
+                self.slots[index] = None;
+                if self.asked == Some(index) {
+                    self.asked = None;
+                }
+                self.shared.limit(index).store(0, Ordering::Relaxed);
+                self.slots[index] = self.fork(index);
+            }
+        }
+    }
+
+    /// Forks worker `index` and the thread that reads what it sends.
+    fn fork(&self, index: usize) -> Option<Slot> {
+        let (config, f) = (self.config.clone(), self.f.clone());
+        let (shared, deadline) = (self.shared.clone(), self.deadline);
+        let test = self.test.map(str::to_string);
+        let process = WorkerProcess::fork(move |stream| {
+            serve(stream, &config, &f, test, &shared, index, deadline);
+        })
+        .ok()?;
+        let mut reader = process.stream.try_clone().ok()?;
+        let (pid, inbox) = (process.pid, self.inbox.0.clone());
+        std::thread::Builder::new()
+            .name("conc-check-coordinator".into())
+            .spawn(move || loop {
+                let message = receive::<FromWorker>(&mut reader).ok().flatten();
+                let end = message.is_none();
+                if inbox.send((pid, message)).is_err() || end {
+                    return;
+                }
+            })
+            .ok()?;
+        Some(Slot {
+            process,
+            busy: None,
+            dry_until: None,
+        })
+    }
+}
+
+/// The shared execution budget, as a gate.
+struct SharedBudget {
+    shared: Arc<Shared>,
+    budget: u64,
+}
+
+impl Gate for SharedBudget {
+    fn stop(&self, _executions: u64) -> bool {
+        self.shared.started().load(Ordering::Relaxed) >= self.budget
+    }
+
+    fn started(&self) {
+        self.shared.started().fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A worker's life: explores the items the parent sends until the parent goes away.
+fn serve(
+    stream: UnixStream,
+    config: &Config,
+    f: &TestFn,
+    test: Option<String>,
+    shared: &Arc<Shared>,
+    index: usize,
+    deadline: Option<Instant>,
+) {
+    let Ok(mut reader) = stream.try_clone() else {
+        return;
+    };
+    let writer = Arc::new(Mutex::new(stream));
+    while let Ok(Some(ToWorker::Explore(item))) = receive::<ToWorker>(&mut reader) {
+        let out = writer.clone();
+        let emit = Arc::new(move |event: FrontierEvent| {
+            if let Ok(mut stream) = out.lock() {
+                let _ = send(&mut *stream, &FromWorker::Event(event));
+            }
+        });
+        let flags = shared.clone();
+        let asked = Arc::new(move || flags.limit(index).swap(0, Ordering::Relaxed) != 0);
+        let mut config = config.clone();
+        let total = config.time_budget;
+        if let Some(end) = deadline {
+            config.time_budget = Some(end.saturating_duration_since(Instant::now()));
+        }
+        let report = if config.time_budget == Some(Duration::ZERO) {
+            Report {
+                stopped_because: total
+                    .map(|t| format!("the time budget of {:.1}s ran out", t.as_secs_f64())),
+                ..Report::default()
+            }
+        } else {
+            worker::explore_on_worker(Run {
+                strategy: Box::new(
+                    Dfs::with_reduction(None, config.reduction)
+                        .exact_within_bound()
+                        .split(Split { item, emit, asked }),
+                ),
+                label: config.strategy.to_string(),
+                test: test.clone(),
+                expected: None,
+                gate: Some(Arc::new(SharedBudget {
+                    shared: shared.clone(),
+                    budget: config.iterations,
+                })),
+                f: f.clone(),
+                config,
+            })
+        };
+        let Ok(mut stream) = writer.lock() else {
+            return;
+        };
+        if send(&mut *stream, &FromWorker::Explored(Box::new(report))).is_err() {
+            return;
+        }
+    }
+}
