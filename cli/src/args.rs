@@ -172,6 +172,11 @@ pub struct ExploreArgs {
     /// preemptions.
     #[arg(long)]
     pub no_shrink: bool,
+    /// Worker processes per exploration [default: the cores divided by the tests run at once].
+    /// Tests then run that many times fewer at once (libtest's --test-threads), unless the
+    /// test arguments say otherwise.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: Option<u64>,
 }
 
 /// The options of the default action: build, run, report, gate.

@@ -56,11 +56,24 @@ pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
             e.memory_model.map(|m| m.name().to_string()),
         ),
         ("CONC_CHECK_SHRINK", e.no_shrink.then(|| "off".to_string())),
+        ("CONC_CHECK_WORKERS", e.workers.map(|w| w.to_string())),
     ];
     settings
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
         .collect()
+}
+
+/// With `workers` per exploration, libtest runs the cores divided by them at once (at least
+/// one), so that the workers of the tests running together fit the machine; nothing when the
+/// test arguments choose the test threads themselves.
+fn test_threads_for_workers(workers: Option<u64>, options: &[String]) -> Option<String> {
+    let workers = usize::try_from(workers?).ok()?;
+    if options.iter().any(|o| o.starts_with("--test-threads")) {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Some(format!("--test-threads={}", (cores / workers).max(1)))
 }
 
 /// Lists the tests of every binary; an error when nothing matches.
@@ -133,7 +146,7 @@ fn try_check(args: &CheckArgs) -> Result<u8, String> {
             if selected.is_empty() {
                 continue;
             }
-            let run_args = if args.partition.is_some() {
+            let mut run_args = if args.partition.is_some() {
                 // Exactly the shard's tests: the filters were applied when listing.
                 let mut a = vec!["--exact".to_string()];
                 a.extend(selected.iter().cloned());
@@ -144,6 +157,7 @@ fn try_check(args: &CheckArgs) -> Result<u8, String> {
                 a.extend(args.test_args.iter().cloned());
                 a
             };
+            run_args.extend(test_threads_for_workers(args.explore.workers, &options));
             let mut env = base_env.clone();
             if let Some(seed) = seed {
                 env.retain(|(k, _)| k != "CONC_CHECK_SEED");
@@ -257,4 +271,26 @@ fn write_baseline(results: &RunResults) -> String {
     .unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_reach_the_tests_and_leave_fewer_test_threads() {
+        let e = ExploreArgs {
+            workers: Some(2),
+            ..ExploreArgs::default()
+        };
+        assert!(explore_env(&e).contains(&("CONC_CHECK_WORKERS".into(), "2".into())));
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(
+            test_threads_for_workers(Some(2), &[]),
+            Some(format!("--test-threads={}", (cores / 2).max(1)))
+        );
+        let chosen = ["--test-threads=3".to_string()];
+        assert_eq!(test_threads_for_workers(Some(2), &chosen), None);
+        assert_eq!(test_threads_for_workers(None, &[]), None);
+    }
 }

@@ -7,7 +7,7 @@ use conc_check_corpus::{all, Program};
 fn dfs(program: &Program, workers: usize) -> Report {
     Builder::new()
         .strategy(Strategy::Dfs)
-        .iterations(30_000)
+        .iterations(10_000)
         .spurious_wakeups(program.spurious_wakeups)
         .shrink(false)
         .workers(workers)
@@ -55,4 +55,115 @@ fn a_split_dfs_gets_every_corpus_verdict_one_worker_gets() {
     }
     println!("exhausted by one worker: {one_total} executions; by two: {two_total}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn sampled(program: &Program, strategy: Strategy, seed: u64) -> Report {
+    Builder::new()
+        .strategy(strategy)
+        .seed(seed)
+        .iterations(20_000)
+        .shrink(false)
+        .workers(2)
+        .explore(program.run)
+}
+
+#[test]
+fn random_walks_on_two_workers_report_the_same_finding_every_time_and_it_replays() {
+    let program = conc_check_corpus::find("deep_preemptions").expect("in the corpus");
+    let first = sampled(&program, Strategy::Random, 5);
+    assert_eq!(first.workers, 2);
+    let schedule = first.schedule.clone().expect("a finding with its schedule");
+    for _ in 0..3 {
+        let again = sampled(&program, Strategy::Random, 5);
+        assert_eq!(
+            again.schedule.as_deref(),
+            Some(schedule.as_str()),
+            "{again}"
+        );
+    }
+    let replayed = conc_check::replay(&schedule, program.run);
+    assert_eq!(kinds(&replayed), kinds(&first), "{replayed}");
+}
+
+#[test]
+fn pct_on_two_workers_splits_the_budget_and_combines_its_bound() {
+    let program = conc_check_corpus::find("locked_counter_ok").expect("in the corpus");
+    let pct = |workers| {
+        Builder::new()
+            .strategy(Strategy::Pct { depth: 2 })
+            .iterations(2_000)
+            .workers(workers)
+            .explore(program.run)
+    };
+    let (one, two) = (pct(1), pct(2));
+    assert_eq!(two.executions, 2_000, "{two}");
+    let (a, b) = (
+        one.coverage.expect("a bound"),
+        two.coverage.expect("a bound"),
+    );
+    // Each worker ran half the executions under its own seed; together they bound the miss
+    // probability as one worker running them all would (the product of the two halves).
+    assert!(
+        (b.miss_probability.ln() - a.miss_probability.ln()).abs()
+            < 0.05 * a.miss_probability.ln().abs(),
+        "one worker {a:?}, two {b:?}"
+    );
+}
+
+static COUNT: conc_check::sync::atomic::AtomicUsize = conc_check::sync::atomic::AtomicUsize::new(0);
+
+/// Two threads add to a `static` atomic; its creation value starts every execution. Were the
+/// workers threads of one process, their executions would add to each other's.
+fn add_to_a_static() {
+    use conc_check::sync::atomic::Ordering;
+    let other = conc_check::thread::spawn(|| {
+        COUNT.fetch_add(1, Ordering::SeqCst);
+    });
+    COUNT.fetch_add(1, Ordering::SeqCst);
+    other.join().unwrap();
+    assert_eq!(COUNT.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn workers_never_share_a_static() {
+    for strategy in [Strategy::Random, Strategy::Dfs] {
+        let report = Builder::new()
+            .strategy(strategy)
+            .iterations(3_000)
+            .workers(2)
+            .explore(add_to_a_static);
+        assert!(report.findings.is_empty(), "{report}");
+        assert_eq!(report.workers, 2);
+    }
+}
+
+/// Aborts the process in the interleavings where the spawned thread stores first.
+fn abort_when_the_other_thread_goes_first() {
+    use conc_check::sync::atomic::{AtomicUsize, Ordering};
+    use conc_check::sync::Arc;
+    let order = Arc::new(AtomicUsize::new(0));
+    let theirs = order.clone();
+    let other = conc_check::thread::spawn(move || {
+        let _ = theirs.compare_exchange(0, 2, Ordering::SeqCst, Ordering::SeqCst);
+    });
+    let _ = order.compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst);
+    other.join().unwrap();
+    if order.load(Ordering::SeqCst) == 2 {
+        std::process::abort();
+    }
+}
+
+#[test]
+fn a_worker_that_dies_leaves_the_exploration_unfinished_and_says_so() {
+    for strategy in [Strategy::Random, Strategy::Dfs] {
+        let report = Builder::new()
+            .strategy(strategy)
+            .iterations(200)
+            .workers(2)
+            .explore(abort_when_the_other_thread_goes_first);
+        assert!(!report.complete, "{report}");
+        let why = report.stopped_because.clone().unwrap_or_default();
+        assert!(why.contains("ended without"), "{strategy:?}: {report}");
+        assert!(report.summary_line().contains("stopped early"), "{report}");
+    }
 }

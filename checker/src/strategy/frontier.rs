@@ -79,6 +79,8 @@ pub struct SharedPoint {
     pub point: Vec<u32>,
     /// Options explored or given away there, with their steps when known.
     pub claimed: Vec<(u32, Option<Footprint>)>,
+    /// A value choice (whose options never sleep).
+    pub value: bool,
 }
 
 /// What a shared search tells the coordinator while it runs.
@@ -100,6 +102,8 @@ pub enum FrontierEvent {
         prefix: Vec<PrefixStep>,
         /// The options.
         options: Vec<(u32, u32)>,
+        /// A value choice (whose options never sleep).
+        value: bool,
     },
     /// The step the item's own option took at the point it starts from.
     Footprint {

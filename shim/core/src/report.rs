@@ -521,8 +521,13 @@ impl Report {
         } else {
             String::new()
         };
+        let workers = if report.workers > 1 {
+            format!(", {} workers", report.workers)
+        } else {
+            String::new()
+        };
         let mut line = format!(
-            "conc-check: {outcome} after {} execution{}{pruned} ({} strategy, seed {}, {:.2}s; {coverage})",
+            "conc-check: {outcome} after {} execution{}{pruned} ({} strategy, seed {}{workers}, {:.2}s; {coverage})",
             report.executions,
             if report.executions == 1 { "" } else { "s" },
             report.strategy,

@@ -50,6 +50,8 @@ fn conc_check_search(case: &Case) -> Search {
     let shape = case.shape;
     let started = Instant::now();
     let report = Builder::new()
+        // One worker: the tools are compared on one core each (section 11 measures workers).
+        .workers(1)
         .strategy(Strategy::Dfs)
         .max_preemptions(None)
         .iterations(1_000_000)

@@ -6,7 +6,7 @@
 //! search to completion (`exhaustive`), executions and time to the first bug on the buggy corpus
 //! programs (`first_bug`, `FIRST_BUG_ONLY=name1,name2` for some of them; it includes the default strategy with and without race-directed
 //! steering, also alone as `steering`), the cost of race detection (`race_cost`), what each tool says about
-//! spin loops (`spin`), the weak-memory litmus tests (`litmus`), async tasks against shuttle's (`async`), and the search spaces of the
+//! spin loops (`spin`), the weak-memory litmus tests (`litmus`), async tasks against shuttle's (`async`), one exploration on two worker processes against one (`workers`), and the search spaces of the
 //! clean corpus programs at preemption bounds 2, 3 and none (`spaces`). `-- <section> …` picks
 //! sections; all but `spaces` run by default, and every measurement of those is capped in
 //! executions and time so the run stays under ten minutes on two cores. `spaces` runs only when
@@ -31,6 +31,7 @@ mod table;
 mod throughput;
 mod throughput_cell;
 mod twins;
+mod workers;
 
 use std::process::Command;
 use std::time::Instant;
@@ -84,6 +85,9 @@ fn main() {
     }
     if wanted("async") {
         async_tasks::run(&mut notes);
+    }
+    if wanted("workers") {
+        workers::run(&mut notes);
     }
     // Not in the default set: up to an hour with its default caps.
     if named.iter().any(|n| n == "spaces") {

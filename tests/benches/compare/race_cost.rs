@@ -50,6 +50,8 @@ fn best(races: bool) -> (f64, u64) {
         .map(|_| {
             let started = Instant::now();
             let report = Builder::new()
+                // One worker: the tools are compared on one core each (section 11 measures workers).
+                .workers(1)
                 .strategy(Strategy::Random)
                 .seed(1)
                 .iterations(EXECUTIONS)

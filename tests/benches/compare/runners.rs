@@ -119,6 +119,8 @@ fn conc_check_bounded(
     };
     let started = Instant::now();
     let report = Builder::new()
+        // One worker: the tools are compared on one core each (section 11 measures workers).
+        .workers(1)
         .strategy(strategy)
         .max_preemptions(bound)
         .iterations(caps.executions)

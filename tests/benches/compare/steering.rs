@@ -26,6 +26,8 @@ fn runs(p: &Program, steering: bool) -> (Vec<Option<u64>>, f64) {
     let found = (1..=SEEDS)
         .map(|seed| {
             let report = Builder::new()
+                // One worker: the tools are compared on one core each (section 11 measures workers).
+                .workers(1)
                 .seed(seed)
                 .iterations(CAP)
                 .time_budget(TIME)

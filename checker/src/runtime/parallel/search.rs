@@ -37,7 +37,7 @@ use crate::runtime::explorer::{Run, TestFn};
 use crate::runtime::gate::Gate;
 use crate::runtime::worker::{self, GRACE};
 use crate::strategy::dfs::Dfs;
-use crate::strategy::frontier::{FrontierEvent, FrontierItem, Split};
+use crate::strategy::frontier::{point_of, FrontierEvent, FrontierItem, Split};
 
 /// Executions the search runs on one worker before it shares work: a search smaller than that
 /// is over before another worker would have paid for itself. `CONC_CHECK_SHARE_AFTER` (an
@@ -59,6 +59,8 @@ struct Slot {
     process: WorkerProcess,
     /// The key of the item it explores, if any.
     busy: Option<Vec<u32>>,
+    /// The point that item starts from and the option it takes there (none for the root).
+    root: Option<(Vec<u32>, u32)>,
     /// It had nothing to give when last asked; not asked again before this.
     dry_until: Option<Instant>,
 }
@@ -150,7 +152,13 @@ impl Coordinator<'_> {
                 .filter(|s| s.busy.is_none())
                 .count();
             if idle == self.slots.iter().flatten().count() && self.queue.is_empty() {
-                return;
+                // Items still waiting for footprints nobody will send now go out as they are.
+                let released = self.claims.release_all(self.sleepless);
+                if released.is_empty() {
+                    return;
+                }
+                released.into_iter().for_each(|item| self.enqueue(item));
+                continue;
             }
             if self.slots.iter().all(Option::is_none) {
                 self.problem
@@ -191,11 +199,16 @@ impl Coordinator<'_> {
             let Some((key, item)) = self.queue.pop_first() else {
                 return;
             };
+            let root = item
+                .prefix
+                .split_last()
+                .map(|(last, path)| (point_of(path), last.option));
             if send(&mut slot.process.stream, &ToWorker::Explore(item)).is_err() {
                 self.lost(index);
                 continue;
             }
             slot.busy = Some(key);
+            slot.root = root;
             slot.dry_until = None;
         }
     }
@@ -239,10 +252,15 @@ impl Coordinator<'_> {
                     self.asked = None;
                     self.shared.limit(index).store(0, Ordering::Relaxed);
                 }
-                let key = self.slots[index]
+                let (key, root) = self.slots[index]
                     .as_mut()
-                    .and_then(|s| s.busy.take())
+                    .map(|s| (s.busy.take().unwrap_or_default(), s.root.take()))
                     .unwrap_or_default();
+                if let Some((point, option)) = root {
+                    for item in self.claims.ended(point, option, self.sleepless) {
+                        self.enqueue(item);
+                    }
+                }
                 if !report.findings.is_empty()
                     && self.first_finding.as_ref().is_none_or(|f| key < *f)
                 {
@@ -269,8 +287,12 @@ impl Coordinator<'_> {
                     slot.dry_until = Some(Instant::now() + LOOK_AGAIN * 5);
                 }
             }
-            FrontierEvent::Forward { prefix, options } => {
-                for item in self.claims.claim(&prefix, &options, self.sleepless) {
+            FrontierEvent::Forward {
+                prefix,
+                options,
+                value,
+            } => {
+                for item in self.claims.claim(&prefix, &options, value, self.sleepless) {
                     self.enqueue(item);
                 }
             }
@@ -278,7 +300,14 @@ impl Coordinator<'_> {
                 point,
                 option,
                 footprint,
-            } => self.claims.footprint(point, option, footprint),
+            } => {
+                for item in self
+                    .claims
+                    .footprint(point, option, footprint, self.sleepless)
+                {
+                    self.enqueue(item);
+                }
+            }
             FrontierEvent::FairnessEngaged => self.fairness_engaged(),
         }
     }
@@ -382,6 +411,7 @@ impl Coordinator<'_> {
         Some(Slot {
             process,
             busy: None,
+            root: None,
             dry_until: None,
         })
     }

@@ -208,6 +208,8 @@ pub struct Dfs {
     redundant: bool,
     /// The part of a search shared by several workers this one explores ([`super::frontier`]).
     split: Option<Split>,
+    /// The step taken at the split item's starting point was told to the coordinator.
+    root_told: bool,
 }
 
 impl Dfs {
@@ -235,6 +237,7 @@ impl Dfs {
             step_at: None,
             redundant: false,
             split: None,
+            root_told: false,
         }
     }
 

@@ -65,20 +65,26 @@ impl Dfs {
 
     /// Tells the coordinator the step the item's own option took at its starting point, once
     /// (the options claimed there after it sleep with it).
-    pub(super) fn tell_root_footprint(&self, index: usize, option: usize, footprint: &Footprint) {
+    pub(super) fn tell_root_footprint(
+        &mut self,
+        index: usize,
+        option: usize,
+        footprint: &Footprint,
+    ) {
         let Some(split) = &self.split else { return };
         let prefix = &split.item.prefix;
-        if index + 1 != prefix.len() || self.path.get(index).is_none_or(|n| n.chosen != option) {
+        let root =
+            index + 1 == prefix.len() && self.path.get(index).is_some_and(|n| n.chosen == option);
+        if !root || self.root_told {
             return;
         }
-        if self.path[index].footprints[option].as_ref() != Some(footprint) {
-            return;
-        }
-        self.emit(FrontierEvent::Footprint {
+        self.root_told = true;
+        let event = FrontierEvent::Footprint {
             point: point_of(&prefix[..index]),
             option: prefix[index].option,
             footprint: footprint.clone(),
-        });
+        };
+        self.emit(event);
     }
 
     /// The path to point `index` as prefix steps: at each point the option taken, and the
@@ -103,11 +109,16 @@ impl Dfs {
             .filter(|&i| node.wants(i) && self.allowed(node, i))
             .map(|i| (node.options[i], i as u32))
             .collect();
-        if options.is_empty() || self.redundant {
+        if options.is_empty() {
             return;
         }
+        let value = node.value;
         let prefix = self.prefix_to(index);
-        self.emit(FrontierEvent::Forward { prefix, options });
+        self.emit(FrontierEvent::Forward {
+            prefix,
+            options,
+            value,
+        });
     }
 
     /// When the coordinator asks for work: gives away the first option still to explore at
@@ -140,6 +151,7 @@ impl Dfs {
             .map(|k| SharedPoint {
                 point: point_of(&prefix[..k]),
                 claimed: done_options(&self.path[k], None),
+                value: self.path[k].value,
             })
             .collect();
         for node in &mut self.path[..=j] {
