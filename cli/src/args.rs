@@ -100,6 +100,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run a program on real OS threads with the detectors watching, and gate on what they find.
     Run(RunArgs),
+    /// Combine the `--format json` reports of the jobs that each ran one part of the same
+    /// explorations (`--exploration-partition K/N`) into the report of the whole, and gate on it.
+    Merge(MergeArgs),
 }
 
 /// Which packages to build, and how (cargo's own options). Global: they may come before or
@@ -177,6 +180,10 @@ pub struct ExploreArgs {
     /// test arguments say otherwise.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub workers: Option<u64>,
+    /// Run only part K of N of every exploration (CI jobs sharing long explorations; combine
+    /// their --format json reports with `cargo conc-check merge`).
+    #[arg(long, value_name = "K/N", value_parser = parse_part)]
+    pub exploration_partition: Option<String>,
 }
 
 /// The options of the default action: build, run, report, gate.
@@ -231,6 +238,20 @@ pub struct ReplayArgs {
     pub test_args: Vec<String>,
 }
 
+/// `cargo conc-check merge FILE… [--format F] [--output FILE]`.
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// The JSON reports of the parts (`--format json --output …` of each job).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The merged report's format [default: human].
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Where it is written (default: standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// `cargo conc-check run [--bin NAME] [-- ARGS]`: real mode.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
@@ -240,6 +261,12 @@ pub struct RunArgs {
     /// Arguments passed on to the program.
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+fn parse_part(value: &str) -> Result<String, String> {
+    conc_check_core::config::ExplorationPart::parse(value)
+        .map(|p| p.to_string())
+        .ok_or_else(|| "expected K/N with 1 <= K <= N, e.g. 2/4".to_string())
 }
 
 fn parse_duration(value: &str) -> Result<String, String> {

@@ -10,6 +10,7 @@ mod exit_code;
 mod fingerprint;
 mod hash;
 mod libtest;
+mod merge;
 mod outcome;
 mod output;
 mod partition;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         None => run::check(&cli.check),
         Some(Command::Replay(replay)) => replay::replay(replay, &cli.check.build),
         Some(Command::Run(args)) => real::run(args, &cli.check.build),
+        Some(Command::Merge(args)) => merge::merge(args),
     };
     ExitCode::from(code)
 }

@@ -57,6 +57,7 @@ pub fn explore_env(e: &ExploreArgs) -> Vec<(String, String)> {
         ),
         ("CONC_CHECK_SHRINK", e.no_shrink.then(|| "off".to_string())),
         ("CONC_CHECK_WORKERS", e.workers.map(|w| w.to_string())),
+        ("CONC_CHECK_PARTITION", e.exploration_partition.clone()),
     ];
     settings
         .into_iter()

@@ -186,6 +186,25 @@ impl Builder {
         self
     }
 
+    /// Explores only part `index` (from 1) of `count` of the exploration
+    /// (`CONC_CHECK_PARTITION=K/N`, `cargo conc-check --exploration-partition K/N`), for CI jobs
+    /// that share one long exploration; `conc_check_core::parts::merge_parts` (`cargo
+    /// conc-check merge`) combines their reports into the whole's. Sampling strategies split
+    /// their workers and executions between the parts; an unbounded DFS splits its first
+    /// decisions into subtrees and explores the part's share of them; a bounded DFS runs whole
+    /// in every part.
+    ///
+    /// # Panics
+    /// When `index` is 0 or above `count`.
+    pub fn exploration_part(mut self, index: u32, count: u32) -> Self {
+        assert!(
+            (1..=count).contains(&index),
+            "conc-check: exploration part {index} of {count}: expected 1 <= K <= N"
+        );
+        self.config.partition = Some(conc_check_core::config::ExplorationPart { index, count });
+        self
+    }
+
     /// Whether tracked cells are checked for data races (on by default).
     pub fn race_detection(mut self, on: bool) -> Self {
         self.config.race_detection = on;

@@ -167,3 +167,117 @@ fn a_worker_that_dies_leaves_the_exploration_unfinished_and_says_so() {
         assert!(report.summary_line().contains("stopped early"), "{report}");
     }
 }
+
+/// Every part of a split exploration, and their merge.
+fn parts(program: &Program, strategy: Strategy, count: u32) -> (Vec<Report>, Report) {
+    let reports: Vec<Report> = (1..=count)
+        .map(|index| {
+            Builder::new()
+                .strategy(strategy)
+                .iterations(10_000)
+                .spurious_wakeups(program.spurious_wakeups)
+                .shrink(false)
+                .workers(1)
+                .exploration_part(index, count)
+                .explore(program.run)
+        })
+        .collect();
+    let whole = conc_check_core::parts::merge_parts(reports.clone());
+    (reports, whole)
+}
+
+#[test]
+fn a_dfs_split_between_jobs_gets_the_verdicts_of_one_search() {
+    for name in [
+        "seqlock_ok",
+        "spsc_ring_ok",
+        "peterson_seqcst_ok",
+        "wakeup_registered_first_ok",
+        "check_then_act",
+        "abba",
+    ] {
+        let program = conc_check_corpus::find(name).expect("in the corpus");
+        let one = dfs(&program, 1);
+        let (reports, whole) = parts(&program, Strategy::Dfs, 3);
+        let explored: u64 = reports
+            .iter()
+            .map(|r| r.part.as_ref().unwrap().explored)
+            .sum();
+        let subtrees = reports[0].part.as_ref().unwrap().subtrees;
+        println!(
+            "{name:<28} one search {:>6} executions {}; three parts {:>6} {} ({subtrees} subtrees)",
+            one.executions,
+            if one.complete { "complete" } else { "" },
+            whole.executions,
+            if whole.complete { "complete" } else { "" },
+        );
+        for r in &reports {
+            println!("  {} {:?}", r.summary_line(), r.part);
+        }
+        assert_eq!(
+            explored, subtrees,
+            "{name}: every subtree explored by one part"
+        );
+        assert_eq!(
+            kinds(&one).first(),
+            kinds(&whole).first(),
+            "{name}: {whole}"
+        );
+        assert_eq!(one.complete, whole.complete, "{name}: {whole}");
+        let (_, two_of_three) = {
+            let (mut reports, _) = parts(&program, Strategy::Dfs, 3);
+            reports.remove(1);
+            let merged = conc_check_core::parts::merge_parts(reports.clone());
+            (reports, merged)
+        };
+        if one.findings.is_empty() {
+            assert!(!two_of_three.complete, "{name}: a missing part");
+        }
+    }
+}
+
+#[test]
+fn random_parts_share_the_executions_of_one_exploration() {
+    let program = conc_check_corpus::find("locked_counter_ok").expect("in the corpus");
+    let (reports, whole) = parts(&program, Strategy::Random, 2);
+    assert_eq!(whole.executions, 10_000);
+    assert!(reports.iter().all(|r| r.executions == 5_000));
+    assert!(reports.iter().all(|r| r.part.is_some() && !r.complete));
+    assert!(!whole.complete && whole.findings.is_empty(), "{whole}");
+}
+
+struct PanicsWhileUnwinding;
+
+impl Drop for PanicsWhileUnwinding {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            panic!("a second panic while unwinding");
+        }
+    }
+}
+
+fn drop_panics_while_unwinding() {
+    let t = conc_check::thread::spawn(|| {
+        let _guard = PanicsWhileUnwinding;
+        panic!("the first panic");
+    });
+    let _ = t.join();
+}
+
+#[test]
+fn a_worker_ended_by_a_panic_while_unwinding_hands_its_finding_to_the_parent() {
+    for strategy in [Strategy::Random, Strategy::Dfs] {
+        let report = Builder::new()
+            .strategy(strategy)
+            .iterations(100)
+            .workers(2)
+            .explore(drop_panics_while_unwinding);
+        let first = report
+            .findings
+            .first()
+            .unwrap_or_else(|| panic!("{report}"));
+        assert_eq!(first.kind.name(), "panic", "{report}");
+        assert!(first.message.contains("while unwinding"), "{report}");
+        assert!(report.schedule.is_some(), "{report}");
+    }
+}

@@ -8,7 +8,7 @@ use super::{parallel, shrink, worker};
 use crate::config::Config;
 use crate::report::Report;
 use crate::schedule::{test_hash, Schedule, ScheduleError};
-use crate::strategy::{self, replay::Replay};
+use crate::strategy::replay::Replay;
 
 /// Explores `f` as `config` says and reports what was found. Never panics because of a finding.
 ///
@@ -38,17 +38,7 @@ pub fn explore(config: &Config, f: TestFn) -> Report {
         };
     }
     let test = crate::report::dir::current_test();
-    let report = parallel::explore(config, &f, test.as_deref()).unwrap_or_else(|| {
-        worker::explore_on_worker(Run {
-            gate: None,
-            strategy: strategy::from_config(config),
-            label: config.strategy.to_string(),
-            test: test.clone(),
-            expected: None,
-            config: config.clone(),
-            f: f.clone(),
-        })
-    });
+    let report = parallel::explore(config, &f, test.as_deref());
     shrink::shrunk(config, &f, test, report)
 }
 

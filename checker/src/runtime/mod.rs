@@ -28,6 +28,7 @@ mod frames;
 mod gate;
 mod lasso;
 mod leaks;
+mod outlet;
 mod panic_hook;
 mod parallel;
 mod pending_future;

@@ -70,8 +70,15 @@ fn on_model_panic(info: &PanicHookInfo<'_>) {
 /// aborts the process, and this frame cannot be left any other way without leaving std's panic
 /// hook locked for good. Write the report where `cargo conc-check` collects it (it runs the
 /// binary's other tests again), print it, and end the process with the exit code of a failed
-/// test instead of an abort.
+/// test instead of an abort. A worker process hands it to its parent instead
+/// ([`super::outlet`]).
 fn stop_process(report: &crate::report::Report, test: Option<&str>) -> ! {
+    // A worker process gives it to the parent, which merges it with the other workers'.
+    if super::outlet::deliver(report) {
+        // SAFETY: ends this worker at once, as a forked process must (no destructors or
+        // atexit handlers of the test process it was copied from).
+        unsafe { libc::_exit(101) }
+    }
     crate::report::dir::write_if_asked(report, test);
     eprintln!("\n{report}");
     std::process::exit(101)

@@ -48,6 +48,15 @@ impl FrontierItem {
         }
     }
 
+    /// The same subtree explored without sleep sets: nothing sleeps at its points.
+    pub fn without_sleepers(mut self) -> Self {
+        for step in &mut self.prefix {
+            step.earlier.iter_mut().for_each(|(_, f)| *f = None);
+        }
+        self.sleepless = true;
+        self
+    }
+
     /// Its place in the sequential search's order: the option index taken at each decision
     /// of the prefix (the root's is empty and comes first).
     pub fn key(&self) -> Vec<u32> {
@@ -116,6 +125,14 @@ pub enum FrontierEvent {
     },
     /// The fair scheduler hid a thread: sleep sets are unsound from here on.
     FairnessEngaged,
+    /// A probe ([`Split::probe`]) reached the point after its item's prefix: the options the
+    /// sequential search explores there (awake, within the bound), as `(option, index)`.
+    Options {
+        /// The options.
+        options: Vec<(u32, u32)>,
+        /// A value choice (whose options never sleep).
+        value: bool,
+    },
 }
 
 /// Where a shared search sends its events.
@@ -132,4 +149,7 @@ pub struct Split {
     pub emit: Emit,
     /// The coordinator's requests for work.
     pub asked: Asked,
+    /// Only probing: tell the options at the point after the prefix
+    /// ([`FrontierEvent::Options`]) and the step the prefix's last option took.
+    pub probe: bool,
 }

@@ -1,6 +1,6 @@
 //! Exploration settings and their `CONC_CHECK_*` environment overrides.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -128,6 +128,34 @@ pub struct Config {
     /// How many worker processes explore at once (`CONC_CHECK_WORKERS`); `None`: the available
     /// cores divided by libtest's parallel test threads (see [`Config::effective_workers`]).
     pub workers: Option<usize>,
+    /// This exploration is part `index` (1-based) of `count` (`CONC_CHECK_PARTITION=K/N`,
+    /// `cargo conc-check --exploration-partition K/N`): CI jobs each run one part of one long
+    /// exploration, and `cargo conc-check merge` combines their reports.
+    pub partition: Option<ExplorationPart>,
+}
+
+/// One part of an exploration split between CI jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplorationPart {
+    /// Which part, from 1.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+}
+
+impl ExplorationPart {
+    /// Parses `K/N` with `1 <= K <= N`.
+    pub fn parse(value: &str) -> Option<ExplorationPart> {
+        let (k, n) = value.trim().split_once('/')?;
+        let (index, count) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
+        (index >= 1 && index <= count).then_some(ExplorationPart { index, count })
+    }
+}
+
+impl fmt::Display for ExplorationPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 impl Default for Config {
@@ -151,6 +179,7 @@ impl Default for Config {
             hang_timeout: Some(Duration::from_secs(5)),
             expect_panic: None,
             workers: None,
+            partition: None,
         }
     }
 }
@@ -274,6 +303,11 @@ impl Config {
                 _ => return Err(error("CONC_CHECK_WORKERS", &v, &expected)),
             }
         }
+        if let Some(v) = get("CONC_CHECK_PARTITION") {
+            config.partition = Some(ExplorationPart::parse(&v).ok_or_else(|| {
+                error("CONC_CHECK_PARTITION", &v, "K/N with 1 <= K <= N, e.g. 2/4")
+            })?);
+        }
         if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
             config.memory_model = v.parse()?;
         }
@@ -344,6 +378,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_HANG_TIMEOUT",
     "CONC_CHECK_REPLAY",
     "CONC_CHECK_WORKERS",
+    "CONC_CHECK_PARTITION",
     "CONC_CHECK_SHARE_AFTER",
     "CONC_CHECK_REPORT_DIR",
     "CONC_CHECK_WATCHDOG",
@@ -506,6 +541,18 @@ mod tests {
                 Box::leak(Box::new([("CONC_CHECK_WORKERS", bad)]));
             let e = Config::from_vars(vars(pairs)).unwrap_err();
             assert!(e.to_string().contains("from 1 to 64"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_exploration_part_is_k_of_n() {
+        let c = Config::from_vars(vars(&[("CONC_CHECK_PARTITION", "2/3")])).unwrap();
+        assert_eq!(c.partition, Some(ExplorationPart { index: 2, count: 3 }));
+        for bad in ["0/2", "3/2", "1", "a/b"] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([("CONC_CHECK_PARTITION", bad)]));
+            let e = Config::from_vars(vars(pairs)).unwrap_err();
+            assert!(e.to_string().contains("K/N"), "{e}");
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod config;
 pub mod envelope;
 pub mod fingerprint;
+pub mod parts;
 pub mod report;
 pub mod schedule_error;
 

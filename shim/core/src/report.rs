@@ -334,6 +334,27 @@ pub struct Report {
     pub shrunk: Option<String>,
     /// Worker processes that explored at once (0 or 1: the exploration ran on one).
     pub workers: u32,
+    /// The part of an exploration split between CI jobs that this report covers
+    /// (`CONC_CHECK_PARTITION`); `cargo conc-check merge` combines the parts.
+    pub part: Option<ReportPart>,
+}
+
+/// Which part of a split exploration a report covers, and what the merge must know about it.
+#[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct ReportPart {
+    /// Which part, from 1.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+    /// For a DFS: the subtrees of the split this part explored, out of `subtrees`.
+    pub explored: u64,
+    /// For a DFS: the subtrees the split made in all.
+    pub subtrees: u64,
+    /// The fair scheduler hid a spinning thread in this part. Sleep sets are unsound from then
+    /// on, and the subtrees of every part slept the options of the subtrees before them: the
+    /// merged DFS is not complete.
+    pub fairness_engaged: bool,
 }
 
 /// Knuth's estimate of the executions a DFS without reduction needs to exhaust a space, from
@@ -500,6 +521,19 @@ impl Report {
                 .findings
                 .iter()
                 .all(|f| f.kind == FindingKind::Panic && f.message.contains(expected.as_str()))
+    }
+
+    /// Takes the findings of `found`, another exploration's report, with everything that
+    /// describes the execution they came from (its schedule, interleaving and size): what a
+    /// merge of several reports reports.
+    pub fn adopt_findings(&mut self, found: Report) {
+        self.findings = found.findings;
+        self.schedule = found.schedule;
+        self.replay = found.replay;
+        self.interleaving = found.interleaving;
+        self.preemptions = found.preemptions;
+        self.execution_steps = found.execution_steps;
+        self.shrunk = found.shrunk;
     }
 
     /// One line: executions, completeness, outcome (and why it stopped early, if it did).

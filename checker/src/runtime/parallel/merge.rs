@@ -1,7 +1,7 @@
 //! The reports of several workers merged into the exploration's one report.
 
 use crate::config::{Config, StrategyKind};
-use crate::report::{Coverage, Report};
+use crate::report::Report;
 
 /// One explored subtree of a split search and its report.
 pub(super) struct Part {
@@ -19,16 +19,6 @@ fn base(config: &Config) -> Report {
         expect_panic: config.expect_panic.clone(),
         ..Report::default()
     }
-}
-
-/// Takes the finding (and everything that describes its execution) of `found`.
-fn adopt_finding(into: &mut Report, found: Report) {
-    into.findings = found.findings;
-    into.schedule = found.schedule;
-    into.replay = found.replay;
-    into.interleaving = found.interleaving;
-    into.preemptions = found.preemptions;
-    into.execution_steps = found.execution_steps;
 }
 
 /// A split search: the finding of the first subtree in order that has one; complete when every
@@ -51,7 +41,7 @@ pub(super) fn search(
         .filter(|p| !p.report.findings.is_empty())
         .min_by(|a, b| a.key.cmp(&b.key));
     match first_found {
-        Some(found) => adopt_finding(&mut report, found.report),
+        Some(found) => report.adopt_findings(found.report),
         None => {
             report.stopped_because = problem.or(stopped);
             report.complete = every_part_complete && report.stopped_because.is_none();
@@ -81,7 +71,10 @@ pub(super) fn sampling(
         _ => !answered.is_empty() && answered.iter().all(|r| r.complete),
     };
     let stopped = answered.iter().find_map(|r| r.stopped_because.clone());
-    let coverage = merged_coverage(answered.iter().filter_map(|r| r.coverage.as_ref()));
+    let coverage = answered
+        .iter()
+        .filter_map(|r| r.coverage.clone())
+        .reduce(|a, b| a.combined(&b));
     let winner = reports
         .into_iter()
         .enumerate()
@@ -89,7 +82,7 @@ pub(super) fn sampling(
         .filter(|(_, r)| !r.findings.is_empty())
         .min_by_key(|(w, r)| (r.executions, *w));
     match winner {
-        Some((_, found)) => adopt_finding(&mut report, found),
+        Some((_, found)) => report.adopt_findings(found),
         None => {
             report.stopped_because = problem.or(stopped);
             report.complete = proof && report.stopped_because.is_none();
@@ -101,24 +94,6 @@ pub(super) fn sampling(
     report
 }
 
-/// PCT's bound over independent workers: each worker's clean executions missed a bug of the
-/// depth with probability at most its own figure, so all of them with at most the product; the
-/// per-execution figure is the smallest any worker guarantees.
-fn merged_coverage<'a>(coverages: impl Iterator<Item = &'a Coverage>) -> Option<Coverage> {
-    coverages.fold(None, |merged, c| {
-        Some(match merged {
-            None => c.clone(),
-            Some(m) => Coverage {
-                depth: m.depth,
-                threads: m.threads.max(c.threads),
-                steps: m.steps.max(c.steps),
-                hit_probability: m.hit_probability.min(c.hit_probability),
-                miss_probability: m.miss_probability * c.miss_probability,
-            },
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +102,7 @@ mod tests {
     fn found(executions: u64, message: &str) -> Report {
         Report {
             executions,
-            findings: vec![Finding::new(FindingKind::Deadlock, message.to_string())],
+            findings: vec![Finding::new(FindingKind::Deadlock, message)],
             ..Report::default()
         }
     }
@@ -204,14 +179,5 @@ mod tests {
         assert!(!search(&config, clean_parts, 5, None).complete);
         let complete = vec![part(vec![], clean(3, true)), part(vec![1], clean(2, true))];
         assert!(search(&config, complete, 5, None).complete);
-    }
-
-    #[test]
-    fn independent_workers_multiply_their_miss_probabilities() {
-        let a = Coverage::pct(2, 2, 10, 100);
-        let b = Coverage::pct(2, 3, 10, 100);
-        let merged = merged_coverage([&a, &b].into_iter()).unwrap();
-        assert!((merged.miss_probability - a.miss_probability * b.miss_probability).abs() < 1e-12);
-        assert_eq!(merged.threads, 3);
     }
 }

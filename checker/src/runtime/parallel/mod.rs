@@ -16,15 +16,18 @@
 
 mod claims;
 mod merge;
+mod partition;
 mod process;
 mod sampling;
 mod search;
 
 use serde::{Deserialize, Serialize};
 
-use super::explorer::TestFn;
+use super::explorer::{Run, TestFn};
+use super::worker;
 use crate::config::{Config, StrategyKind};
 use crate::report::Report;
+use crate::strategy;
 use crate::strategy::frontier::{FrontierEvent, FrontierItem};
 
 /// What the parent tells a worker.
@@ -43,12 +46,34 @@ enum FromWorker {
     Explored(Box<Report>),
 }
 
-/// Explores `f` on several workers when the configuration asks for more than one and the
-/// strategy can share its work; `None` when the exploration should run on this process alone
-/// (one worker, a replay, a DFS under a preemption bound, or no way to fork).
-pub(crate) fn explore(config: &Config, f: &TestFn, test: Option<&str>) -> Option<Report> {
+/// Explores `f` as the configuration says: on several workers when it asks for more than one
+/// and the strategy can share its work, as one part of a split exploration when it names one,
+/// and otherwise on this process alone (one worker, a replay, a DFS under a preemption bound,
+/// no way to fork).
+pub(crate) fn explore(config: &Config, f: &TestFn, test: Option<&str>) -> Report {
+    if config.replay.is_some() {
+        return one_worker(config, f, test);
+    }
+    let Some(part) = config.partition else {
+        return on_workers(config, f, test).unwrap_or_else(|| one_worker(config, f, test));
+    };
+    if let Some(report) = partition::explore(config, f, test, part) {
+        return with_workers(report, worker_count(config));
+    }
+    // Not split: every part runs the whole exploration.
+    let mut whole = on_workers(config, f, test).unwrap_or_else(|| one_worker(config, f, test));
+    whole.part = Some(crate::report::ReportPart {
+        index: part.index,
+        count: part.count,
+        ..Default::default()
+    });
+    whole
+}
+
+/// The exploration on several workers; `None` when it runs on one.
+fn on_workers(config: &Config, f: &TestFn, test: Option<&str>) -> Option<Report> {
     let workers = worker_count(config);
-    if workers < 2 || config.replay.is_some() {
+    if workers < 2 {
         return None;
     }
     let report = match config.strategy {
@@ -57,9 +82,24 @@ pub(crate) fn explore(config: &Config, f: &TestFn, test: Option<&str>) -> Option
         StrategyKind::Dfs => search::explore(config, f, test, workers),
         _ => sampling::explore(config, f, test, workers),
     };
-    report.map(|mut report| {
-        report.workers = u32::try_from(workers).unwrap_or(u32::MAX);
-        report
+    report.map(|r| with_workers(r, workers))
+}
+
+fn with_workers(mut report: Report, workers: usize) -> Report {
+    report.workers = u32::try_from(workers).unwrap_or(u32::MAX);
+    report
+}
+
+/// The exploration on this process alone.
+fn one_worker(config: &Config, f: &TestFn, test: Option<&str>) -> Report {
+    worker::explore_on_worker(Run {
+        gate: None,
+        strategy: strategy::from_config(config),
+        label: config.strategy.to_string(),
+        test: test.map(str::to_string),
+        expected: None,
+        config: config.clone(),
+        f: f.clone(),
     })
 }
 

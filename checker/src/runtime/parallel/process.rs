@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::FromWorker;
 use crate::config::MAX_WORKERS;
 
 /// What the parent and its workers share.
@@ -112,6 +113,7 @@ impl WorkerProcess {
             -1 => Err(io::Error::last_os_error()),
             0 => {
                 drop(ours);
+                hand_emergency_reports_to_parent(&theirs);
                 let outcome =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(theirs)));
                 // SAFETY: ends the child at once, as it must after a fork.
@@ -120,6 +122,18 @@ impl WorkerProcess {
             pid => Ok(WorkerProcess { pid, stream: ours }),
         }
     }
+}
+
+/// In a worker: a report that must go out at once (`runtime::outlet`) goes to the parent as
+/// the report of the worker's part.
+fn hand_emergency_reports_to_parent(stream: &UnixStream) {
+    let Ok(out) = stream.try_clone() else { return };
+    let out = std::sync::Mutex::new(out);
+    crate::runtime::outlet::set(Box::new(move |report| {
+        if let Ok(mut out) = out.lock() {
+            let _ = send(&mut *out, &FromWorker::Explored(Box::new(report.clone())));
+        }
+    }));
 }
 
 impl Drop for WorkerProcess {

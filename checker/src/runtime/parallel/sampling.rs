@@ -57,7 +57,8 @@ pub(super) fn share(total: u64, workers: usize, worker: usize) -> u64 {
     total / n + u64::from((worker as u64) < total % n)
 }
 
-/// Worker `worker`'s configuration and strategy.
+/// The configuration and strategy of worker `worker` of `workers` (counted over every part of
+/// a split exploration).
 fn plan(config: &Config, workers: usize, worker: usize) -> (Config, Box<dyn Strategy>) {
     let mut mine = config.clone();
     mine.seed = seed_of(config.seed, worker);
@@ -82,12 +83,25 @@ pub(super) fn explore(
     test: Option<&str>,
     workers: usize,
 ) -> Option<Report> {
+    explore_range(config, f, test, 0..workers, workers)
+}
+
+/// Explores `f` as the workers `range` of `total` (the others run in other parts of a split
+/// exploration), one process each; `None` when they could not be started.
+pub(super) fn explore_range(
+    config: &Config,
+    f: &TestFn,
+    test: Option<&str>,
+    range: std::ops::Range<usize>,
+    total: usize,
+) -> Option<Report> {
     let started = Instant::now();
+    let workers = range.len();
     let shared = Arc::new(Shared::new().ok()?);
     let (inbox, answers) = mpsc::channel();
     let mut processes = Vec::new();
     for worker in 0..workers {
-        let (mine, strategy) = plan(config, workers, worker);
+        let (mine, strategy) = plan(config, total, range.start + worker);
         shared
             .limit(worker)
             .store(mine.iterations, Ordering::Relaxed);
@@ -146,7 +160,7 @@ pub(super) fn explore(
                         };
                         shared.lower_limit(other, limit);
                     }
-                } else if worker == 0 && config.strategy == StrategyKind::Portfolio {
+                } else if range.start + worker == 0 && config.strategy == StrategyKind::Portfolio {
                     // The proof search ended: the samplers beside it stop too.
                     (1..workers).for_each(|other| shared.lower_limit(other, 0));
                 }

@@ -92,6 +92,13 @@ struct Coordinator<'a> {
     sleepless: bool,
     /// Executions before work is shared ([`SHARE_AFTER`]).
     share_after: u64,
+    /// The items the search started from (the root, or a part's subtrees), for a restart.
+    start: Vec<FrontierItem>,
+    /// Points above this depth are explored option by option by the items (a part's split):
+    /// nothing is forwarded there.
+    frozen: usize,
+    /// The fair scheduler hid a thread somewhere.
+    fairness_seen: bool,
     /// Why the search is not to be trusted, if something went wrong with a worker.
     problem: Option<String>,
 }
@@ -104,8 +111,42 @@ pub(super) fn explore(
     test: Option<&str>,
     workers: usize,
 ) -> Option<Report> {
+    let start = Start {
+        items: vec![FrontierItem::root(false)],
+        frozen: 0,
+    };
+    explore_items(config, f, test, workers, start).map(|(report, _)| report)
+}
+
+/// Where a shared search starts.
+pub(super) struct Start {
+    /// Its items: the root, or the subtrees of one part of a split exploration.
+    pub items: Vec<FrontierItem>,
+    /// The depth above which every option was made an item of its own (0: none).
+    pub frozen: usize,
+}
+
+/// Explores the subtrees `start` names on `workers` worker processes; the report, and whether
+/// the fair scheduler hid a thread somewhere; `None` when the workers could not be started.
+pub(super) fn explore_items(
+    config: &Config,
+    f: &TestFn,
+    test: Option<&str>,
+    workers: usize,
+    start: Start,
+) -> Option<(Report, bool)> {
     let started = Instant::now();
     let shared = Arc::new(Shared::new().ok()?);
+    // Items made without sleep sets (the split saw hiding) make the whole search go without.
+    let sleepless = start.items.iter().any(|i| i.sleepless);
+    let items: Vec<FrontierItem> = match sleepless {
+        true => start
+            .items
+            .into_iter()
+            .map(FrontierItem::without_sleepers)
+            .collect(),
+        false => start.items,
+    };
     let mut c = Coordinator {
         config,
         f,
@@ -119,15 +160,20 @@ pub(super) fn explore(
         done: BTreeMap::new(),
         first_finding: None,
         asked: None,
-        sleepless: false,
+        sleepless,
         share_after: share_after(),
+        start: items.clone(),
+        frozen: start.frozen,
+        fairness_seen: false,
         problem: None,
     };
     for index in 0..workers {
         let slot = c.fork(index)?;
         c.slots.push(Some(slot));
     }
-    c.queue.insert(Vec::new(), FrontierItem::root(false));
+    for item in items {
+        c.enqueue(item);
+    }
     c.run();
     c.slots.clear();
     let executions = c.shared.started().load(Ordering::Relaxed);
@@ -137,7 +183,7 @@ pub(super) fn explore(
         .collect();
     let mut report = merge::search(config, parts, executions, c.problem.take());
     report.seconds = started.elapsed().as_secs_f64();
-    Some(report)
+    Some((report, c.fairness_seen))
 }
 
 impl Coordinator<'_> {
@@ -287,6 +333,7 @@ impl Coordinator<'_> {
                     slot.dry_until = Some(Instant::now() + LOOK_AGAIN * 5);
                 }
             }
+            FrontierEvent::Forward { prefix, .. } if prefix.len() < self.frozen => {}
             FrontierEvent::Forward {
                 prefix,
                 options,
@@ -309,6 +356,7 @@ impl Coordinator<'_> {
                 }
             }
             FrontierEvent::FairnessEngaged => self.fairness_engaged(),
+            FrontierEvent::Options { .. } => {}
         }
     }
 
@@ -324,11 +372,13 @@ impl Coordinator<'_> {
     /// Sleep sets are off from now on: alone, the worker goes on without them; once work has
     /// been shared, everything starts again without them.
     fn fairness_engaged(&mut self) {
+        self.fairness_seen = true;
         if self.sleepless {
             return;
         }
         self.sleepless = true;
-        if self.claims.is_empty() && self.queue.is_empty() && self.done.is_empty() {
+        let alone = self.start.len() == 1 && self.claims.is_empty();
+        if alone && self.queue.is_empty() && self.done.is_empty() {
             return;
         }
         self.queue.clear();
@@ -341,7 +391,9 @@ impl Coordinator<'_> {
             self.shared.limit(index).store(0, Ordering::Relaxed);
             self.slots[index] = self.fork(index);
         }
-        self.queue.insert(Vec::new(), FrontierItem::root(true));
+        for item in std::mem::take(&mut self.start) {
+            self.enqueue(item.without_sleepers());
+        }
     }
 
     /// A worker ended without reporting its item: the search has a hole.
@@ -472,7 +524,12 @@ fn serve(
                 strategy: Box::new(
                     Dfs::with_reduction(None, config.reduction)
                         .exact_within_bound()
-                        .split(Split { item, emit, asked }),
+                        .split(Split {
+                            item,
+                            emit,
+                            asked,
+                            probe: false,
+                        }),
                 ),
                 label: config.strategy.to_string(),
                 test: test.clone(),

@@ -210,6 +210,8 @@ pub struct Dfs {
     split: Option<Split>,
     /// The step taken at the split item's starting point was told to the coordinator.
     root_told: bool,
+    /// A probe told the options after its prefix.
+    probe_told: bool,
 }
 
 impl Dfs {
@@ -238,6 +240,7 @@ impl Dfs {
             redundant: false,
             split: None,
             root_told: false,
+            probe_told: false,
         }
     }
 
@@ -461,6 +464,7 @@ impl Dfs {
         if let Some(step) = self.prefix_step(index) {
             return self.follow_prefix(node, index, step);
         }
+        self.tell_options_if_probing(index, &node);
         let awake = (0..n).find(|&i| self.allowed(&node, i) && !node.asleep[i]);
         let chosen = match awake {
             Some(i) => i,

@@ -164,6 +164,26 @@ impl Dfs {
         self.emit(FrontierEvent::Donated { item, shared });
     }
 
+    /// For a probe: at the first point after the prefix, tells the options the search explores
+    /// there.
+    pub(super) fn tell_options_if_probing(&mut self, index: usize, node: &Node) {
+        let Some(split) = self.split.as_ref().filter(|s| s.probe) else {
+            return;
+        };
+        if index != split.item.prefix.len() || self.probe_told {
+            return;
+        }
+        self.probe_told = true;
+        let options = (0..node.options.len())
+            .filter(|&i| !node.asleep[i] && self.allowed(node, i))
+            .map(|i| (node.options[i], i as u32))
+            .collect();
+        self.emit(FrontierEvent::Options {
+            options,
+            value: node.value,
+        });
+    }
+
     /// Tells the coordinator that sleep sets are off from now on.
     pub(super) fn tell_fairness_engaged(&self) {
         self.emit(FrontierEvent::FairnessEngaged);

@@ -1,0 +1,202 @@
+//! `cargo conc-check merge`: the `--format json` reports of CI jobs that each ran one part of
+//! the same explorations (`--exploration-partition K/N`), combined into the report of the
+//! whole (`conc_check_core::parts::merge_parts`, exploration by exploration) and gated on
+//! like one run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use conc_check_core::parts::merge_parts;
+use conc_check_engine::report::Report;
+use serde_json::Value;
+
+use crate::args::{Format, MergeArgs};
+use crate::exit_code::USAGE;
+use crate::libtest::Status;
+use crate::outcome::{RunResults, TestOutcome};
+use crate::output;
+
+/// What one job said about one test.
+struct PartOfTest {
+    verdict: String,
+    reports: Vec<Report>,
+    output: String,
+    problems: Vec<String>,
+}
+
+/// A test: its package, binary, name and seed.
+type TestKey = (String, String, String, Option<u64>);
+
+/// Runs the subcommand; returns the exit code.
+pub fn merge(args: &MergeArgs) -> u8 {
+    match try_merge(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("cargo conc-check: error: {message}");
+            USAGE
+        }
+    }
+}
+
+fn try_merge(args: &MergeArgs) -> Result<u8, String> {
+    let mut tests: BTreeMap<TestKey, Vec<PartOfTest>> = BTreeMap::new();
+    let mut seconds: f64 = 0.0;
+    for file in &args.files {
+        let document = read(file)?;
+        seconds = seconds.max(document["summary"]["seconds"].as_f64().unwrap_or(0.0));
+        for test in document["tests"].as_array().into_iter().flatten() {
+            let (key, part) = part_of_test(test)
+                .ok_or_else(|| format!("{}: a test entry without its name", file.display()))?;
+            tests.entry(key).or_default().push(part);
+        }
+    }
+    let root = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
+    let outcomes = tests
+        .into_iter()
+        .map(|(key, parts)| merged_outcome(key, parts, &root))
+        .collect();
+    let results = RunResults {
+        outcomes,
+        root,
+        seconds,
+        partition: None,
+        baseline: None,
+        filter: None,
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    output::write(&output::render(format, &results), args.output.as_deref())?;
+    Ok(results.exit_code())
+}
+
+/// A `--format json` report of `cargo conc-check`.
+fn read(file: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let document: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", file.display()))?;
+    if document["format"] != "conc-check-results" {
+        return Err(format!(
+            "{}: not a `cargo conc-check --format json` report",
+            file.display()
+        ));
+    }
+    Ok(document)
+}
+
+fn part_of_test(test: &Value) -> Option<(TestKey, PartOfTest)> {
+    let text = |field: &str| test[field].as_str().map(str::to_string);
+    let key = (
+        text("package")?,
+        text("binary")?,
+        text("name")?,
+        test["seed"].as_u64(),
+    );
+    let reports = serde_json::from_value(test["reports"].clone()).unwrap_or_default();
+    let problems = serde_json::from_value(test["problems"].clone()).unwrap_or_default();
+    let part = PartOfTest {
+        verdict: text("verdict").unwrap_or_default(),
+        reports,
+        output: text("output").unwrap_or_default(),
+        problems,
+    };
+    Some((key, part))
+}
+
+/// One test's outcome from its parts: its explorations merged one by one (the `i`-th of
+/// every part together), its status the worst any part had.
+fn merged_outcome(key: TestKey, parts: Vec<PartOfTest>, root: &Path) -> TestOutcome {
+    let (package, binary, name, seed) = key;
+    let mut outcome = TestOutcome::new(&package, &binary, &name, seed);
+    let status_of = |verdict: &str| match verdict {
+        "crashed" => Status::DidNotFinish,
+        "failed" => Status::Failed,
+        "ignored" => Status::Ignored,
+        _ => Status::Passed,
+    };
+    let rank = |s: Status| match s {
+        Status::Ignored => 0,
+        Status::Passed => 1,
+        Status::Failed => 2,
+        Status::DidNotFinish => 3,
+    };
+    outcome.status = parts
+        .iter()
+        .map(|p| status_of(&p.verdict))
+        .max_by_key(|s| rank(*s))
+        .unwrap_or(Status::Passed);
+    let explorations = parts.iter().map(|p| p.reports.len()).max().unwrap_or(0);
+    for i in 0..explorations {
+        let reports: Vec<Report> = parts
+            .iter()
+            .filter_map(|p| p.reports.get(i).cloned())
+            .collect();
+        let whole = merge_parts(reports);
+        if whole.stopped_because.is_some() && whole.findings.is_empty() {
+            // The merged exploration stopped early (a part missing, say): not a pass.
+            outcome.status = Status::Failed;
+        }
+        outcome.add_report(whole, root);
+    }
+    for part in parts {
+        outcome.problems.extend(part.problems);
+        if !part.output.is_empty() && outcome.output.is_empty() {
+            outcome.output = part.output;
+        }
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conc_check_engine::report::ReportPart;
+
+    fn document(index: u32, count: u32, executions: u64, complete: bool) -> Value {
+        let report = Report {
+            strategy: "dfs".into(),
+            executions,
+            complete,
+            part: Some(ReportPart {
+                index,
+                count,
+                ..ReportPart::default()
+            }),
+            ..Report::default()
+        };
+        serde_json::json!({
+            "format": "conc-check-results",
+            "summary": { "seconds": 1.5 },
+            "tests": [{
+                "package": "demo", "binary": "demo", "name": "long_search", "seed": null,
+                "verdict": "ok", "reports": [report], "problems": [],
+            }],
+        })
+    }
+
+    fn merged(documents: &[Value]) -> TestOutcome {
+        let mut tests: BTreeMap<TestKey, Vec<PartOfTest>> = BTreeMap::new();
+        for d in documents {
+            for t in d["tests"].as_array().unwrap() {
+                let (key, part) = part_of_test(t).unwrap();
+                tests.entry(key).or_default().push(part);
+            }
+        }
+        let (key, parts) = tests.into_iter().next().unwrap();
+        merged_outcome(key, parts, Path::new("."))
+    }
+
+    #[test]
+    fn the_parts_of_a_search_make_one_complete_exploration() {
+        let whole = merged(&[document(1, 2, 40, true), document(2, 2, 60, true)]);
+        assert_eq!(whole.executions(), 100);
+        assert_eq!(whole.complete(), Some(true));
+        assert_eq!(whole.verdict().word(), "ok");
+    }
+
+    #[test]
+    fn a_missing_part_fails_the_merge() {
+        let whole = merged(&[document(1, 3, 40, true), document(3, 3, 60, true)]);
+        assert_eq!(whole.complete(), Some(false));
+        assert!(whole.verdict().fails(), "{:?}", whole.verdict());
+        assert!(whole.stopped_because()[0].contains("part 2 of 3 is missing"));
+    }
+}
