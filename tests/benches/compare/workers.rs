@@ -22,7 +22,7 @@ use crate::runners::{self, Caps, Mode, Run};
 use crate::table::{count, ratio, secs, Table};
 
 /// Random executions per round and configuration.
-const RANDOM_EXECUTIONS: u64 = 500_000;
+const RANDOM_EXECUTIONS: u64 = 1_000_000;
 /// Rounds of the throughput table.
 const ROUNDS: u64 = 3;
 /// The cap of every conc-check run.
