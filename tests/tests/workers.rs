@@ -281,3 +281,27 @@ fn a_worker_ended_by_a_panic_while_unwinding_hands_its_finding_to_the_parent() {
         assert!(report.schedule.is_some(), "{report}");
     }
 }
+
+#[test]
+fn a_shared_dfs_that_stops_at_its_budget_estimates_its_space_like_one_worker() {
+    let program = conc_check_corpus::find("state_machine_cas_ok").expect("in the corpus");
+    let run = |workers| {
+        Builder::new()
+            .strategy(Strategy::Dfs)
+            .iterations(2_000)
+            .workers(workers)
+            .explore(program.run)
+    };
+    let (one, two) = (run(1), run(2));
+    let a = one.space_estimate.clone().expect("one worker estimates");
+    let b = two.space_estimate.clone().expect("two workers estimate");
+    assert!(!two.complete && two.findings.is_empty(), "{two}");
+    assert_eq!(b.searched, 2_000, "{b:?}");
+    assert_eq!(b.probes, a.probes);
+    assert_eq!(two.executions, 2_000 + b.probes, "{two}");
+    // Both estimate the space with the same probes' seed from the same state of knowledge.
+    assert!(
+        (b.executions / a.executions - 1.0).abs() < 0.5,
+        "{a:?} {b:?}"
+    );
+}

@@ -77,6 +77,7 @@ pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, Sche
     config.replay = None;
     Ok(worker::explore_on_worker(Run {
         gate: None,
+        probes_after: None,
         expected: decoded.recorded,
         strategy: Box::new(Replay::new(decoded)),
         label: "replay".into(),

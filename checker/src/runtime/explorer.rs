@@ -37,6 +37,9 @@ pub(crate) struct Run {
     pub expected: Option<Recorded>,
     /// For one worker of several: what may stop it before its next execution.
     pub gate: Option<Arc<dyn Gate>>,
+    /// Only Knuth's probes, for a DFS that workers ran elsewhere: the executions it ran and the
+    /// alternatives its reduction pruned (see `runtime::space_estimate`).
+    pub probes_after: Option<(u64, u64)>,
 }
 
 /// Runs the exploration on this (the exploration) thread; returns the report and whether this
@@ -50,6 +53,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         test,
         expected,
         gate,
+        probes_after,
         ..
     } = run;
     let started = Instant::now();
@@ -71,11 +75,20 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     let mut most_threads = 0usize;
     // Knuth's probes, once an unbounded DFS has used up its executions.
     let mut probes: Option<Probes> = None;
+    // The executions before the probes: none when only probing.
+    let mut budget = config.iterations;
+    if let Some((searched, pruned)) = probes_after {
+        let mut e = execution.borrow_mut();
+        probes = Some(Probes::after(searched, pruned));
+        e.strategy = Box::new(RandomWalk::probe(config.seed));
+        e.weighing = true;
+        budget = 0;
+    }
     loop {
         if gate.as_ref().is_some_and(|g| g.stop(report.executions)) {
             break;
         }
-        if report.executions >= config.iterations {
+        if report.executions >= budget {
             if let Some(done) = &probes {
                 if done.count() >= probes_for(&config) {
                     break;

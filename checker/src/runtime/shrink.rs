@@ -150,6 +150,7 @@ fn bounded_search(
     bounded.shrink = false;
     worker::explore_on_worker(Run {
         gate: None,
+        probes_after: None,
         strategy: strategy::from_config(&bounded),
         label: "dfs".into(),
         test: test.clone(),

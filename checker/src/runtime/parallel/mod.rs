@@ -94,6 +94,7 @@ fn with_workers(mut report: Report, workers: usize) -> Report {
 fn one_worker(config: &Config, f: &TestFn, test: Option<&str>) -> Report {
     worker::explore_on_worker(Run {
         gate: None,
+        probes_after: None,
         strategy: strategy::from_config(config),
         label: config.strategy.to_string(),
         test: test.map(str::to_string),

@@ -145,6 +145,7 @@ fn probe(config: &Config, f: &TestFn, test: Option<&str>, item: &FrontierItem) -
         test: test.map(str::to_string),
         expected: None,
         gate: None,
+        probes_after: None,
         f: f.clone(),
         config: one,
     });

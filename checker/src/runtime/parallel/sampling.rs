@@ -120,6 +120,7 @@ pub(super) fn explore_range(
                 test,
                 expected: None,
                 gate: Some(gate),
+                probes_after: None,
             });
             let _ = send(&mut stream, &FromWorker::Explored(Box::new(report)));
         })

@@ -115,7 +115,43 @@ pub(super) fn explore(
         items: vec![FrontierItem::root(false)],
         frozen: 0,
     };
-    explore_items(config, f, test, workers, start).map(|(report, _)| report)
+    let (report, _) = explore_items(config, f, test, workers, start)?;
+    Some(with_space_estimate(config, f, test, report))
+}
+
+/// A search that used up its executions without a finding, estimated as one worker would
+/// (`runtime::space_estimate`): Knuth's probes, run here once the workers are gone, counted in
+/// its executions.
+fn with_space_estimate(config: &Config, f: &TestFn, test: Option<&str>, report: Report) -> Report {
+    let stopped_at_budget = report.findings.is_empty()
+        && !report.complete
+        && report.stopped_because.is_none()
+        && report.executions >= config.iterations;
+    if !stopped_at_budget {
+        return report;
+    }
+    let probed = worker::explore_on_worker(Run {
+        strategy: Box::new(Dfs::with_reduction(None, config.reduction)),
+        label: config.strategy.to_string(),
+        test: test.map(str::to_string),
+        expected: None,
+        gate: None,
+        probes_after: Some((report.executions, report.pruned)),
+        f: f.clone(),
+        config: config.clone(),
+    });
+    let mut whole = Report {
+        executions: report.executions + probed.executions,
+        steps: report.steps + probed.steps,
+        seconds: report.seconds + probed.seconds,
+        space_estimate: probed.space_estimate.clone(),
+        stopped_because: probed.stopped_because.clone(),
+        ..report
+    };
+    if !probed.findings.is_empty() {
+        whole.adopt_findings(probed);
+    }
+    whole
 }
 
 /// Where a shared search starts.
@@ -538,6 +574,7 @@ fn serve(
                     shared: shared.clone(),
                     budget: config.iterations,
                 })),
+                probes_after: None,
                 f: f.clone(),
                 config,
             })
