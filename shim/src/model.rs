@@ -168,19 +168,21 @@ impl Builder {
     }
 
     /// Explores on `n` worker processes at once (`CONC_CHECK_WORKERS`, `cargo conc-check
-    /// --workers`). By default: the available cores divided by the tests libtest runs at once,
-    /// so one test run alone (`--test-threads=1`, or a filter that leaves one test) uses every
-    /// core while a whole suite keeps one worker per test.
+    /// --workers`). By default a `#[conc_check::test]` runs on the available cores divided by
+    /// the tests libtest runs at once (one test alone, with `--test-threads=1` or a filter that
+    /// leaves one, gets every core; a whole suite one worker per test), and every other
+    /// exploration on one.
     ///
     /// Workers are copies of the test process forked at the exploration, so nothing an
-    /// execution changes is shared between them; what the test closure does to memory outside
-    /// the model (collecting results in a captured `Arc<Mutex<_>>`, say) stays in the worker
-    /// that ran it. Random walks, PCT and race-directed steering split their executions with a
-    /// seed per worker; an unbounded DFS splits its search and stays exhaustive; the default
-    /// portfolio keeps its proof search on one worker and samples on the others, each up to the
-    /// execution budget; a DFS under a preemption bound, and a replay, run on one. The reported
-    /// finding is the same whatever the timing (for a given seed and worker count), and its
-    /// schedule replays on one worker.
+    /// execution changes is shared between them; for the same reason, what the test closure
+    /// does to memory outside the model (collecting results in a captured `Arc<Mutex<_>>`, say)
+    /// stays in the worker that ran it, which is why explorations whose caller can read such
+    /// results afterwards get one worker unless asked. Random walks, PCT and race-directed
+    /// steering split their executions with a seed per worker; an unbounded DFS splits its
+    /// search and stays exhaustive; the default portfolio keeps its proof search on one worker
+    /// and samples on the others, each up to the execution budget; a DFS under a preemption
+    /// bound, and a replay, run on one. Sampling reports the same finding whatever the timing
+    /// (for a given seed and worker count), and its schedule replays on one worker.
     pub fn workers(mut self, n: usize) -> Self {
         self.config.workers = Some(n.clamp(1, conc_check_core::config::MAX_WORKERS));
         self
@@ -202,6 +204,14 @@ impl Builder {
             "conc-check: exploration part {index} of {count}: expected 1 <= K <= N"
         );
         self.config.partition = Some(conc_check_core::config::ExplorationPart { index, count });
+        self
+    }
+
+    /// Marks the exploration as a whole test: nothing reads what its executions leave behind,
+    /// so it may run on several workers by default (what `#[conc_check::test]` expands to).
+    #[doc(hidden)]
+    pub fn whole_test(mut self) -> Self {
+        self.config.whole_test = true;
         self
     }
 

@@ -125,9 +125,13 @@ pub struct Config {
     pub hang_timeout: Option<Duration>,
     /// The test expects a panic whose message contains this text (`#[should_panic]`).
     pub expect_panic: Option<String>,
-    /// How many worker processes explore at once (`CONC_CHECK_WORKERS`); `None`: the available
-    /// cores divided by libtest's parallel test threads (see [`Config::effective_workers`]).
+    /// How many worker processes explore at once (`CONC_CHECK_WORKERS`); `None`: the default
+    /// of [`Config::effective_workers`].
     pub workers: Option<usize>,
+    /// The exploration is a whole test (`#[conc_check::test]`): no code of the test runs after
+    /// it to read what its executions left behind, so by default it may run on several worker
+    /// processes (see [`Config::effective_workers`]).
+    pub whole_test: bool,
     /// This exploration is part `index` (1-based) of `count` (`CONC_CHECK_PARTITION=K/N`,
     /// `cargo conc-check --exploration-partition K/N`): CI jobs each run one part of one long
     /// exploration, and `cargo conc-check merge` combines their reports.
@@ -179,6 +183,7 @@ impl Default for Config {
             hang_timeout: Some(Duration::from_secs(5)),
             expect_panic: None,
             workers: None,
+            whole_test: false,
             partition: None,
         }
     }
@@ -348,13 +353,19 @@ impl Config {
 pub const MAX_WORKERS: usize = 64;
 
 impl Config {
-    /// The worker processes an exploration uses: the configured count, or else `cores` divided
-    /// by the tests libtest runs at once (`test_threads`, `None` outside libtest), so that a
-    /// suite whose tests already run in parallel does not start a worker per core per test.
+    /// The worker processes an exploration uses: the configured count; else, for a whole test
+    /// ([`Config::whole_test`]), `cores` divided by the tests libtest runs at once
+    /// (`test_threads`, `None` outside libtest), so that a suite whose tests already run in
+    /// parallel does not start a worker per core per test; else one. Workers are processes: an
+    /// exploration whose caller may read what the executions left in its memory afterwards
+    /// (`Builder::explore`, `model`, `check`, loom's `model`: results collected in a captured
+    /// `Arc<Mutex<_>>`) would see only what ran in its own process, so it gets several only
+    /// when asked.
     pub fn effective_workers(&self, cores: usize, test_threads: Option<usize>) -> usize {
-        match self.workers {
-            Some(n) => n.clamp(1, MAX_WORKERS),
-            None => (cores / test_threads.unwrap_or(1).max(1)).clamp(1, MAX_WORKERS),
+        match (self.workers, self.whole_test) {
+            (Some(n), _) => n.clamp(1, MAX_WORKERS),
+            (None, true) => (cores / test_threads.unwrap_or(1).max(1)).clamp(1, MAX_WORKERS),
+            (None, false) => 1,
         }
     }
 }
@@ -532,10 +543,19 @@ mod tests {
         let c = Config::from_vars(vars(&[("CONC_CHECK_WORKERS", "3")])).unwrap();
         assert_eq!(c.workers, Some(3));
         assert_eq!(c.effective_workers(8, Some(8)), 3);
-        let default = Config::default();
-        assert_eq!(default.effective_workers(8, Some(8)), 1, "a parallel suite");
-        assert_eq!(default.effective_workers(8, Some(2)), 4);
-        assert_eq!(default.effective_workers(2, None), 2, "outside libtest");
+        let test = Config {
+            whole_test: true,
+            ..Config::default()
+        };
+        assert_eq!(test.effective_workers(8, Some(8)), 1, "a parallel suite");
+        assert_eq!(test.effective_workers(8, Some(2)), 4);
+        assert_eq!(test.effective_workers(2, None), 2, "outside libtest");
+        let api = Config::default();
+        assert_eq!(
+            api.effective_workers(8, Some(1)),
+            1,
+            "its caller may read its results"
+        );
         for bad in ["0", "65", "two"] {
             let pairs: &'static [(&'static str, &'static str)] =
                 Box::leak(Box::new([("CONC_CHECK_WORKERS", bad)]));

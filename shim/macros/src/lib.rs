@@ -142,7 +142,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         #(#attrs)*
         #vis fn #name() {
             fn body() #body
-            ::conc_check::Builder::new() #(#calls)* .check(body);
+            ::conc_check::Builder::new().whole_test() #(#calls)* .check(body);
         }
     })
 }

@@ -76,9 +76,11 @@ fn on_workers(config: &Config, f: &TestFn, test: Option<&str>) -> Option<Report>
     if workers < 2 {
         return None;
     }
-    let report = match config.strategy {
+    if config.strategy == StrategyKind::Dfs && config.max_preemptions.is_some() {
         // The bounded search's two phases (`strategy::bounded`) are not split.
-        StrategyKind::Dfs if config.max_preemptions.is_some() => return None,
+        return None;
+    }
+    let report = match config.strategy {
         StrategyKind::Dfs => search::explore(config, f, test, workers),
         _ => sampling::explore(config, f, test, workers),
     };
