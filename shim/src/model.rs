@@ -171,7 +171,9 @@ impl Builder {
     /// --workers`). By default a `#[conc_check::test]` runs on the available cores divided by
     /// the tests libtest runs at once (one test alone, with `--test-threads=1` or a filter that
     /// leaves one, gets every core; a whole suite one worker per test), and every other
-    /// exploration on one.
+    /// exploration on one. `CONC_CHECK_WORKERS` (and `--workers`) set the count of whole tests
+    /// only: an exploration whose caller reads results it collected in memory needs to ask in
+    /// its code.
     ///
     /// Workers are copies of the test process forked at the exploration, so nothing an
     /// execution changes is shared between them; for the same reason, what the test closure
@@ -185,6 +187,15 @@ impl Builder {
     /// (for a given seed and worker count), and its schedule replays on one worker.
     pub fn workers(mut self, n: usize) -> Self {
         self.config.workers = Some(n.clamp(1, conc_check_core::config::MAX_WORKERS));
+        self.config.processes_asked = true;
+        self
+    }
+
+    /// How many executions a DFS on several workers runs before it shares work (for property
+    /// tests whose programs are too small to reach the engine's threshold).
+    #[doc(hidden)]
+    pub fn share_work_after(mut self, executions: u64) -> Self {
+        self.config.share_after = Some(executions);
         self
     }
 
@@ -204,6 +215,7 @@ impl Builder {
             "conc-check: exploration part {index} of {count}: expected 1 <= K <= N"
         );
         self.config.partition = Some(conc_check_core::config::ExplorationPart { index, count });
+        self.config.processes_asked = true;
         self
     }
 

@@ -290,6 +290,7 @@ fn explore(
         .spurious_wakeups(program.spurious)
         .partial_order_reduction(reduction)
         .workers(workers)
+        .share_work_after(1)
         .explore(move || {
             let shared = Arc::new(Shared {
                 atomics: (0..ATOMICS).map(|_| AtomicUsize::new(0)).collect(),

@@ -205,6 +205,7 @@ fn explore(
         .iterations(if reduction { 400_000 } else { 100_000 })
         .partial_order_reduction(reduction)
         .workers(workers)
+        .share_work_after(1)
         .explore(move || {
             let shared = Arc::new(Shared {
                 locks: (0..LOCKS).map(|_| Mutex::new(())).collect(),

@@ -305,3 +305,21 @@ fn a_shared_dfs_that_stops_at_its_budget_estimates_its_space_like_one_worker() {
         "{a:?} {b:?}"
     );
 }
+
+#[test]
+fn a_dfs_without_reduction_on_two_workers_runs_every_interleaving_of_one() {
+    let program = conc_check_corpus::find("peterson_seqcst_ok").expect("in the corpus");
+    let run = |workers| {
+        Builder::new()
+            .strategy(Strategy::Dfs)
+            .partial_order_reduction(false)
+            .iterations(100_000)
+            .workers(workers)
+            .share_work_after(1)
+            .explore(program.run)
+    };
+    let (one, two) = (run(1), run(2));
+    assert!(one.complete && two.complete, "{one}\n{two}");
+    // Without reduction every interleaving is its own execution: the same count.
+    assert_eq!(one.executions, two.executions, "{one}\n{two}");
+}

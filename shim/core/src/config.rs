@@ -132,6 +132,16 @@ pub struct Config {
     /// it to read what its executions left behind, so by default it may run on several worker
     /// processes (see [`Config::effective_workers`]).
     pub whole_test: bool,
+    /// The code asked for several processes (`Builder::workers`, `Builder::exploration_part`):
+    /// the run-wide `CONC_CHECK_WORKERS` and `CONC_CHECK_PARTITION` apply to this exploration
+    /// even though it is not a whole test. Without it they apply only to whole tests: a caller
+    /// that reads what the executions left in its memory would find nothing from other
+    /// processes and could pass by checking an empty set.
+    pub processes_asked: bool,
+    /// Executions a DFS on several workers runs before it shares work (`None`: the engine's
+    /// own threshold). The internal `CONC_CHECK_SHARE_AFTER` sets it, for property tests whose
+    /// programs are small.
+    pub share_after: Option<u64>,
     /// This exploration is part `index` (1-based) of `count` (`CONC_CHECK_PARTITION=K/N`,
     /// `cargo conc-check --exploration-partition K/N`): CI jobs each run one part of one long
     /// exploration, and `cargo conc-check merge` combines their reports.
@@ -184,6 +194,8 @@ impl Default for Config {
             expect_panic: None,
             workers: None,
             whole_test: false,
+            processes_asked: false,
+            share_after: None,
             partition: None,
         }
     }
@@ -313,6 +325,9 @@ impl Config {
                 error("CONC_CHECK_PARTITION", &v, "K/N with 1 <= K <= N, e.g. 2/4")
             })?);
         }
+        if let Some(v) = get("CONC_CHECK_SHARE_AFTER") {
+            config.share_after = Some(parse_number("CONC_CHECK_SHARE_AFTER", &v, "a count")?);
+        }
         if let Some(v) = get("CONC_CHECK_MEMORY_MODEL") {
             config.memory_model = v.parse()?;
         }
@@ -359,14 +374,21 @@ impl Config {
     /// parallel does not start a worker per core per test; else one. Workers are processes: an
     /// exploration whose caller may read what the executions left in its memory afterwards
     /// (`Builder::explore`, `model`, `check`, loom's `model`: results collected in a captured
-    /// `Arc<Mutex<_>>`) would see only what ran in its own process, so it gets several only
-    /// when asked.
+    /// `Arc<Mutex<_>>`) would see nothing of the other processes', so it gets several only when
+    /// its code asks ([`Config::processes_asked`]), never from `CONC_CHECK_WORKERS` alone.
     pub fn effective_workers(&self, cores: usize, test_threads: Option<usize>) -> usize {
-        match (self.workers, self.whole_test) {
-            (Some(n), _) => n.clamp(1, MAX_WORKERS),
-            (None, true) => (cores / test_threads.unwrap_or(1).max(1)).clamp(1, MAX_WORKERS),
-            (None, false) => 1,
+        match (self.workers, self.whole_test, self.processes_asked) {
+            (Some(n), true, _) | (Some(n), _, true) => n.clamp(1, MAX_WORKERS),
+            (None, true, _) => (cores / test_threads.unwrap_or(1).max(1)).clamp(1, MAX_WORKERS),
+            _ => 1,
         }
+    }
+
+    /// The part of a split exploration this one is, if the split applies to it (whole tests,
+    /// and explorations whose code asked for processes; see [`Config::processes_asked`]).
+    pub fn effective_partition(&self) -> Option<ExplorationPart> {
+        self.partition
+            .filter(|_| self.whole_test || self.processes_asked)
     }
 }
 
@@ -542,7 +564,21 @@ mod tests {
     fn workers_come_from_the_variable_or_the_cores_libtest_leaves() {
         let c = Config::from_vars(vars(&[("CONC_CHECK_WORKERS", "3")])).unwrap();
         assert_eq!(c.workers, Some(3));
-        assert_eq!(c.effective_workers(8, Some(8)), 3);
+        assert_eq!(
+            c.effective_workers(8, Some(8)),
+            1,
+            "not for an API exploration"
+        );
+        let asked = Config {
+            processes_asked: true,
+            ..c.clone()
+        };
+        assert_eq!(asked.effective_workers(8, Some(8)), 3);
+        let whole = Config {
+            whole_test: true,
+            ..c
+        };
+        assert_eq!(whole.effective_workers(8, Some(8)), 3);
         let test = Config {
             whole_test: true,
             ..Config::default()

@@ -20,6 +20,24 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
     };
     let first = reports.first().cloned().unwrap_or_default();
     let dfs = first.strategy == "dfs";
+    let foreign = reports.iter().find(|r| {
+        r.part.as_ref().is_none_or(|p| p.count != count)
+            || r.strategy != first.strategy
+            || r.seed != first.seed
+    });
+    if let Some(other) = foreign {
+        return Report {
+            strategy: first.strategy.clone(),
+            seed: first.seed,
+            stopped_because: Some(format!(
+                "the reports are not the parts of one split: {} against {} (the parts must come \
+                 from one --exploration-partition K/N run of every K, with the same settings)",
+                describe_part(&first),
+                describe_part(other)
+            )),
+            ..Report::default()
+        };
+    }
     let mut whole = Report {
         strategy: first.strategy.clone(),
         seed: first.seed,
@@ -71,6 +89,22 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
     } else {
         reports.iter().find_map(|r| r.stopped_because.clone())
     };
+    // Every part must have split the search alike and the parts must cover its subtrees.
+    let subtrees: Vec<u64> = reports
+        .iter()
+        .filter_map(|r| r.part.as_ref().map(|p| p.subtrees))
+        .collect();
+    let explored: u64 = reports
+        .iter()
+        .filter_map(|r| r.part.as_ref().map(|p| p.explored))
+        .sum();
+    let split_alike = subtrees.windows(2).all(|w| w[0] == w[1]);
+    if dfs && whole.stopped_because.is_none() && (!split_alike || explored != subtrees[0]) {
+        whole.stopped_because = Some(format!(
+            "the parts did not split the search alike (subtrees {subtrees:?}, {explored} explored): \
+             the test is not deterministic before its first decisions, or the parts ran other code"
+        ));
+    }
     let every_part_complete = reports.iter().all(|r| r.complete);
     whole.complete = whole.stopped_because.is_none()
         && if dfs {
@@ -87,6 +121,20 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
             .reduce(|a, b| a.combined(&b));
     }
     whole
+}
+
+/// "part 1/2 of a dfs search with seed 0", for a mismatch.
+fn describe_part(report: &Report) -> String {
+    let part = report
+        .part
+        .as_ref()
+        .map_or("a whole exploration".to_string(), |p| {
+            format!("part {}/{}", p.index, p.count)
+        });
+    format!(
+        "{part} of a {} search with seed {}",
+        report.strategy, report.seed
+    )
 }
 
 impl Coverage {
@@ -137,6 +185,24 @@ mod tests {
         let unsound = merge_parts(vec![part(1, 2, "dfs", true), hidden]);
         assert!(!unsound.complete);
         assert!(unsound.stopped_because.unwrap().contains("fair scheduler"));
+    }
+
+    #[test]
+    fn parts_of_different_splits_or_settings_are_not_one_exploration() {
+        let other_count = merge_parts(vec![part(1, 2, "dfs", true), part(2, 3, "dfs", true)]);
+        assert!(!other_count.complete);
+        assert!(other_count
+            .stopped_because
+            .unwrap()
+            .contains("not the parts of one split"));
+        let mut other_seed = part(2, 2, "random", false);
+        other_seed.seed = 7;
+        let merged = merge_parts(vec![part(1, 2, "random", false), other_seed]);
+        assert!(merged.stopped_because.is_some());
+        let mut short = part(2, 2, "dfs", true);
+        short.part.as_mut().unwrap().subtrees = 4;
+        let merged = merge_parts(vec![part(1, 2, "dfs", true), short]);
+        assert!(!merged.complete, "{merged:?}");
     }
 
     #[test]

@@ -153,13 +153,12 @@ impl Drop for FinalStates {
 }
 
 /// The split DFS on two worker processes must reach exactly the final states and findings of
-/// one worker on every program `explore(seed, workers)` runs. Work is shared from the first
-/// execution on (`CONC_CHECK_SHARE_AFTER`), so that even small programs are split.
+/// one worker on every program `explore(seed, workers)` runs (which should share work from the
+/// first execution on, `Builder::share_work_after(1)`, so that even small programs are split).
 pub fn compare_workers(
     seeds: &Seeds,
     explore: impl Fn(u64, usize) -> (std::collections::BTreeSet<Vec<usize>>, conc_check::Report),
 ) {
-    std::env::set_var("CONC_CHECK_SHARE_AFTER", "1");
     let kinds = |r: &conc_check::Report| -> Vec<&str> {
         r.findings.iter().map(|f| f.kind.name()).collect()
     };

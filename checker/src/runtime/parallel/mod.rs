@@ -54,7 +54,7 @@ pub(crate) fn explore(config: &Config, f: &TestFn, test: Option<&str>) -> Report
     if config.replay.is_some() {
         return one_worker(config, f, test);
     }
-    let Some(part) = config.partition else {
+    let Some(part) = config.effective_partition() else {
         return on_workers(config, f, test).unwrap_or_else(|| one_worker(config, f, test));
     };
     if let Some(report) = partition::explore(config, f, test, part) {

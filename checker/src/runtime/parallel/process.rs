@@ -12,6 +12,7 @@
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -90,6 +91,37 @@ impl Drop for Shared {
     }
 }
 
+/// Notices workers that stopped making progress: no execution started by any of them for
+/// `limit`. A worker stuck in an execution is the worker's own watcher's business (a `hang`
+/// finding after the hang timeout); one stuck outside any execution (on a lock another thread
+/// of the test process held when it was forked, say) is noticed here.
+pub(crate) struct Stall {
+    limit: Option<Duration>,
+    last: u64,
+    since: Instant,
+}
+
+impl Stall {
+    /// Four hang timeouts and at least a minute (`None`, no hang timeout: never).
+    pub(crate) fn new(hang_timeout: Option<Duration>) -> Stall {
+        Stall {
+            limit: hang_timeout.map(|t| (t * 4).max(Duration::from_secs(60))),
+            last: 0,
+            since: Instant::now(),
+        }
+    }
+
+    /// Whether no execution started since `limit`, given the count started so far.
+    pub(crate) fn stalled(&mut self, started: u64) -> bool {
+        if started != self.last {
+            self.last = started;
+            self.since = Instant::now();
+        }
+        self.limit
+            .is_some_and(|limit| self.since.elapsed() >= limit)
+    }
+}
+
 /// A forked worker, seen from the parent. Dropping it kills and reaps it.
 pub(crate) struct WorkerProcess {
     /// The child's process id.
@@ -113,6 +145,12 @@ impl WorkerProcess {
             -1 => Err(io::Error::last_os_error()),
             0 => {
                 drop(ours);
+                // A worker never outlives the thread that forked it (Linux).
+                #[cfg(target_os = "linux")]
+                // SAFETY: sets a flag of this process; no memory is touched.
+                unsafe {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                }
                 hand_emergency_reports_to_parent(&theirs);
                 let outcome =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(theirs)));

@@ -12,12 +12,12 @@
 //! the same budget, and stop when worker 0 ends.
 
 use std::sync::atomic::Ordering;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::merge;
-use super::process::{receive, send, Shared, WorkerProcess};
+use super::process::{receive, send, Shared, Stall, WorkerProcess};
 use super::FromWorker;
 use crate::config::{Config, StrategyKind};
 use crate::report::Report;
@@ -37,7 +37,15 @@ impl Gate for Limit {
     fn stop(&self, executions: u64) -> bool {
         executions >= self.shared.limit(self.worker).load(Ordering::Relaxed)
     }
+
+    fn started(&self) {
+        // What the parent watches for progress (`Stall`).
+        self.shared.started().fetch_add(1, Ordering::Relaxed);
+    }
 }
+
+/// How often the parent looks whether the workers still make progress ([`Stall`]).
+const LOOK_STALL: Duration = Duration::from_secs(1);
 
 /// The seed of worker `worker`: the configured one for worker 0, a well-mixed other for the rest.
 pub(super) fn seed_of(seed: u64, worker: usize) -> u64 {
@@ -142,13 +150,24 @@ pub(super) fn explore_range(
     let mut reports: Vec<Option<Report>> = vec![None; workers];
     let mut lost = Vec::new();
     let hard_end = config.time_budget.map(|b| started + b + GRACE * 2);
-    for _ in 0..workers {
-        let wait = hard_end.map_or(Duration::from_secs(3600), |end| {
+    let mut stall = Stall::new(config.hang_timeout);
+    let mut answered = 0;
+    while answered < workers {
+        let wait = hard_end.map_or(LOOK_STALL, |end| {
             end.saturating_duration_since(Instant::now())
+                .min(LOOK_STALL)
         });
-        let Ok((worker, report)) = answers.recv_timeout(wait) else {
-            break;
+        let (worker, report) = match answers.recv_timeout(wait) {
+            Ok(answer) => answer,
+            Err(RecvTimeoutError::Timeout)
+                if hard_end.is_none_or(|end| Instant::now() < end)
+                    && !stall.stalled(shared.started().load(Ordering::Relaxed)) =>
+            {
+                continue
+            }
+            Err(_) => break,
         };
+        answered += 1;
         match report {
             Some(report) => {
                 if !report.findings.is_empty() {
@@ -182,8 +201,9 @@ pub(super) fn explore_range(
         })
         .or_else(|| {
             (unanswered > 0).then(|| {
-                "a worker process did not report within the time budget and its grace period; \
-                 it was ended, and its executions are not counted"
+                "a worker process did not report within the time budget and its grace period, \
+                 or started no execution for over a minute; it was ended, and its executions \
+                 are not counted"
                     .to_string()
             })
         });

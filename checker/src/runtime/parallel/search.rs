@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use super::claims::Claims;
 use super::merge::{self, Part};
-use super::process::{receive, send, Shared, WorkerProcess};
+use super::process::{receive, send, Shared, Stall, WorkerProcess};
 use super::{FromWorker, ToWorker};
 use crate::config::Config;
 use crate::report::Report;
@@ -40,19 +40,15 @@ use crate::strategy::dfs::Dfs;
 use crate::strategy::frontier::{point_of, FrontierEvent, FrontierItem, Split};
 
 /// Executions the search runs on one worker before it shares work: a search smaller than that
-/// is over before another worker would have paid for itself. `CONC_CHECK_SHARE_AFTER` (an
-/// internal variable) sets another, for the property tests' small programs.
+/// is over before another worker would have paid for itself. `Config::share_after` sets another,
+/// for the property tests' small programs.
 const SHARE_AFTER: u64 = 200;
-
-fn share_after() -> u64 {
-    std::env::var("CONC_CHECK_SHARE_AFTER")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(SHARE_AFTER)
-}
 
 /// How often the parent looks again while a worker waits for work to be shared.
 const LOOK_AGAIN: Duration = Duration::from_millis(2);
+
+/// How often the parent looks whether the workers still make progress ([`Stall`]).
+const LOOK_STALL: Duration = Duration::from_secs(1);
 
 /// A worker as the coordinator sees it.
 struct Slot {
@@ -174,7 +170,7 @@ pub(super) fn explore_items(
     let started = Instant::now();
     let shared = Arc::new(Shared::new().ok()?);
     // Items made without sleep sets (the split saw hiding) make the whole search go without.
-    let sleepless = start.items.iter().any(|i| i.sleepless);
+    let sleepless = !config.reduction || start.items.iter().any(|i| i.sleepless);
     let items: Vec<FrontierItem> = match sleepless {
         true => start
             .items
@@ -197,7 +193,7 @@ pub(super) fn explore_items(
         first_finding: None,
         asked: None,
         sleepless,
-        share_after: share_after(),
+        share_after: config.share_after.unwrap_or(SHARE_AFTER),
         start: items.clone(),
         frozen: start.frozen,
         fairness_seen: false,
@@ -225,6 +221,7 @@ pub(super) fn explore_items(
 impl Coordinator<'_> {
     /// Hands work out and takes answers in until nothing is left.
     fn run(&mut self) {
+        let mut stall = Stall::new(self.config.hang_timeout);
         loop {
             self.assign();
             let idle = self
@@ -254,9 +251,19 @@ impl Coordinator<'_> {
             let hard_end = self.deadline.map(|end| end + GRACE * 2);
             let wait = match hard_end {
                 _ if waiting_for_work && self.asked.is_none() => LOOK_AGAIN,
-                Some(end) => end.saturating_duration_since(Instant::now()),
-                None => Duration::from_secs(3600),
+                Some(end) => end
+                    .saturating_duration_since(Instant::now())
+                    .min(LOOK_STALL),
+                None => LOOK_STALL,
             };
+            if stall.stalled(self.shared.started().load(Ordering::Relaxed)) {
+                self.problem = Some(
+                    "no worker process started an execution for over a minute; they were \
+                     ended, and what they had not finished is not checked"
+                        .into(),
+                );
+                return;
+            }
             match self.inbox.1.recv_timeout(wait) {
                 Ok((pid, message)) => self.take(pid, message),
                 Err(RecvTimeoutError::Timeout) if hard_end.is_some_and(|e| Instant::now() >= e) => {
@@ -285,7 +292,9 @@ impl Coordinator<'_> {
                 .prefix
                 .split_last()
                 .map(|(last, path)| (point_of(path), last.option));
-            if send(&mut slot.process.stream, &ToWorker::Explore(item)).is_err() {
+            if send(&mut slot.process.stream, &ToWorker::Explore(item.clone())).is_err() {
+                // The worker is gone before it took the item: another one will.
+                self.queue.insert(key, item);
                 self.lost(index);
                 continue;
             }
@@ -399,10 +408,16 @@ impl Coordinator<'_> {
     /// Queues `item`, unless it comes after a finding or from before sleep sets went off.
     fn enqueue(&mut self, item: FrontierItem) {
         let key = item.key();
-        let after_finding = self.first_finding.as_ref().is_some_and(|f| key > *f);
-        if item.sleepless == self.sleepless && !after_finding {
-            self.queue.insert(key, item);
+        if self.first_finding.as_ref().is_some_and(|f| key > *f) {
+            return;
         }
+        // Once sleep sets are off, nothing sleeps; an item made without them (reduction off,
+        // or by a worker that saw hiding first) is explored as it is, which only explores more.
+        let item = match self.sleepless && !item.sleepless {
+            true => item.without_sleepers(),
+            false => item,
+        };
+        self.queue.insert(key, item);
     }
 
     /// Sleep sets are off from now on: alone, the worker goes on without them; once work has
@@ -413,6 +428,11 @@ impl Coordinator<'_> {
             return;
         }
         self.sleepless = true;
+        if self.first_finding.is_some() {
+            // A bug found with sleep sets on is still a bug: the search ends with it (the
+            // subtrees before it run on, without sleep sets from now on).
+            return;
+        }
         let alone = self.start.len() == 1 && self.claims.is_empty();
         if alone && self.queue.is_empty() && self.done.is_empty() {
             return;
