@@ -130,8 +130,6 @@ pub enum FrontierEvent {
     Options {
         /// The options.
         options: Vec<(u32, u32)>,
-        /// A value choice (whose options never sleep).
-        value: bool,
     },
 }
 

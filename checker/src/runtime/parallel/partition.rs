@@ -108,7 +108,7 @@ struct SplitTree {
 #[derive(Default)]
 struct Probe {
     /// The options at the point after the prefix (`None`: the execution ended before one).
-    options: Option<(Vec<(u32, u32)>, bool)>,
+    options: Option<Vec<(u32, u32)>>,
     /// The step the prefix's last option took.
     footprint: Option<Footprint>,
     fairness: bool,
@@ -121,7 +121,7 @@ fn probe(config: &Config, f: &TestFn, test: Option<&str>, item: &FrontierItem) -
     let emit = Arc::new(move |event: FrontierEvent| {
         let Ok(mut seen) = sink.lock() else { return };
         match event {
-            FrontierEvent::Options { options, value } => seen.options = Some((options, value)),
+            FrontierEvent::Options { options } => seen.options = Some(options),
             FrontierEvent::Footprint { footprint, .. } => seen.footprint = Some(footprint),
             FrontierEvent::FairnessEngaged => seen.fairness = true,
             _ => {}
@@ -175,7 +175,7 @@ fn split(config: &Config, f: &TestFn, test: Option<&str>, parts: usize) -> Split
         let mut next_seen = Vec::new();
         for (item, saw) in tree.items.iter().zip(seen) {
             tree.fairness |= saw.fairness;
-            let Some((options, _value)) = saw.options else {
+            let Some(options) = saw.options else {
                 // A path that ended before this depth: its one execution is its subtree.
                 items.push(item.clone());
                 next_seen.push(Probe::default());

@@ -12,6 +12,7 @@
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -128,7 +129,13 @@ pub(crate) struct WorkerProcess {
     pub pid: libc::pid_t,
     /// The parent's end of the socket.
     pub stream: UnixStream,
+    /// How it ended, once reaped ([`WorkerProcess::ended`]).
+    ended: Option<String>,
 }
+
+/// Where the parent's reader threads pass on what workers send, tagged with the worker's
+/// process id (`None`: its socket closed, after everything it sent).
+pub(crate) type Inbox = Sender<(libc::pid_t, Option<FromWorker>)>;
 
 impl WorkerProcess {
     /// Forks a worker that runs `body` with its end of a socket, then ends. A panic in `body`
@@ -157,8 +164,62 @@ impl WorkerProcess {
                 // SAFETY: ends the child at once, as it must after a fork.
                 unsafe { libc::_exit(if outcome.is_ok() { 0 } else { 101 }) }
             }
-            pid => Ok(WorkerProcess { pid, stream: ours }),
+            pid => Ok(WorkerProcess {
+                pid,
+                stream: ours,
+                ended: None,
+            }),
         }
+    }
+
+    /// [`WorkerProcess::fork`], with a thread of the parent's that passes on everything the
+    /// worker sends to `inbox`; `None` when either could not be started.
+    pub(crate) fn fork_into(body: impl FnOnce(UnixStream), inbox: Inbox) -> Option<WorkerProcess> {
+        let process = WorkerProcess::fork(body).ok()?;
+        let mut reader = process.stream.try_clone().ok()?;
+        let pid = process.pid;
+        std::thread::Builder::new()
+            .name("conc-check-coordinator".into())
+            .spawn(move || loop {
+                let message = receive::<FromWorker>(&mut reader).ok().flatten();
+                let end = message.is_none();
+                if inbox.send((pid, message)).is_err() || end {
+                    return;
+                }
+            })
+            .ok()?;
+        Some(process)
+    }
+
+    /// How a worker whose socket closed ended, as the end of a sentence about it ("was killed
+    /// by signal 6", "exited with status 101"); reaps it.
+    pub(crate) fn ended(&mut self) -> String {
+        if let Some(how) = &self.ended {
+            return how.clone();
+        }
+        let mut status = 0;
+        // SAFETY: waits for our own child, whose socket is closed: it is ending.
+        let reaped = unsafe { libc::waitpid(self.pid, &mut status, 0) } == self.pid;
+        let how = match reaped {
+            false => "ended".to_string(),
+            true if libc::WIFSIGNALED(status) => {
+                format!("was killed by signal {}", libc::WTERMSIG(status))
+            }
+            true => format!("exited with status {}", libc::WEXITSTATUS(status)),
+        };
+        self.ended = Some(how.clone());
+        how
+    }
+
+    /// What a report says when this worker ended before reporting `what`.
+    pub(crate) fn lost(&mut self, what: &str) -> String {
+        let how = self.ended();
+        format!(
+            "worker process {} ended without reporting {what} (it {how}), so the exploration is \
+             incomplete (with CONC_CHECK_WORKERS=1 or Builder::workers(1) the test runs in its \
+             own process, where the crash shows)",
+            self.pid
+        )
     }
 }
 
@@ -176,6 +237,9 @@ fn hand_emergency_reports_to_parent(stream: &UnixStream) {
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
+        if self.ended.is_some() {
+            return; // Reaped already: its id may be someone else's now.
+        }
         // SAFETY: signals and reaps our own child, whose id no one else reaps.
         unsafe {
             libc::kill(self.pid, libc::SIGKILL);

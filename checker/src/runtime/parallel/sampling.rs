@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::merge;
-use super::process::{receive, send, Shared, Stall, WorkerProcess};
+use super::process::{send, Shared, Stall, WorkerProcess};
 use super::FromWorker;
 use crate::config::{Config, StrategyKind};
 use crate::report::Report;
@@ -35,12 +35,12 @@ struct Limit {
 
 impl Gate for Limit {
     fn stop(&self, executions: u64) -> bool {
+        // What the parent watches for progress (`Stall`), every 64 executions: a write to the
+        // line every worker reads, per execution, cost a few percent of a short one.
+        if executions % 64 == 0 {
+            self.shared.started().fetch_add(1, Ordering::Relaxed);
+        }
         executions >= self.shared.limit(self.worker).load(Ordering::Relaxed)
-    }
-
-    fn started(&self) {
-        // What the parent watches for progress (`Stall`).
-        self.shared.started().fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -119,7 +119,7 @@ pub(super) fn explore_range(
         });
         let (f, test) = (f.clone(), test.map(str::to_string));
         let label = config.strategy.to_string();
-        let process = WorkerProcess::fork(move |mut stream| {
+        let body = move |mut stream| {
             let report = worker::explore_on_worker(Run {
                 config: mine,
                 f,
@@ -131,24 +131,11 @@ pub(super) fn explore_range(
                 probes_after: None,
             });
             let _ = send(&mut stream, &FromWorker::Explored(Box::new(report)));
-        })
-        .ok()?;
-        let mut reader = process.stream.try_clone().ok()?;
-        let inbox = inbox.clone();
-        std::thread::Builder::new()
-            .name("conc-check-coordinator".into())
-            .spawn(move || {
-                let report = match receive::<FromWorker>(&mut reader) {
-                    Ok(Some(FromWorker::Explored(report))) => Some(*report),
-                    _ => None,
-                };
-                let _ = inbox.send((worker, report));
-            })
-            .ok()?;
-        processes.push(process);
+        };
+        processes.push(WorkerProcess::fork_into(body, inbox.clone())?);
     }
     let mut reports: Vec<Option<Report>> = vec![None; workers];
-    let mut lost = Vec::new();
+    let mut problem = None;
     let hard_end = config.time_budget.map(|b| started + b + GRACE * 2);
     let mut stall = Stall::new(config.hang_timeout);
     let mut answered = 0;
@@ -157,7 +144,7 @@ pub(super) fn explore_range(
             end.saturating_duration_since(Instant::now())
                 .min(LOOK_STALL)
         });
-        let (worker, report) = match answers.recv_timeout(wait) {
+        let (pid, message) = match answers.recv_timeout(wait) {
             Ok(answer) => answer,
             Err(RecvTimeoutError::Timeout)
                 if hard_end.is_none_or(|end| Instant::now() < end)
@@ -167,9 +154,18 @@ pub(super) fn explore_range(
             }
             Err(_) => break,
         };
-        answered += 1;
-        match report {
-            Some(report) => {
+        let Some(worker) = processes.iter().position(|p| p.pid == pid) else {
+            continue;
+        };
+        match message {
+            // A worker's socket closes after its report: only one that closes first was lost.
+            None if reports[worker].is_some() => continue,
+            Some(FromWorker::Event(_)) => continue,
+            _ => answered += 1,
+        }
+        match message {
+            Some(FromWorker::Explored(report)) => {
+                let report = *report;
                 if !report.findings.is_empty() {
                     let found_at = report.executions;
                     for other in (0..workers).filter(|o| *o != worker) {
@@ -186,27 +182,20 @@ pub(super) fn explore_range(
                 }
                 reports[worker] = Some(report);
             }
-            None => lost.push(worker),
+            _ => {
+                problem.get_or_insert_with(|| processes[worker].lost("its executions"));
+            }
         }
     }
     drop(processes);
-    let unanswered = reports.iter().filter(|r| r.is_none()).count() - lost.len();
-    let problem = lost
-        .first()
-        .map(|w| {
-            format!(
-                "worker process {w} ended without a report (it crashed or was killed); its \
-                 executions were not checked"
-            )
-        })
-        .or_else(|| {
-            (unanswered > 0).then(|| {
-                "a worker process did not report within the time budget and its grace period, \
-                 or started no execution for over a minute; it was ended, and its executions \
-                 are not counted"
-                    .to_string()
-            })
+    if answered < workers {
+        problem.get_or_insert_with(|| {
+            "a worker process did not report within the time budget and its grace period, or \
+             started no execution for over a minute; it was ended, and its executions are not \
+             counted"
+                .to_string()
         });
+    }
     let mut report = merge::sampling(config, reports, problem);
     report.seconds = started.elapsed().as_secs_f64();
     Some(report)

@@ -23,13 +23,13 @@
 use std::collections::BTreeMap;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::claims::Claims;
 use super::merge::{self, Part};
-use super::process::{receive, send, Shared, Stall, WorkerProcess};
+use super::process::{receive, send, Inbox, Shared, Stall, WorkerProcess};
 use super::{FromWorker, ToWorker};
 use crate::config::Config;
 use crate::report::Report;
@@ -38,6 +38,7 @@ use crate::runtime::gate::Gate;
 use crate::runtime::worker::{self, GRACE};
 use crate::strategy::dfs::Dfs;
 use crate::strategy::frontier::{point_of, FrontierEvent, FrontierItem, Split};
+use crate::strategy::random::RandomWalk;
 
 /// Executions the search runs on one worker before it shares work: a search smaller than that
 /// is over before another worker would have paid for itself. `Config::share_after` sets another,
@@ -61,10 +62,7 @@ struct Slot {
     dry_until: Option<Instant>,
 }
 
-type Inbox = (
-    Sender<(libc::pid_t, Option<FromWorker>)>,
-    Receiver<(libc::pid_t, Option<FromWorker>)>,
-);
+type Mailbox = (Inbox, Receiver<(libc::pid_t, Option<FromWorker>)>);
 
 /// The coordinator's state.
 struct Coordinator<'a> {
@@ -75,7 +73,7 @@ struct Coordinator<'a> {
     deadline: Option<Instant>,
     slots: Vec<Option<Slot>>,
     /// Messages from every worker, tagged with its process id (`None`: its socket closed).
-    inbox: Inbox,
+    inbox: Mailbox,
     queue: BTreeMap<Vec<u32>, FrontierItem>,
     claims: Claims,
     /// Reports of the items explored, by key.
@@ -127,7 +125,8 @@ fn with_space_estimate(config: &Config, f: &TestFn, test: Option<&str>, report: 
         return report;
     }
     let probed = worker::explore_on_worker(Run {
-        strategy: Box::new(Dfs::with_reduction(None, config.reduction)),
+        // The explorer runs probes only (`probes_after`), with this walk.
+        strategy: Box::new(RandomWalk::probe(config.seed)),
         label: config.strategy.to_string(),
         test: test.map(str::to_string),
         expected: None,
@@ -441,12 +440,7 @@ impl Coordinator<'_> {
         self.done.clear();
         self.claims = Claims::default();
         self.first_finding = None;
-        self.asked = None;
-        for index in 0..self.slots.len() {
-            self.slots[index] = None;
-            self.shared.limit(index).store(0, Ordering::Relaxed);
-            self.slots[index] = self.fork(index);
-        }
+        (0..self.slots.len()).for_each(|index| self.replace(index));
         for item in std::mem::take(&mut self.start) {
             self.enqueue(item.without_sleepers());
         }
@@ -454,20 +448,20 @@ impl Coordinator<'_> {
 
     /// A worker ended without reporting its item: the search has a hole.
     fn lost(&mut self, index: usize) {
-        if let Some(slot) = self.slots[index].take() {
-            if let Some(key) = slot.busy {
-                if self.first_finding.as_ref().is_none_or(|f| key < *f) {
-                    self.problem.get_or_insert_with(|| {
-                        format!(
-                            "worker process {} ended without reporting the part of the search \
-                             it was exploring (it crashed or was killed); that part was not \
-                             checked",
-                            slot.process.pid
-                        )
-                    });
-                }
+        if let Some(mut slot) = self.slots[index].take() {
+            let before_finding =
+                |key: &Vec<u32>| self.first_finding.as_ref().is_none_or(|f| key < f);
+            if slot.busy.as_ref().is_some_and(before_finding) && self.problem.is_none() {
+                self.problem = Some(slot.process.lost("the part of the search it was exploring"));
             }
         }
+        self.replace(index);
+    }
+
+    /// Kills worker `index` (if it still runs) and forks a fresh one in its place, with no
+    /// request for work pending.
+    fn replace(&mut self, index: usize) {
+        self.slots[index] = None;
         if self.asked == Some(index) {
             self.asked = None;
         }
@@ -485,12 +479,7 @@ impl Coordinator<'_> {
                 .and_then(|s| s.busy.as_ref())
                 .is_some_and(|k| k > key);
             if running_after {
-                self.slots[index] = None;
-                if self.asked == Some(index) {
-                    self.asked = None;
-                }
-                self.shared.limit(index).store(0, Ordering::Relaxed);
-                self.slots[index] = self.fork(index);
+                self.replace(index);
             }
         }
     }
@@ -500,22 +489,8 @@ impl Coordinator<'_> {
         let (config, f) = (self.config.clone(), self.f.clone());
         let (shared, deadline) = (self.shared.clone(), self.deadline);
         let test = self.test.map(str::to_string);
-        let process = WorkerProcess::fork(move |stream| {
-            serve(stream, &config, &f, test, &shared, index, deadline);
-        })
-        .ok()?;
-        let mut reader = process.stream.try_clone().ok()?;
-        let (pid, inbox) = (process.pid, self.inbox.0.clone());
-        std::thread::Builder::new()
-            .name("conc-check-coordinator".into())
-            .spawn(move || loop {
-                let message = receive::<FromWorker>(&mut reader).ok().flatten();
-                let end = message.is_none();
-                if inbox.send((pid, message)).is_err() || end {
-                    return;
-                }
-            })
-            .ok()?;
+        let body = move |stream| serve(stream, &config, &f, test, &shared, index, deadline);
+        let process = WorkerProcess::fork_into(body, self.inbox.0.clone())?;
         Some(Slot {
             process,
             busy: None,

@@ -178,10 +178,7 @@ impl Dfs {
             .filter(|&i| !node.asleep[i] && self.allowed(node, i))
             .map(|i| (node.options[i], i as u32))
             .collect();
-        self.emit(FrontierEvent::Options {
-            options,
-            value: node.value,
-        });
+        self.emit(FrontierEvent::Options { options });
     }
 
     /// Tells the coordinator that sleep sets are off from now on.
