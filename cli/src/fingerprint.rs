@@ -141,12 +141,28 @@ mod tests {
     use super::*;
     use conc_check_core::report::FindingKind;
 
-    fn temp(name: &str, text: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("conc-check-baseline-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    /// A file in the temporary directory, removed when dropped (file names differ between
+    /// tests, which may run at the same time).
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    impl std::ops::Deref for TempFile {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    fn temp(name: &str, text: &str) -> TempFile {
+        let file = format!("conc-check-baseline-{}-{name}", std::process::id());
+        let path = std::env::temp_dir().join(file);
         std::fs::write(&path, text).unwrap();
-        path
+        TempFile(path)
     }
 
     #[test]
