@@ -82,8 +82,13 @@ pub(crate) fn action(
             (WaitFor::Join(t), _) => format!("waits to join {}", names.label(t)),
             (WaitFor::Park, _) => "parks".into(),
             (WaitFor::Spin, _) => "waits for a write to what it spins on".into(),
-            (_, Some(_)) => format!("blocks on {object}"),
-            (_, None) => "blocks".into(),
+            // A wait names its object in the wait, not in the event.
+            (WaitFor::Lock(o, m), _) => format!("waits to {}lock {}", mode(m), name_of(o)),
+            (WaitFor::Condvar(o), _) => format!("waits on {}", name_of(o)),
+            (WaitFor::Receive(o), _) => format!("waits to receive from {}", name_of(o)),
+            (WaitFor::Send(o), _) => format!("waits to send on {}", name_of(o)),
+            (WaitFor::Barrier(o), _) => format!("waits at {}", name_of(o)),
+            (WaitFor::Once(o), _) => format!("waits for {} to be initialised", name_of(o)),
         },
         Op::Notify { all } => format!("notifies {} on {object}", if all { "all" } else { "one" }),
         Op::Send { .. } => format!("sends on {object}"),
@@ -369,6 +374,28 @@ mod tests {
             from: StoreId::LATEST,
             id: StoreId::LATEST,
         }
+    }
+
+    #[test]
+    fn a_wait_names_what_it_waits_for() {
+        let wait = |wait: WaitFor| Event {
+            thread: ThreadId(1),
+            object: None,
+            op: Op::Block { wait },
+            site: crate::event::internal_site(),
+        };
+        let name = |o: ObjectId| format!("object {}", o.0);
+        let says = |w: WaitFor| action(&wait(w), &name, &NumberedThreads);
+        assert_eq!(says(WaitFor::Condvar(ObjectId(3))), "waits on object 3");
+        assert_eq!(
+            says(WaitFor::Lock(ObjectId(2), LockMode::Shared)),
+            "waits to read-lock object 2"
+        );
+        assert_eq!(
+            says(WaitFor::Receive(ObjectId(4))),
+            "waits to receive from object 4"
+        );
+        assert_eq!(says(WaitFor::Join(ThreadId(2))), "waits to join thread 2");
     }
 
     #[test]

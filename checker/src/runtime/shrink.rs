@@ -85,7 +85,8 @@ pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: 
         return report;
     }
     let target = Target::of(first);
-    let mut extra = 0;
+    // Executions and pruned alternatives of the shrinking searches, counted in the report.
+    let (mut extra, mut extra_pruned) = (0, 0);
     let started = Instant::now();
     // What is left of the user's time budget (the search that found the bug spent the rest);
     // shrinking never makes the exploration overrun it.
@@ -108,11 +109,12 @@ pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: 
             }
             let found = bounded_search(config, f, &test, (bound, reduction), time);
             extra += found.executions;
+            extra_pruned += found.pruned;
             if !found.findings.first().is_some_and(|g| target.matches(g)) {
                 continue;
             }
             if found.preemptions <= bound {
-                return adopt(report, found, bound, extra);
+                return adopt(report, found, bound, (extra, extra_pruned));
             }
             let smaller = found.preemptions
                 < best
@@ -124,9 +126,10 @@ pub(crate) fn shrunk(config: &Config, f: &TestFn, test: Option<String>, report: 
         }
     }
     match best {
-        Some((found, bound)) => adopt(report, found, bound, extra),
+        Some((found, bound)) => adopt(report, found, bound, (extra, extra_pruned)),
         None => Report {
             executions: report.executions + extra,
+            pruned: report.pruned + extra_pruned,
             ..report
         },
     }
@@ -160,8 +163,14 @@ fn bounded_search(
     })
 }
 
-/// The smaller execution `found` in place of `report`'s, with a note on the first finding.
-fn adopt(report: Report, mut found: Report, bound: u32, extra: u64) -> Report {
+/// The smaller execution `found` in place of `report`'s, with a note on the first finding; the
+/// counts (executions, pruned alternatives) add up every search, shrinking's `extra` included.
+fn adopt(
+    report: Report,
+    mut found: Report,
+    bound: u32,
+    (extra, extra_pruned): (u64, u64),
+) -> Report {
     found.shrunk = Some(format!(
         "the interleaving shown has {} preemption{} and {} steps; the one found first had {} \
          and {} (a DFS bounded at {} preemption{} found the same finding again; shrinking ran \
@@ -176,6 +185,7 @@ fn adopt(report: Report, mut found: Report, bound: u32, extra: u64) -> Report {
         extra
     ));
     found.executions = report.executions + extra;
+    found.pruned = report.pruned + extra_pruned;
     found.steps += report.steps;
     found.strategy = report.strategy;
     found.seed = report.seed;
