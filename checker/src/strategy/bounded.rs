@@ -69,7 +69,7 @@ pub struct BoundedDfs {
     unbounded_spins: bool,
     /// Redundant alternatives a stopped unbounded search pruned.
     pruned_before: u64,
-    /// The search that ran out, ending the whole search.
+    /// One of the searches ran out: the bounded space is proved and nothing more runs.
     finished: bool,
 }
 
@@ -135,7 +135,8 @@ impl BoundedDfs {
     }
 
     /// The search that runs the next execution: the unbounded one alone until it goes past
-    /// the bound, then both, the exact one [`EXACT_TURNS`] times for each turn of the other.
+    /// the bound and for its grace after that, then both, the exact one [`EXACT_TURNS`] times
+    /// for each turn of the other; the exact one alone once the unbounded one stopped.
     fn pick_next(&mut self) -> Running {
         if self.unbounded_spins {
             self.stop_unbounded();
