@@ -78,17 +78,17 @@ pub(crate) fn action(
         }
         Op::TryLockFailed { .. } => format!("fails to try-lock {object}"),
         Op::Release { mode: m } => format!("{}unlocks {object}", mode(m)),
-        Op::Block { wait } => match (wait, wait.object()) {
-            (WaitFor::Join(t), _) => format!("waits to join {}", names.label(t)),
-            (WaitFor::Park, _) => "parks".into(),
-            (WaitFor::Spin, _) => "waits for a write to what it spins on".into(),
+        Op::Block { wait } => match wait {
+            WaitFor::Join(t) => format!("waits to join {}", names.label(t)),
+            WaitFor::Park => "parks".into(),
+            WaitFor::Spin => "waits for a write to what it spins on".into(),
             // A wait names its object in the wait, not in the event.
-            (WaitFor::Lock(o, m), _) => format!("waits to {}lock {}", mode(m), name_of(o)),
-            (WaitFor::Condvar(o), _) => format!("waits on {}", name_of(o)),
-            (WaitFor::Receive(o), _) => format!("waits to receive from {}", name_of(o)),
-            (WaitFor::Send(o), _) => format!("waits to send on {}", name_of(o)),
-            (WaitFor::Barrier(o), _) => format!("waits at {}", name_of(o)),
-            (WaitFor::Once(o), _) => format!("waits for {} to be initialised", name_of(o)),
+            WaitFor::Lock(o, m) => format!("waits to {}lock {}", mode(m), name_of(o)),
+            WaitFor::Condvar(o) => format!("waits on {}", name_of(o)),
+            WaitFor::Receive(o) => format!("waits to receive from {}", name_of(o)),
+            WaitFor::Send(o) => format!("waits to send on {}", name_of(o)),
+            WaitFor::Barrier(o) => format!("waits at {}", name_of(o)),
+            WaitFor::Once(o) => format!("waits for {} to be initialised", name_of(o)),
         },
         Op::Notify { all } => format!("notifies {} on {object}", if all { "all" } else { "one" }),
         Op::Send { .. } => format!("sends on {object}"),

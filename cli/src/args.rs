@@ -178,7 +178,7 @@ pub struct ExploreArgs {
     /// Worker processes per exploration [default: the cores divided by the tests run at once].
     /// Tests then run that many times fewer at once (libtest's --test-threads), unless the
     /// test arguments say otherwise.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=conc_check_core::config::MAX_WORKERS as u64))]
     pub workers: Option<u64>,
     /// Run only part K of N of every exploration (CI jobs sharing long explorations; combine
     /// their --format json reports with `cargo conc-check merge`).

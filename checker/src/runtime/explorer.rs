@@ -286,7 +286,8 @@ impl BudgetClock {
     }
 }
 
-fn budget_ran_out(budget: Duration) -> String {
+/// Why an exploration stopped when its time budget ran out.
+pub(crate) fn budget_ran_out(budget: Duration) -> String {
     format!("the time budget of {:.1}s ran out", budget.as_secs_f64())
 }
 

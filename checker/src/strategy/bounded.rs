@@ -64,9 +64,6 @@ pub struct BoundedDfs {
     hid_a_thread: bool,
     /// A thread yielded at a thread choice of the running execution of the unbounded search.
     saw_a_yield: bool,
-    /// The unbounded search ran an execution where a thread yields in a loop: it stops before
-    /// its next execution.
-    unbounded_spins: bool,
     /// Redundant alternatives a stopped unbounded search pruned.
     pruned_before: u64,
     /// One of the searches ran out: the bounded space is proved and nothing more runs.
@@ -91,7 +88,6 @@ impl BoundedDfs {
             grace: None,
             hid_a_thread: false,
             saw_a_yield: false,
-            unbounded_spins: false,
             pruned_before: 0,
             finished: false,
         };
@@ -116,29 +112,30 @@ impl BoundedDfs {
         }
     }
 
-    /// The search that runs the current execution. (One exists at any time: the exact search
-    /// starts before the unbounded one stops.)
+    /// The search that runs the current execution. (`running` always names one that exists:
+    /// the exact search starts before the unbounded one stops.)
     fn current(&self) -> &Dfs {
-        match (self.running, &self.unbounded, &self.exact) {
-            (Running::Unbounded, Some(search), _) => search,
-            (_, _, Some(search)) | (_, Some(search), None) => search,
-            (_, None, None) => unreachable!("the exact search starts before the other stops"),
+        match self.running {
+            Running::Unbounded => self.unbounded.as_ref(),
+            Running::Exact => self.exact.as_ref(),
         }
+        .expect("the running search exists")
     }
 
     fn current_mut(&mut self) -> &mut Dfs {
-        match (self.running, &mut self.unbounded, &mut self.exact) {
-            (Running::Unbounded, Some(search), _) => search,
-            (_, _, Some(search)) | (_, Some(search), None) => search,
-            (_, None, None) => unreachable!("the exact search starts before the other stops"),
+        match self.running {
+            Running::Unbounded => self.unbounded.as_mut(),
+            Running::Exact => self.exact.as_mut(),
         }
+        .expect("the running search exists")
     }
 
     /// The search that runs the next execution: the unbounded one alone until it goes past
     /// the bound and for its grace after that, then both, the exact one [`EXACT_TURNS`] times
     /// for each turn of the other; the exact one alone once the unbounded one stopped.
     fn pick_next(&mut self) -> Running {
-        if self.unbounded_spins {
+        // The last execution of the unbounded search spun in a loop that yields: it stops.
+        if std::mem::take(&mut self.hid_a_thread) & std::mem::take(&mut self.saw_a_yield) {
             self.stop_unbounded();
         }
         let Some(unbounded) = &self.unbounded else {
@@ -171,8 +168,6 @@ impl Strategy for BoundedDfs {
         if self.finished {
             return false;
         }
-        self.unbounded_spins |= self.hid_a_thread && self.saw_a_yield;
-        (self.hid_a_thread, self.saw_a_yield) = (false, false);
         self.running = self.pick_next();
         self.started += 1;
         if self.current_mut().begin_execution() {

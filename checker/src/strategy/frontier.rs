@@ -41,10 +41,10 @@ pub struct FrontierItem {
 
 impl FrontierItem {
     /// The whole search.
-    pub fn root(sleepless: bool) -> Self {
+    pub fn root() -> Self {
         FrontierItem {
             prefix: Vec::new(),
-            sleepless,
+            sleepless: false,
         }
     }
 

@@ -425,7 +425,6 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CONC_CHECK_SOUNDNESS_VERBOSE",
     "CONC_CHECK_SOUNDNESS_EXACT",
     "CONC_CHECK_FUZZ_CASES",
-    "CONC_CHECK_SHARE_AFTER",
 ];
 
 /// Variables set by conc-check's own tools and test suites, not meant for users.
@@ -437,6 +436,7 @@ const INTERNAL_VARIABLES: &[&str] = &[
     "CONC_CHECK_SOUNDNESS_VERBOSE",
     "CONC_CHECK_SOUNDNESS_EXACT",
     "CONC_CHECK_FUZZ_CASES",
+    "CONC_CHECK_SHARE_AFTER",
 ];
 
 fn error(variable: &str, value: &str, expected: &str) -> ConfigError {

@@ -257,7 +257,8 @@ fn a_preemption_bound_is_honoured() {
 #[test]
 fn the_checkpoint_file_keeps_a_finding_s_schedule_and_replays_it() {
     let _counting = counting();
-    let dir = std::env::temp_dir().join(format!("loom-facade-{}", std::process::id()));
+    // Inside the target directory (as the CLI's end-to-end tests do), not the system's.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("loom-facade-checkpoint");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("checkpoint");
     let _ = std::fs::remove_file(&file);

@@ -62,11 +62,13 @@ impl Seeds {
 
 /// The most executions the reduced search may take where the plain one took `plain`: no more
 /// without a bound. Under a bound `Strategy::Dfs` first runs the unbounded search with sleep
-/// sets and, once it has gone past the bound, gives it as many executions again (at most
-/// `GRACE`, 64, `strategy/bounded.rs`) to finish before it starts over as the exact bounded
-/// search; what the first attempt ran comes on top, and on tiny programs it can exceed what
-/// reduction saves.
-/// Twice the plain count plus that grace bounds it on every generated program so far.
+/// sets; once it has gone past the bound it runs alone for as many executions again (at most
+/// `GRACE`, 64, `checker/src/strategy/bounded.rs`, not reachable from here), then shares the
+/// executions with the exact bounded search (two for the exact one, one for it) until either
+/// finishes. What the unbounded search ran comes on top of the exact search's count, and on
+/// tiny programs it can exceed what reduction saves.
+/// Twice the plain count plus that grace bounds it on every generated program so far (300 of
+/// each file at bounds 2 and 3).
 pub fn allowed_executions(plain: u64, bound: Option<usize>) -> u64 {
     const GRACE: u64 = 64;
     match bound {

@@ -54,20 +54,26 @@ pub(crate) fn explore(config: &Config, f: &TestFn, test: Option<&str>) -> Report
     if config.replay.is_some() {
         return one_worker(config, f, test);
     }
-    let Some(part) = config.effective_partition() else {
-        return on_workers(config, f, test).unwrap_or_else(|| one_worker(config, f, test));
-    };
-    if let Some(report) = partition::explore(config, f, test, part) {
-        return with_workers(report, worker_count(config));
+    let part = config.effective_partition();
+    if let Some(part) = part {
+        if let Some(report) = partition::explore(config, f, test, part) {
+            return with_workers(report, worker_count(config));
+        }
     }
-    // Not split: every part runs the whole exploration.
+    // Not split: the whole exploration, which every part runs.
     let mut whole = on_workers(config, f, test).unwrap_or_else(|| one_worker(config, f, test));
-    whole.part = Some(crate::report::ReportPart {
+    whole.part = part.map(|part| crate::report::ReportPart {
         index: part.index,
         count: part.count,
         ..Default::default()
     });
     whole
+}
+
+/// A DFS under a preemption bound: its two searches (`strategy::bounded`) are neither shared
+/// between workers nor split between parts.
+fn bounded_dfs(config: &Config) -> bool {
+    config.strategy == StrategyKind::Dfs && config.max_preemptions.is_some()
 }
 
 /// The exploration on several workers; `None` when it runs on one.
@@ -76,8 +82,7 @@ fn on_workers(config: &Config, f: &TestFn, test: Option<&str>) -> Option<Report>
     if workers < 2 {
         return None;
     }
-    if config.strategy == StrategyKind::Dfs && config.max_preemptions.is_some() {
-        // The bounded search's two phases (`strategy::bounded`) are not split.
+    if bounded_dfs(config) {
         return None;
     }
     let report = match config.strategy {

@@ -48,7 +48,7 @@ pub(super) fn explore(
         ..ReportPart::default()
     };
     let mut report = match config.strategy {
-        StrategyKind::Dfs if config.max_preemptions.is_some() => return None,
+        _ if super::bounded_dfs(config) => return None,
         StrategyKind::Dfs => {
             let split = split(config, f, test, part.count as usize);
             let subtrees = split.items.len();
@@ -136,11 +136,7 @@ fn probe(config: &Config, f: &TestFn, test: Option<&str>, item: &FrontierItem) -
         probe: true,
     };
     worker::explore_on_worker(Run {
-        strategy: Box::new(
-            Dfs::with_reduction(None, config.reduction)
-                .exact_within_bound()
-                .split(split),
-        ),
+        strategy: Box::new(Dfs::split_part(config.reduction, split)),
         label: "dfs".into(),
         test: test.map(str::to_string),
         expected: None,
@@ -162,7 +158,7 @@ fn probe(config: &Config, f: &TestFn, test: Option<&str>, item: &FrontierItem) -
 /// Splits the search into subtrees for `parts` parts (see the module documentation).
 fn split(config: &Config, f: &TestFn, test: Option<&str>, parts: usize) -> SplitTree {
     let mut tree = SplitTree {
-        items: vec![FrontierItem::root(false)],
+        items: vec![FrontierItem::root()],
         depth: 0,
         executions: 0,
         fairness: false,

@@ -33,7 +33,7 @@ use super::process::{receive, send, Inbox, Shared, Stall, WorkerProcess};
 use super::{FromWorker, ToWorker};
 use crate::config::Config;
 use crate::report::Report;
-use crate::runtime::explorer::{Run, TestFn};
+use crate::runtime::explorer::{budget_ran_out, Run, TestFn};
 use crate::runtime::gate::Gate;
 use crate::runtime::worker::{self, GRACE};
 use crate::strategy::dfs::Dfs;
@@ -106,7 +106,7 @@ pub(super) fn explore(
     workers: usize,
 ) -> Option<Report> {
     let start = Start {
-        items: vec![FrontierItem::root(false)],
+        items: vec![FrontierItem::root()],
         frozen: 0,
     };
     let (report, _) = explore_items(config, f, test, workers, start)?;
@@ -538,7 +538,12 @@ fn serve(
             }
         });
         let flags = shared.clone();
-        let asked = Arc::new(move || flags.limit(index).swap(0, Ordering::Relaxed) != 0);
+        // Read before writing: the search asks at every execution, and a write each time
+        // would bounce the counters' cache line between the workers.
+        let asked = Arc::new(move || {
+            let limit = flags.limit(index);
+            limit.load(Ordering::Relaxed) != 0 && limit.swap(0, Ordering::Relaxed) != 0
+        });
         let mut config = config.clone();
         let total = config.time_budget;
         if let Some(end) = deadline {
@@ -546,22 +551,20 @@ fn serve(
         }
         let report = if config.time_budget == Some(Duration::ZERO) {
             Report {
-                stopped_because: total
-                    .map(|t| format!("the time budget of {:.1}s ran out", t.as_secs_f64())),
+                stopped_because: total.map(budget_ran_out),
                 ..Report::default()
             }
         } else {
             worker::explore_on_worker(Run {
-                strategy: Box::new(
-                    Dfs::with_reduction(None, config.reduction)
-                        .exact_within_bound()
-                        .split(Split {
-                            item,
-                            emit,
-                            asked,
-                            probe: false,
-                        }),
-                ),
+                strategy: Box::new(Dfs::split_part(
+                    config.reduction,
+                    Split {
+                        item,
+                        emit,
+                        asked,
+                        probe: false,
+                    },
+                )),
                 label: config.strategy.to_string(),
                 test: test.clone(),
                 expected: None,

@@ -9,6 +9,14 @@ use crate::strategy::frontier::{
 use crate::strategy::sleep::Footprint;
 
 impl Dfs {
+    /// The unbounded search (reduction as `reduce` says) exploring one item of a shared
+    /// search: what a worker of a split DFS, or a part's probe, runs.
+    pub fn split_part(reduce: bool, split: Split) -> Self {
+        Dfs::with_reduction(None, reduce)
+            .exact_within_bound()
+            .split(split)
+    }
+
     /// Makes this search explore one item of a shared search ([`crate::strategy::frontier`]).
     pub fn split(mut self, split: Split) -> Self {
         if split.item.sleepless {
