@@ -45,8 +45,7 @@ fn try_merge(args: &MergeArgs) -> Result<u8, String> {
         let document = read(file)?;
         seconds = seconds.max(document["summary"]["seconds"].as_f64().unwrap_or(0.0));
         for test in document["tests"].as_array().into_iter().flatten() {
-            let (key, part) = part_of_test(test)
-                .ok_or_else(|| format!("{}: a test entry without its name", file.display()))?;
+            let (key, part) = part_of_test(test).map_err(|e| format!("{}: {e}", file.display()))?;
             tests.entry(key).or_default().push(part);
         }
     }
@@ -82,23 +81,43 @@ fn read(file: &Path) -> Result<Value, String> {
     Ok(document)
 }
 
-fn part_of_test(test: &Value) -> Option<(TestKey, PartOfTest)> {
+/// One test's entry of a report; an error names what could not be read (a merge that
+/// dropped unreadable reports would pass a test on what it did not see).
+fn part_of_test(test: &Value) -> Result<(TestKey, PartOfTest), String> {
     let text = |field: &str| test[field].as_str().map(str::to_string);
-    let key = (
-        text("package")?,
-        text("binary")?,
-        text("name")?,
-        test["seed"].as_u64(),
-    );
-    let reports = serde_json::from_value(test["reports"].clone()).unwrap_or_default();
-    let problems = serde_json::from_value(test["problems"].clone()).unwrap_or_default();
+    let named = || -> Option<TestKey> {
+        Some((
+            text("package")?,
+            text("binary")?,
+            text("name")?,
+            test["seed"].as_u64(),
+        ))
+    };
+    let key = named().ok_or("a test entry without its name")?;
     let part = PartOfTest {
         verdict: text("verdict").unwrap_or_default(),
-        reports,
+        reports: entry_field(test, &key.2, "reports")?,
         output: text("output").unwrap_or_default(),
-        problems,
+        problems: entry_field(test, &key.2, "problems")?,
     };
-    Some((key, part))
+    Ok((key, part))
+}
+
+/// Field `field` of test `name`'s entry: empty when absent, an error when it does not read.
+fn entry_field<T: serde::de::DeserializeOwned + Default>(
+    test: &Value,
+    name: &str,
+    field: &str,
+) -> Result<T, String> {
+    match &test[field] {
+        Value::Null => Ok(T::default()),
+        value => serde_json::from_value(value.clone()).map_err(|e| {
+            format!(
+                "test `{name}`: its {field} cannot be read ({e}); was the file written by \
+                 another version of conc-check?"
+            )
+        }),
+    }
 }
 
 /// One test's outcome from its parts: its explorations merged one by one (the `i`-th of
@@ -190,6 +209,20 @@ mod tests {
         assert_eq!(whole.executions(), 100);
         assert_eq!(whole.complete(), Some(true));
         assert_eq!(whole.verdict().word(), "ok");
+    }
+
+    #[test]
+    fn a_report_that_does_not_read_is_an_error_not_an_empty_test() {
+        let mut bad = document(1, 1, 40, true);
+        bad["tests"][0]["reports"][0]["executions"] = serde_json::json!("many");
+        let error = part_of_test(&bad["tests"][0]).err().expect("an error");
+        assert!(
+            error.contains("test `long_search`: its reports cannot be read"),
+            "{error}"
+        );
+        let mut nameless = document(1, 1, 40, true);
+        nameless["tests"][0]["name"] = Value::Null;
+        assert!(part_of_test(&nameless["tests"][0]).is_err());
     }
 
     #[test]
