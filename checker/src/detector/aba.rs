@@ -85,6 +85,10 @@ pub struct AbaDetector {
     objects: Recycled<ObjectHistory>,
     created: Created,
     reported: bool,
+    /// An atomic was accessed in this execution. Until one is, no thread has seen a value a
+    /// compare-exchange could expect, so a cell access is neither a read between such a look
+    /// and its compare-exchange nor a write after such a read: it is skipped.
+    atomics_seen: bool,
 }
 
 /// Appends `item`, forgetting the oldest entry when the list is full (every load, read and
@@ -301,9 +305,28 @@ impl Detector for AbaDetector {
         self.objects.clear();
         self.created.clear();
         self.reported = false;
+        self.atomics_seen = false;
     }
 
+    #[inline]
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        if !self.atomics_seen {
+            match event.op {
+                // The common event of a program without atomics, inlined.
+                Op::CellRead | Op::CellWrite => return None,
+                Op::AtomicLoad { .. } | Op::AtomicRmw { .. } | Op::AtomicStore { .. } => {
+                    self.atomics_seen = true
+                }
+                _ => {}
+            }
+        }
+        self.record(event, names)
+    }
+}
+
+impl AbaDetector {
+    /// [`Detector::on_event`] for an event that may matter.
+    fn record(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         self.created.note(event);
         self.step += 1;
         let object = event.object?;

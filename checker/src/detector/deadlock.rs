@@ -470,7 +470,34 @@ impl Detector for DeadlockDetector {
         self.finished.clear();
     }
 
+    #[inline]
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+        // The common event, inlined: one this detector does not record, by a thread that
+        // was not waiting.
+        let recorded = matches!(
+            event.op,
+            Op::Create { .. }
+                | Op::Acquire { .. }
+                | Op::Release { .. }
+                | Op::BarrierPass
+                | Op::Exit
+                | Op::Block { .. }
+        );
+        let was_waiting = matches!(self.waiting.get(event.thread.index()), Some(Some(_)));
+        if !recorded && !was_waiting {
+            return None;
+        }
+        self.record(event, names)
+    }
+
+    fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+        self.explain_stuck(blocked, names)
+    }
+}
+
+impl DeadlockDetector {
+    /// [`Detector::on_event`] for an event it records, or the first of a thread that waited.
+    fn record(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         let mut was = None;
         if !matches!(event.op, Op::Block { .. }) {
             if let Some(w) = self.waiting.get_mut(event.thread.index()) {
@@ -508,7 +535,8 @@ impl Detector for DeadlockDetector {
         None
     }
 
-    fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+    /// [`Detector::on_stuck`]: the cycle of waits, or who is blocked on what.
+    fn explain_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
         let cycle = self.find_cycle(blocked, names);
         let message = match &cycle {
             Some(cycle) if cycle.len() == 1 => {

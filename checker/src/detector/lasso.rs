@@ -102,8 +102,26 @@ impl Lasso {
     }
 
     /// Sees every event, to know which threads can run.
+    #[inline]
     pub fn note(&mut self, event: &Event) {
         self.events += 1;
+        let t = event.thread.index();
+        let stops = matches!(event.op, Op::Block { .. } | Op::Exit);
+        if !matches!(event.op, Op::Spawn { .. }) {
+            if let (Some(started), Some(stopped)) =
+                (self.started.get_mut(t), self.stopped.get_mut(t))
+            {
+                // The common event, inlined: a thread already in both tables.
+                *started = true;
+                *stopped = stops;
+                return;
+            }
+        }
+        self.note_threads(event);
+    }
+
+    /// [`Lasso::note`] for an event that may change which threads can run.
+    fn note_threads(&mut self, event: &Event) {
         let t = event.thread.index();
         *grow(&mut self.started, t) = true;
         *grow(&mut self.stopped, t) = matches!(event.op, Op::Block { .. } | Op::Exit);

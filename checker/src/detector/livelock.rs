@@ -248,6 +248,7 @@ impl Detector for LivelockDetector {
         self.on_step(event, kind, names)
     }
 
+    #[inline]
     fn on_step(
         &mut self,
         event: &Event,
@@ -256,10 +257,19 @@ impl Detector for LivelockDetector {
     ) -> Option<Finding> {
         self.created.note(event);
         self.lasso.note(event);
+        if !self.active && kind == StepKind::Progress {
+            // The common step, inlined: progress while nothing retries.
+            return None;
+        }
+        self.on_watched_step(event, names)
+    }
+}
+
+impl LivelockDetector {
+    /// [`Detector::on_step`] for a step that is watched: a retry, or any step while the
+    /// detector is awake.
+    fn on_watched_step(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         if !self.active {
-            if kind == StepKind::Progress {
-                return None;
-            }
             self.wake();
         }
         if self.state.apply(event) == Change::Unknown {

@@ -80,33 +80,43 @@ pub trait Detector {
 }
 
 /// The detectors every execution runs, in order.
+///
+/// Each is a field of its own type rather than a boxed trait object: the calls are direct, so
+/// the compiler can inline their hot paths (the common event is one a detector only skips or
+/// counts), and an event reaches a detector only if its [`Detector::interest`] includes it.
 pub struct Detectors {
     /// The one happens-before of the execution: the race detector's, and the memory
     /// model's (each thread's view of memory is derived from its clock).
     hb: HappensBefore,
     races: Option<race::DataRaceDetector>,
-    all: Vec<(Interest, Box<dyn Detector + Send>)>,
-    /// Kept apart from `all`: the runtime replays the rounds it wants confirmed.
+    deadlock: deadlock::DeadlockDetector,
+    lock_order: lock_order::LockOrderDetector,
+    aba: aba::AbaDetector,
+    starvation: starvation::StarvationDetector,
+    /// Kept apart from the others: the runtime replays the rounds it wants confirmed.
     livelock: livelock::LivelockDetector,
     retries: retry::RetryTracker,
     last_step: retry::StepKind,
 }
 
+/// Appends `finding`, if there is one, to `found`.
+#[inline]
+fn keep(found: &mut Vec<Finding>, finding: Option<Finding>) {
+    if let Some(f) = finding {
+        found.push(f);
+    }
+}
+
 impl Detectors {
     /// Every detector, with the thresholds and switches of `config`.
     pub fn from_config(config: &Config) -> Self {
-        let mut all: Vec<Box<dyn Detector + Send>> = vec![
-            Box::new(deadlock::DeadlockDetector::new()),
-            Box::new(lock_order::LockOrderDetector::new()),
-        ];
-        all.push(Box::new(aba::AbaDetector::new()));
-        all.push(Box::new(starvation::StarvationDetector::new(
-            config.starvation_wins,
-        )));
         Detectors {
             hb: HappensBefore::new(),
             races: config.race_detection.then(race::DataRaceDetector::new),
-            all: all.into_iter().map(|d| (d.interest(), d)).collect(),
+            deadlock: deadlock::DeadlockDetector::new(),
+            lock_order: lock_order::LockOrderDetector::new(),
+            aba: aba::AbaDetector::new(),
+            starvation: starvation::StarvationDetector::new(config.starvation_wins),
             livelock: livelock::LivelockDetector::new(config.livelock_steps),
             retries: retry::RetryTracker::new(),
             last_step: retry::StepKind::Progress,
@@ -119,7 +129,10 @@ impl Detectors {
         if let Some(races) = &mut self.races {
             races.reset();
         }
-        self.all.iter_mut().for_each(|(_, d)| d.reset());
+        self.deadlock.reset();
+        self.lock_order.reset();
+        self.aba.reset();
+        self.starvation.reset();
         self.livelock.reset();
         self.retries.reset();
     }
@@ -131,22 +144,18 @@ impl Detectors {
         self.last_step = step;
         self.hb.on_event(event);
         if let Some(races) = &mut self.races {
-            if let Some(f) = races.observe(event, &self.hb, names) {
-                found.push(f);
-            }
+            keep(found, races.observe(event, &self.hb, names));
         }
         let kind = event.op.kind();
-        for (interest, detector) in &mut self.all {
-            if !interest.includes(kind) {
-                continue;
-            }
-            if let Some(f) = detector.on_step(event, step, names) {
-                found.push(f);
-            }
+        keep(found, self.deadlock.on_event(event, names));
+        if self.lock_order.interest().includes(kind) {
+            keep(found, self.lock_order.on_event(event, names));
         }
-        if let Some(f) = self.livelock.on_step(event, step, names) {
-            found.push(f);
+        if self.aba.interest().includes(kind) {
+            keep(found, self.aba.on_event(event, names));
         }
+        keep(found, self.starvation.on_event(event, names));
+        keep(found, self.livelock.on_step(event, step, names));
     }
 
     /// The livelock detector's lasso candidates and their confirmation ([`lasso`]), which
@@ -188,9 +197,11 @@ impl Detectors {
 
     /// No thread can run: the first explanation a detector gives.
     pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
-        self.all
-            .iter_mut()
-            .find_map(|(_, d)| d.on_stuck(blocked, names))
+        self.deadlock
+            .on_stuck(blocked, names)
+            .or_else(|| self.lock_order.on_stuck(blocked, names))
+            .or_else(|| self.aba.on_stuck(blocked, names))
+            .or_else(|| self.starvation.on_stuck(blocked, names))
     }
 }
 

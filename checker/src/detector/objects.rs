@@ -76,6 +76,7 @@ pub(crate) struct Created {
 
 impl Created {
     /// Records `event` if it creates an object.
+    #[inline]
     pub(crate) fn note(&mut self, event: &Event) {
         if let (Op::Create { kind }, Some(o)) = (event.op, event.object) {
             *grow(&mut self.table, o.index()) = Some((kind, event.site));

@@ -524,15 +524,37 @@ impl DataRaceDetector {
     }
 
     /// Sees one event, after `hb` has seen it; returns the execution's first data race.
+    #[inline]
     pub fn observe(
         &mut self,
         event: &Event,
         hb: &HappensBefore,
         names: &dyn ThreadNames,
     ) -> Option<Finding> {
-        if self.reported {
+        let used = matches!(
+            event.op,
+            Op::AtomicStore { .. }
+                | Op::AtomicRmw { success: true, .. }
+                | Op::CellRead
+                | Op::CellWrite
+                | Op::Create { .. }
+                | Op::Acquire { .. }
+                | Op::Release { .. }
+        );
+        if self.reported || !used {
+            // The common event, inlined: one that only happens-before needed.
             return None;
         }
+        self.observe_used(event, hb, names)
+    }
+
+    /// [`DataRaceDetector::observe`] for an event it uses.
+    fn observe_used(
+        &mut self,
+        event: &Event,
+        hb: &HappensBefore,
+        names: &dyn ThreadNames,
+    ) -> Option<Finding> {
         let t = event.thread;
         match (event.op, event.object) {
             (Op::AtomicStore { .. } | Op::AtomicRmw { success: true, .. }, Some(o))

@@ -56,13 +56,18 @@ impl RetryTracker {
     }
 
     /// Classifies `event` and records its effect.
+    #[inline]
     pub fn classify(&mut self, event: &Event) -> StepKind {
-        let Some(object) = event.object else {
-            return match event.op {
-                Op::Yield => StepKind::Yield,
-                _ => StepKind::Progress,
-            };
-        };
+        match event.object {
+            // The events without an object, inlined: a yield, or progress.
+            None if matches!(event.op, Op::Yield) => StepKind::Yield,
+            None => StepKind::Progress,
+            Some(object) => self.classify_on(event, object),
+        }
+    }
+
+    /// [`RetryTracker::classify`] for an event on `object`.
+    fn classify_on(&mut self, event: &Event, object: ObjectId) -> StepKind {
         match event.op {
             // A failed attempt is a look at the object like a read: the first failure after
             // another thread changed it tells the thread something (a compare-exchange loop

@@ -165,8 +165,24 @@ impl Detector for StarvationDetector {
         self.reported = false;
     }
 
+    #[inline]
     fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         self.created.note(event);
+        let failed_attempt = matches!(
+            event.op,
+            Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe
+        );
+        if !failed_attempt && self.active == 0 {
+            // The common event, inlined: no attempt failed, and no streak is running.
+            return None;
+        }
+        self.on_watched_event(event, names)
+    }
+}
+
+impl StarvationDetector {
+    /// [`Detector::on_event`] for a failed attempt, or any event while a streak runs.
+    fn on_watched_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
         if let (
             Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe,
             Some(resource),

@@ -41,7 +41,7 @@ impl CellCore {
             api::emit(Some(id), op, site);
         } else {
             self.real
-                .cell_access(self.slot.site(), op == Op::CellWrite, site);
+                .cell_access(self.slot.site(), matches!(op, Op::CellWrite), site);
         }
     }
 }

@@ -56,6 +56,12 @@ pub(crate) enum ThreadState {
     Finished,
 }
 
+thread_local! {
+    /// The main thread's name, shared by every execution on this OS thread rather than
+    /// allocated for each.
+    static MAIN_NAME: Arc<str> = Arc::from("main");
+}
+
 /// One model thread.
 pub(crate) struct ThreadSlot {
     pub state: ThreadState,
@@ -310,7 +316,7 @@ impl Execution {
         self.skipping = false;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
         self.threads
-            .push(ThreadSlot::new(body, Some(Arc::from("main"))));
+            .push(ThreadSlot::new(body, Some(MAIN_NAME.with(Arc::clone))));
         self.current = ThreadId::MAIN;
         self.next = Some(ThreadId::MAIN);
     }
@@ -371,7 +377,7 @@ impl Execution {
         }
         self.start_lasso();
         self.fairness.on_event(&event, self.detectors.last_step());
-        if event.op == Op::Yield {
+        if matches!(event.op, Op::Yield) {
             let weak_reads = &self.weak_reads;
             let stale = |i: usize| weak_reads.binary_search_by_key(&i, |(j, _)| *j).is_ok();
             match self.spin.on_yield(&self.trace, stale) {

@@ -103,7 +103,27 @@ impl Fairness {
     }
 
     /// Sees one step, which the detectors classified as `kind`.
+    #[inline]
     pub(crate) fn on_event(&mut self, event: &Event, kind: StepKind) {
+        // The common step, inlined into every event: progress that stores nothing, by a
+        // thread seen before, only counts (`advances` is false for it, and it spins not).
+        let stores = matches!(
+            event.op,
+            Op::AtomicStore { .. } | Op::AtomicRmw { .. } | Op::CellWrite
+        );
+        if kind == StepKind::Progress && !stores {
+            if let Some(me) = self.threads.get_mut(event.thread.index()) {
+                me.steps += 1;
+                me.progress += 1;
+                self.total_progress += 1;
+                return;
+            }
+        }
+        self.on_any_event(event, kind);
+    }
+
+    /// [`Fairness::on_event`] for every step.
+    fn on_any_event(&mut self, event: &Event, kind: StepKind) {
         if kind == StepKind::Progress {
             self.total_progress += 1;
         }
@@ -175,14 +195,22 @@ impl Fairness {
 
     /// Removes from `enabled` the spinning threads that must still let another thread of
     /// `runnable` move first; returns whether it hid any. Never empties `enabled`.
+    #[inline]
     pub(crate) fn filter(
         &mut self,
         enabled: &mut Vec<ThreadId>,
         runnable: impl Fn(ThreadId) -> bool,
     ) -> bool {
-        if !self.any_waiting {
-            return false;
-        }
+        // The common case, inlined: nobody is hidden.
+        self.any_waiting && self.filter_waiting(enabled, runnable)
+    }
+
+    /// [`Fairness::filter`] while some thread is hidden.
+    fn filter_waiting(
+        &mut self,
+        enabled: &mut Vec<ThreadId>,
+        runnable: impl Fn(ThreadId) -> bool,
+    ) -> bool {
         let mut still_waiting = false;
         let mut allowed = Vec::with_capacity(enabled.len());
         for &t in enabled.iter() {

@@ -9,6 +9,10 @@ use crate::report::Finding;
 /// were still alive; `None` if nothing leaked or some thread did not finish (an execution cut
 /// short leaves things alive without leaking them).
 pub(crate) fn leak_finding(e: &Execution) -> Option<Finding> {
+    if e.allocations.iter().all(Option::is_none) {
+        // Nothing tracked is alive (most programs track nothing).
+        return None;
+    }
     if !e
         .threads
         .iter()
