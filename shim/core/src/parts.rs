@@ -38,6 +38,23 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
             ..Report::default()
         };
     }
+    // `reports` is sorted by part: a part given twice (a file passed twice, or two runs of one
+    // part) sits next to itself. Its executions would count twice.
+    let twice = reports.windows(2).find_map(|w| {
+        let (a, b) = (w[0].part.as_ref()?, w[1].part.as_ref()?);
+        (a.index == b.index).then_some(a.index)
+    });
+    if let Some(repeated) = twice {
+        return Report {
+            strategy: first.strategy.clone(),
+            seed: first.seed,
+            stopped_because: Some(format!(
+                "part {repeated} of {count} was given more than once: merge each part's report \
+                 once"
+            )),
+            ..Report::default()
+        };
+    }
     let mut whole = Report {
         strategy: first.strategy.clone(),
         seed: first.seed,
@@ -203,6 +220,25 @@ mod tests {
         short.part.as_mut().unwrap().subtrees = 4;
         let merged = merge_parts(vec![part(1, 2, "dfs", true), short]);
         assert!(!merged.complete, "{merged:?}");
+    }
+
+    #[test]
+    fn a_part_given_twice_is_not_counted_twice() {
+        for strategy in ["dfs", "random"] {
+            let merged = merge_parts(vec![
+                part(1, 2, strategy, true),
+                part(2, 2, strategy, true),
+                part(1, 2, strategy, true),
+            ]);
+            assert!(!merged.complete, "{strategy}: {merged:?}");
+            let why = merged.stopped_because.unwrap();
+            assert!(
+                why.contains("part 1 of 2 was given more than once"),
+                "{why}"
+            );
+        }
+        let once_each = merge_parts(vec![part(1, 2, "dfs", true), part(2, 2, "dfs", true)]);
+        assert!(once_each.complete, "{once_each:?}");
     }
 
     #[test]
