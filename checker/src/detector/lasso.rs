@@ -510,6 +510,41 @@ mod tests {
     }
 
     #[test]
+    fn the_inlined_common_event_leaves_the_tables_as_the_full_note_would() {
+        let mut x: u64 = 7;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for _ in 0..200 {
+            let (mut fast, mut full) = (Lasso::default(), Lasso::default());
+            for _ in 0..40 {
+                let thread = next(4) as u32;
+                let op = match next(5) {
+                    0 => Op::Spawn {
+                        child: ThreadId(next(4) as u32),
+                    },
+                    1 => Op::Block {
+                        wait: crate::event::WaitFor::Join(ThreadId(next(4) as u32)),
+                    },
+                    2 => Op::Exit,
+                    3 => Op::Yield,
+                    _ => Op::CellRead,
+                };
+                let e = ev(thread, Some(0), op);
+                fast.note(&e);
+                full.events += 1;
+                full.note_threads(&e);
+                assert_eq!(fast.started, full.started, "after {e:?}");
+                assert_eq!(fast.stopped, full.stopped, "after {e:?}");
+                assert_eq!(fast.events, full.events);
+            }
+        }
+    }
+
+    #[test]
     fn a_round_that_keeps_coming_back_is_a_livelock_when_everyone_fails() {
         let round = [take(0, 1), take(1, 2), try_fail(0, 2), try_fail(1, 1)];
         let mut lasso = Lasso::default();

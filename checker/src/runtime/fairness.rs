@@ -24,7 +24,7 @@ use crate::event::{Event, ObjectId, Op, ThreadId};
 const SPIN_STREAK: u32 = 2;
 
 /// Per-thread fairness state.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, Debug, PartialEq)]
 struct ThreadFairness {
     /// Steps the thread has taken in this execution.
     steps: u64,
@@ -261,6 +261,61 @@ mod tests {
         let mut enabled: Vec<ThreadId> = threads.iter().map(|&t| ThreadId(t)).collect();
         f.filter(&mut enabled, |_| true);
         enabled.iter().map(|t| t.0).collect()
+    }
+
+    /// Random steps of three threads on two atomics and a lock: loads, stores of few values,
+    /// failed and successful compare-exchanges, lock rounds and yields.
+    fn random_steps(seed: u64, n: usize) -> Vec<Event> {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        (0..n)
+            .map(|_| {
+                let thread = next(3) as u32;
+                let object = next(2) as u32;
+                let op = match next(7) {
+                    0 => load(),
+                    1 => store(next(3)),
+                    2 => lock(),
+                    3 => unlock(),
+                    4 => Op::Yield,
+                    5 => Op::AtomicRmw {
+                        order: MemOrder::SeqCst,
+                        success: next(2) == 0,
+                        cas: true,
+                        old: next(3),
+                        new: next(3),
+                        from: crate::event::StoreId::LATEST,
+                        id: crate::event::StoreId::LATEST,
+                    },
+                    _ => Op::CellWrite,
+                };
+                let object = (!matches!(op, Op::Yield)).then_some(object);
+                ev(thread, object, op)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_inlined_common_step_changes_what_the_full_step_would() {
+        for seed in 0..200 {
+            let (mut fast, mut full) = (Fairness::default(), Fairness::default());
+            let mut r = RetryTracker::new();
+            for e in random_steps(seed, 60) {
+                let kind = r.classify(&e);
+                fast.on_event(&e, kind);
+                full.on_any_event(&e, kind);
+                assert_eq!(fast.threads, full.threads, "seed {seed}, after {e:?}");
+                assert_eq!(fast.total_progress, full.total_progress, "seed {seed}");
+                assert_eq!(fast.any_waiting, full.any_waiting, "seed {seed}");
+            }
+        }
     }
 
     #[test]
