@@ -494,6 +494,46 @@ mod tests {
         events
     }
 
+    /// A tracked cell (a node's `next` kept outside an atomic).
+    const NEXT_CELL: u32 = 2;
+
+    /// The Treiber interleaving with the node's `next` in a tracked cell: thread 1 reads it
+    /// between its look at head and its compare-exchange (`read_between`) or before any atomic
+    /// was accessed, and thread 2 also writes the cell before any atomic was accessed.
+    fn treiber_over_a_cell(read_between: bool) -> Vec<Event> {
+        let cell = |thread, op| ev(thread, NEXT_CELL, op);
+        let mut events = vec![cell(2, Op::CellWrite)];
+        if !read_between {
+            events.push(cell(1, Op::CellRead));
+        }
+        events.push(load(1, HEAD, 1));
+        if read_between {
+            events.push(cell(1, Op::CellRead));
+        }
+        events.extend([
+            load(2, HEAD, 1),
+            cas(2, HEAD, 1, 2),
+            cas(2, HEAD, 2, 3),
+            cell(2, Op::CellWrite),
+            cas(2, HEAD, 3, 1),
+            cas(1, HEAD, 1, 2),
+        ]);
+        events
+    }
+
+    #[test]
+    fn a_cell_read_counts_only_after_the_look_at_the_location() {
+        assert_eq!(
+            run(&treiber_over_a_cell(true)).len(),
+            1,
+            "the cell read between the look and the compare-exchange went stale"
+        );
+        assert!(
+            run(&treiber_over_a_cell(false)).is_empty(),
+            "cell accesses before any atomic access cannot make a stale read"
+        );
+    }
+
     #[test]
     fn under_weak_memory_only_a_different_store_with_the_same_value_came_back() {
         // It read store 3, which thread 2 wrote after changing head: ABA.
