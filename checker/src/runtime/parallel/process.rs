@@ -26,7 +26,14 @@ use crate::config::MAX_WORKERS;
 struct Counters {
     started: AtomicU64,
     limits: [AtomicU64; MAX_WORKERS],
+    progress: [Progress; MAX_WORKERS],
 }
+
+/// One worker's count of the executions it started, alone on its cache line: the worker writes
+/// it at every execution without sending the line back and forth between cores, and the parent
+/// reads it only when it looks for a stall.
+#[repr(C, align(64))]
+struct Progress(AtomicU64);
 
 /// Counters in memory that the parent and every worker forked after it was made share.
 pub(crate) struct Shared {
@@ -72,6 +79,21 @@ impl Shared {
         &self.counters().started
     }
 
+    /// Worker `worker`'s own count of the executions it started (sampling workers write it at
+    /// every execution; see [`Shared::progress_total`]).
+    pub(crate) fn progress(&self, worker: usize) -> &AtomicU64 {
+        &self.counters().progress[worker].0
+    }
+
+    /// Every worker's [`Shared::progress`] together.
+    pub(crate) fn progress_total(&self) -> u64 {
+        self.counters()
+            .progress
+            .iter()
+            .map(|p| p.0.load(Ordering::Relaxed))
+            .sum()
+    }
+
     /// Worker `worker`'s limit (what it means is its coordinator's business).
     pub(crate) fn limit(&self, worker: usize) -> &AtomicU64 {
         &self.counters().limits[worker]
@@ -110,6 +132,12 @@ impl Stall {
             last: 0,
             since: Instant::now(),
         }
+    }
+
+    /// "for 60 s": how long no execution may start, for a message.
+    pub(crate) fn limit_words(&self) -> String {
+        self.limit
+            .map_or("ever".to_string(), |l| format!("for {} s", l.as_secs()))
     }
 
     /// Whether no execution started since `limit`, given the count started so far.
@@ -294,6 +322,8 @@ mod tests {
         shared.limit(1).store(9, Ordering::Relaxed);
         let mut worker = WorkerProcess::fork(|mut stream| {
             shared.started().fetch_add(5, Ordering::Relaxed);
+            shared.progress(1).store(3, Ordering::Relaxed);
+            shared.progress(2).store(4, Ordering::Relaxed);
             let limit = shared.limit(1).load(Ordering::Relaxed);
             send(&mut stream, &limit).unwrap();
         })
@@ -301,5 +331,6 @@ mod tests {
         assert_eq!(receive::<u64>(&mut worker.stream).unwrap(), Some(9));
         assert_eq!(receive::<u64>(&mut worker.stream).unwrap(), None);
         assert_eq!(shared.started().load(Ordering::Relaxed), 5);
+        assert_eq!(shared.progress_total(), 7);
     }
 }

@@ -35,11 +35,13 @@ struct Limit {
 
 impl Gate for Limit {
     fn stop(&self, executions: u64) -> bool {
-        // What the parent watches for progress (`Stall`), every 64 executions: a write to the
-        // line every worker reads, per execution, cost a few percent of a short one.
-        if executions % 64 == 0 {
-            self.shared.started().fetch_add(1, Ordering::Relaxed);
-        }
+        // What the parent watches for progress (`Stall`), at every execution: a count only
+        // this worker writes, on a line of its own. (A shared count written every 64
+        // executions looked like a stall to the parent when 64 long executions took longer
+        // than its limit, four hang timeouts.)
+        self.shared
+            .progress(self.worker)
+            .store(executions, Ordering::Relaxed);
         executions >= self.shared.limit(self.worker).load(Ordering::Relaxed)
     }
 }
@@ -146,11 +148,26 @@ pub(super) fn explore_range(
         });
         let (pid, message) = match answers.recv_timeout(wait) {
             Ok(answer) => answer,
-            Err(RecvTimeoutError::Timeout)
-                if hard_end.is_none_or(|end| Instant::now() < end)
-                    && !stall.stalled(shared.started().load(Ordering::Relaxed)) =>
-            {
-                continue
+            Err(RecvTimeoutError::Timeout) => {
+                if hard_end.is_some_and(|end| Instant::now() >= end) {
+                    problem.get_or_insert_with(|| {
+                        "a worker process did not report within the time budget and its grace \
+                         period; it was ended, and its executions are not counted"
+                            .to_string()
+                    });
+                    break;
+                }
+                if stall.stalled(shared.progress_total()) {
+                    problem.get_or_insert_with(|| {
+                        format!(
+                            "no worker process started an execution {}; they were ended, and \
+                             the executions of those that had not reported are not counted",
+                            stall.limit_words()
+                        )
+                    });
+                    break;
+                }
+                continue;
             }
             Err(_) => break,
         };
@@ -190,10 +207,7 @@ pub(super) fn explore_range(
     drop(processes);
     if answered < workers {
         problem.get_or_insert_with(|| {
-            "a worker process did not report within the time budget and its grace period, or \
-             started no execution for over a minute; it was ended, and its executions are not \
-             counted"
-                .to_string()
+            "a worker process ended without reporting; its executions are not counted".to_string()
         });
     }
     let mut report = merge::sampling(config, reports, problem);
@@ -204,6 +218,35 @@ pub(super) fn explore_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_execution_shows_progress_to_the_stall_watch() {
+        let shared = Arc::new(Shared::new().unwrap());
+        shared.limit(0).store(u64::MAX, Ordering::Relaxed);
+        shared.limit(1).store(3, Ordering::Relaxed);
+        let (a, b) = (
+            Limit {
+                shared: shared.clone(),
+                worker: 0,
+            },
+            Limit {
+                shared: shared.clone(),
+                worker: 1,
+            },
+        );
+        let mut seen = Vec::new();
+        for executions in 1..=3 {
+            assert!(!a.stop(executions));
+            seen.push(shared.progress_total());
+        }
+        assert_eq!(
+            seen,
+            [1, 2, 3],
+            "each execution moves the count, not one in 64"
+        );
+        assert!(b.stop(3), "worker 1 reached its limit");
+        assert_eq!(shared.progress_total(), 6);
+    }
 
     #[test]
     fn shares_add_up_and_differ_by_at_most_one() {

@@ -256,11 +256,11 @@ impl Coordinator<'_> {
                 None => LOOK_STALL,
             };
             if stall.stalled(self.shared.started().load(Ordering::Relaxed)) {
-                self.problem = Some(
-                    "no worker process started an execution for over a minute; they were \
-                     ended, and what they had not finished is not checked"
-                        .into(),
-                );
+                self.problem = Some(format!(
+                    "no worker process started an execution {}; they were ended, and what they \
+                     had not finished is not checked",
+                    stall.limit_words()
+                ));
                 return;
             }
             match self.inbox.1.recv_timeout(wait) {
