@@ -323,3 +323,19 @@ fn a_dfs_without_reduction_on_two_workers_runs_every_interleaving_of_one() {
     // Without reduction every interleaving is its own execution: the same count.
     assert_eq!(one.executions, two.executions, "{one}\n{two}");
 }
+
+#[test]
+fn a_shared_dfs_that_runs_out_of_time_names_the_budget_the_user_set() {
+    let program = conc_check_corpus::find("safe_stack_tagged_ok").expect("in the corpus");
+    let report = Builder::new()
+        .strategy(Strategy::Dfs)
+        .iterations(u64::MAX)
+        .time_budget(std::time::Duration::from_millis(1500))
+        .workers(2)
+        .share_work_after(1)
+        .explore(program.run);
+    assert!(!report.complete && report.findings.is_empty(), "{report}");
+    let why = report.stopped_because.clone().unwrap_or_default();
+    // The workers ran on what was left of it when they were forked; they say what was set.
+    assert!(why.contains("the time budget of 1.5s ran out"), "{why}");
+}

@@ -549,7 +549,8 @@ fn serve(
         if let Some(end) = deadline {
             config.time_budget = Some(end.saturating_duration_since(Instant::now()));
         }
-        let report = if config.time_budget == Some(Duration::ZERO) {
+        let remaining = config.time_budget;
+        let mut report = if config.time_budget == Some(Duration::ZERO) {
             Report {
                 stopped_because: total.map(budget_ran_out),
                 ..Report::default()
@@ -577,11 +578,41 @@ fn serve(
                 config,
             })
         };
+        // The worker ran on what was left of the user's budget: its reason names the budget
+        // the user set.
+        if let (Some(total), Some(remaining), Some(why)) =
+            (total, remaining, report.stopped_because.as_mut())
+        {
+            *why = with_users_budget(why, total, remaining);
+        }
         let Ok(mut stream) = writer.lock() else {
             return;
         };
         if send(&mut *stream, &FromWorker::Explored(Box::new(report))).is_err() {
             return;
         }
+    }
+}
+
+/// `why`, a split worker's reason for stopping, with the budget it ran on (what was left of the
+/// user's when it was forked) named as the one the user set.
+fn with_users_budget(why: &str, total: Duration, remaining: Duration) -> String {
+    why.replace(&budget_ran_out(remaining), &budget_ran_out(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_split_worker_names_the_budget_the_user_set() {
+        let why = format!(
+            "{}; 12 subtrees unexplored",
+            budget_ran_out(Duration::from_millis(700))
+        );
+        assert_eq!(
+            with_users_budget(&why, Duration::from_secs(2), Duration::from_millis(700)),
+            "the time budget of 2.0s ran out; 12 subtrees unexplored"
+        );
     }
 }
