@@ -75,14 +75,8 @@ pub fn replay(config: &Config, schedule: &str, f: TestFn) -> Result<Report, Sche
     };
     config.iterations = 1;
     config.replay = None;
-    Ok(worker::explore_on_worker(Run {
-        gate: None,
-        probes_after: None,
-        expected: decoded.recorded,
-        strategy: Box::new(Replay::new(decoded)),
-        label: "replay".into(),
-        test,
-        config,
-        f,
-    }))
+    let expected = decoded.recorded;
+    Ok(worker::explore_on_worker(
+        Run::new(config, f, Box::new(Replay::new(decoded)), "replay", test).expecting(expected),
+    ))
 }

@@ -42,6 +42,47 @@ pub(crate) struct Run {
     pub probes_after: Option<(u64, u64)>,
 }
 
+impl Run {
+    /// A run of `f` with `strategy` (named `label` in the report) under `config`: no replay
+    /// to check, no gate, a search of its own rather than probes only.
+    pub(crate) fn new(
+        config: Config,
+        f: TestFn,
+        strategy: Box<dyn Strategy>,
+        label: impl Into<String>,
+        test: Option<String>,
+    ) -> Run {
+        Run {
+            config,
+            f,
+            strategy,
+            label: label.into(),
+            test,
+            expected: None,
+            gate: None,
+            probes_after: None,
+        }
+    }
+
+    /// For a replay: what the recorded execution did.
+    pub(crate) fn expecting(mut self, expected: Option<Recorded>) -> Run {
+        self.expected = expected;
+        self
+    }
+
+    /// For one worker of several: what may stop it before its next execution.
+    pub(crate) fn gated(mut self, gate: Arc<dyn Gate>) -> Run {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Only Knuth's probes, after a DFS that ran `executions` elsewhere and pruned `pruned`.
+    pub(crate) fn probes_only(mut self, executions: u64, pruned: u64) -> Run {
+        self.probes_after = Some((executions, pruned));
+        self
+    }
+}
+
 /// Runs the exploration on this (the exploration) thread; returns the report and whether this
 /// OS thread was left unusable.
 pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {

@@ -151,16 +151,8 @@ fn bounded_search(
     bounded.iterations = EXECUTIONS_PER_BOUND;
     bounded.time_budget = Some(time);
     bounded.shrink = false;
-    worker::explore_on_worker(Run {
-        gate: None,
-        probes_after: None,
-        strategy: strategy::from_config(&bounded),
-        label: "dfs".into(),
-        test: test.clone(),
-        expected: None,
-        config: bounded,
-        f: f.clone(),
-    })
+    let strategy = strategy::from_config(&bounded);
+    worker::explore_on_worker(Run::new(bounded, f.clone(), strategy, "dfs", test.clone()))
 }
 
 /// The smaller execution `found` in place of `report`'s, with a note on the first finding; the

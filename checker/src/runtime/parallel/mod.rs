@@ -99,16 +99,13 @@ fn with_workers(mut report: Report, workers: usize) -> Report {
 
 /// The exploration on this process alone.
 fn one_worker(config: &Config, f: &TestFn, test: Option<&str>) -> Report {
-    worker::explore_on_worker(Run {
-        gate: None,
-        probes_after: None,
-        strategy: strategy::from_config(config),
-        label: config.strategy.to_string(),
-        test: test.map(str::to_string),
-        expected: None,
-        config: config.clone(),
-        f: f.clone(),
-    })
+    worker::explore_on_worker(Run::new(
+        config.clone(),
+        f.clone(),
+        strategy::from_config(config),
+        config.strategy.to_string(),
+        test.map(str::to_string),
+    ))
 }
 
 /// The workers the configuration asks for, by default the available cores divided by the

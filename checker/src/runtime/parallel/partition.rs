@@ -135,16 +135,13 @@ fn probe(config: &Config, f: &TestFn, test: Option<&str>, item: &FrontierItem) -
         asked: Arc::new(|| false),
         probe: true,
     };
-    worker::explore_on_worker(Run {
-        strategy: Box::new(Dfs::split_part(config.reduction, split)),
-        label: "dfs".into(),
-        test: test.map(str::to_string),
-        expected: None,
-        gate: None,
-        probes_after: None,
-        f: f.clone(),
-        config: one,
-    });
+    worker::explore_on_worker(Run::new(
+        one,
+        f.clone(),
+        Box::new(Dfs::split_part(config.reduction, split)),
+        "dfs",
+        test.map(str::to_string),
+    ));
     let mut seen = seen
         .lock()
         .map(|mut s| std::mem::take(&mut *s))

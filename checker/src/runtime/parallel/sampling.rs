@@ -122,16 +122,8 @@ pub(super) fn explore_range(
         let (f, test) = (f.clone(), test.map(str::to_string));
         let label = config.strategy.to_string();
         let body = move |mut stream| {
-            let report = worker::explore_on_worker(Run {
-                config: mine,
-                f,
-                strategy,
-                label,
-                test,
-                expected: None,
-                gate: Some(gate),
-                probes_after: None,
-            });
+            let report =
+                worker::explore_on_worker(Run::new(mine, f, strategy, label, test).gated(gate));
             let _ = send(&mut stream, &FromWorker::Explored(Box::new(report)));
         };
         processes.push(WorkerProcess::fork_into(body, inbox.clone())?);

@@ -124,17 +124,17 @@ fn with_space_estimate(config: &Config, f: &TestFn, test: Option<&str>, report: 
     if !stopped_at_budget {
         return report;
     }
-    let probed = worker::explore_on_worker(Run {
-        // The explorer runs probes only (`probes_after`), with this walk.
-        strategy: Box::new(RandomWalk::probe(config.seed)),
-        label: config.strategy.to_string(),
-        test: test.map(str::to_string),
-        expected: None,
-        gate: None,
-        probes_after: Some((report.executions, report.pruned)),
-        f: f.clone(),
-        config: config.clone(),
-    });
+    // The explorer runs probes only, with this walk.
+    let probed = worker::explore_on_worker(
+        Run::new(
+            config.clone(),
+            f.clone(),
+            Box::new(RandomWalk::probe(config.seed)),
+            config.strategy.to_string(),
+            test.map(str::to_string),
+        )
+        .probes_only(report.executions, report.pruned),
+    );
     let mut whole = Report {
         executions: report.executions + probed.executions,
         steps: report.steps + probed.steps,
@@ -556,27 +556,25 @@ fn serve(
                 ..Report::default()
             }
         } else {
-            worker::explore_on_worker(Run {
-                strategy: Box::new(Dfs::split_part(
-                    config.reduction,
-                    Split {
-                        item,
-                        emit,
-                        asked,
-                        probe: false,
+            let strategy = Box::new(Dfs::split_part(
+                config.reduction,
+                Split {
+                    item,
+                    emit,
+                    asked,
+                    probe: false,
+                },
+            ));
+            let label = config.strategy.to_string();
+            let budget = config.iterations;
+            worker::explore_on_worker(
+                Run::new(config, f.clone(), strategy, label, test.clone()).gated(Arc::new(
+                    SharedBudget {
+                        shared: shared.clone(),
+                        budget,
                     },
                 )),
-                label: config.strategy.to_string(),
-                test: test.clone(),
-                expected: None,
-                gate: Some(Arc::new(SharedBudget {
-                    shared: shared.clone(),
-                    budget: config.iterations,
-                })),
-                probes_after: None,
-                f: f.clone(),
-                config,
-            })
+            )
         };
         // The worker ran on what was left of the user's budget: its reason names the budget
         // the user set.
