@@ -125,6 +125,13 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         e.weighing = true;
         budget = 0;
     }
+    // Gives back an execution the gate let start (it may have claimed it from a budget
+    // shared with other workers) when none starts after all.
+    let unused = || {
+        if let Some(gate) = &gate {
+            gate.unused();
+        }
+    };
     loop {
         if gate.as_ref().is_some_and(|g| g.stop(report.executions)) {
             break;
@@ -132,6 +139,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         if report.executions >= budget {
             if let Some(done) = &probes {
                 if done.count() >= probes_for(&config) {
+                    unused();
                     break;
                 }
             } else if wants_probes(&config, &report, &execution.borrow()) {
@@ -140,6 +148,7 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
                 e.strategy = Box::new(RandomWalk::probe(config.seed));
                 e.weighing = true;
             } else {
+                unused();
                 break;
             }
         }
@@ -147,15 +156,14 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
             if let Some(budget) = config.time_budget {
                 if budget_clock.ran_out(|| started.elapsed(), budget) {
                     report.stopped_because = Some(budget_ran_out(budget));
+                    unused();
                     break;
                 }
             }
         }
         if !execution.borrow_mut().strategy.begin_execution() {
+            unused();
             break;
-        }
-        if let Some(gate) = &gate {
-            gate.started();
         }
         report.executions += 1;
         beacon.execution_started();

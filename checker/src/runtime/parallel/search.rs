@@ -508,11 +508,18 @@ struct SharedBudget {
 
 impl Gate for SharedBudget {
     fn stop(&self, _executions: u64) -> bool {
-        self.shared.started().load(Ordering::Relaxed) >= self.budget
+        // Check and claim in one step: a load, then an add, let two workers both see the
+        // last execution free and run one past the budget.
+        let started = self.shared.started();
+        if started.fetch_add(1, Ordering::Relaxed) >= self.budget {
+            started.fetch_sub(1, Ordering::Relaxed);
+            return true;
+        }
+        false
     }
 
-    fn started(&self) {
-        self.shared.started().fetch_add(1, Ordering::Relaxed);
+    fn unused(&self) {
+        self.shared.started().fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -601,6 +608,32 @@ fn with_users_budget(why: &str, total: Duration, remaining: Duration) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_budget_lets_exactly_its_executions_start_however_many_ask_at_once() {
+        let shared = Arc::new(Shared::new().unwrap());
+        let gate = Arc::new(SharedBudget {
+            shared: shared.clone(),
+            budget: 1_000,
+        });
+        let allowed: u64 = std::thread::scope(|s| {
+            let askers: Vec<_> = (0..4)
+                .map(|_| {
+                    let gate = gate.clone();
+                    s.spawn(move || (0..1_000).filter(|_| !gate.stop(0)).count() as u64)
+                })
+                .collect();
+            askers.into_iter().map(|a| a.join().unwrap()).sum()
+        });
+        assert_eq!(allowed, 1_000);
+        assert_eq!(shared.started().load(Ordering::Relaxed), 1_000);
+        gate.unused();
+        assert_eq!(
+            shared.started().load(Ordering::Relaxed),
+            999,
+            "an unused claim goes back"
+        );
+    }
 
     #[test]
     fn a_split_worker_names_the_budget_the_user_set() {
