@@ -18,6 +18,8 @@ use crate::output;
 
 /// What one job said about one test.
 struct PartOfTest {
+    /// The report file it was read from, for messages.
+    file: String,
     verdict: String,
     reports: Vec<Report>,
     output: String,
@@ -45,7 +47,8 @@ fn try_merge(args: &MergeArgs) -> Result<u8, String> {
         let document = read(file)?;
         seconds = seconds.max(document["summary"]["seconds"].as_f64().unwrap_or(0.0));
         for test in document["tests"].as_array().into_iter().flatten() {
-            let (key, part) = part_of_test(test).map_err(|e| format!("{}: {e}", file.display()))?;
+            let (key, part) =
+                part_of_test(test, file).map_err(|e| format!("{}: {e}", file.display()))?;
             tests.entry(key).or_default().push(part);
         }
     }
@@ -83,7 +86,7 @@ fn read(file: &Path) -> Result<Value, String> {
 
 /// One test's entry of a report; an error names what could not be read (a merge that
 /// dropped unreadable reports would pass a test on what it did not see).
-fn part_of_test(test: &Value) -> Result<(TestKey, PartOfTest), String> {
+fn part_of_test(test: &Value, file: &Path) -> Result<(TestKey, PartOfTest), String> {
     let text = |field: &str| test[field].as_str().map(str::to_string);
     let named = || -> Option<TestKey> {
         Some((
@@ -95,6 +98,7 @@ fn part_of_test(test: &Value) -> Result<(TestKey, PartOfTest), String> {
     };
     let key = named().ok_or("a test entry without its name")?;
     let part = PartOfTest {
+        file: file.display().to_string(),
         verdict: text("verdict").unwrap_or_default(),
         reports: entry_field(test, &key.2, "reports")?,
         output: text("output").unwrap_or_default(),
@@ -148,10 +152,19 @@ fn merged_outcome(key: TestKey, parts: Vec<PartOfTest>, root: &Path) -> TestOutc
             .iter()
             .filter_map(|p| p.reports.get(i).cloned())
             .collect();
-        let whole = merge_parts(reports);
-        if whole.stopped_because.is_some() && whole.findings.is_empty() {
-            // The merged exploration stopped early (a part missing, say): not a pass.
-            outcome.status = Status::Failed;
+        let mut whole = merge_parts(reports);
+        if whole.findings.is_empty() {
+            if let Some(why) = &mut whole.stopped_because {
+                // The merged exploration stopped early (a part missing, say): not a pass. Say
+                // which files it came from, to find the odd one out.
+                let files: Vec<&str> = parts
+                    .iter()
+                    .filter(|p| p.reports.len() > i)
+                    .map(|p| p.file.as_str())
+                    .collect();
+                why.push_str(&format!(" (parts read from {})", files.join(", ")));
+                outcome.status = Status::Failed;
+            }
         }
         outcome.add_report(whole, root);
     }
@@ -168,6 +181,7 @@ fn merged_outcome(key: TestKey, parts: Vec<PartOfTest>, root: &Path) -> TestOutc
 mod tests {
     use super::*;
     use conc_check_engine::report::ReportPart;
+    use std::path::PathBuf;
 
     fn document(index: u32, count: u32, executions: u64, complete: bool) -> Value {
         let report = Report {
@@ -193,9 +207,10 @@ mod tests {
 
     fn merged(documents: &[Value]) -> TestOutcome {
         let mut tests: BTreeMap<TestKey, Vec<PartOfTest>> = BTreeMap::new();
-        for d in documents {
+        for (i, d) in documents.iter().enumerate() {
+            let file = PathBuf::from(format!("part{}.json", i + 1));
             for t in d["tests"].as_array().unwrap() {
-                let (key, part) = part_of_test(t).unwrap();
+                let (key, part) = part_of_test(t, &file).unwrap();
                 tests.entry(key).or_default().push(part);
             }
         }
@@ -215,14 +230,16 @@ mod tests {
     fn a_report_that_does_not_read_is_an_error_not_an_empty_test() {
         let mut bad = document(1, 1, 40, true);
         bad["tests"][0]["reports"][0]["executions"] = serde_json::json!("many");
-        let error = part_of_test(&bad["tests"][0]).err().expect("an error");
+        let error = part_of_test(&bad["tests"][0], Path::new("bad.json"))
+            .err()
+            .expect("an error");
         assert!(
             error.contains("test `long_search`: its reports cannot be read"),
             "{error}"
         );
         let mut nameless = document(1, 1, 40, true);
         nameless["tests"][0]["name"] = Value::Null;
-        assert!(part_of_test(&nameless["tests"][0]).is_err());
+        assert!(part_of_test(&nameless["tests"][0], Path::new("nameless.json")).is_err());
     }
 
     #[test]
@@ -230,6 +247,20 @@ mod tests {
         let whole = merged(&[document(1, 3, 40, true), document(3, 3, 60, true)]);
         assert_eq!(whole.complete(), Some(false));
         assert!(whole.verdict().fails(), "{:?}", whole.verdict());
-        assert!(whole.stopped_because()[0].contains("part 2 of 3 is missing"));
+        let why = whole.stopped_because()[0];
+        assert!(why.contains("part 2 of 3 is missing"), "{why}");
+        assert!(
+            why.ends_with("(parts read from part1.json, part2.json)"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_part_of_another_split_is_named_by_its_file() {
+        let whole = merged(&[document(1, 2, 40, true), document(2, 3, 60, true)]);
+        assert!(whole.verdict().fails(), "{:?}", whole.verdict());
+        let why = whole.stopped_because()[0];
+        assert!(why.contains("not the parts of one split"), "{why}");
+        assert!(why.contains("part1.json, part2.json"), "{why}");
     }
 }
