@@ -37,9 +37,8 @@ pub(crate) struct Run {
     pub expected: Option<Recorded>,
     /// For one worker of several: what may stop it before its next execution.
     pub gate: Option<Arc<dyn Gate>>,
-    /// Only Knuth's probes, for a DFS that workers ran elsewhere: the executions it ran and the
-    /// alternatives its reduction pruned (see `runtime::space_estimate`).
-    pub probes_after: Option<(u64, u64)>,
+    /// Only Knuth's probes, for a DFS that workers ran elsewhere (see `runtime::space_estimate`).
+    pub probes_after: Option<Probes>,
 }
 
 impl Run {
@@ -76,10 +75,21 @@ impl Run {
         self
     }
 
-    /// Only Knuth's probes, after a DFS that ran `executions` elsewhere and pruned `pruned`.
-    pub(crate) fn probes_only(mut self, executions: u64, pruned: u64) -> Run {
-        self.probes_after = Some((executions, pruned));
-        self
+    /// A run of Knuth's probes only, with the probing walk, after a DFS of `f` that workers
+    /// ran elsewhere: `executions` of them, and `pruned` alternatives their reduction pruned.
+    pub(crate) fn probes_only(
+        config: Config,
+        f: TestFn,
+        test: Option<String>,
+        executions: u64,
+        pruned: u64,
+    ) -> Run {
+        let walk = Box::new(RandomWalk::probe(config.seed));
+        let label = config.strategy.to_string();
+        Run {
+            probes_after: Some(Probes::after(executions, pruned)),
+            ..Run::new(config, f, walk, label, test)
+        }
     }
 }
 
@@ -118,11 +128,10 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
     let mut probes: Option<Probes> = None;
     // The executions before the probes: none when only probing.
     let mut budget = config.iterations;
-    if let Some((searched, pruned)) = probes_after {
-        let mut e = execution.borrow_mut();
-        probes = Some(Probes::after(searched, pruned));
-        e.strategy = Box::new(RandomWalk::probe(config.seed));
-        e.weighing = true;
+    if let Some(after) = probes_after {
+        // The strategy is already the probing walk (`Run::probes_only`).
+        probes = Some(after);
+        execution.borrow_mut().weighing = true;
         budget = 0;
     }
     // Gives back an execution the gate let start (it may have claimed it from a budget

@@ -38,7 +38,6 @@ use crate::runtime::gate::Gate;
 use crate::runtime::worker::{self, GRACE};
 use crate::strategy::dfs::Dfs;
 use crate::strategy::frontier::{point_of, FrontierEvent, FrontierItem, Split};
-use crate::strategy::random::RandomWalk;
 
 /// Executions the search runs on one worker before it shares work: a search smaller than that
 /// is over before another worker would have paid for itself. `Config::share_after` sets another,
@@ -124,17 +123,13 @@ fn with_space_estimate(config: &Config, f: &TestFn, test: Option<&str>, report: 
     if !stopped_at_budget {
         return report;
     }
-    // The explorer runs probes only, with this walk.
-    let probed = worker::explore_on_worker(
-        Run::new(
-            config.clone(),
-            f.clone(),
-            Box::new(RandomWalk::probe(config.seed)),
-            config.strategy.to_string(),
-            test.map(str::to_string),
-        )
-        .probes_only(report.executions, report.pruned),
-    );
+    let probed = worker::explore_on_worker(Run::probes_only(
+        config.clone(),
+        f.clone(),
+        test.map(str::to_string),
+        report.executions,
+        report.pruned,
+    ));
     let mut whole = Report {
         executions: report.executions + probed.executions,
         steps: report.steps + probed.steps,
