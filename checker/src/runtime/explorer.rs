@@ -174,6 +174,9 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
             unused();
             break;
         }
+        if let Some(gate) = &gate {
+            gate.started();
+        }
         report.executions += 1;
         beacon.execution_started();
         let body = f.clone();

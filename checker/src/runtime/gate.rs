@@ -9,6 +9,8 @@ pub(crate) trait Gate: Send + Sync {
     /// counts executions against a shared budget claims one when it answers `false`, in the
     /// same atomic step as the check, so that workers asking at once never run past it.
     fn stop(&self, executions: u64) -> bool;
+    /// An execution has started.
+    fn started(&self) {}
     /// The execution a `false` from [`Gate::stop`] let start did not: the strategy had none
     /// left.
     fn unused(&self) {}

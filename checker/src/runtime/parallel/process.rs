@@ -25,6 +25,7 @@ use crate::config::MAX_WORKERS;
 #[repr(C)]
 struct Counters {
     started: AtomicU64,
+    claimed: AtomicU64,
     limits: [AtomicU64; MAX_WORKERS],
     progress: [Progress; MAX_WORKERS],
 }
@@ -77,6 +78,13 @@ impl Shared {
     /// Executions started by every worker together.
     pub(crate) fn started(&self) -> &AtomicU64 {
         &self.counters().started
+    }
+
+    /// Executions claimed from a budget the workers share, by workers about to start one
+    /// (see `search::SharedBudget`): a count apart from [`Shared::started`], which says what
+    /// has started.
+    pub(crate) fn claimed(&self) -> &AtomicU64 {
+        &self.counters().claimed
     }
 
     /// Worker `worker`'s own count of the executions it started (sampling workers write it at

@@ -503,18 +503,24 @@ struct SharedBudget {
 
 impl Gate for SharedBudget {
     fn stop(&self, _executions: u64) -> bool {
-        // Check and claim in one step: a load, then an add, let two workers both see the
-        // last execution free and run one past the budget.
-        let started = self.shared.started();
-        if started.fetch_add(1, Ordering::Relaxed) >= self.budget {
-            started.fetch_sub(1, Ordering::Relaxed);
+        // Check and claim in one step: a load of the executions started, then an add once one
+        // started, let two workers both see the last execution free and run one past the
+        // budget. Claims are counted apart, so that what has started (which the coordinator
+        // watches for progress and for when to share work) counts as before.
+        let claimed = self.shared.claimed();
+        if claimed.fetch_add(1, Ordering::Relaxed) >= self.budget {
+            claimed.fetch_sub(1, Ordering::Relaxed);
             return true;
         }
         false
     }
 
+    fn started(&self) {
+        self.shared.started().fetch_add(1, Ordering::Relaxed);
+    }
+
     fn unused(&self) {
-        self.shared.started().fetch_sub(1, Ordering::Relaxed);
+        self.shared.claimed().fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -621,10 +627,10 @@ mod tests {
             askers.into_iter().map(|a| a.join().unwrap()).sum()
         });
         assert_eq!(allowed, 1_000);
-        assert_eq!(shared.started().load(Ordering::Relaxed), 1_000);
+        assert_eq!(shared.claimed().load(Ordering::Relaxed), 1_000);
         gate.unused();
         assert_eq!(
-            shared.started().load(Ordering::Relaxed),
+            shared.claimed().load(Ordering::Relaxed),
             999,
             "an unused claim goes back"
         );
