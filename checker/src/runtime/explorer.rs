@@ -134,44 +134,41 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         execution.borrow_mut().weighing = true;
         budget = 0;
     }
-    // Gives back an execution the gate let start (it may have claimed it from a budget
-    // shared with other workers) when none starts after all.
-    let unused = || {
-        if let Some(gate) = &gate {
-            gate.unused();
-        }
-    };
     loop {
         if gate.as_ref().is_some_and(|g| g.stop(report.executions)) {
             break;
         }
-        if report.executions >= budget {
-            if let Some(done) = &probes {
-                if done.count() >= probes_for(&config) {
-                    unused();
-                    break;
-                }
-            } else if wants_probes(&config, &report, &execution.borrow()) {
-                let mut e = execution.borrow_mut();
-                probes = Some(Probes::after(report.executions, e.strategy.pruned()));
-                e.strategy = Box::new(RandomWalk::probe(config.seed));
-                e.weighing = true;
-            } else {
-                unused();
-                break;
-            }
-        }
-        if report.executions > 0 {
-            if let Some(budget) = config.time_budget {
-                if budget_clock.ran_out(|| started.elapsed(), budget) {
-                    report.stopped_because = Some(budget_ran_out(budget));
-                    unused();
-                    break;
+        // Whether an execution starts after all, once the gate let one (it may have claimed it
+        // from a budget shared with other workers, and takes it back if not).
+        let starts = 'starts: {
+            if report.executions >= budget {
+                if let Some(done) = &probes {
+                    if done.count() >= probes_for(&config) {
+                        break 'starts false;
+                    }
+                } else if wants_probes(&config, &report, &execution.borrow()) {
+                    let mut e = execution.borrow_mut();
+                    probes = Some(Probes::after(report.executions, e.strategy.pruned()));
+                    e.strategy = Box::new(RandomWalk::probe(config.seed));
+                    e.weighing = true;
+                } else {
+                    break 'starts false;
                 }
             }
-        }
-        if !execution.borrow_mut().strategy.begin_execution() {
-            unused();
+            if report.executions > 0 {
+                if let Some(budget) = config.time_budget {
+                    if budget_clock.ran_out(|| started.elapsed(), budget) {
+                        report.stopped_because = Some(budget_ran_out(budget));
+                        break 'starts false;
+                    }
+                }
+            }
+            execution.borrow_mut().strategy.begin_execution()
+        };
+        if !starts {
+            if let Some(gate) = &gate {
+                gate.unused();
+            }
             break;
         }
         if let Some(gate) = &gate {

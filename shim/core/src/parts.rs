@@ -26,17 +26,15 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
             || r.seed != first.seed
     });
     if let Some(other) = foreign {
-        return Report {
-            strategy: first.strategy.clone(),
-            seed: first.seed,
-            stopped_because: Some(format!(
+        return refused(
+            &first,
+            format!(
                 "the reports are not the parts of one split: {} against {} (the parts must come \
                  from one --exploration-partition K/N run of every K, with the same settings)",
                 describe_part(&first),
                 describe_part(other)
-            )),
-            ..Report::default()
-        };
+            ),
+        );
     }
     // `reports` is sorted by part: a part given twice (a file passed twice, or two runs of one
     // part) sits next to itself. Its executions would count twice.
@@ -45,15 +43,13 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
         (a.index == b.index).then_some(a.index)
     });
     if let Some(repeated) = twice {
-        return Report {
-            strategy: first.strategy.clone(),
-            seed: first.seed,
-            stopped_because: Some(format!(
+        return refused(
+            &first,
+            format!(
                 "part {repeated} of {count} was given more than once: merge each part's report \
                  once"
-            )),
-            ..Report::default()
-        };
+            ),
+        );
     }
     let mut whole = Report {
         strategy: first.strategy.clone(),
@@ -138,6 +134,17 @@ pub fn merge_parts(mut reports: Vec<Report>) -> Report {
             .reduce(|a, b| a.combined(&b));
     }
     whole
+}
+
+/// The merge of reports that are not the parts of one split, each once: nothing is counted,
+/// and `why` says what is wrong with them.
+fn refused(first: &Report, why: String) -> Report {
+    Report {
+        strategy: first.strategy.clone(),
+        seed: first.seed,
+        stopped_because: Some(why),
+        ..Report::default()
+    }
 }
 
 /// "part 1/2 of a dfs search with seed 0", for a mismatch.

@@ -142,10 +142,13 @@ impl Stall {
         }
     }
 
-    /// "for 60 s": how long no execution may start, for a message.
-    pub(crate) fn limit_words(&self) -> String {
-        self.limit
-            .map_or("ever".to_string(), |l| format!("for {} s", l.as_secs()))
+    /// Why the workers were ended when [`Stall::stalled`] said so; `lost` says what of their
+    /// work that leaves unchecked ("what they had not finished is not checked").
+    pub(crate) fn ended_workers(&self, lost: &str) -> String {
+        let limit = self
+            .limit
+            .map_or("ever".to_string(), |l| format!("for {} s", l.as_secs()));
+        format!("no worker process started an execution {limit}; they were ended, and {lost}")
     }
 
     /// Whether no execution started since `limit`, given the count started so far.

@@ -151,10 +151,8 @@ pub(super) fn explore_range(
                 }
                 if stall.stalled(shared.progress_total()) {
                     problem.get_or_insert_with(|| {
-                        format!(
-                            "no worker process started an execution {}; they were ended, and \
-                             the executions of those that had not reported are not counted",
-                            stall.limit_words()
+                        stall.ended_workers(
+                            "the executions of those that had not reported are not counted",
                         )
                     });
                     break;

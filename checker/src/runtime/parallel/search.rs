@@ -251,11 +251,8 @@ impl Coordinator<'_> {
                 None => LOOK_STALL,
             };
             if stall.stalled(self.shared.started().load(Ordering::Relaxed)) {
-                self.problem = Some(format!(
-                    "no worker process started an execution {}; they were ended, and what they \
-                     had not finished is not checked",
-                    stall.limit_words()
-                ));
+                self.problem =
+                    Some(stall.ended_workers("what they had not finished is not checked"));
                 return;
             }
             match self.inbox.1.recv_timeout(wait) {
