@@ -28,6 +28,7 @@ mod frames;
 mod gate;
 mod lasso;
 mod leaks;
+mod os_thread;
 mod outlet;
 mod panic_hook;
 mod parallel;

@@ -121,7 +121,8 @@ fn alternate_stack() -> Option<(libc::stack_t, *mut libc::c_void, usize)> {
     }
 }
 
-fn install() {
+/// Installs the signal handlers that end a stuck model thread, once per process.
+pub(crate) fn install() {
     PREVIOUS.get_or_init(|| {
         find_runtime_code();
         // SAFETY: installs handlers with SA_SIGINFO; the previous ones are kept for chaining

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::beacon::{Beacon, TrapOutcome, TrapRequest};
 use super::explorer::{self, Run};
-use super::{panic_hook, stuck, trap};
+use super::{os_thread, panic_hook, stuck, trap};
 use crate::config::Config;
 use crate::report::Report;
 
@@ -39,23 +39,21 @@ pub(crate) fn explore_on_worker(run: Run) -> Report {
     let config = run.config.clone();
     let (tx, rx) = mpsc::channel();
     let theirs = beacon.clone();
-    let spawned = std::thread::Builder::new()
-        .name("conc-check-explorer".into())
-        .spawn(move || {
-            panic_hook::install();
-            let armed = trap::arm(&theirs);
-            let (report, tainted) = explorer::run(run, theirs.clone());
-            let _ = tx.send(report);
-            if tainted {
-                // This OS thread's panic bookkeeping (or an allocator lock) was left in the
-                // middle of something; keep it out of everyone's way for the rest of the process.
-                std::mem::forget(armed);
-                loop {
-                    std::thread::park();
-                }
+    let spawned = os_thread::spawn("conc-check-explorer", move || {
+        panic_hook::install();
+        let armed = trap::arm(&theirs);
+        let (report, tainted) = explorer::run(run, theirs.clone());
+        let _ = tx.send(report);
+        if tainted {
+            // This OS thread's panic bookkeeping (or an allocator lock) was left in the
+            // middle of something; keep it out of everyone's way for the rest of the process.
+            std::mem::forget(armed);
+            loop {
+                std::thread::park();
             }
-            drop(armed);
-        });
+        }
+        drop(armed);
+    });
     if let Err(e) = spawned {
         return Report {
             stopped_because: Some(format!("could not start the exploration thread: {e}")),

@@ -184,12 +184,17 @@ impl WorkerProcess {
         // Output buffered now would be written again by the child otherwise (it never
         // flushes: it ends with `_exit`, but a panic message on the way might).
         let _ = io::stdout().flush();
+        // Process-wide set-ups the child's explorer thread makes once: made here, a thread of
+        // ours in the middle of one at the fork cannot leave the child waiting for it.
+        crate::runtime::panic_hook::install();
+        crate::runtime::trap::install();
         // SAFETY: the child only runs `body`, which allocates and starts threads of its own
         // (both fine after a fork on Linux with glibc, whose allocator is fork-safe), and then
         // `_exit`s without running the parent's destructors or atexit handlers.
         match unsafe { libc::fork() } {
             -1 => Err(io::Error::last_os_error()),
             0 => {
+                crate::runtime::os_thread::mark_forked();
                 drop(ours);
                 // A worker never outlives the thread that forked it (Linux).
                 #[cfg(target_os = "linux")]
