@@ -378,9 +378,7 @@ impl Execution {
         self.start_lasso();
         self.fairness.on_event(&event, self.detectors.last_step());
         if matches!(event.op, Op::Yield) {
-            let weak_reads = &self.weak_reads;
-            let stale = |i: usize| weak_reads.binary_search_by_key(&i, |(j, _)| *j).is_ok();
-            match self.spin.on_yield(&self.trace, stale) {
+            match self.spin.on_yield(&self.trace, stale_in(&self.weak_reads)) {
                 Verdict::Hint => {}
                 Verdict::Hide => self.fairness.hide(event.thread),
                 Verdict::Await(objects) => {
@@ -430,6 +428,15 @@ impl Execution {
         if steer {
             self.lasso = Some(replay);
         }
+    }
+
+    /// Whether `thread`, at the yield it reached, would wait for a write if it went on now.
+    fn yield_would_wait(&mut self, thread: ThreadId) -> bool {
+        let Some(site) = self.threads[thread.index()].at else {
+            return false;
+        };
+        self.spin
+            .would_wait(&self.trace, thread, site, stale_in(&self.weak_reads))
     }
 
     /// Whether the running thread's last yield ended an unchanged iteration, so that it is
@@ -634,6 +641,10 @@ impl Execution {
                 let others_runnable = self.enabled.iter().any(|t| {
                     Some(*t) != current && matches!(threads[t.index()].state, ThreadState::Runnable)
                 });
+                let going_on_only_waits = match current {
+                    Some(me) if yielded && others_runnable => self.yield_would_wait(me),
+                    _ => false,
+                };
                 let choice = ThreadChoice {
                     enabled: &self.enabled,
                     current,
@@ -641,6 +652,7 @@ impl Execution {
                     wakes,
                     hidden,
                     others_runnable,
+                    going_on_only_waits,
                 };
                 let t = self.strategy.choose_thread(&choice);
                 if choice.is_preemption(t) {
@@ -826,4 +838,10 @@ impl ThreadNames for Names<'_> {
         );
         (parked && future.between_polls).then(|| future.explain())
     }
+}
+
+/// Whether the operation at a trace index read a store older than the latest, given the
+/// execution's `weak_reads` (sorted by trace index).
+fn stale_in(weak_reads: &[(usize, crate::event::StoreId)]) -> impl Fn(usize) -> bool + '_ {
+    |i| weak_reads.binary_search_by_key(&i, |(j, _)| *j).is_ok()
 }

@@ -27,7 +27,7 @@
 //! while the thread it waits for is still busy elsewhere.
 
 use crate::detector::objects::{Recycle, Recycled};
-use crate::event::{Access, Event, ObjectId, Op, Site, WaitFor};
+use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId, WaitFor};
 
 /// Operations an iteration may hold before it counts as too long to compare.
 const MAX_ITERATION: usize = 48;
@@ -123,6 +123,8 @@ impl Recycle for ThreadSpin {
 #[derive(Default)]
 pub(crate) struct SpinWatch {
     threads: Recycled<ThreadSpin>,
+    /// Scratch for [`SpinWatch::would_wait`] (kept to reuse its allocation).
+    probe: Iteration,
 }
 
 impl SpinWatch {
@@ -139,21 +141,55 @@ impl SpinWatch {
             return Verdict::Hint;
         };
         let me = self.threads.grow(last.thread.index());
-        let it = &mut me.current;
-        it.clear();
-        for (i, event) in before.iter().enumerate().skip(me.from) {
-            if event.thread == last.thread {
-                it.record(event, stale(i));
-            } else if let (Some(o), Access::Write) = (event.object, event.op.access()) {
-                it.written(o);
-            }
-        }
+        me.current.fill(before, me.from, last.thread, stale);
         me.from = trace.len();
-        me.end_iteration(last.site)
+        me.current.ended_at = Some(last.site);
+        let verdict = me.current.after(&me.previous);
+        std::mem::swap(&mut me.current, &mut me.previous);
+        me.current.clear();
+        verdict
+    }
+
+    /// Whether `thread`, at a yield at `site` right after the events of `trace`, would wait
+    /// for a write if it yielded now (what [`SpinWatch::on_yield`] would say), without ending
+    /// its iteration: going on there changes nothing but that the thread then waits.
+    pub(crate) fn would_wait(
+        &mut self,
+        trace: &[Event],
+        thread: ThreadId,
+        site: Site,
+        stale: impl Fn(usize) -> bool,
+    ) -> bool {
+        let Some(me) = self.threads.get(thread.index()) else {
+            return false;
+        };
+        let probe = &mut self.probe;
+        probe.fill(trace, me.from, thread, stale);
+        probe.ended_at = Some(site);
+        matches!(probe.after(&me.previous), Verdict::Await(_))
     }
 }
 
 impl Iteration {
+    /// Becomes the iteration of `thread` that runs from trace index `from` to the end of
+    /// `trace`.
+    fn fill(
+        &mut self,
+        trace: &[Event],
+        from: usize,
+        thread: ThreadId,
+        stale: impl Fn(usize) -> bool,
+    ) {
+        self.clear();
+        for (i, event) in trace.iter().enumerate().skip(from) {
+            if event.thread == thread {
+                self.record(event, stale(i));
+            } else if let (Some(o), Access::Write) = (event.object, event.op.access()) {
+                self.written(o);
+            }
+        }
+    }
+
     /// Adds the thread's own operation `event` (`stale`: it read an older store).
     fn record(&mut self, event: &Event, stale: bool) {
         match event.op {
@@ -192,11 +228,11 @@ impl Iteration {
     }
 }
 
-impl ThreadSpin {
-    /// The yield at `site` ends the current iteration: compares it with the previous one.
-    fn end_iteration(&mut self, site: Site) -> Verdict {
-        self.current.ended_at = Some(site);
-        let (now, before) = (&self.current, &self.previous);
+impl Iteration {
+    /// What the yield that ended this iteration means, `before` being the thread's iteration
+    /// before it.
+    fn after(&self, before: &Iteration) -> Verdict {
+        let now = self;
         // The iteration before may have started with what the thread did before the loop:
         // the loop body is what the two end with.
         let body = before
@@ -226,8 +262,6 @@ impl ThreadSpin {
                 Verdict::Await(objects)
             }
         };
-        std::mem::swap(&mut self.current, &mut self.previous);
-        self.current.clear();
         verdict
     }
 }
@@ -236,7 +270,7 @@ impl ThreadSpin {
 mod tests {
     use super::*;
     use crate::detector::testing::{ev, load};
-    use crate::event::{MemOrder, StoreId};
+    use crate::event::{MemOrder, StoreId, ThreadId};
 
     fn store(id: u32) -> Op {
         Op::AtomicStore {
@@ -320,6 +354,43 @@ mod tests {
         ];
         assert_eq!(run(&mut w, &iteration), Some(Verdict::Hint));
         assert_eq!(run(&mut w, &iteration), Some(Verdict::Hide));
+    }
+
+    #[test]
+    fn would_wait_foretells_an_unchanged_iteration_without_ending_it() {
+        let mut w = Feed::default();
+        let iteration = [ev(1, Some(3), load()), ev(1, None, Op::Yield)];
+        assert_eq!(run(&mut w, &iteration), Some(Verdict::Hint));
+        w.on_event(&ev(1, Some(3), load()), false);
+        let site = iteration[1].site;
+        assert!(w.watch.would_wait(&w.trace, ThreadId(1), site, |_| false));
+        assert!(
+            w.watch.would_wait(&w.trace, ThreadId(1), site, |_| false),
+            "asking ends nothing"
+        );
+        assert_eq!(
+            w.on_event(&ev(1, None, Op::Yield), false),
+            Some(Verdict::Await(vec![ObjectId(3)]))
+        );
+    }
+
+    #[test]
+    fn would_wait_is_false_where_the_yield_only_hints() {
+        let mut w = Feed::default();
+        w.on_event(&ev(1, Some(3), load()), false);
+        let site = ev(1, None, Op::Yield).site;
+        assert!(
+            !w.watch.would_wait(&w.trace, ThreadId(1), site, |_| false),
+            "a first iteration has nothing to repeat"
+        );
+        run(&mut w, &[ev(1, None, Op::Yield)]);
+        w.on_event(&ev(1, Some(3), load()), false);
+        w.on_event(&ev(2, Some(3), store(4)), false);
+        assert!(
+            !w.watch.would_wait(&w.trace, ThreadId(1), site, |_| false),
+            "another thread wrote what it read"
+        );
+        assert!(!w.watch.would_wait(&w.trace, ThreadId(2), site, |_| false));
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct ThreadChoice<'a> {
     /// Some enabled thread other than the current one is runnable (not blocked: picking it
     /// wakes nobody early).
     pub others_runnable: bool,
+    /// The current thread yielded and another thread is runnable, but going on here would
+    /// only make it wait for another thread's write (its spin loop repeated unchanged, see
+    /// `runtime::spin`): the others running first reach everything going on reaches, without
+    /// the preemption. A reduced search never goes on here.
+    pub going_on_only_waits: bool,
 }
 
 impl ThreadChoice<'_> {
@@ -171,6 +176,7 @@ mod tests {
             wakes: !others_runnable,
             hidden: false,
             others_runnable,
+            going_on_only_waits: false,
         }
     }
 

@@ -364,6 +364,7 @@ mod tests {
             wakes: false,
             hidden: false,
             others_runnable: true,
+            going_on_only_waits: false,
         }
     }
 

@@ -38,6 +38,8 @@
 //! offers every store. Stale reads no reordering explains (the weak behaviours proper) are
 //! offered everywhere.
 
+#[cfg(test)]
+mod futile_tests;
 mod split;
 
 use super::dpor::{RaceTracker, Reversal};
@@ -67,6 +69,8 @@ struct Node {
     extra: Vec<bool>,
     /// Thread choices: options asleep when the search reached this point (never run here).
     asleep: Vec<bool>,
+    /// Thread choices: options never run here, as if asleep (see [`Futile`]).
+    futile: Futile,
     /// Thread choices: the step each explored option took from here, once it ended.
     footprints: Vec<Option<Footprint>>,
     /// Objects and threads that existed at this point.
@@ -82,7 +86,15 @@ impl Node {
     /// Whether option `i` is still to be explored here: in the backtrack set, not yet run,
     /// not asleep.
     fn wants(&self, i: usize) -> bool {
-        self.backtrack[i] && !self.done[i] && !self.asleep[i]
+        self.backtrack[i] && !self.done[i] && !self.asleep[i] && !self.is_futile(i)
+    }
+
+    fn is_futile(&self, i: usize) -> bool {
+        match self.futile {
+            Futile::None => false,
+            Futile::GoingOn(option) => i == option,
+            Futile::AfterEmptyStep(thread) => self.options[i] != thread,
+        }
     }
 
     fn preemptions_after(&self) -> usize {
@@ -97,7 +109,7 @@ impl Node {
         if initials
             .iter()
             .filter_map(index)
-            .any(|i| self.backtrack[i] || self.asleep[i])
+            .any(|i| self.backtrack[i] || self.asleep[i] || self.is_futile(i))
         {
             return;
         }
@@ -160,6 +172,23 @@ impl Node {
     }
 }
 
+/// Options of a thread choice that are never run, because every execution through them is
+/// equivalent to one the search explores anyway, with no more preemptions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Futile {
+    /// Every option may run.
+    None,
+    /// The current thread going on at its yield, when that would only make it wait for a write
+    /// ([`ThreadChoice::going_on_only_waits`]). Every execution through it is one of the others
+    /// going first, with the thread's yield and wait later.
+    GoingOn(usize),
+    /// The thread that ran since the previous thread choice did nothing the others can see
+    /// (a thread's start, up to its first operation): every other thread. Switching to one
+    /// here is switching to it at that previous choice, with one preemption fewer; a race
+    /// that wants one of them here is reversed there ([`Dfs::reversal_point`]).
+    AfterEmptyStep(u32),
+}
+
 /// The options at a decision, in words: "threads 0 and 2 to run" or "values 0..3".
 fn choices(options: &[u32], value: bool) -> String {
     if value {
@@ -206,6 +235,11 @@ pub struct Dfs {
     /// The running execution only repeats explored interleavings (a sleeping thread had to run):
     /// it is run to its end with default choices, and nothing in it is explored further.
     redundant: bool,
+    /// The last thread choice of the running execution, if it was a recorded point that
+    /// explored only as usual (no wake, nothing hidden): its index and the thread it chose.
+    last_thread_choice: Option<(usize, ThreadId)>,
+    /// Events seen since the last scheduling decision.
+    step_events: u32,
     /// The part of a search shared by several workers this one explores ([`super::frontier`]).
     split: Option<Split>,
     /// The step taken at the split item's starting point was told to the coordinator.
@@ -238,6 +272,8 @@ impl Dfs {
             recorder: StepRecorder::default(),
             step_at: None,
             redundant: false,
+            last_thread_choice: None,
+            step_events: 0,
             split: None,
             root_told: false,
             probe_told: false,
@@ -358,7 +394,9 @@ impl Dfs {
                 return true;
             }
             self.pruned += (0..node.options.len())
-                .filter(|&i| !node.done[i] && (!node.backtrack[i] || node.asleep[i]))
+                .filter(|&i| {
+                    !node.done[i] && (!node.backtrack[i] || node.asleep[i] || node.is_futile(i))
+                })
                 .count() as u64;
             self.path.pop();
         }
@@ -395,23 +433,75 @@ impl Dfs {
             .map_or(0, Node::preemptions_after)
     }
 
+    /// The options of `choice` (listed as `options`) never to run (see [`Futile`]).
+    fn futile_options(&self, choice: &ThreadChoice<'_>, options: &[u32]) -> Futile {
+        let Some(current) = choice.current.filter(|_| self.reduce) else {
+            return Futile::None;
+        };
+        if choice.going_on_only_waits {
+            if let Some(i) = options.iter().position(|o| *o == current.0) {
+                return Futile::GoingOn(i);
+            }
+        }
+        // Only the exact bounded search, which reverses races one at a time: with sleep sets
+        // and source sets (the unbounded search), moving a reversal to the choice before
+        // lost final states of generated programs (`dpor_soundness` seeds 8 and 19,
+        // `dpor_blocking` seeds 12 and 60).
+        let exact = self.exact_within_bound && self.max_preemptions.is_some();
+        let after_empty_step = exact
+            && self.last_thread_choice.is_some_and(|(index, thread)| {
+                index + 1 == self.position && thread == current && self.step_events == 0
+            });
+        if after_empty_step
+            && !choice.yielded
+            && !choice.hidden
+            && !choice.wakes
+            && choice.enabled.contains(&current)
+        {
+            return Futile::AfterEmptyStep(current.0);
+        }
+        Futile::None
+    }
+
+    /// Where a race that wants `thread` to run at node `index` is reversed: there, or, where
+    /// `index` follows another thread's empty step, at the choice before it, where `thread`
+    /// could run as well ([`Futile::AfterEmptyStep`]).
+    fn reversal_point(&self, mut index: usize, thread: ThreadId) -> usize {
+        while index > 0 {
+            match self.path.get(index).map(|n| n.futile) {
+                Some(Futile::AfterEmptyStep(t)) if t != thread.0 => index -= 1,
+                _ => break,
+            }
+        }
+        index
+    }
+
     /// Takes a value choice among `0..n` inside the running step (every option is explored).
     fn decide_value(&mut self, n: u32) -> u32 {
         let state = self.state;
-        let value = self.decide((0..n).collect(), vec![false; n as usize], true, true);
+        self.last_thread_choice = None;
+        let value = self.decide(
+            (0..n).collect(),
+            vec![false; n as usize],
+            true,
+            true,
+            Futile::None,
+        );
         self.state = state;
         value
     }
 
     /// Follows the recorded path, or opens a new node with `options` and takes its first
     /// allowed option that is not asleep. `explore_all` puts every option in the backtrack set;
-    /// `value` says the options are values rather than threads.
+    /// `value` says the options are values rather than threads; `futile` is an option never
+    /// to run (see `Node::futile`).
     fn decide(
         &mut self,
         options: Vec<u32>,
         preemptive: Vec<bool>,
         explore_all: bool,
         value: bool,
+        futile: Futile,
     ) -> u32 {
         if self.redundant {
             // Nothing below a redundant point is explored: take the default and record nothing.
@@ -456,6 +546,7 @@ impl Dfs {
             extra: vec![false; n],
             done: vec![false; n],
             asleep,
+            futile,
             footprints: vec![None; n],
             census: self.recorder.census(),
             value,
@@ -465,7 +556,8 @@ impl Dfs {
             return self.follow_prefix(node, index, step);
         }
         self.tell_options_if_probing(index, &node);
-        let awake = (0..n).find(|&i| self.allowed(&node, i) && !node.asleep[i]);
+        let awake =
+            (0..n).find(|&i| self.allowed(&node, i) && !node.asleep[i] && !node.is_futile(i));
         let chosen = match awake {
             Some(i) => i,
             None if node.asleep.iter().any(|a| *a) => {
@@ -502,6 +594,8 @@ impl Strategy for Dfs {
         self.sleep.clear();
         self.recorder.reset();
         self.redundant = false;
+        self.last_thread_choice = None;
+        self.step_events = 0;
         if let Some(tracker) = &mut self.tracker {
             tracker.reset();
         }
@@ -546,7 +640,14 @@ impl Strategy for Dfs {
         if let Some(tracker) = &mut self.tracker {
             tracker.begin_step();
         }
-        ThreadId(self.decide(options, preemptive, choice.wakes || choice.hidden, false))
+        let futile = self.futile_options(choice, &options);
+        let explore_all = choice.wakes || choice.hidden;
+        let position = self.position;
+        let chosen = ThreadId(self.decide(options, preemptive, explore_all, false, futile));
+        self.last_thread_choice =
+            (self.state == Some(position) && !explore_all).then_some((position, chosen));
+        self.step_events = 0;
+        chosen
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
@@ -585,6 +686,8 @@ impl Strategy for Dfs {
 
     fn forced_step(&mut self) {
         self.state = None;
+        self.last_thread_choice = None;
+        self.step_events = 0;
         if let Some(tracker) = &mut self.tracker {
             tracker.begin_step();
         }
@@ -613,6 +716,7 @@ impl Strategy for Dfs {
     }
 
     fn observe(&mut self, event: &Event) {
+        self.step_events += 1;
         if self.redundant {
             return;
         }
@@ -636,7 +740,8 @@ impl Strategy for Dfs {
         let source = self.sleep_sets;
         let bounded = self.max_preemptions.is_some() && self.exact_within_bound;
         let mut races = std::mem::take(&mut self.races);
-        for race in races.drain(..) {
+        for mut race in races.drain(..) {
+            race.state = self.reversal_point(race.state, race.thread);
             if bounded {
                 // The reversal may need more preemptions than the bound allows; the thread is
                 // also tried at the last context switch up to it, where switching costs
@@ -644,6 +749,7 @@ impl Strategy for Dfs {
                 // bounded search lost final states the plain bounded one reaches in 19 of 300
                 // generated programs at bound 2; with it, in none.
                 if let Some(switch) = self.last_switch_up_to(race.state) {
+                    let switch = self.reversal_point(switch, race.thread);
                     self.path[switch].add_extra(race.thread);
                 }
                 // A free switch to a thread that then ends (or blocks) can save the preemption
@@ -707,6 +813,7 @@ mod tests {
                         wakes: false,
                         hidden: false,
                         others_runnable: true,
+                        going_on_only_waits: false,
                     })
                 };
                 left[t.index()] -= 1;

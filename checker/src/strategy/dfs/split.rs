@@ -183,7 +183,7 @@ impl Dfs {
         }
         self.probe_told = true;
         let options = (0..node.options.len())
-            .filter(|&i| !node.asleep[i] && self.allowed(node, i))
+            .filter(|&i| !node.asleep[i] && !node.is_futile(i) && self.allowed(node, i))
             .map(|i| (node.options[i], i as u32))
             .collect();
         self.emit(FrontierEvent::Options { options });
