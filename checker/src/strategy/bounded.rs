@@ -3,29 +3,37 @@
 //!
 //! The search that is exact within a bound ([`Dfs::exact_within_bound`]) cannot use sleep sets
 //! and reverses every race twice, so it can need far more executions than the unbounded search
-//! with sleep sets needs for the whole space (`seq_cst_readers_ok`: 21,853 at bound 2, 823
+//! with sleep sets needs for the whole space (`seq_cst_readers_ok`: 2,301 at bound 2, 74
 //! unbounded). If the unbounded search finishes, it has proved every final state, those within
 //! the bound included. So the search starts as the unbounded one; as long as it has not gone
 //! past the bound it is the search the bound prunes, step for step. Once it wants to, it first
 //! gets as many executions again as it ran so far, at most [`GRACE`], to finish alone (a small
 //! program, `double_checked_acquire_ok`: 7 executions at bound 2, where the exact search needs
-//! 11). Then the exact search starts, and the two share the executions, [`EXACT_TURNS`] to the
+//! 9). Then the exact search starts, and the two share the executions, [`EXACT_TURNS`] to the
 //! exact search for one to the unbounded one, until either finishes: a program whose
-//! unbounded space is small but not tiny is proved in it (`seq_cst_readers_ok`: 2,451
-//! executions at bound 2, where the grace alone, then the exact search, took 21,853;
-//! `condvar_while_ok`: 513, where that took 1,076). Where the unbounded space is large, the
-//! shared executions add at most half the exact search's count.
+//! unbounded space is small but not tiny is proved in it (`seq_cst_readers_ok`: 192
+//! executions at bound 2). Where the unbounded space is large, the shared executions add at
+//! most half the exact search's count.
 //!
 //! An unbounded search that ran an execution where a thread yields while the fair scheduler
 //! hides one (a loop that yields until another thread moves: a spin lock, a back-off) has
 //! dropped its sleep sets (see [`Dfs`]) and goes on as a search that such loops make large or
-//! endless: it stops at once, and the exact search runs alone (`bounded_backoff_ok` at bound 3: 120 executions, where the exact
-//! search alone needs 116).
+//! endless: it stops at once, and the exact search runs alone (`bounded_backoff_ok` at bound
+//! 3: 106 executions, as many as the exact search alone).
+//!
+//! The exact search does not run again what the unbounded search ran: a
+//! [`super::transcript::Transcript`] of each execution of the unbounded search (at most
+//! [`MAX_TRANSCRIPTS`]) stands for the exact search's own execution when it would answer every
+//! call alike (its first execution always does). `ticket_lock_ok` at bound 3: 36 executions,
+//! where the unbounded search's 10 and then the exact search's 36 took 46.
 //!
 //! The executions of the unbounded search count like any others, and what they find is real (a
 //! schedule that replays), even past the bound.
 
+use std::cell::RefCell;
+
 use super::dfs::Dfs;
+use super::transcript::Transcript;
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
@@ -35,6 +43,10 @@ pub const EXACT_TURNS: u64 = 2;
 /// The most executions the unbounded search runs alone once it has gone past the bound; it
 /// gets as many as it ran before, up to this.
 pub const GRACE: u64 = 64;
+
+/// The most executions of the unbounded search kept for the exact search to take in without
+/// running them again ([`super::transcript`]).
+pub const MAX_TRANSCRIPTS: usize = 256;
 
 /// One of the two searches.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -68,6 +80,12 @@ pub struct BoundedDfs {
     pruned_before: u64,
     /// One of the searches ran out: the bounded space is proved and nothing more runs.
     finished: bool,
+    /// What the unbounded search was told and answered in the running execution, while
+    /// [`MAX_TRANSCRIPTS`] leaves room to keep it. (A cell: `store_ordered_before` is asked
+    /// through a shared reference.)
+    recording: RefCell<Option<Transcript>>,
+    /// Executions of the unbounded search the exact search has not taken in yet.
+    transcripts: Vec<Transcript>,
 }
 
 impl BoundedDfs {
@@ -90,6 +108,8 @@ impl BoundedDfs {
             saw_a_yield: false,
             pruned_before: 0,
             finished: false,
+            recording: RefCell::new(None),
+            transcripts: Vec::new(),
         };
         if exact_only {
             search.start_exact();
@@ -120,6 +140,36 @@ impl BoundedDfs {
             Running::Exact => self.exact.as_ref(),
         }
         .expect("the running search exists")
+    }
+
+    /// Adds to the running execution's transcript, if it is kept.
+    fn record(&self, add: impl FnOnce(&mut Transcript)) {
+        if let Some(transcript) = self.recording.borrow_mut().as_mut() {
+            add(transcript);
+        }
+    }
+
+    /// Begins the exact search's next execution that no transcript of the unbounded search's
+    /// stands for, taking in those that do; `false` once the exact search has nothing left.
+    fn begin_exact_execution(&mut self) -> bool {
+        let Some(exact) = self.exact.as_mut() else {
+            return false;
+        };
+        loop {
+            if !exact.begin_execution() {
+                return false;
+            }
+            let replay = self
+                .transcripts
+                .iter()
+                .enumerate()
+                .find_map(|(i, transcript)| transcript.replay(exact).map(|done| (i, done)));
+            let Some((i, done)) = replay else {
+                return true;
+            };
+            *exact = done;
+            self.transcripts.swap_remove(i);
+        }
     }
 
     fn current_mut(&mut self) -> &mut Dfs {
@@ -168,27 +218,42 @@ impl Strategy for BoundedDfs {
         if self.finished {
             return false;
         }
-        self.running = self.pick_next();
-        self.started += 1;
-        if self.current_mut().begin_execution() {
-            return true;
+        if let Some(transcript) = self.recording.get_mut().take() {
+            self.transcripts.push(transcript);
         }
-        // Either search running out is a proof for the bounded space.
-        self.finished = true;
-        false
+        self.running = self.pick_next();
+        let began = match self.running {
+            Running::Unbounded => self.current_mut().begin_execution(),
+            Running::Exact => self.begin_exact_execution(),
+        };
+        if !began {
+            // Either search running out is a proof for the bounded space.
+            self.finished = true;
+            return false;
+        }
+        self.started += 1;
+        let keep = self.running == Running::Unbounded && self.transcripts.len() < MAX_TRANSCRIPTS;
+        *self.recording.get_mut() = keep.then(Transcript::default);
+        true
     }
 
     fn choose_thread(&mut self, choice: &ThreadChoice<'_>) -> ThreadId {
         self.saw_a_yield |= choice.yielded && self.running == Running::Unbounded;
-        self.current_mut().choose_thread(choice)
+        let chosen = self.current_mut().choose_thread(choice);
+        self.record(|t| t.thread(choice, chosen));
+        chosen
     }
 
     fn choose_value(&mut self, n: u32) -> u32 {
-        self.current_mut().choose_value(n)
+        let chosen = self.current_mut().choose_value(n);
+        self.record(|t| t.value(n, chosen));
+        chosen
     }
 
     fn choose_read(&mut self, n: u32, offered: &[u32]) -> u32 {
-        self.current_mut().choose_read(n, offered)
+        let chosen = self.current_mut().choose_read(n, offered);
+        self.record(|t| t.read(n, offered, chosen));
+        chosen
     }
 
     fn store_ordered_before(
@@ -197,16 +262,21 @@ impl Strategy for BoundedDfs {
         object: ObjectId,
         overwriting: StoreId,
     ) -> bool {
-        self.current()
-            .store_ordered_before(thread, object, overwriting)
+        let answer = self
+            .current()
+            .store_ordered_before(thread, object, overwriting);
+        self.record(|t| t.ordered_before(thread, object, overwriting, answer));
+        answer
     }
 
     fn forced_step(&mut self) {
         self.current_mut().forced_step();
+        self.record(Transcript::forced);
     }
 
     fn observe(&mut self, event: &Event) {
         self.current_mut().observe(event);
+        self.record(|t| t.observe(event));
     }
 
     fn fairness_engaged(&mut self) {
@@ -214,6 +284,7 @@ impl Strategy for BoundedDfs {
             self.hid_a_thread = true;
         }
         self.current_mut().fairness_engaged();
+        self.record(Transcript::fairness_engaged);
     }
 
     fn is_complete(&self) -> bool {

@@ -259,7 +259,7 @@ struct Logged {
 }
 
 /// Vector clocks and per-object access histories of the current execution.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct RaceTracker {
     clocks: Vec<VectorClock>,
     finished: Vec<Option<VectorClock>>,

@@ -140,6 +140,7 @@ pub type Emit = Arc<dyn Fn(FrontierEvent) + Send + Sync>;
 pub type Asked = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// A search's part of the sharing.
+#[derive(Clone)]
 pub struct Split {
     /// The subtree this search explores.
     pub item: FrontierItem,

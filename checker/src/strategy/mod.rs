@@ -16,13 +16,14 @@ pub mod race_steer;
 pub mod random;
 pub mod replay;
 pub mod sleep;
+pub mod transcript;
 
 use crate::config::{Config, StrategyKind};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
 use crate::schedule::Decision;
 
 /// The choice at one scheduling point.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct ThreadChoice<'a> {
     /// The threads that may run next, in ascending id order (never empty).
     pub enabled: &'a [ThreadId],
@@ -48,6 +49,11 @@ pub struct ThreadChoice<'a> {
 }
 
 impl ThreadChoice<'_> {
+    /// The same choice among `enabled`.
+    pub fn with_enabled(self, enabled: &[ThreadId]) -> ThreadChoice<'_> {
+        ThreadChoice { enabled, ..self }
+    }
+
     /// Whether picking `thread` here preempts the current thread: it could have gone on and did
     /// not ask to yield. After a yield it is the other way round: switching to another thread
     /// is what the thread asked for, and going on while another thread could run ignores the

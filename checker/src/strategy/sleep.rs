@@ -182,7 +182,7 @@ pub struct Census {
 }
 
 /// The step being run, and what the execution registered so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct StepRecorder {
     kinds: Vec<Option<ObjectKind>>,
     threads: u32,

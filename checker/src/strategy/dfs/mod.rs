@@ -25,6 +25,11 @@
 //! McKinley, OOPSLA 2013): the reversal itself may need more preemptions than the bound
 //! leaves.
 //!
+//! Two kinds of option are never run at all ([`Futile`]): going on at a yield that would only
+//! make the thread wait for a write, and switching away from a thread right after a step of it
+//! that did nothing the others can see. Each execution through one is equivalent to one the
+//! search explores anyway, with no more preemptions.
+//!
 //! # Stale reads
 //!
 //! Under the weak memory model a load may read an older store than the latest. Where the store
@@ -49,7 +54,7 @@ use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
 /// One branching point on the current path.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Node {
     /// The alternatives in preference order (thread ids, or values).
     options: Vec<u32>,
@@ -109,7 +114,7 @@ impl Node {
         if initials
             .iter()
             .filter_map(index)
-            .any(|i| self.backtrack[i] || self.asleep[i] || self.is_futile(i))
+            .any(|i| self.backtrack[i] || self.asleep[i] || self.futile == Futile::GoingOn(i))
         {
             return;
         }
@@ -185,8 +190,18 @@ enum Futile {
     /// The thread that ran since the previous thread choice did nothing the others can see
     /// (a thread's start, up to its first operation): every other thread. Switching to one
     /// here is switching to it at that previous choice, with one preemption fewer; a race
-    /// that wants one of them here is reversed there ([`Dfs::reversal_point`]).
+    /// that wants one of them here is reversed there ([`Dfs::reversal_point`]). With sleep
+    /// sets, the empty step and the thread's next one are one step: the thread sleeps with
+    /// the footprint of both (with an empty one nothing would wake it, which lost final
+    /// states of generated programs).
     AfterEmptyStep(u32),
+}
+
+impl Futile {
+    /// The node continues the step of the choice before ([`Futile::AfterEmptyStep`]).
+    fn fuses_steps(self) -> bool {
+        matches!(self, Futile::AfterEmptyStep(_))
+    }
 }
 
 /// The options at a decision, in words: "threads 0 and 2 to run" or "values 0..3".
@@ -203,6 +218,7 @@ fn choices(options: &[u32], value: bool) -> String {
 }
 
 /// Depth-first search; complete when every path within the bound has been run.
+#[derive(Clone)]
 pub struct Dfs {
     max_preemptions: Option<usize>,
     path: Vec<Node>,
@@ -344,6 +360,17 @@ impl Dfs {
         self.sleep.iter().any(|s| s.thread.0 == thread)
     }
 
+    /// The options the path takes from the root: right after [`Strategy::begin_execution`],
+    /// the prefix the execution about to run follows.
+    pub fn path_so_far(&self) -> impl Iterator<Item = u32> + '_ {
+        self.path.iter().map(|node| node.options[node.chosen])
+    }
+
+    /// How many choices the path holds.
+    pub fn depth(&self) -> usize {
+        self.path.len()
+    }
+
     /// True when the bound cut off at least one alternative, so exhausting the search is not a
     /// proof for unbounded schedules.
     pub fn pruned_by_bound(&self) -> bool {
@@ -443,15 +470,9 @@ impl Dfs {
                 return Futile::GoingOn(i);
             }
         }
-        // Only the exact bounded search, which reverses races one at a time: with sleep sets
-        // and source sets (the unbounded search), moving a reversal to the choice before
-        // lost final states of generated programs (`dpor_soundness` seeds 8 and 19,
-        // `dpor_blocking` seeds 12 and 60).
-        let exact = self.exact_within_bound && self.max_preemptions.is_some();
-        let after_empty_step = exact
-            && self.last_thread_choice.is_some_and(|(index, thread)| {
-                index + 1 == self.position && thread == current && self.step_events == 0
-            });
+        let after_empty_step = self.last_thread_choice.is_some_and(|(index, thread)| {
+            index + 1 == self.position && thread == current && self.step_events == 0
+        });
         if after_empty_step
             && !choice.yielded
             && !choice.hidden
@@ -465,13 +486,23 @@ impl Dfs {
 
     /// Where a race that wants `thread` to run at node `index` is reversed: there, or, where
     /// `index` follows another thread's empty step, at the choice before it, where `thread`
-    /// could run as well ([`Futile::AfterEmptyStep`]).
-    fn reversal_point(&self, mut index: usize, thread: ThreadId) -> usize {
+    /// could run as well ([`Futile::AfterEmptyStep`]). With source sets, `initials` are the
+    /// threads that can start the reversed order: the reversal stays only where the thread
+    /// that took the empty step is one of them.
+    fn reversal_point(&self, mut index: usize, thread: ThreadId, initials: &[ThreadId]) -> usize {
+        let source = self.sleep_sets;
         while index > 0 {
-            match self.path.get(index).map(|n| n.futile) {
-                Some(Futile::AfterEmptyStep(t)) if t != thread.0 => index -= 1,
-                _ => break,
+            let Some(Futile::AfterEmptyStep(t)) = self.path.get(index).map(|n| n.futile) else {
+                break;
+            };
+            let stays = match source {
+                true => initials.contains(&ThreadId(t)),
+                false => thread.0 == t,
+            };
+            if stays {
+                break;
             }
+            index -= 1;
         }
         index
     }
@@ -514,7 +545,7 @@ impl Dfs {
         if let Some(node) = self.path.get(index) {
             if node.options == options && node.value == value {
                 let chosen = node.chosen;
-                if !value && self.sleep_sets {
+                if !value && self.sleep_sets && !node.futile.fuses_steps() {
                     self.start_step(index, chosen);
                 }
                 return self.path[index].options[chosen];
@@ -574,8 +605,9 @@ impl Dfs {
         node.backtrack[chosen] = true;
         node.done[chosen] = true;
         let value_chosen = node.options[chosen];
+        let fuses = node.futile.fuses_steps();
         self.path.push(node);
-        if !value && self.sleep_sets {
+        if !value && self.sleep_sets && !fuses {
             self.start_step(index, chosen);
         }
         value_chosen
@@ -634,13 +666,15 @@ impl Strategy for Dfs {
             .iter()
             .map(|t| choice.is_preemption(ThreadId(*t)))
             .collect();
-        if self.sleep_sets {
+        let futile = self.futile_options(choice, &options);
+        // After an empty step the thread's next step is part of it: the thread sleeps, where it
+        // does, with the footprint of both (an empty one would never wake it).
+        if self.sleep_sets && !futile.fuses_steps() {
             self.end_step();
         }
         if let Some(tracker) = &mut self.tracker {
             tracker.begin_step();
         }
-        let futile = self.futile_options(choice, &options);
         let explore_all = choice.wakes || choice.hidden;
         let position = self.position;
         let chosen = ThreadId(self.decide(options, preemptive, explore_all, false, futile));
@@ -741,7 +775,7 @@ impl Strategy for Dfs {
         let bounded = self.max_preemptions.is_some() && self.exact_within_bound;
         let mut races = std::mem::take(&mut self.races);
         for mut race in races.drain(..) {
-            race.state = self.reversal_point(race.state, race.thread);
+            race.state = self.reversal_point(race.state, race.thread, &race.initials);
             if bounded {
                 // The reversal may need more preemptions than the bound allows; the thread is
                 // also tried at the last context switch up to it, where switching costs
@@ -749,7 +783,7 @@ impl Strategy for Dfs {
                 // bounded search lost final states the plain bounded one reaches in 19 of 300
                 // generated programs at bound 2; with it, in none.
                 if let Some(switch) = self.last_switch_up_to(race.state) {
-                    let switch = self.reversal_point(switch, race.thread);
+                    let switch = self.reversal_point(switch, race.thread, &[]);
                     self.path[switch].add_extra(race.thread);
                 }
                 // A free switch to a thread that then ends (or blocks) can save the preemption
