@@ -48,6 +48,10 @@ pub const GRACE: u64 = 64;
 /// running them again ([`super::transcript`]).
 pub const MAX_TRANSCRIPTS: usize = 256;
 
+/// The most calls all kept transcripts hold together (about 64 bytes each): long executions
+/// keep fewer.
+pub const MAX_TRANSCRIPT_CALLS: usize = 1 << 19;
+
 /// One of the two searches.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Running {
@@ -81,11 +85,13 @@ pub struct BoundedDfs {
     /// One of the searches ran out: the bounded space is proved and nothing more runs.
     finished: bool,
     /// What the unbounded search was told and answered in the running execution, while
-    /// [`MAX_TRANSCRIPTS`] leaves room to keep it. (A cell: `store_ordered_before` is asked
+    /// [`MAX_TRANSCRIPTS`] and [`MAX_TRANSCRIPT_CALLS`] leave room to keep it. (A cell: `store_ordered_before` is asked
     /// through a shared reference.)
     recording: RefCell<Option<Transcript>>,
     /// Executions of the unbounded search the exact search has not taken in yet.
     transcripts: Vec<Transcript>,
+    /// Calls held by the transcripts kept so far, taken in or not ([`MAX_TRANSCRIPT_CALLS`]).
+    kept_calls: usize,
 }
 
 impl BoundedDfs {
@@ -110,6 +116,7 @@ impl BoundedDfs {
             finished: false,
             recording: RefCell::new(None),
             transcripts: Vec::new(),
+            kept_calls: 0,
         };
         if exact_only {
             search.start_exact();
@@ -144,8 +151,12 @@ impl BoundedDfs {
 
     /// Adds to the running execution's transcript, if it is kept.
     fn record(&self, add: impl FnOnce(&mut Transcript)) {
-        if let Some(transcript) = self.recording.borrow_mut().as_mut() {
+        let mut recording = self.recording.borrow_mut();
+        if let Some(transcript) = recording.as_mut() {
             add(transcript);
+            if self.kept_calls + transcript.call_count() > MAX_TRANSCRIPT_CALLS {
+                *recording = None;
+            }
         }
     }
 
@@ -219,6 +230,7 @@ impl Strategy for BoundedDfs {
             return false;
         }
         if let Some(transcript) = self.recording.get_mut().take() {
+            self.kept_calls += transcript.call_count();
             self.transcripts.push(transcript);
         }
         self.running = self.pick_next();

@@ -53,6 +53,11 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// How many calls it holds.
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
     /// A thread choice and the thread chosen.
     pub fn thread(&mut self, choice: &ThreadChoice<'_>, chosen: ThreadId) {
         self.decisions.push(chosen.0);
