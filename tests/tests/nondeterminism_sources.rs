@@ -8,14 +8,19 @@ use std::time::Instant as RealInstant;
 use conc_check::sync::{Arc, Mutex};
 use conc_check::{thread, Builder, FindingKind, Report, Strategy};
 
-/// Two locks, and a thread that takes one of them while the main thread takes the one that
-/// `pick` chooses: what the main thread touches depends on `pick`.
+/// Two locks, and a thread that takes one of them (three times, so that DFS has interleavings
+/// to replay) while the main thread takes the one that `pick` chooses: what the main thread
+/// touches depends on `pick`.
 fn contend(pick: impl Fn() -> bool) {
     let a = Arc::new(Mutex::new(0));
     let b = Arc::new(Mutex::new(0));
     let other = {
         let a = a.clone();
-        thread::spawn(move || *a.lock().unwrap() += 1)
+        thread::spawn(move || {
+            for _ in 0..3 {
+                *a.lock().unwrap() += 1;
+            }
+        })
     };
     for _ in 0..3 {
         let lock = if pick() { &a } else { &b };

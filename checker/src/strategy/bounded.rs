@@ -170,6 +170,10 @@ impl BoundedDfs {
             if !exact.begin_execution() {
                 return false;
             }
+            // The exact search never comes back to a choice it explored: a transcript that
+            // leaves its path there never replays.
+            self.transcripts
+                .retain(|transcript| exact.may_follow(transcript.decisions()));
             let replay = self
                 .transcripts
                 .iter()

@@ -53,6 +53,11 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The options its choices took, in order.
+    pub fn decisions(&self) -> &[u32] {
+        &self.decisions
+    }
+
     /// How many calls it holds.
     pub fn call_count(&self) -> usize {
         self.calls.len()
@@ -260,7 +265,14 @@ mod tests {
         let mut first = Transcript::default();
         assert!(search.begin_execution());
         run_once(&mut search, &mut first);
+        let mut fresh = exact_search();
+        assert!(fresh.begin_execution());
+        assert!(fresh.may_follow(first.decisions()));
         assert!(search.begin_execution(), "there is a second interleaving");
         assert!(first.replay(&search).is_none());
+        assert!(
+            !search.may_follow(first.decisions()),
+            "the search never comes back to an interleaving it ran"
+        );
     }
 }

@@ -371,6 +371,21 @@ impl Dfs {
         self.path.len()
     }
 
+    /// Whether an execution that takes the options `decisions` may still come: it follows the
+    /// path, or leaves it at a point for an option not explored there yet.
+    pub fn may_follow(&self, decisions: &[u32]) -> bool {
+        for (node, decision) in self.path.iter().zip(decisions) {
+            if node.options[node.chosen] != *decision {
+                return node
+                    .options
+                    .iter()
+                    .position(|o| o == decision)
+                    .is_some_and(|i| !node.done[i]);
+            }
+        }
+        true
+    }
+
     /// True when the bound cut off at least one alternative, so exhausting the search is not a
     /// proof for unbounded schedules.
     pub fn pruned_by_bound(&self) -> bool {
