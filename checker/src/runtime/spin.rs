@@ -166,7 +166,7 @@ impl SpinWatch {
         let probe = &mut self.probe;
         probe.fill(trace, me.from, thread, stale);
         probe.ended_at = Some(site);
-        matches!(probe.after(&me.previous), Verdict::Await(_))
+        probe.waits_after(&me.previous)
     }
 }
 
@@ -228,41 +228,65 @@ impl Iteration {
     }
 }
 
+/// How an iteration compares with the thread's iteration before it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Repeat {
+    /// Not the same loop body, or not with the same values: no repeat.
+    No,
+    /// The same operations, and the iteration writes.
+    Writing,
+    /// The same operations reading the same stores (at least one), writing nothing, read
+    /// nothing stale or overwritten meanwhile.
+    Unchanged,
+}
+
 impl Iteration {
-    /// What the yield that ended this iteration means, `before` being the thread's iteration
-    /// before it.
-    fn after(&self, before: &Iteration) -> Verdict {
-        let now = self;
+    /// How this iteration, ended by a yield, compares with `before`.
+    fn compared(&self, before: &Iteration) -> Repeat {
         // The iteration before may have started with what the thread did before the loop:
         // the loop body is what the two end with.
         let body = before
             .steps
             .len()
-            .checked_sub(now.steps.len())
+            .checked_sub(self.steps.len())
             .map(|start| &before.steps[start..]);
-        let same_shape = now.comparable()
+        let same_shape = self.comparable()
             && before.comparable()
-            && now.ended_at == before.ended_at
-            && body.is_some_and(|body| body.iter().zip(&now.steps).all(|(a, b)| a.same_shape(b)));
+            && self.ended_at == before.ended_at
+            && body.is_some_and(|body| body.iter().zip(&self.steps).all(|(a, b)| a.same_shape(b)));
         let writes = |steps: &[Step]| steps.iter().any(|s| s.op.access() == Access::Write);
-        let verdict = if !same_shape {
-            Verdict::Hint
-        } else if writes(&now.steps) || body.is_some_and(writes) {
-            Verdict::Hide
-        } else if now.unsettled || body != Some(&now.steps[..]) {
-            Verdict::Hint
+        if !same_shape {
+            Repeat::No
+        } else if writes(&self.steps) || body.is_some_and(writes) {
+            Repeat::Writing
+        } else if self.unsettled || body != Some(&self.steps[..]) {
+            Repeat::No
+        } else if self.reads().next().is_none() {
+            // Nothing it reads can change: waiting would be forever.
+            Repeat::No
         } else {
-            let mut objects: Vec<ObjectId> = now.reads().collect();
-            objects.sort_unstable_by_key(|o| o.0);
-            objects.dedup();
-            if objects.is_empty() {
-                // Nothing it reads can change: waiting would be forever.
-                Verdict::Hint
-            } else {
+            Repeat::Unchanged
+        }
+    }
+
+    /// Whether the yield that ended this iteration makes the thread wait for a write.
+    fn waits_after(&self, before: &Iteration) -> bool {
+        self.compared(before) == Repeat::Unchanged
+    }
+
+    /// What the yield that ended this iteration means, `before` being the thread's iteration
+    /// before it.
+    fn after(&self, before: &Iteration) -> Verdict {
+        match self.compared(before) {
+            Repeat::Writing => Verdict::Hide,
+            Repeat::Unchanged => {
+                let mut objects: Vec<ObjectId> = self.reads().collect();
+                objects.sort_unstable_by_key(|o| o.0);
+                objects.dedup();
                 Verdict::Await(objects)
             }
-        };
-        verdict
+            Repeat::No => Verdict::Hint,
+        }
     }
 }
 

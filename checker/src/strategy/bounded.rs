@@ -32,7 +32,7 @@
 
 use std::cell::RefCell;
 
-use super::dfs::Dfs;
+use super::dfs::{Course, Dfs};
 use super::transcript::Transcript;
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
@@ -173,7 +173,7 @@ impl BoundedDfs {
             // The exact search never comes back to a choice it explored: a transcript that
             // leaves its path there never replays.
             self.transcripts
-                .retain(|transcript| exact.may_follow(transcript.decisions()));
+                .retain(|transcript| exact.course_of(transcript.decisions()) != Course::Passed);
             let replay = self
                 .transcripts
                 .iter()

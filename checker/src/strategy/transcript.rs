@@ -11,7 +11,7 @@
 //! the exact search takes in the same events, and the program does not run twice. An execution
 //! counts once, when it ran.
 
-use super::dfs::Dfs;
+use super::dfs::{Course, Dfs};
 use super::{Strategy, ThreadChoice};
 use crate::event::{Event, ObjectId, StoreId, ThreadId};
 
@@ -125,10 +125,7 @@ impl Transcript {
     /// it would answer every call as the transcript's search did; `None` otherwise, and then
     /// `search` is untouched.
     pub fn replay(&self, search: &Dfs) -> Option<Dfs> {
-        if !search
-            .path_so_far()
-            .eq(self.decisions.iter().copied().take(search.depth()))
-        {
+        if search.course_of(&self.decisions) != Course::Follows {
             return None;
         }
         let mut replayed = search.clone();
@@ -267,11 +264,12 @@ mod tests {
         run_once(&mut search, &mut first);
         let mut fresh = exact_search();
         assert!(fresh.begin_execution());
-        assert!(fresh.may_follow(first.decisions()));
+        assert_eq!(fresh.course_of(first.decisions()), Course::Follows);
         assert!(search.begin_execution(), "there is a second interleaving");
         assert!(first.replay(&search).is_none());
-        assert!(
-            !search.may_follow(first.decisions()),
+        assert_eq!(
+            search.course_of(first.decisions()),
+            Course::Passed,
             "the search never comes back to an interleaving it ran"
         );
     }

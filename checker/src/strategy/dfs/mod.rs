@@ -111,6 +111,9 @@ impl Node {
     /// explored from here or asleep here; if none of them can run here, explores everything.
     fn add_initial(&mut self, racing: ThreadId, initials: &[ThreadId]) {
         let index = |t: &ThreadId| self.options.iter().position(|o| *o == t.0);
+        // Going on at a yield that would only wait stands for the others going first, so it
+        // covers the race like an option explored. (Options futile after an empty step do not:
+        // such races are moved to the choice before, `Dfs::reversal_point`.)
         if initials
             .iter()
             .filter_map(index)
@@ -202,6 +205,17 @@ impl Futile {
     fn fuses_steps(self) -> bool {
         matches!(self, Futile::AfterEmptyStep(_))
     }
+}
+
+/// Where an execution stands against a search ([`Dfs::course_of`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Course {
+    /// It takes the path the execution about to run follows.
+    Follows,
+    /// It leaves the path for an option not explored yet: it may come later.
+    Ahead,
+    /// It leaves the path for an option explored already: the search never comes to it.
+    Passed,
 }
 
 /// The options at a decision, in words: "threads 0 and 2 to run" or "values 0..3".
@@ -360,30 +374,29 @@ impl Dfs {
         self.sleep.iter().any(|s| s.thread.0 == thread)
     }
 
-    /// The options the path takes from the root: right after [`Strategy::begin_execution`],
-    /// the prefix the execution about to run follows.
-    pub fn path_so_far(&self) -> impl Iterator<Item = u32> + '_ {
-        self.path.iter().map(|node| node.options[node.chosen])
-    }
-
-    /// How many choices the path holds.
-    pub fn depth(&self) -> usize {
-        self.path.len()
-    }
-
-    /// Whether an execution that takes the options `decisions` may still come: it follows the
-    /// path, or leaves it at a point for an option not explored there yet.
-    pub fn may_follow(&self, decisions: &[u32]) -> bool {
+    /// Where an execution that takes the options `decisions` (in the order its choices came)
+    /// stands against the search, right after [`Strategy::begin_execution`].
+    pub fn course_of(&self, decisions: &[u32]) -> Course {
         for (node, decision) in self.path.iter().zip(decisions) {
             if node.options[node.chosen] != *decision {
-                return node
+                let unexplored = node
                     .options
                     .iter()
                     .position(|o| o == decision)
                     .is_some_and(|i| !node.done[i]);
+                return if unexplored {
+                    Course::Ahead
+                } else {
+                    Course::Passed
+                };
             }
         }
-        true
+        // One that ends inside the path's prefix leaves it where the path goes on.
+        if decisions.len() >= self.path.len() {
+            Course::Follows
+        } else {
+            Course::Passed
+        }
     }
 
     /// True when the bound cut off at least one alternative, so exhausting the search is not a
@@ -798,6 +811,7 @@ impl Strategy for Dfs {
                 // bounded search lost final states the plain bounded one reaches in 19 of 300
                 // generated programs at bound 2; with it, in none.
                 if let Some(switch) = self.last_switch_up_to(race.state) {
+                    // (No sleep sets here: only `race.thread` decides where it goes.)
                     let switch = self.reversal_point(switch, race.thread, &[]);
                     self.path[switch].add_extra(race.thread);
                 }
