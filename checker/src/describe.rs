@@ -3,14 +3,77 @@
 
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 
-/// How detectors name threads in messages.
-pub trait ThreadNames {
+/// What a detector may look up about the run besides the events it is shown: how to name a
+/// thread, the future a thread is parked on, and the objects created so far.
+///
+/// The objects have one home: the runtime's table of an execution's objects (or, for events
+/// fed from outside an execution, a [`Noting`] scene). Detectors do not keep copies of their
+/// own, so a `Create` event costs them nothing.
+pub trait Scene {
     /// A label such as "thread 2 (`worker`)" or "the main thread".
     fn label(&self, thread: ThreadId) -> String;
 
     /// The future `thread` is parked on between polls (`conc_check::future`), if it is.
     fn pending_future(&self, _thread: ThreadId) -> Option<PendingAwait> {
         None
+    }
+
+    /// Kind and creation site of `object`, if its creation is known.
+    fn object(&self, _object: ObjectId) -> Option<(ObjectKind, Site)> {
+        None
+    }
+
+    /// One more than the highest object number whose creation is known (the objects are
+    /// `0..object_count()`, some of them perhaps unknown).
+    fn object_count(&self) -> u32 {
+        0
+    }
+}
+
+/// A scene that learns the objects from the `Create` events it is [`Noting::note`]d: for
+/// detectors fed events outside a model execution (real mode, the watchdog, unit tests).
+#[derive(Default)]
+pub struct Noting<N> {
+    /// Names the threads.
+    pub names: N,
+    created: Vec<Option<(ObjectKind, Site)>>,
+}
+
+impl<N> Noting<N> {
+    /// A scene naming threads as `names` does, knowing no object yet.
+    pub fn new(names: N) -> Self {
+        Noting {
+            names,
+            created: Vec::new(),
+        }
+    }
+
+    /// Learns the object `event` creates, if it creates one.
+    pub fn note(&mut self, event: &Event) {
+        if let (Op::Create { kind }, Some(o)) = (event.op, event.object) {
+            if self.created.len() <= o.index() {
+                self.created.resize(o.index() + 1, None);
+            }
+            self.created[o.index()] = Some((kind, event.site));
+        }
+    }
+}
+
+impl<N: Scene> Scene for Noting<N> {
+    fn label(&self, thread: ThreadId) -> String {
+        self.names.label(thread)
+    }
+
+    fn pending_future(&self, thread: ThreadId) -> Option<PendingAwait> {
+        self.names.pending_future(thread)
+    }
+
+    fn object(&self, object: ObjectId) -> Option<(ObjectKind, Site)> {
+        self.created.get(object.index()).copied().flatten()
+    }
+
+    fn object_count(&self) -> u32 {
+        self.created.len() as u32
     }
 }
 
@@ -46,7 +109,7 @@ pub struct AwaitSite {
 /// Names threads by number only; the main thread is thread 0.
 pub struct NumberedThreads;
 
-impl ThreadNames for NumberedThreads {
+impl Scene for NumberedThreads {
     fn label(&self, thread: ThreadId) -> String {
         if thread == ThreadId::MAIN {
             "the main thread".to_string()
@@ -57,11 +120,7 @@ impl ThreadNames for NumberedThreads {
 }
 
 /// What `e` did, naming its object as `name_of` does (see [`numbered`] for the short form).
-pub(crate) fn action(
-    e: &Event,
-    name_of: &dyn Fn(ObjectId) -> String,
-    names: &dyn ThreadNames,
-) -> String {
+pub(crate) fn action(e: &Event, name_of: &dyn Fn(ObjectId) -> String, names: &dyn Scene) -> String {
     let object = e.object.map_or_else(|| "an object".to_string(), name_of);
     let mode = |m: LockMode| if m == LockMode::Shared { "read-" } else { "" };
     match e.op {

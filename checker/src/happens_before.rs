@@ -151,6 +151,29 @@ pub struct HappensBefore {
     index: u64,
 }
 
+/// Whether `op` may move a clock ([`HappensBefore::synchronise`] ignores every other op).
+#[inline]
+fn synchronises(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Spawn { .. }
+            | Op::Join { .. }
+            | Op::Acquire { .. }
+            | Op::Release { .. }
+            | Op::Send { .. }
+            | Op::Receive { .. }
+            | Op::BarrierArrive
+            | Op::BarrierPass
+            | Op::OnceComplete
+            | Op::Unpark { .. }
+            | Op::Parked
+            | Op::AtomicLoad { .. }
+            | Op::AtomicRmw { .. }
+            | Op::AtomicStore { .. }
+            | Op::Fence { .. }
+    )
+}
+
 /// The clock of a thread never seen.
 static NO_CLOCK: VectorClock = VectorClock::new();
 
@@ -310,10 +333,20 @@ impl HappensBefore {
     }
 
     /// Advances the clocks by one event.
+    #[inline]
     pub fn on_event(&mut self, event: &Event) {
         self.index += 1;
+        thread(&mut self.threads, event.thread);
+        // Most events of a program move no clock (creations, cell accesses, exits, blocks):
+        // they are counted and nothing else, inline.
+        if synchronises(&event.op) {
+            self.synchronise(event);
+        }
+    }
+
+    /// [`HappensBefore::on_event`] for an event that may move a clock.
+    fn synchronise(&mut self, event: &Event) {
         let t = event.thread;
-        thread(&mut self.threads, t);
         match (event.op, event.object) {
             (Op::Spawn { child }, _) => {
                 let parent = std::mem::take(&mut self.threads[t.index()].clock);

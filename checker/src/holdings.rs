@@ -25,6 +25,7 @@ pub(crate) struct Holdings {
 
 impl Holdings {
     /// Takes in `event` if it acquires or releases a lock.
+    #[inline]
     pub(crate) fn apply(&mut self, event: &Event) {
         match (event.op, event.object) {
             (Op::Acquire { mode, .. }, Some(object)) => self.acquired(
@@ -43,6 +44,7 @@ impl Holdings {
     }
 
     /// `thread` now holds `held` too.
+    #[inline]
     pub(crate) fn acquired(&mut self, thread: ThreadId, held: Held) {
         let index = thread.index();
         if self.by_thread.len() <= index {
@@ -53,6 +55,7 @@ impl Holdings {
 
     /// `thread` released `object`, held in `mode`: forgets its latest hold in that mode (or in
     /// any mode, if events were lost), and returns it.
+    #[inline]
     pub(crate) fn released(
         &mut self,
         thread: ThreadId,
@@ -64,7 +67,12 @@ impl Holdings {
             .iter()
             .rposition(|h| h.object == object && h.mode == mode)
             .or_else(|| held.iter().rposition(|h| h.object == object))?;
-        Some(held.remove(found))
+        // Locks are mostly released in the reverse order of taking them: the latest hold.
+        if found + 1 == held.len() {
+            held.pop()
+        } else {
+            Some(held.remove(found))
+        }
     }
 
     /// The locks `thread` holds, oldest first.

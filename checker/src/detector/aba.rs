@@ -14,8 +14,8 @@
 
 use std::collections::VecDeque;
 
-use super::objects::{at, Created, Recycle, Recycled};
-use super::{Detector, Interest, ThreadNames};
+use super::objects::{at, describe, object_ref, Recycle, Recycled};
+use super::{Detector, Interest, Scene};
 use crate::event::{Event, ObjectId, Op, OpKind, Site, StoreId, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -83,7 +83,6 @@ pub struct AbaDetector {
     step: u64,
     threads: Recycled<ThreadView>,
     objects: Recycled<ObjectHistory>,
-    created: Created,
     reported: bool,
     /// An atomic was accessed in this execution. Until one is, no thread has seen a value a
     /// compare-exchange could expect, so a cell access is neither a read between such a look
@@ -169,7 +168,7 @@ impl AbaDetector {
         location: ObjectId,
         (expected, read): (u64, StoreId),
         new: u64,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let me = event.thread;
         let view = self.threads.get(me.index())?;
@@ -208,11 +207,11 @@ impl AbaDetector {
         between: &[Write],
         (stale, overwrite): (Read, Write),
         new: u64,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Finding {
         let me = names.label(cas.thread);
-        let location = self.created.describe(seen.object);
-        let data = self.created.describe(stale.object);
+        let location = describe(names, seen.object);
+        let data = describe(names, stale.object);
         let a = seen.value;
         let mut finding = Finding::new(
             FindingKind::Aba,
@@ -236,7 +235,7 @@ impl AbaDetector {
             format!("{me} reads the data it will rely on here"),
         );
         for object in [seen.object, stale.object] {
-            if let Some(object) = self.created.object_ref(object) {
+            if let Some(object) = object_ref(names, object) {
                 finding.add_object(object);
             }
         }
@@ -290,7 +289,6 @@ impl Detector for AbaDetector {
     fn interest(&self) -> Interest {
         // Steps count only these events: they only order its own records.
         Interest::only(&[
-            OpKind::Create,
             OpKind::AtomicLoad,
             OpKind::AtomicRmw,
             OpKind::AtomicStore,
@@ -303,13 +301,12 @@ impl Detector for AbaDetector {
         self.step = 0;
         self.threads.clear();
         self.objects.clear();
-        self.created.clear();
         self.reported = false;
         self.atomics_seen = false;
     }
 
     #[inline]
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         if !self.atomics_seen {
             match event.op {
                 // The common event of a program without atomics, inlined.
@@ -326,8 +323,7 @@ impl Detector for AbaDetector {
 
 impl AbaDetector {
     /// [`Detector::on_event`] for an event that may matter.
-    fn record(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
-        self.created.note(event);
+    fn record(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         self.step += 1;
         let object = event.object?;
         let t = event.thread;
@@ -381,6 +377,7 @@ impl AbaDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Noting;
     use crate::detector::NumberedThreads;
     use crate::event::{internal_site, MemOrder, ObjectKind};
 
@@ -451,9 +448,13 @@ mod tests {
             })
             .collect();
         created.extend_from_slice(events);
+        let mut scene = Noting::new(NumberedThreads);
         created
             .iter()
-            .filter_map(|e| d.on_event(e, &NumberedThreads))
+            .filter_map(|e| {
+                scene.note(e);
+                d.on_event(e, &scene)
+            })
             .collect()
     }
 

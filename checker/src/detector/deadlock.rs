@@ -9,8 +9,8 @@
 //! For a barrier it counts the threads that arrived, and how many it needs once a round has
 //! passed (the events of a completed round show it).
 
-use super::objects::{at, grow, Created};
-use super::{Detector, ThreadNames};
+use super::objects::{at, describe, grow, object_ref};
+use super::{Detector, Scene};
 use crate::describe::{join_words, without_closures, PendingAwait};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
@@ -37,7 +37,6 @@ struct BarrierState {
 /// step, so this stays free of hashing).
 #[derive(Default)]
 pub struct DeadlockDetector {
-    objects: Created,
     holdings: Holdings,
     waiting: Vec<Option<Wait>>,
     barriers: Vec<BarrierState>,
@@ -50,17 +49,13 @@ impl DeadlockDetector {
         Self::default()
     }
 
-    fn describe(&self, object: ObjectId) -> String {
-        self.objects.describe(object)
-    }
-
     /// Who holds `object`, and how, in thread order.
     fn holders(&self, object: ObjectId) -> impl Iterator<Item = (ThreadId, Held)> + '_ {
         self.holdings.holders(object)
     }
 
     /// The threads `thread` waits for, if it waits on something that has owners.
-    fn waits_for(&self, thread: ThreadId, names: &dyn ThreadNames) -> Vec<ThreadId> {
+    fn waits_for(&self, thread: ThreadId, names: &dyn Scene) -> Vec<ThreadId> {
         match self.wait_seen(thread, names) {
             Some((WaitFor::Lock(o, _), _)) => self.holders(o).map(|(t, _)| t).collect(),
             Some((WaitFor::Join(t), _)) => vec![t],
@@ -74,7 +69,7 @@ impl DeadlockDetector {
 
     /// What `thread` waits for and where, as the report tells it: a thread parked on a future
     /// whose async primitive said what it waits for, and from which line, waits for that.
-    fn wait_seen(&self, thread: ThreadId, names: &dyn ThreadNames) -> Option<(WaitFor, Site)> {
+    fn wait_seen(&self, thread: ThreadId, names: &dyn Scene) -> Option<(WaitFor, Site)> {
         let wait = self.wait_of(thread)?;
         if wait.0 == WaitFor::Park {
             if let Some(PendingAwait {
@@ -129,7 +124,7 @@ impl DeadlockDetector {
         &self,
         thread: ThreadId,
         blocked: &[ThreadId],
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
         keep: impl Fn(ThreadId) -> bool,
     ) -> Vec<String> {
         blocked
@@ -162,7 +157,7 @@ impl DeadlockDetector {
         &self,
         thread: ThreadId,
         blocked: &[ThreadId],
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
         what: &str,
     ) -> String {
         let others = self.blocked_list(thread, blocked, names, |_| true);
@@ -181,7 +176,7 @@ impl DeadlockDetector {
         &self,
         barrier: ObjectId,
         blocked: &[ThreadId],
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> String {
         let state = self
             .barriers
@@ -219,7 +214,7 @@ impl DeadlockDetector {
     }
 
     /// A cycle of threads in the wait-for graph among `blocked`, if there is one.
-    fn find_cycle(&self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Vec<ThreadId>> {
+    fn find_cycle(&self, blocked: &[ThreadId], names: &dyn Scene) -> Option<Vec<ThreadId>> {
         for &start in blocked {
             let mut path = vec![start];
             let mut at = start;
@@ -242,7 +237,7 @@ impl DeadlockDetector {
         thread: ThreadId,
         blocked: &[ThreadId],
         cycle: &[ThreadId],
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
         finding: &mut Finding,
     ) {
         let who = names.label(thread);
@@ -256,13 +251,13 @@ impl DeadlockDetector {
             return;
         }
         let what = match wait {
-            WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", self.describe(o)),
-            WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", self.describe(o)),
-            WaitFor::Condvar(o) => format!("on {}", self.describe(o)),
-            WaitFor::Receive(o) => format!("to receive from {}", self.describe(o)),
-            WaitFor::Send(o) => format!("to send on {}", self.describe(o)),
-            WaitFor::Barrier(o) => format!("at {}", self.describe(o)),
-            WaitFor::Once(o) => format!("for the initialiser of {} to finish", self.describe(o)),
+            WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", describe(names, o)),
+            WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", describe(names, o)),
+            WaitFor::Condvar(o) => format!("on {}", describe(names, o)),
+            WaitFor::Receive(o) => format!("to receive from {}", describe(names, o)),
+            WaitFor::Send(o) => format!("to send on {}", describe(names, o)),
+            WaitFor::Barrier(o) => format!("at {}", describe(names, o)),
+            WaitFor::Once(o) => format!("for the initialiser of {} to finish", describe(names, o)),
             WaitFor::Join(t) => format!("to join {}", names.label(t)),
             WaitFor::Park => "in park()".to_string(),
             WaitFor::Spin => "in a spin loop for another thread to write what it reads".to_string(),
@@ -270,7 +265,7 @@ impl DeadlockDetector {
         let why = match wait {
             WaitFor::Lock(..) => String::new(),
             WaitFor::Condvar(o) => {
-                let what = match self.objects.get(o) {
+                let what = match names.object(o) {
                     Some((ObjectKind::Semaphore, _)) => "release a permit",
                     _ => "notify it",
                 };
@@ -302,7 +297,7 @@ impl DeadlockDetector {
             crate::report::SourceRef::at(site, SiteRole::Wait, format!("{who} waits here"))
                 .by(thread.0),
         );
-        if let Some(object) = wait.object().and_then(|o| self.objects.object_ref(o)) {
+        if let Some(object) = wait.object().and_then(|o| object_ref(names, o)) {
             finding.add_object(object);
         }
         match wait {
@@ -351,7 +346,7 @@ impl DeadlockDetector {
         pending: &PendingAwait,
         blocked: &[ThreadId],
         cycle: &[ThreadId],
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> String {
         match pending.waits {
             Some(WaitFor::Join(task)) => {
@@ -374,14 +369,14 @@ impl DeadlockDetector {
         }
     }
 
-    fn relock(&self, event: &Event, object: ObjectId, names: &dyn ThreadNames) -> Option<Finding> {
+    fn relock(&self, event: &Event, object: ObjectId, names: &dyn Scene) -> Option<Finding> {
         let first = *self
             .holdings
             .of(event.thread)
             .iter()
             .find(|h| h.object == object)?;
         let who = names.label(event.thread);
-        let what = self.describe(object);
+        let what = describe(names, object);
         let mut finding = Finding::new(
             FindingKind::Deadlock,
             format!("{who} locks {what} again while it already holds it"),
@@ -411,7 +406,7 @@ impl DeadlockDetector {
                 SiteRole::Acquire,
                 "first locked here",
             );
-        if let Some(object) = self.objects.object_ref(object) {
+        if let Some(object) = object_ref(names, object) {
             finding.add_object(object);
         }
         Some(finding)
@@ -463,25 +458,21 @@ fn explain_pending(
 
 impl Detector for DeadlockDetector {
     fn reset(&mut self) {
-        self.objects.clear();
         self.holdings.clear();
-        self.waiting.clear();
+        // Per-thread tables keep their length (a thread's entry is not grown again each
+        // execution): an entry past this execution's threads reads as not waiting.
+        self.waiting.fill(None);
         self.barriers.clear();
-        self.finished.clear();
+        self.finished.fill(false);
     }
 
     #[inline]
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         // The common event, inlined: one this detector does not record, by a thread that
         // was not waiting.
         let recorded = matches!(
             event.op,
-            Op::Create { .. }
-                | Op::Acquire { .. }
-                | Op::Release { .. }
-                | Op::BarrierPass
-                | Op::Exit
-                | Op::Block { .. }
+            Op::Acquire { .. } | Op::Release { .. } | Op::BarrierPass | Op::Exit | Op::Block { .. }
         );
         let was_waiting = matches!(self.waiting.get(event.thread.index()), Some(Some(_)));
         if !recorded && !was_waiting {
@@ -490,14 +481,14 @@ impl Detector for DeadlockDetector {
         self.record(event, names)
     }
 
-    fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn Scene) -> Option<Finding> {
         self.explain_stuck(blocked, names)
     }
 }
 
 impl DeadlockDetector {
     /// [`Detector::on_event`] for an event it records, or the first of a thread that waited.
-    fn record(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn record(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         let mut was = None;
         if !matches!(event.op, Op::Block { .. }) {
             if let Some(w) = self.waiting.get_mut(event.thread.index()) {
@@ -506,7 +497,6 @@ impl DeadlockDetector {
         }
         let object = event.object;
         match (event.op, object) {
-            (Op::Create { .. }, Some(_)) => self.objects.note(event),
             (Op::Acquire { .. } | Op::Release { .. }, Some(_)) => self.holdings.apply(event),
             (Op::BarrierPass, Some(o)) => self.barrier_pass(event.thread, o, was),
             (Op::Exit, _) => *grow(&mut self.finished, event.thread.index()) = true,
@@ -536,7 +526,7 @@ impl DeadlockDetector {
     }
 
     /// [`Detector::on_stuck`]: the cycle of waits, or who is blocked on what.
-    fn explain_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+    fn explain_stuck(&mut self, blocked: &[ThreadId], names: &dyn Scene) -> Option<Finding> {
         let cycle = self.find_cycle(blocked, names);
         let message = match &cycle {
             Some(cycle) if cycle.len() == 1 => {
@@ -585,8 +575,10 @@ impl DeadlockDetector {
 mod tests {
     use super::*;
     use crate::describe::AwaitSite;
+    use crate::describe::Noting;
     use crate::detector::NumberedThreads;
     use crate::event::ObjectKind;
+    use std::cell::RefCell;
     use std::panic::Location;
 
     #[track_caller]
@@ -617,8 +609,24 @@ mod tests {
         }
     }
 
+    thread_local! {
+        /// The scene of the test running on this thread: the objects its events created.
+        static SCENE: RefCell<Noting<NumberedThreads>> = RefCell::new(Noting::new(NumberedThreads));
+    }
+
+    /// Shows `events` to `d` (and to this test's scene) until it finds something.
     fn feed(d: &mut DeadlockDetector, events: &[Event]) -> Option<Finding> {
-        events.iter().find_map(|e| d.on_event(e, &NumberedThreads))
+        events.iter().find_map(|e| {
+            SCENE.with_borrow_mut(|scene| {
+                scene.note(e);
+                d.on_event(e, scene)
+            })
+        })
+    }
+
+    /// What `d` says of `blocked` being stuck, in this test's scene.
+    fn on_stuck(d: &mut DeadlockDetector, blocked: &[ThreadId]) -> Option<Finding> {
+        SCENE.with_borrow(|scene| d.on_stuck(blocked, scene))
     }
 
     #[test]
@@ -648,9 +656,8 @@ mod tests {
             ev(2, 0, block(0), t2a),
         ];
         assert!(feed(&mut d, &events).is_none());
-        let f = d
-            .on_stuck(&[ThreadId(1), ThreadId(2)], &NumberedThreads)
-            .expect("stuck threads are a deadlock");
+        let f =
+            on_stuck(&mut d, &[ThreadId(1), ThreadId(2)]).expect("stuck threads are a deadlock");
         assert_eq!(f.kind, FindingKind::Deadlock);
         assert!(
             f.message
@@ -731,9 +738,7 @@ mod tests {
 
     fn stuck(d: &mut DeadlockDetector, blocked: &[u32]) -> Finding {
         let blocked: Vec<ThreadId> = blocked.iter().map(|t| ThreadId(*t)).collect();
-        let f = d
-            .on_stuck(&blocked, &NumberedThreads)
-            .expect("stuck threads are a deadlock");
+        let f = on_stuck(d, &blocked).expect("stuck threads are a deadlock");
         assert_eq!(f.kind, FindingKind::Deadlock);
         f
     }
@@ -1020,7 +1025,7 @@ mod tests {
     /// Threads numbered, and thread 1 parked on a future as `pending` says.
     struct PendingOne(PendingAwait);
 
-    impl ThreadNames for PendingOne {
+    impl Scene for PendingOne {
         fn label(&self, thread: ThreadId) -> String {
             NumberedThreads.label(thread)
         }
@@ -1095,7 +1100,7 @@ mod tests {
     #[test]
     fn futures_that_await_each_others_handles_are_a_cycle() {
         struct Crossed;
-        impl ThreadNames for Crossed {
+        impl Scene for Crossed {
             fn label(&self, thread: ThreadId) -> String {
                 NumberedThreads.label(thread)
             }

@@ -17,8 +17,8 @@
 
 use std::collections::HashSet;
 
-use super::objects::{at, grow, Created};
-use super::ThreadNames;
+use super::objects::{at, describe, grow, object_ref};
+use super::Scene;
 use crate::describe::join_words;
 use crate::event::{Event, ObjectId, Op, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
@@ -96,8 +96,10 @@ impl Lasso {
         self.offered = None;
         self.confirming = None;
         self.attempts = 0;
-        self.stopped.clear();
-        self.started.clear();
+        // Kept at their length (no growing again each execution): a thread that has not
+        // started in this execution reads as not started.
+        self.stopped.fill(false);
+        self.started.fill(false);
         self.events = 0;
     }
 
@@ -209,14 +211,13 @@ impl Lasso {
 
     /// After step number `step`, `event`, while confirming: `state` is the fingerprint now
     /// (`None` when the step changed something the fingerprint cannot see). Returns the
-    /// finding once confirmed; `created` names the execution's objects in it.
+    /// finding once confirmed; `names` names its threads and objects.
     pub fn step(
         &mut self,
         event: &Event,
         state: Option<u64>,
         step: u64,
-        created: &Created,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let c = self.confirming.as_mut()?;
         c.replayed = signed(c.replayed, event);
@@ -238,7 +239,7 @@ impl Lasso {
             return None;
         }
         let c = self.confirming.take()?;
-        Some(render(&c, created, names))
+        Some(render(&c, names))
     }
 }
 
@@ -327,17 +328,17 @@ pub fn starving(round: &[Event]) -> Option<(Vec<ThreadId>, Vec<ThreadId>)> {
 
 /// How a starvation finding names what its victims fail to get: the contended objects of
 /// `round`, "a", "a and b".
-pub fn contended_names(round: &[Event], created: &Created) -> String {
+pub fn contended_names(round: &[Event], names: &dyn Scene) -> String {
     let names: Vec<String> = contended(round)
         .into_iter()
-        .map(|o| created.describe(o))
+        .map(|o| describe(names, o))
         .collect();
     join_words(&names)
 }
 
 /// The finding for a confirmed round.
-fn render(c: &Confirming, created: &Created, names: &dyn ThreadNames) -> Finding {
-    let describe = |e: &Event| crate::describe::action(e, &|o| created.describe(o), names);
+fn render(c: &Confirming, names: &dyn Scene) -> Finding {
+    let describe = |e: &Event| crate::describe::action(e, &|o| describe(names, o), names);
     let threads = threads_of(&c.round);
     let label = |list: &[ThreadId]| -> String {
         let labels: Vec<String> = list.iter().map(|t| names.label(*t)).collect();
@@ -356,7 +357,7 @@ fn render(c: &Confirming, created: &Created, names: &dyn ThreadNames) -> Finding
                     "starvation: {} {} to get {} in every round of a cycle of {} steps that can repeat forever ({replayed}), while {} {} it",
                     label(&victims),
                     if one { "fails" } else { "fail" },
-                    contended_names(&c.round, created),
+                    contended_names(&c.round, names),
                     c.period,
                     label(&winners),
                     if winners.len() == 1 { "takes" } else { "take" },
@@ -373,7 +374,7 @@ fn render(c: &Confirming, created: &Created, names: &dyn ThreadNames) -> Finding
         ),
     };
     for object in contended(&c.round) {
-        if let Some(object) = created.object_ref(object) {
+        if let Some(object) = object_ref(names, object) {
             finding.add_object(object);
         }
     }
@@ -503,8 +504,7 @@ mod tests {
         for step in steps {
             let state = if step % period == 0 { 7 } else { between(step) };
             let event = &round[((step - 1) % period) as usize];
-            let created = Created::default();
-            found = found.or(lasso.step(event, Some(state), step, &created, &NumberedThreads));
+            found = found.or(lasso.step(event, Some(state), step, &NumberedThreads));
         }
         found
     }
@@ -576,9 +576,8 @@ mod tests {
         // Fifty rounds, then the retry limit is reached and the state moves on.
         let found = replay(&mut lasso, &round, 5..=(4 + 4 * 50), |step| 100 + step);
         assert!(found.is_none() && lasso.confirming());
-        let created = Created::default();
         assert!(lasso
-            .step(&round[3], Some(8), 208, &created, &NumberedThreads)
+            .step(&round[3], Some(8), 208, &NumberedThreads)
             .is_none());
         assert!(!lasso.confirming());
         lasso.reset();

@@ -4,7 +4,7 @@
 use crate::event::{Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
-use super::ThreadNames;
+use super::Scene;
 
 /// A tracked allocation that is still alive: what it is, where it was made and by whom.
 #[derive(Clone, Copy, Debug)]
@@ -18,7 +18,7 @@ pub struct Allocation {
 }
 
 /// The `leak` finding for the allocations in `alive`, or `None` if there are none.
-pub(crate) fn leak_finding(alive: &[&Allocation], names: &dyn ThreadNames) -> Option<Finding> {
+pub(crate) fn leak_finding(alive: &[&Allocation], names: &dyn Scene) -> Option<Finding> {
     let first = alive.first()?;
     let made = |a: &Allocation| {
         format!(

@@ -18,10 +18,10 @@ use std::collections::{HashMap, VecDeque};
 use crate::fast_hash::FastHash;
 
 use super::lasso::Lasso;
-use super::objects::{at, Created};
+use super::objects::{at, describe, object_ref};
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
-use super::{Detector, ThreadNames};
+use super::{Detector, Scene};
 use crate::describe::join_words;
 use crate::event::{Event, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
@@ -53,7 +53,6 @@ pub struct LivelockDetector {
     /// How many steps ago the current state was last seen.
     period: u64,
     recent: VecDeque<Event>,
-    created: Created,
     reported: bool,
     /// Rounds that bring the state back, confirmed by replaying them.
     lasso: Lasso,
@@ -73,7 +72,6 @@ impl LivelockDetector {
             fresh: 0,
             period: 0,
             recent: VecDeque::with_capacity(RECENT),
-            created: Created::default(),
             reported: false,
             lasso: Lasso::default(),
         }
@@ -98,13 +96,13 @@ impl LivelockDetector {
         self.last_seen.insert(self.state.get(), 0);
     }
 
-    fn describe(&self, event: &Event, names: &dyn ThreadNames) -> String {
-        crate::describe::action(event, &|o| self.created.describe(o), names)
+    fn describe(&self, event: &Event, names: &dyn Scene) -> String {
+        crate::describe::action(event, &|o| describe(names, o), names)
     }
 
     /// The finding after `window` steps without a new state; `round` is the steps between the
     /// last two visits of the current state (empty when they are no longer kept).
-    fn finding(&self, round: &[Event], names: &dyn ThreadNames) -> Finding {
+    fn finding(&self, round: &[Event], names: &dyn Scene) -> Finding {
         // What each thread did over the recent steps: (action, site) → count, in first-seen order.
         let mut per_thread: Vec<(ThreadId, Vec<Repeated>)> = Vec::new();
         for event in &self.recent {
@@ -139,7 +137,7 @@ impl LivelockDetector {
                     "starvation: for {} steps the shared state went round in circles; {} kept failing to get {} while {} kept taking it",
                     self.stale,
                     join_words(&label(&victims)),
-                    super::lasso::contended_names(round, &self.created),
+                    super::lasso::contended_names(round, names),
                     join_words(&label(&winners)),
                 ),
             ),
@@ -175,7 +173,7 @@ impl LivelockDetector {
         }
         if starving.is_some() {
             for object in super::lasso::contended(round) {
-                if let Some(object) = self.created.object_ref(object) {
+                if let Some(object) = object_ref(names, object) {
                     finding.add_object(object);
                 }
             }
@@ -218,11 +216,9 @@ impl LivelockDetector {
         &mut self,
         event: &Event,
         state: Option<u64>,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
-        let found = self
-            .lasso
-            .step(event, state, self.step, &self.created, names);
+        let found = self.lasso.step(event, state, self.step, names);
         if found.is_some() {
             if self.reported {
                 return None;
@@ -237,25 +233,18 @@ impl Detector for LivelockDetector {
     fn reset(&mut self) {
         self.retries.reset();
         self.state.reset();
-        self.created.clear();
         self.reported = false;
         self.lasso.reset();
         self.sleep();
     }
 
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         let kind = self.retries.classify(event);
         self.on_step(event, kind, names)
     }
 
     #[inline]
-    fn on_step(
-        &mut self,
-        event: &Event,
-        kind: StepKind,
-        names: &dyn ThreadNames,
-    ) -> Option<Finding> {
-        self.created.note(event);
+    fn on_step(&mut self, event: &Event, kind: StepKind, names: &dyn Scene) -> Option<Finding> {
         self.lasso.note(event);
         if !self.active && kind == StepKind::Progress {
             // The common step, inlined: progress while nothing retries.
@@ -268,7 +257,7 @@ impl Detector for LivelockDetector {
 impl LivelockDetector {
     /// [`Detector::on_step`] for a step that is watched: a retry, or any step while the
     /// detector is awake.
-    fn on_watched_step(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_watched_step(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         if !self.active {
             self.wake();
         }
@@ -331,6 +320,7 @@ impl LivelockDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Noting;
     use crate::detector::testing::ev;
     use crate::detector::NumberedThreads;
     use crate::event::{MemOrder, ObjectKind, Op};
@@ -361,9 +351,11 @@ mod tests {
 
     fn run(window: u64, events: impl IntoIterator<Item = Event>) -> Vec<Finding> {
         let mut d = LivelockDetector::new(window);
+        let mut scene = Noting::new(NumberedThreads);
         let mut found = Vec::new();
         for e in events {
-            found.extend(d.on_event(&e, &NumberedThreads));
+            scene.note(&e);
+            found.extend(d.on_event(&e, &scene));
         }
         found
     }

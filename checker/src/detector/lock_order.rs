@@ -34,7 +34,7 @@ use petgraph::graphmap::{DiGraphMap, NodeTrait};
 
 use super::objects::at;
 use super::recursive_read::{RecursiveReads, Sighting};
-use super::{Detector, Interest, ThreadNames};
+use super::{Detector, Interest, Scene};
 use crate::describe::ObjectName;
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, OpKind, Site, ThreadId};
 use crate::holdings::{Held, Holdings};
@@ -248,13 +248,11 @@ type LockInfo = (ObjectKind, Site);
 
 /// Tracks held locks per thread and the lock-order graphs; reports cycles that can deadlock.
 pub struct LockOrderDetector {
-    /// Mutexes and RwLocks of this execution, by object.
-    objects: Vec<Option<LockInfo>>,
     /// Locks each thread holds, in acquisition order.
     holdings: Holdings,
     instance: OrderGraph<ObjectId>,
     class: OrderGraph<Site>,
-    /// The kind of each class, for messages.
+    /// The kind of each class in the class graph, for messages.
     class_kinds: HashMap<Site, ObjectKind, FastHash>,
     /// Cycles reported so far, as sorted class lists.
     reported: HashSet<Vec<Site>>,
@@ -274,7 +272,6 @@ impl LockOrderDetector {
     /// A detector with empty graphs.
     pub fn new() -> Self {
         LockOrderDetector {
-            objects: Vec::new(),
             holdings: Holdings::default(),
             instance: OrderGraph::new(),
             class: OrderGraph::new(),
@@ -285,8 +282,11 @@ impl LockOrderDetector {
         }
     }
 
-    fn info(&self, object: ObjectId) -> Option<LockInfo> {
-        self.objects.get(object.index()).copied().flatten()
+    /// Kind and class of lock `object`, if `names` knows it as a Mutex or an RwLock.
+    fn info(names: &dyn Scene, object: ObjectId) -> Option<LockInfo> {
+        names
+            .object(object)
+            .filter(|(kind, _)| matches!(kind, ObjectKind::Mutex | ObjectKind::RwLock))
     }
 
     fn on_acquire(
@@ -295,9 +295,9 @@ impl LockOrderDetector {
         object: ObjectId,
         mode: LockMode,
         try_lock: bool,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
-        let (kind, class) = self.info(object)?;
+        let (kind, class) = Self::info(names, object)?;
         let mut finding = None;
         if !try_lock && kind == ObjectKind::RwLock {
             finding = self.recursive_read_or_write(event, object, mode, class, names);
@@ -324,7 +324,7 @@ impl LockOrderDetector {
         object: ObjectId,
         mode: LockMode,
         class: Site,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let holdings = self.holdings.of(event.thread);
         let seen = |held_site| Sighting {
@@ -361,9 +361,9 @@ impl LockOrderDetector {
         class: Site,
         all_held: &[Held],
         index: usize,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
-        let (_, held_class) = self.info(held.object)?;
+        let (held_kind, held_class) = Self::info(names, held.object)?;
         let others = || {
             all_held
                 .iter()
@@ -389,7 +389,7 @@ impl LockOrderDetector {
                 .instance
                 .cycle_through(held.object, object, &label, execution)
             {
-                let built = self.build(&cycle, &|o| self.info(o), false, names);
+                let built = self.build(&cycle, &|o| Self::info(names, o), false, names);
                 finding = self.record(built);
             }
         }
@@ -397,7 +397,7 @@ impl LockOrderDetector {
             return finding;
         }
         let mut class_gates: Vec<(Site, LockMode)> = others()
-            .filter_map(|o| Some((self.info(o.object)?.1, o.mode)))
+            .filter_map(|o| Some((Self::info(names, o.object)?.1, o.mode)))
             .collect();
         class_gates.sort_unstable_by_key(|(s, m)| (*s, *m == LockMode::Shared));
         class_gates.dedup();
@@ -409,6 +409,10 @@ impl LockOrderDetector {
             mode: label.mode,
             gates: class_gates,
         };
+        self.class_kinds.entry(held_class).or_insert(held_kind);
+        if let Some((kind, _)) = Self::info(names, object) {
+            self.class_kinds.entry(class).or_insert(kind);
+        }
         if self.class.add(held_class, class, &class_label, execution) && finding.is_none() {
             if let Some(cycle) =
                 self.class
@@ -428,7 +432,7 @@ impl LockOrderDetector {
         cycle: &[Step<N>],
         info: &dyn Fn(N) -> Option<LockInfo>,
         by_class: bool,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<(Finding, Vec<Site>)> {
         let mut key: Vec<Site> = cycle
             .iter()
@@ -452,33 +456,18 @@ impl LockOrderDetector {
 
 impl Detector for LockOrderDetector {
     fn interest(&self) -> Interest {
-        Interest::only(&[OpKind::Create, OpKind::Acquire, OpKind::Release])
+        Interest::only(&[OpKind::Acquire, OpKind::Release])
     }
 
     fn reset(&mut self) {
-        self.objects.clear();
         self.holdings.clear();
         self.instance.clear();
         self.recursive_reads.reset();
         self.execution += 1;
     }
 
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         match (event.op, event.object) {
-            (Op::Create { kind }, Some(o)) => {
-                let index = o.index();
-                if self.objects.len() <= index {
-                    self.objects.resize(index + 1, None);
-                }
-                self.objects[index] = match kind {
-                    ObjectKind::Mutex | ObjectKind::RwLock => {
-                        self.class_kinds.insert(event.site, kind);
-                        Some((kind, event.site))
-                    }
-                    _ => None,
-                };
-                None
-            }
             (Op::Acquire { mode, try_lock }, Some(o)) => {
                 self.on_acquire(event, o, mode, try_lock, names)
             }
@@ -526,7 +515,7 @@ fn render<N: Lock>(
     info: &dyn Fn(N) -> Option<LockInfo>,
     by_class: bool,
     execution: u64,
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) -> Option<Finding> {
     let k = cycle.len();
     let infos: Vec<LockInfo> = cycle.iter().map(|s| info(s.from)).collect::<Option<_>>()?;
@@ -672,7 +661,7 @@ fn scenario<N: NodeTrait>(
     cycle: &[Step<N>],
     infos: &[LockInfo],
     letters: &[String],
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) -> Vec<String> {
     const INDENT: &str = "       ";
     let k = cycle.len();
@@ -740,6 +729,7 @@ fn scenario<N: NodeTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Noting;
     use crate::detector::NumberedThreads;
     use std::panic::Location;
 
@@ -773,9 +763,13 @@ mod tests {
             ev(2, 0, lock),
         ];
         let mut detector = LockOrderDetector::new();
+        let mut scene = Noting::new(NumberedThreads);
         let found: Vec<_> = events
             .iter()
-            .filter_map(|e| detector.on_event(e, &NumberedThreads))
+            .filter_map(|e| {
+                scene.note(e);
+                detector.on_event(e, &scene)
+            })
             .collect();
         assert_eq!(found.len(), 1);
         assert!(found[0]
@@ -824,9 +818,13 @@ mod tests {
     }
 
     fn feed(d: &mut LockOrderDetector, events: &[Event]) -> Vec<Finding> {
+        let mut scene = Noting::new(NumberedThreads);
         events
             .iter()
-            .filter_map(|e| d.on_event(e, &NumberedThreads))
+            .filter_map(|e| {
+                scene.note(e);
+                d.on_event(e, &scene)
+            })
             .collect()
     }
 

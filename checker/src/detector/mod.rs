@@ -19,7 +19,7 @@ pub mod starvation;
 pub mod state_hash;
 
 use crate::config::Config;
-pub use crate::describe::{NumberedThreads, ThreadNames};
+pub use crate::describe::{NumberedThreads, Scene};
 use crate::event::{Event, OpKind, ThreadId};
 use crate::happens_before::HappensBefore;
 use crate::report::Finding;
@@ -61,7 +61,7 @@ pub trait Detector {
     /// Forgets everything about the previous execution.
     fn reset(&mut self);
     /// Sees one event; returns a finding when the event completes a problem.
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding>;
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding>;
     /// Sees one event together with what kind of step it was (classified once for every
     /// detector by [`Detectors`]). Detectors that care about retries override this to save
     /// classifying each event again; the default ignores the kind.
@@ -69,12 +69,12 @@ pub trait Detector {
         &mut self,
         event: &Event,
         _step: retry::StepKind,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         self.on_event(event, names)
     }
     /// No thread can run and `blocked` are blocked: explains why, if this detector can.
-    fn on_stuck(&mut self, _blocked: &[ThreadId], _names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_stuck(&mut self, _blocked: &[ThreadId], _names: &dyn Scene) -> Option<Finding> {
         None
     }
 }
@@ -139,7 +139,7 @@ impl Detectors {
 
     /// Feeds `event` to every detector; appends what they found to `found` (an out-parameter
     /// rather than a returned list: findings are rare, and the common case then costs nothing).
-    pub fn on_event(&mut self, event: &Event, names: &dyn ThreadNames, found: &mut Vec<Finding>) {
+    pub fn on_event(&mut self, event: &Event, names: &dyn Scene, found: &mut Vec<Finding>) {
         let step = self.retries.classify(event);
         self.last_step = step;
         self.hb.on_event(event);
@@ -171,7 +171,7 @@ impl Detectors {
         object: crate::event::ObjectId,
         reader: ThreadId,
         site: crate::event::Site,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         self.races
             .as_mut()?
@@ -196,7 +196,7 @@ impl Detectors {
     }
 
     /// No thread can run: the first explanation a detector gives.
-    pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn ThreadNames) -> Option<Finding> {
+    pub fn on_stuck(&mut self, blocked: &[ThreadId], names: &dyn Scene) -> Option<Finding> {
         self.deadlock
             .on_stuck(blocked, names)
             .or_else(|| self.lock_order.on_stuck(blocked, names))

@@ -1,9 +1,11 @@
 //! Small pieces every detector needs: growable tables, site formatting, and the names of the
-//! objects seen created in the event stream.
+//! objects its [`Scene`] knows.
 
-use crate::event::{Event, ObjectId, ObjectKind, Op, Site};
+use crate::describe::Scene;
+use crate::event::{ObjectId, Site};
 
 /// `table[index]`, growing the table when needed (detectors index by thread and object).
+#[inline]
 pub(crate) fn grow<T: Default>(table: &mut Vec<T>, index: usize) -> &mut T {
     if table.len() <= index {
         table.resize_with(index + 1, T::default);
@@ -68,51 +70,26 @@ pub(crate) fn at(site: Site) -> String {
     format!("{}:{}:{}", site.file(), site.line(), site.column())
 }
 
-/// Kind and creation site of every object an execution created, from its `Create` events.
-#[derive(Default)]
-pub(crate) struct Created {
-    table: Vec<Option<(ObjectKind, Site)>>,
+/// "Mutex `a` (created at src/lib.rs:4)", "the Mutex created at src/lib.rs:4", or
+/// "object #3" when `scene` does not know its creation (see [`crate::describe::ObjectName`]).
+pub(crate) fn describe(scene: &dyn Scene, object: ObjectId) -> String {
+    match scene.object(object) {
+        Some((kind, site)) => {
+            let sites =
+                (0..scene.object_count()).filter_map(|o| Some(scene.object(ObjectId(o))?.1));
+            let shared = sites.clone().filter(|s| *s == site).count() > 1;
+            crate::describe::ObjectName::new(kind, site, shared.then_some(object.0))
+                .among(sites)
+                .long()
+        }
+        None => format!("object #{}", object.0),
+    }
 }
 
-impl Created {
-    /// Records `event` if it creates an object.
-    #[inline]
-    pub(crate) fn note(&mut self, event: &Event) {
-        if let (Op::Create { kind }, Some(o)) = (event.op, event.object) {
-            *grow(&mut self.table, o.index()) = Some((kind, event.site));
-        }
-    }
-
-    /// Kind and creation site of `object`, if its creation was seen.
-    pub(crate) fn get(&self, object: ObjectId) -> Option<(ObjectKind, Site)> {
-        self.table.get(object.index()).copied().flatten()
-    }
-
-    /// "Mutex `a` (created at src/lib.rs:4)", "the Mutex created at src/lib.rs:4", or
-    /// "object #3" when the creation was not seen (see [`crate::describe::ObjectName`]).
-    pub(crate) fn describe(&self, object: ObjectId) -> String {
-        match self.get(object) {
-            Some((kind, site)) => {
-                let sites = self.table.iter().flatten().map(|(_, s)| *s);
-                let shared = sites.clone().filter(|s| *s == site).count() > 1;
-                crate::describe::ObjectName::new(kind, site, shared.then_some(object.0))
-                    .among(sites)
-                    .long()
-            }
-            None => format!("object #{}", object.0),
-        }
-    }
-
-    /// `object` as a finding's structured data records it, if its creation was seen.
-    pub(crate) fn object_ref(&self, object: ObjectId) -> Option<crate::report::ObjectRef> {
-        let (kind, site) = self.get(object)?;
-        Some(crate::describe::ObjectName::new(kind, site, None).object_ref())
-    }
-
-    /// Forgets the previous execution's objects.
-    pub(crate) fn clear(&mut self) {
-        self.table.clear();
-    }
+/// `object` as a finding's structured data records it, if `scene` knows its creation.
+pub(crate) fn object_ref(scene: &dyn Scene, object: ObjectId) -> Option<crate::report::ObjectRef> {
+    let (kind, site) = scene.object(object)?;
+    Some(crate::describe::ObjectName::new(kind, site, None).object_ref())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::event::{Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 
-use super::ThreadNames;
+use super::Scene;
 
 /// What the panic hook captured.
 #[derive(Clone, Debug)]
@@ -15,7 +15,7 @@ pub struct PanicRecord {
 }
 
 /// The finding for a panic that escaped a model thread.
-pub fn panic_finding(thread: ThreadId, record: &PanicRecord, names: &dyn ThreadNames) -> Finding {
+pub fn panic_finding(thread: ThreadId, record: &PanicRecord, names: &dyn Scene) -> Finding {
     let who = names.label(thread);
     let mut finding = Finding::new(
         FindingKind::Panic,
@@ -37,7 +37,7 @@ pub fn joined_panic_finding(
     thread: ThreadId,
     record: &PanicRecord,
     joined: Option<&(ThreadId, PanicRecord)>,
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) -> Finding {
     let Some((origin, first)) = joined.filter(|_| unwraps_a_join(record)) else {
         return panic_finding(thread, record, names);
@@ -69,7 +69,7 @@ pub fn double_panic_finding(
     thread: ThreadId,
     first: &PanicRecord,
     second: &PanicRecord,
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) -> Finding {
     let mut finding = panic_finding(thread, first, names);
     finding

@@ -10,8 +10,8 @@
 //! a flag that the second thread read from the first but with too weak an ordering, a lock that
 //! only one side held (or two different locks), or no synchronisation at all.
 
-use super::objects::{at, grow, Created};
-use super::{Detector, ThreadNames};
+use super::objects::{at, describe, grow, object_ref};
+use super::{Detector, Scene};
 use crate::clock::{Epoch, VectorClock};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
 use crate::happens_before::{acquires, releases, HappensBefore};
@@ -154,8 +154,6 @@ impl CellState {
 #[derive(Default)]
 pub struct DataRaceDetector {
     cells: Vec<CellState>,
-    /// Kind and creation site of every object, for messages.
-    created: Created,
     /// The locks each thread holds, innermost last.
     held: Vec<Vec<(ObjectId, LockMode)>>,
     /// A race was reported in this execution.
@@ -182,17 +180,13 @@ impl DataRaceDetector {
         Self::default()
     }
 
-    fn describe(&self, object: ObjectId) -> String {
-        self.created.describe(object)
-    }
-
     fn access(
         &mut self,
         event: &Event,
         cell: ObjectId,
         write: bool,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let t = event.thread;
         let now = Access {
@@ -219,7 +213,7 @@ impl DataRaceDetector {
         earlier: Access,
         now: Access,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Finding {
         let first = names.label(earlier.thread());
         let second = names.label(now.thread());
@@ -228,7 +222,7 @@ impl DataRaceDetector {
             format!(
                 "data race on {}: {first} {} it and {second} {} it, and neither access happens \
                  before the other",
-                self.describe(cell),
+                describe(names, cell),
                 earlier.verb(),
                 now.verb()
             ),
@@ -251,10 +245,10 @@ impl DataRaceDetector {
             SiteRole::Access,
             format!("{second} {} here", now.verb()),
         );
-        if let Some(object) = self.created.object_ref(cell) {
+        if let Some(object) = object_ref(names, cell) {
             finding.add_object(object);
         }
-        self.explain(&mut finding, earlier, now, hb, &first, &second);
+        self.explain(&mut finding, earlier, now, hb, names);
         finding
     }
 
@@ -265,12 +259,12 @@ impl DataRaceDetector {
         earlier: Access,
         now: Access,
         hb: &HappensBefore,
-        first: &str,
-        second: &str,
+        names: &dyn Scene,
     ) {
-        if self.explain_flag(finding, earlier, now, hb, first, second) {
+        if self.explain_flag(finding, earlier, now, hb, names) {
             return;
         }
+        let (first, second) = (names.label(earlier.thread()), names.label(now.thread()));
         let (why, help) = match (earlier.lock, now.lock) {
             (Some((a, LockMode::Shared)), Some((b, _)))
             | (Some((a, _)), Some((b, LockMode::Shared)))
@@ -279,7 +273,7 @@ impl DataRaceDetector {
                 (
                     format!(
                         "both hold {}, but a read lock does not exclude other readers",
-                        self.describe(a)
+                        describe(names, a)
                     ),
                     "take the write lock for the write".to_string(),
                 )
@@ -288,15 +282,15 @@ impl DataRaceDetector {
                 format!(
                     "{first} holds {} and {second} holds {}: different locks do not order each \
                      other",
-                    self.describe(a),
-                    self.describe(b)
+                    describe(names, a),
+                    describe(names, b)
                 ),
                 "guard the cell with one lock".to_string(),
             ),
             (Some((a, _)), None) => (
                 format!(
                     "{first} holds {} at its {}, but {second} does not hold it at its {}",
-                    self.describe(a),
+                    describe(names, a),
                     earlier.noun(),
                     now.noun()
                 ),
@@ -305,7 +299,7 @@ impl DataRaceDetector {
             (None, Some((b, _))) => (
                 format!(
                     "{second} holds {} at its {}, but {first} did not hold it at its {}",
-                    self.describe(b),
+                    describe(names, b),
                     now.noun(),
                     earlier.noun()
                 ),
@@ -332,9 +326,9 @@ impl DataRaceDetector {
         earlier: Access,
         now: Access,
         hb: &HappensBefore,
-        first: &str,
-        second: &str,
+        names: &dyn Scene,
     ) -> bool {
+        let (first, second) = (names.label(earlier.thread()), names.label(now.thread()));
         let flag = hb
             .loads(now.thread())
             .filter(|(_, l)| l.store.thread == earlier.thread() && l.store.index > earlier.index)
@@ -348,7 +342,7 @@ impl DataRaceDetector {
             || hb
                 .last_acquire_fence(now.thread())
                 .is_some_and(|i| i > load.index);
-        let name = self.describe(flag);
+        let name = describe(names, flag);
         let (noun, later) = (earlier.noun(), now.noun());
         let (why, help) = match (published, acquired) {
             (false, false) => (
@@ -418,7 +412,6 @@ impl DataRaceDetector {
     /// Forgets the previous execution.
     pub fn reset(&mut self) {
         self.cells.iter_mut().for_each(CellState::clear);
-        self.created.clear();
         self.held.iter_mut().for_each(Vec::clear);
         self.reported = false;
         self.unsync_reads.clear();
@@ -434,7 +427,7 @@ impl DataRaceDetector {
         reader: ThreadId,
         site: Site,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let read = UnsyncRead {
             object,
@@ -459,7 +452,7 @@ impl DataRaceDetector {
         writer: ThreadId,
         store_site: Site,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let clock = hb.clock(writer);
         let read = *self
@@ -477,7 +470,7 @@ impl DataRaceDetector {
         read: &UnsyncRead,
         (writer, store_site): (ThreadId, Site),
         later: bool,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Finding {
         let (me, writer_name) = (names.label(read.reader), names.label(writer));
         let relation = if later {
@@ -492,7 +485,7 @@ impl DataRaceDetector {
             format!(
                 "data race on {}: {me} reads it without synchronising (`unsync_load`) while \
                  {relation}",
-                self.created.describe(read.object)
+                describe(names, read.object)
             ),
         )
         .note(format!("{writer_name} stores it at {}", at(store_site)))
@@ -517,7 +510,7 @@ impl DataRaceDetector {
             SiteRole::Access,
             format!("{me} reads here without synchronising"),
         );
-        if let Some(object) = self.created.object_ref(read.object) {
+        if let Some(object) = object_ref(names, read.object) {
             finding.add_object(object);
         }
         finding
@@ -529,7 +522,7 @@ impl DataRaceDetector {
         &mut self,
         event: &Event,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let used = matches!(
             event.op,
@@ -537,7 +530,6 @@ impl DataRaceDetector {
                 | Op::AtomicRmw { success: true, .. }
                 | Op::CellRead
                 | Op::CellWrite
-                | Op::Create { .. }
                 | Op::Acquire { .. }
                 | Op::Release { .. }
         );
@@ -553,7 +545,7 @@ impl DataRaceDetector {
         &mut self,
         event: &Event,
         hb: &HappensBefore,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let t = event.thread;
         match (event.op, event.object) {
@@ -564,12 +556,16 @@ impl DataRaceDetector {
             }
             (Op::CellRead, Some(o)) => return self.access(event, o, false, hb, names),
             (Op::CellWrite, Some(o)) => return self.access(event, o, true, hb, names),
-            (Op::Create { .. }, Some(_)) => self.created.note(event),
             (Op::Acquire { mode, .. }, Some(o)) => grow(&mut self.held, t.index()).push((o, mode)),
             (Op::Release { .. }, Some(o)) => {
                 if let Some(held) = self.held.get_mut(t.index()) {
                     if let Some(i) = held.iter().rposition(|(l, _)| *l == o) {
-                        held.remove(i);
+                        // Usually the latest lock taken: no shifting.
+                        if i + 1 == held.len() {
+                            held.pop();
+                        } else {
+                            held.remove(i);
+                        }
                     }
                 }
             }
@@ -593,7 +589,7 @@ impl Detector for StandaloneRaces {
         self.races.reset();
     }
 
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         self.hb.on_event(event);
         self.races.observe(event, &self.hb, names)
     }
@@ -602,6 +598,7 @@ impl Detector for StandaloneRaces {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Noting;
     use crate::detector::NumberedThreads;
     use crate::event::MemOrder::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
     use crate::event::ObjectKind;
@@ -654,10 +651,11 @@ mod tests {
             ev(0, 9, Op::Spawn { child: ThreadId(1) }),
             ev(0, 9, Op::Spawn { child: ThreadId(2) }),
         ];
-        prelude
-            .iter()
-            .chain(events)
-            .find_map(|e| d.on_event(e, &NumberedThreads))
+        let mut scene = Noting::new(NumberedThreads);
+        prelude.iter().chain(events).find_map(|e| {
+            scene.note(e);
+            d.on_event(e, &scene)
+        })
     }
 
     fn races(events: &[Event]) -> Finding {

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use super::ThreadNames;
+use super::Scene;
 use crate::describe::ObjectName;
 use crate::event::{LockMode, ObjectId, ObjectKind, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
@@ -68,7 +68,7 @@ impl RecursiveReads {
         &mut self,
         class: Site,
         read: Sighting,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         self.sighted(class, read, true, names)
     }
@@ -79,7 +79,7 @@ impl RecursiveReads {
         &mut self,
         class: Site,
         write: Sighting,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         self.sighted(class, write, false, names)
     }
@@ -91,7 +91,7 @@ impl RecursiveReads {
         class: Site,
         seen: Sighting,
         read: bool,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Option<Finding> {
         let (mine, theirs) = if read {
             (&mut self.reads, &self.writes)
@@ -127,7 +127,7 @@ fn remember(list: &mut Vec<Sighting>, seen: Sighting) {
 }
 
 /// The finding: who reads twice, who writes, and the schedule that deadlocks.
-fn render(class: Site, read: &Sighting, write: &Sighting, names: &dyn ThreadNames) -> Finding {
+fn render(class: Site, read: &Sighting, write: &Sighting, names: &dyn Scene) -> Finding {
     let lock = ObjectName::new(ObjectKind::RwLock, class, None);
     let short = lock.short();
     let named = if lock.has_variable() {

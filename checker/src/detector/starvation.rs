@@ -13,8 +13,8 @@
 //! were bypassed). A streak ends when the thread gets the resource, blocks, finishes, or makes
 //! progress by writing something else.
 
-use super::objects::{at, grow, Created};
-use super::{Detector, ThreadNames};
+use super::objects::{at, describe, grow, object_ref};
+use super::{Detector, Scene};
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -39,7 +39,6 @@ pub struct StarvationDetector {
     streaks: Vec<Option<Streak>>,
     /// Streaks under way (most of the time none, and then only failed attempts need a look).
     active: usize,
-    created: Created,
     reported: bool,
 }
 
@@ -50,7 +49,6 @@ impl StarvationDetector {
             threshold: threshold.max(1),
             streaks: Vec::new(),
             active: 0,
-            created: Created::default(),
             reported: false,
         }
     }
@@ -106,11 +104,11 @@ impl StarvationDetector {
         starving
     }
 
-    fn finding(&self, starved: ThreadId, names: &dyn ThreadNames) -> Finding {
+    fn finding(&self, starved: ThreadId, names: &dyn Scene) -> Finding {
         let s = self.streaks[starved.index()]
             .as_ref()
             .expect("a starving thread has a streak");
-        let resource = self.created.describe(s.resource);
+        let resource = describe(names, s.resource);
         let mut finding = Finding::new(
             FindingKind::Starvation,
             format!(
@@ -132,7 +130,7 @@ impl StarvationDetector {
             SiteRole::Retry,
             format!("{} retries here", names.label(starved)),
         );
-        if let Some(object) = self.created.object_ref(s.resource) {
+        if let Some(object) = object_ref(names, s.resource) {
             finding.add_object(object);
         }
         for (winner, times, site) in &s.winners {
@@ -161,13 +159,11 @@ impl Detector for StarvationDetector {
     fn reset(&mut self) {
         self.streaks.clear();
         self.active = 0;
-        self.created.clear();
         self.reported = false;
     }
 
     #[inline]
-    fn on_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
-        self.created.note(event);
+    fn on_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         let failed_attempt = matches!(
             event.op,
             Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe
@@ -182,7 +178,7 @@ impl Detector for StarvationDetector {
 
 impl StarvationDetector {
     /// [`Detector::on_event`] for a failed attempt, or any event while a streak runs.
-    fn on_watched_event(&mut self, event: &Event, names: &dyn ThreadNames) -> Option<Finding> {
+    fn on_watched_event(&mut self, event: &Event, names: &dyn Scene) -> Option<Finding> {
         if let (
             Op::TryLockFailed { .. } | Op::AtomicRmw { success: false, .. } | Op::Observe,
             Some(resource),
@@ -226,6 +222,7 @@ impl StarvationDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Noting;
     use crate::detector::testing::ev;
     use crate::detector::NumberedThreads;
     use crate::event::{LockMode, MemOrder, ObjectKind};
@@ -233,9 +230,13 @@ mod tests {
     const LOCK: u32 = 0;
 
     fn run(detector: &mut StarvationDetector, events: &[Event]) -> Vec<Finding> {
+        let mut scene = Noting::new(NumberedThreads);
         events
             .iter()
-            .filter_map(|e| detector.on_event(e, &NumberedThreads))
+            .filter_map(|e| {
+                scene.note(e);
+                detector.on_event(e, &scene)
+            })
             .collect()
     }
 

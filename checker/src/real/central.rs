@@ -10,9 +10,10 @@ use backtrace::Backtrace;
 
 use super::records::{lock_ignoring_poison, HeldLock, LockInfo};
 use super::thread::Names;
+use crate::describe::Noting;
 use crate::detector::lock_order::LockOrderDetector;
 use crate::detector::race::StandaloneRaces;
-use crate::detector::{Detector, ThreadNames};
+use crate::detector::{Detector, Scene};
 use crate::event::{Event, ObjectId, ObjectKind, Op, Site, ThreadId};
 use crate::holdings::Held;
 use crate::report::{Finding, FindingKind, SiteRole};
@@ -31,6 +32,8 @@ pub(crate) struct Central {
     races: StandaloneRaces,
     /// Objects whose `Create` event the detectors have seen, by index.
     announced: Vec<bool>,
+    /// Thread names, and the objects announced: what the detectors may look up.
+    scene: Noting<Names>,
     pub(crate) findings: Vec<Found>,
     /// The stack of the first time a chain `held site → acquired site` was taken.
     edge_stacks: HashMap<(String, String), (ThreadId, Arc<Backtrace>)>,
@@ -90,13 +93,14 @@ impl Central {
             op: Op::Create { kind },
             site: created,
         };
-        self.order.on_event(&event, &Names);
-        self.races.on_event(&event, &Names);
+        self.scene.note(&event);
+        self.order.on_event(&event, &self.scene);
+        self.races.on_event(&event, &self.scene);
     }
 
     /// Feeds one synchronisation or cell event to the race detector.
     pub(crate) fn race_event(&mut self, event: &Event) {
-        if let Some(finding) = self.races.on_event(event, &Names) {
+        if let Some(finding) = self.races.on_event(event, &self.scene) {
             self.findings.push(Found {
                 finding,
                 stacks: Vec::new(),
@@ -113,7 +117,7 @@ impl Central {
     pub(crate) fn stacks_for_sites(
         &self,
         finding: &Finding,
-        names: &dyn ThreadNames,
+        names: &dyn Scene,
     ) -> Vec<(String, Arc<Backtrace>)> {
         finding
             .sites
@@ -160,16 +164,16 @@ pub(crate) fn lock_chain(thread: ThreadId, held: &[HeldLock], new: HeldLock) {
                 mode: h.mode,
                 try_lock: true,
             };
-            c.order.on_event(&ev(h, op), &Names);
+            c.order.on_event(&ev(h, op), &c.scene);
         }
         let op = Op::Acquire {
             mode: new.mode,
             try_lock: false,
         };
-        let found = c.order.on_event(&ev(&new, op), &Names);
+        let found = c.order.on_event(&ev(&new, op), &c.scene);
         for h in std::iter::once(&new).chain(held.iter().rev()) {
             c.order
-                .on_event(&ev(h, Op::Release { mode: h.mode }), &Names);
+                .on_event(&ev(h, Op::Release { mode: h.mode }), &c.scene);
         }
         if let Some(finding) = found {
             let stacks = c.stacks_for_sites(&finding, &Names);

@@ -11,7 +11,7 @@ use std::time::Instant;
 use backtrace::Backtrace;
 
 use super::records::{lock_ignoring_poison, HeldLock, LockRef, Named, Wait};
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{Site, ThreadId, WaitFor};
 use crate::fast_hash::FastHash;
 
@@ -210,9 +210,10 @@ pub(crate) fn all() -> Vec<Arc<ThreadRecord>> {
 
 /// Names real threads as the model does, with their OS thread names: "the main thread",
 /// "thread 2 (`worker`)".
+#[derive(Default)]
 pub(crate) struct Names;
 
-impl ThreadNames for Names {
+impl Scene for Names {
     fn label(&self, thread: ThreadId) -> String {
         if thread == ThreadId::MAIN {
             return "the main thread".to_string();

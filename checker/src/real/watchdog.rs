@@ -22,6 +22,7 @@ use super::central::Found;
 use super::records::{HeldLock, Named, Wait};
 use super::settings::Settings;
 use super::thread::{self, Names, ThreadRecord};
+use crate::describe::Noting;
 use crate::detector::deadlock::DeadlockDetector;
 use crate::detector::Detector;
 use crate::event::{Event, LockMode, ObjectId, Op, ThreadId, WaitFor};
@@ -154,16 +155,16 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
     }
     let mut objects: Vec<_> = created.into_iter().collect();
     objects.sort_by_key(|(o, _)| *o);
+    let mut scene = Noting::new(Names);
     let mut feed = |thread, object, op, site| {
-        detector.on_event(
-            &Event {
-                thread,
-                object,
-                op,
-                site,
-            },
-            &Names,
-        )
+        let event = Event {
+            thread,
+            object,
+            op,
+            site,
+        };
+        scene.note(&event);
+        detector.on_event(&event, &scene)
     };
     for (object, name) in &objects {
         feed(
@@ -198,7 +199,7 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
         feed(b.id, None, Op::Block { wait: b.wait.on }, b.wait.site);
     }
     let ids: Vec<ThreadId> = threads.iter().map(|b| b.id).collect();
-    let mut finding = detector.on_stuck(&ids, &Names).unwrap_or_else(|| {
+    let mut finding = detector.on_stuck(&ids, &scene).unwrap_or_else(|| {
         Finding::new(
             FindingKind::Deadlock,
             format!("{} threads are blocked for good", threads.len()),
@@ -238,7 +239,7 @@ fn explain(threads: &[&Blocked], stall: Option<Duration>) -> Found {
 
 impl Names {
     fn label_of(&self, t: ThreadId) -> String {
-        crate::detector::ThreadNames::label(self, t)
+        crate::detector::Scene::label(self, t)
     }
 }
 

@@ -228,7 +228,17 @@ pub fn spawn(
     stack_size: Option<usize>,
     site: Site,
 ) -> ThreadId {
-    let body: Body = body;
+    spawn_body(Body::Boxed(body), name, stack_size, site)
+}
+
+/// [`spawn`] for any [`Body`] (a spawned closure that shares its cell with the join handle
+/// needs no box of its own).
+pub(crate) fn spawn_body(
+    body: Body,
+    name: Option<String>,
+    stack_size: Option<usize>,
+    site: Site,
+) -> ThreadId {
     let child = with(|e| e.spawn(body, name.map(Arc::from), stack_size));
     emit(None, Op::Spawn { child }, site);
     child

@@ -245,7 +245,7 @@ pub fn fence(order: MemOrder) {
 /// it that does not happen before the read races with it (the race detector says so).
 pub fn check_unsync_load(object: ObjectId, site: Site) {
     with(|e| {
-        let names = super::execution::Names(&e.threads);
+        let names = super::execution::Names::of(&e.threads, &e.objects);
         let race = e.detectors.unsync_load(object, e.current, site, &names);
         e.findings.extend(race);
     });

@@ -8,7 +8,7 @@
 //! resolved to source lines only when a finding is reported.
 
 use super::frames::{resolve, Frame};
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{Site, ThreadId};
 use crate::report::{Finding, SiteRole, SourceRef};
 
@@ -63,7 +63,7 @@ impl Cancellations {
     }
 
     /// Adds to `finding` a note and a site for each cancellation, oldest first.
-    pub(crate) fn explain(&self, finding: &mut Finding, names: &dyn ThreadNames) {
+    pub(crate) fn explain(&self, finding: &mut Finding, names: &dyn Scene) {
         for cancelled in &self.recent {
             let Some(frame) = resolve(&cancelled.pending_at)
                 .into_iter()

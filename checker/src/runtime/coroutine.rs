@@ -123,7 +123,7 @@ impl StackPool {
                 let me = e.current;
                 e.thread(me).yielder = yielder;
             });
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || body.run()));
             api::finish_thread(result);
         });
         Ok(ModelThread {

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::describe::PendingAwait;
 use crate::detector::panic::PanicRecord;
 use crate::detector::Detectors;
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{
     Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor, WakeReason,
 };
@@ -28,7 +28,7 @@ use crate::schedule::Decision;
 use crate::strategy::{Strategy, ThreadChoice};
 
 /// A model thread's closure.
-pub(crate) type Body = Box<dyn FnOnce() + 'static>;
+pub(crate) use super::body::Body;
 
 /// Spurious wakeups one execution may contain, so that a `while` loop around a wait terminates.
 const SPURIOUS_BUDGET: u32 = 2;
@@ -154,6 +154,9 @@ impl ThreadSlot {
 /// Model state of one object.
 pub(crate) struct ObjectState {
     pub kind: ObjectKind,
+    /// Where it was created (its first use in the execution, for an object that outlives
+    /// executions).
+    pub site: Site,
     pub writer: Option<ThreadId>,
     pub readers: Vec<ThreadId>,
     /// Threads waiting to take the lock exclusively: from their first failed attempt until they
@@ -235,6 +238,9 @@ pub(crate) struct Execution {
     /// Scheduling choices are explored (the default). While false (loom's `stop_exploring`),
     /// every choice takes its default and none is offered to the strategy.
     pub exploring: bool,
+    /// Whether the strategy follows the execution's events and steps
+    /// ([`Strategy::follows_execution`]), asked at each reset.
+    pub(crate) following: bool,
     /// Exploring was stopped for the rest of the execution (loom's `skip_branch`).
     pub skipping: bool,
     /// Allocations a front end asked to have checked for leaks ([`super::api::track_allocation`]),
@@ -282,6 +288,7 @@ impl Execution {
             executions: 0,
             allocations: Vec::new(),
             exploring: true,
+            following: true,
             lasso: None,
             skipping: false,
         }
@@ -312,6 +319,7 @@ impl Execution {
         self.spurious_left = SPURIOUS_BUDGET;
         self.allocations.clear();
         self.exploring = true;
+        self.following = self.strategy.follows_execution();
         self.lasso = None;
         self.skipping = false;
         self.generation = GENERATION.fetch_add(1, Ordering::Relaxed).max(1);
@@ -330,6 +338,7 @@ impl Execution {
         let id = ObjectId(self.objects.len() as u32);
         self.objects.push(ObjectState {
             kind,
+            site,
             writer: None,
             readers: Vec::new(),
             writers_waiting: 0,
@@ -364,8 +373,10 @@ impl Execution {
         };
         self.trace.push(event);
         self.stay_on_lasso(event.thread);
-        self.strategy.observe(&event);
-        let names = Names(&self.threads);
+        if self.following {
+            self.strategy.observe(&event);
+        }
+        let names = Names::of(&self.threads, &self.objects);
         let before = self.findings.len();
         self.detectors.on_event(&event, &names, &mut self.findings);
         self.fatal |= self.findings[before..]
@@ -609,7 +620,7 @@ impl Execution {
             replay.could_run(&self.enabled);
             let next = replay.next();
             if self.enabled.contains(&next) {
-                self.strategy.forced_step();
+                self.forced_step();
                 return Some(self.take_chosen(next));
             }
             self.detectors.lasso().abandon();
@@ -625,11 +636,11 @@ impl Execution {
         let chosen = match self.enabled.len() {
             0 => return self.stuck(),
             1 => {
-                self.strategy.forced_step();
+                self.forced_step();
                 self.enabled[0]
             }
             _ if !self.exploring => {
-                self.strategy.forced_step();
+                self.forced_step();
                 self.default_choice(current, yielded)
             }
             _ => {
@@ -727,7 +738,7 @@ impl Execution {
             .map(|(i, _)| ThreadId(i as u32))
             .collect();
         if !blocked.is_empty() && !self.only_detached_tasks_pending(&blocked) {
-            let names = Names(&self.threads);
+            let names = Names::of(&self.threads, &self.objects);
             let finding = self
                 .detectors
                 .on_stuck(&blocked, &names)
@@ -800,34 +811,59 @@ impl Execution {
         }
     }
 
+    /// Tells the strategy that only one thread could run here, if it follows the execution.
+    fn forced_step(&mut self) {
+        if self.following {
+            self.strategy.forced_step();
+        }
+    }
+
     /// Records a decision in the schedule and tells the strategy.
     fn record(&mut self, decision: Decision) {
         self.decisions.push(decision);
-        self.strategy.recorded(decision);
+        if self.following {
+            self.strategy.recorded(decision);
+        }
     }
 
-    /// Thread labels for messages.
+    /// Thread labels and object names for messages.
     pub(crate) fn names(&self) -> Names<'_> {
-        Names(&self.threads)
+        Names::of(&self.threads, &self.objects)
     }
 }
 
-/// Labels threads with their number and name.
-pub(crate) struct Names<'a>(pub(crate) &'a [ThreadSlot]);
+/// Labels threads with their number and name, and knows the execution's objects: the
+/// [`Scene`] the detectors see.
+pub(crate) struct Names<'a> {
+    threads: &'a [ThreadSlot],
+    objects: &'a [ObjectState],
+}
 
-impl ThreadNames for Names<'_> {
+impl<'a> Names<'a> {
+    /// The scene of an execution with `threads` and `objects` (taken apart from the
+    /// execution, so that its other fields stay free to borrow).
+    pub(crate) fn of(threads: &'a [ThreadSlot], objects: &'a [ObjectState]) -> Self {
+        Names { threads, objects }
+    }
+}
+
+impl Scene for Names<'_> {
     fn label(&self, thread: ThreadId) -> String {
         if thread == ThreadId::MAIN {
             return "the main thread".to_string();
         }
-        match self.0.get(thread.index()).and_then(|t| t.name.as_deref()) {
+        match self
+            .threads
+            .get(thread.index())
+            .and_then(|t| t.name.as_deref())
+        {
             Some(name) => format!("thread {thread} (`{name}`)"),
             None => format!("thread {thread}"),
         }
     }
 
     fn pending_future(&self, thread: ThreadId) -> Option<PendingAwait> {
-        let slot = self.0.get(thread.index())?;
+        let slot = self.threads.get(thread.index())?;
         let future = slot.future.as_deref()?;
         let parked = matches!(
             slot.state,
@@ -837,6 +873,15 @@ impl ThreadNames for Names<'_> {
             })
         );
         (parked && future.between_polls).then(|| future.explain())
+    }
+
+    fn object(&self, object: ObjectId) -> Option<(ObjectKind, Site)> {
+        let o = self.objects.get(object.index())?;
+        Some((o.kind, o.site))
+    }
+
+    fn object_count(&self) -> u32 {
+        self.objects.len() as u32
     }
 }
 

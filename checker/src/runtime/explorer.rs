@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::beacon::{Beacon, TrapOutcome};
+use super::body::Body;
 use super::context::{self, Installed};
 use super::coroutine::{self, ModelThread, StackPool};
 use super::execution::{Execution, ThreadState};
@@ -14,15 +15,14 @@ use super::space_estimate::{Probes, PROBES};
 use super::{leaks, record, stuck, trap};
 use crate::config::{Config, StrategyKind};
 use crate::detector::panic::panic_finding;
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::ThreadId;
 use crate::report::{Coverage, Finding, FindingKind, Report};
 use crate::schedule::Recorded;
 use crate::strategy::random::RandomWalk;
 use crate::strategy::Strategy;
 
-/// The test body: run once per execution.
-pub type TestFn = Arc<dyn Fn() + Send + Sync + 'static>;
+pub use super::body::TestFn;
 
 /// One exploration, as the exploration thread runs it.
 pub(crate) struct Run {
@@ -176,11 +176,10 @@ pub(crate) fn run(run: Run, beacon: Arc<Beacon>) -> (Report, bool) {
         }
         report.executions += 1;
         beacon.execution_started();
-        let body = f.clone();
         {
             let mut e = execution.borrow_mut();
             e.executions = report.executions;
-            e.reset(Box::new(move || body()));
+            e.reset(Body::Test(f.clone()));
         }
         let trapped = run_one(&execution, &mut threads, &mut pool, &beacon);
         if let Some((thread, outcome, stack_size)) = trapped {

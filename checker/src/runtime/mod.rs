@@ -16,6 +16,7 @@
 pub mod api;
 pub mod atomics;
 mod beacon;
+pub(crate) mod body;
 mod cancellation;
 mod context;
 mod coroutine;

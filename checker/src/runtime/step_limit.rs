@@ -1,6 +1,6 @@
 //! The `step_limit` finding: an execution that ran past `max_steps`, with who was running.
 
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{Event, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -12,11 +12,7 @@ type ThreadSteps = (ThreadId, usize, Vec<(Site, usize)>);
 
 /// The finding for an execution that exceeded `max_steps`, naming the threads that ran in its
 /// last steps and where each spent them.
-pub(crate) fn step_limit_finding(
-    trace: &[Event],
-    max_steps: u64,
-    names: &dyn ThreadNames,
-) -> Finding {
+pub(crate) fn step_limit_finding(trace: &[Event], max_steps: u64, names: &dyn Scene) -> Finding {
     let tail = &trace[trace.len().saturating_sub(TAIL)..];
     // Per thread: steps, and steps per site (first-seen order).
     let mut threads: Vec<ThreadSteps> = Vec::new();

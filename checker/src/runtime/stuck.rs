@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::beacon::Beacon;
 use super::execution::{Execution, ThreadState};
 use super::frames::{resolve, Frame};
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{Event, Op, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
 

@@ -2,7 +2,7 @@
 //! stale value (weak memory) explained.
 
 use crate::describe::ExecutionObjects;
-use crate::detector::ThreadNames;
+use crate::detector::Scene;
 use crate::event::{Event, MemOrder, ObjectId, Op, StoreId};
 use crate::report::{Finding, TraceStep};
 
@@ -16,7 +16,7 @@ pub(crate) fn describe(
     trace: &[Event],
     weak_reads: &[(usize, StoreId)],
     reference_counts: &[(ObjectId, &'static str)],
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) -> Vec<TraceStep> {
     let objects = ExecutionObjects::new(trace);
     let steps: Vec<(usize, &Event)> = trace
@@ -63,7 +63,7 @@ pub(crate) fn explain_weak_read(
     finding: &mut Finding,
     trace: &[Event],
     weak_reads: &[(usize, StoreId)],
-    names: &dyn ThreadNames,
+    names: &dyn Scene,
 ) {
     let Some(&(index, _)) = weak_reads.last() else {
         return;

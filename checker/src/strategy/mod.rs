@@ -108,6 +108,13 @@ pub trait Strategy: Send {
     fn forced_step(&mut self) {}
     /// An operation happened (partial-order reduction uses this).
     fn observe(&mut self, _event: &Event) {}
+    /// Whether [`Strategy::observe`], [`Strategy::forced_step`] and [`Strategy::recorded`] do
+    /// anything. Asked once per execution: when false, the runtime does not call them at every
+    /// event and step (random walks and PCT, whose executions are the hot loop of sampling).
+    /// Must stay the same within an execution.
+    fn follows_execution(&self) -> bool {
+        true
+    }
     /// The fair scheduler hid a spinning thread from this point. What is enabled then depends
     /// on how many steps each thread took, which reordering independent steps changes, so a
     /// reducing search must stop relying on sleep sets and explore every thread offered where

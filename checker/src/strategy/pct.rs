@@ -79,6 +79,10 @@ impl Pct {
 }
 
 impl Strategy for Pct {
+    fn follows_execution(&self) -> bool {
+        false
+    }
+
     fn steer_lasso(&mut self) -> bool {
         true
     }

@@ -40,6 +40,10 @@ pub(crate) fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
 }
 
 impl Strategy for RandomWalk {
+    fn follows_execution(&self) -> bool {
+        false
+    }
+
     fn steer_lasso(&mut self) -> bool {
         self.lasso
     }

@@ -2,16 +2,38 @@
 
 use std::io;
 use std::panic::Location;
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::{Arc, Mutex};
 
 use crate::event::{Site, ThreadId as ModelThreadId};
 use crate::real::{races, thread as real_thread};
 use crate::runtime::api;
+use crate::runtime::body::{Body, RunOnce, Spawned, TakeResult};
 
 use super::current::Thread;
 
-/// The result slot a model thread fills when its closure returns.
-pub(super) type Packet<T> = Arc<StdMutex<Option<T>>>;
+/// The result slot a model thread fills when its closure returns: the cell the thread ran its
+/// closure out of (`runtime::body::Spawned`), or, for a closure that need not be `Send`, a slot
+/// of its own.
+pub(super) struct Packet<T>(Arc<dyn TakeResult<T>>);
+
+// SAFETY: a packet is made only from a `Spawned<F, T>` with `F: Send` (`spawn_model_unchecked`)
+// or from a `Mutex<Option<T>>` (`spawn_model_boxed`); both are `Send` and `Sync` when `T: Send`.
+unsafe impl<T: Send> Send for Packet<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for Packet<T> {}
+
+impl<T> Packet<T> {
+    /// The thread's result, if it returned and nobody took the result yet.
+    fn take(&self) -> Option<T> {
+        self.0.take_result()
+    }
+}
+
+impl<T> TakeResult<T> for Mutex<Option<T>> {
+    fn take_result(&self) -> Option<T> {
+        self.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
 
 /// Starts a model thread running `f`, writing its result into the returned packet.
 pub(super) fn spawn_model<F, T>(
@@ -20,8 +42,8 @@ pub(super) fn spawn_model<F, T>(
     site: &'static Location<'static>,
 ) -> (ModelThreadId, Packet<T>)
 where
-    F: FnOnce() -> T + 'static,
-    T: 'static,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
 {
     // SAFETY: everything is 'static.
     unsafe { spawn_model_unchecked(f, builder, site) }
@@ -38,19 +60,45 @@ pub(super) unsafe fn spawn_model_unchecked<'a, F, T>(
     site: &'static Location<'static>,
 ) -> (ModelThreadId, Packet<T>)
 where
-    F: FnOnce() -> T + 'a,
-    T: 'a,
+    F: FnOnce() -> T + Send + 'a,
+    T: Send + 'a,
 {
-    let packet: Packet<T> = Arc::new(StdMutex::new(None));
-    let slot = packet.clone();
-    let body: Box<dyn FnOnce() + 'a> = Box::new(move || {
+    // One allocation holds the closure, then the result.
+    let cell = Arc::new(Spawned::new(f));
+    let run: Arc<dyn RunOnce + 'a> = cell.clone();
+    let packet: Arc<dyn TakeResult<T> + 'a> = cell;
+    // SAFETY: guaranteed by the caller: the closure runs (or is leaked with its execution)
+    // before its borrows end, and the join handle that holds the result lives no longer than
+    // they do.
+    let run =
+        unsafe { std::mem::transmute::<Arc<dyn RunOnce + 'a>, Arc<dyn RunOnce + 'static>>(run) };
+    // SAFETY: as above.
+    let packet = unsafe {
+        std::mem::transmute::<Arc<dyn TakeResult<T> + 'a>, Arc<dyn TakeResult<T> + 'static>>(packet)
+    };
+    let id = api::spawn_body(Body::Spawned(run), builder.name, builder.stack_size, site);
+    (id, Packet(packet))
+}
+
+/// [`spawn_model`] for a closure that need not be `Send` (the loom facade's `spawn`): the
+/// closure is boxed and writes its result into a slot of its own.
+fn spawn_model_boxed<F, T>(
+    f: F,
+    builder: Builder,
+    site: &'static Location<'static>,
+) -> (ModelThreadId, Packet<T>)
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let result = slot.clone();
+    let body = Box::new(move || {
         let value = f();
-        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+        *result.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
     });
-    // SAFETY: guaranteed by the caller.
-    let body: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(body) };
     let id = api::spawn(body, builder.name, builder.stack_size, site);
-    (id, packet)
+    (id, Packet(slot))
 }
 
 /// Joins a model thread and takes its result: its value, or the payload of its panic (which
@@ -61,7 +109,7 @@ pub(super) fn join_model<T>(
     site: &'static Location<'static>,
 ) -> std::thread::Result<T> {
     let panicked = api::join(id, site);
-    let value = packet.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let value = packet.take();
     match (value, panicked) {
         (Some(value), _) => Ok(value),
         (None, Some(payload)) => Err(payload),
@@ -144,6 +192,17 @@ impl<H: StdHandle<T>, T> Handle<H, T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// The handle of model thread `id`, whose result `packet` receives.
+    fn model(id: ModelThreadId, packet: Packet<T>) -> Self {
+        JoinHandle {
+            inner: Handle::Model {
+                id,
+                packet,
+                thread: Thread::model(id),
+            },
+        }
+    }
+
     /// Waits for the thread to finish and returns its result.
     ///
     /// # Errors
@@ -222,7 +281,8 @@ impl Builder {
         T: Send + 'static,
     {
         if api::in_model() {
-            return Ok(self.spawn_in_model(f, Location::caller()));
+            let (id, packet) = spawn_model(f, self, Location::caller());
+            return Ok(JoinHandle::model(id, packet));
         }
         let id = races::spawn(Location::caller());
         let handle = self.into_std().spawn(move || {
@@ -259,14 +319,8 @@ impl Builder {
         F: FnOnce() -> T + 'static,
         T: 'static,
     {
-        let (id, packet) = spawn_model(f, self, site);
-        JoinHandle {
-            inner: Handle::Model {
-                id,
-                packet,
-                thread: Thread::model(id),
-            },
-        }
+        let (id, packet) = spawn_model_boxed(f, self, site);
+        JoinHandle::model(id, packet)
     }
 
     pub(super) fn into_std(self) -> std::thread::Builder {
