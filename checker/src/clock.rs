@@ -119,12 +119,12 @@ impl VectorClock {
     /// Raises every component to at least `other`'s (the pointwise maximum).
     #[inline]
     pub fn join(&mut self, other: &VectorClock) {
-        if self.0.len() < other.0.len() {
-            self.0.resize(other.0.len(), 0);
-        }
-        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+        let common = self.0.len().min(other.0.len());
+        for (mine, theirs) in self.0[..common].iter_mut().zip(&other.0[..common]) {
             *mine = (*mine).max(*theirs);
         }
+        // Components this clock lacks are 0: the other clock's are the maximum.
+        self.0.extend_from_slice(&other.0[common..]);
     }
 
     /// Makes this clock a copy of `other`, reusing this clock's allocation.

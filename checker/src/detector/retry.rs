@@ -88,19 +88,11 @@ impl RetryTracker {
             } => self.release(event, object),
             // Taking a lock looks at what it protects and may change it; releasing it changes
             // the version but is not a new look (the next acquisition at the same place is).
-            Op::Acquire { .. } => {
-                let kind = self.read(event, object);
-                self.write(event, object, None);
-                kind
-            }
-            Op::Release { .. } => {
-                let kind = self.release(event, object);
-                self.write(event, object, None);
-                kind
-            }
+            Op::Acquire { .. } => self.read_and_write(event, object),
+            Op::Release { .. } => self.release_and_write(event, object),
             Op::Create { .. } | Op::Block { .. } => StepKind::Progress,
             _ => {
-                self.write(event, object, Some(event.site));
+                self.write(event, object);
                 StepKind::Progress
             }
         }
@@ -126,16 +118,41 @@ impl RetryTracker {
         }
     }
 
-    /// A write: a new version, which the writer itself knows; `site` becomes its last look at
-    /// the object when given.
-    fn write(&mut self, event: &Event, object: ObjectId, site: Option<Site>) {
-        let version = grow(&mut self.versions, object.index());
-        *version += 1;
-        let version = *version;
+    /// A write: a new version, which the writer itself knows; its site becomes the writer's
+    /// last look at the object.
+    fn write(&mut self, event: &Event, object: ObjectId) {
+        let version = bump(&mut self.versions, object);
         let (look, _) = self.look(event, object);
         look.version = version;
-        if let Some(site) = site {
-            look.site = site;
+        look.site = event.site;
+    }
+
+    /// Releasing a lock taken exclusively: part of a spin when taking it was a retry, and a
+    /// write (a new version the releaser knows; its last look keeps the site it took the lock
+    /// at), with one look.
+    fn release_and_write(&mut self, event: &Event, object: ObjectId) -> StepKind {
+        let version = bump(&mut self.versions, object);
+        let (look, _) = self.look(event, object);
+        look.version = version;
+        if look.retried {
+            StepKind::Retry(object)
+        } else {
+            StepKind::Progress
+        }
+    }
+
+    /// [`RetryTracker::read`], then a write by the same step (taking a lock), with one look.
+    fn read_and_write(&mut self, event: &Event, object: ObjectId) -> StepKind {
+        let version = bump(&mut self.versions, object);
+        let (look, new) = self.look(event, object);
+        let retry = !new && look.version + 1 == version && std::ptr::eq(look.site, event.site);
+        look.version = version;
+        look.site = event.site;
+        look.retried = retry;
+        if retry {
+            StepKind::Retry(object)
+        } else {
+            StepKind::Progress
         }
     }
 
@@ -164,6 +181,14 @@ impl RetryTracker {
             StepKind::Progress
         }
     }
+}
+
+/// Counts a write of `object` in `versions`; returns its new version.
+#[inline]
+fn bump(versions: &mut Vec<u64>, object: ObjectId) -> u64 {
+    let version = grow(versions, object.index());
+    *version += 1;
+    *version
 }
 
 #[cfg(test)]

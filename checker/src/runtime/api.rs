@@ -6,8 +6,10 @@
 use std::any::Any;
 use std::sync::{Arc, Weak};
 
+use corosensei::Yielder;
+
 use super::context::{self, with};
-use super::execution::{Body, ThreadState};
+use super::execution::{Body, Execution, ThreadState};
 use super::pending_future::{registration_stack, PendingFuture};
 use crate::detector::panic::{blocked_while_unwinding, panic_finding, PanicRecord};
 use crate::event::{LockMode, ObjectId, Op, Site, ThreadId, WaitFor, WakeReason};
@@ -18,19 +20,44 @@ pub fn in_model() -> bool {
     context::in_model_thread()
 }
 
-/// Suspends the current model thread and resumes `next`, if it is another thread.
-fn switch_to(next: ThreadId) {
-    let yielder = with(|e| {
-        if next == e.current {
-            return None;
+/// What the current model thread does after a scheduling decision.
+enum Then {
+    /// It was chosen again: it goes on.
+    GoOn,
+    /// Another thread runs next: the current one suspends on its yielder.
+    Suspend(*const Yielder<(), ()>),
+    /// The execution is over: the current one suspends for good.
+    Abandon(*const Yielder<(), ()>),
+}
+
+/// The [`Then`] of the decision `next` (a thread, or `None` when the execution is over), worked
+/// out inside the execution's borrow that took the decision, so that a scheduling point borrows
+/// the execution once.
+fn then(e: &mut Execution, next: Option<ThreadId>) -> Then {
+    match next {
+        Some(t) if t == e.current => Then::GoOn,
+        Some(t) => {
+            e.next = Some(t);
+            Then::Suspend(e.thread(e.current).yielder)
         }
-        e.next = Some(next);
-        Some(e.thread(e.current).yielder)
-    });
-    if let Some(yielder) = yielder {
+        None => {
+            e.next = None;
+            Then::Abandon(e.thread(e.current).yielder)
+        }
+    }
+}
+
+/// Does what [`then`] decided, outside the execution's borrow.
+fn follow(then: Then) {
+    match then {
+        Then::GoOn => {}
         // SAFETY: the yielder belongs to the running coroutine (set when it started) and lives
         // on its stack for as long as the coroutine runs.
-        unsafe { (*yielder).suspend(()) }
+        Then::Suspend(yielder) => unsafe { (*yielder).suspend(()) },
+        Then::Abandon(yielder) => loop {
+            // SAFETY: as above; the scheduler will not resume this coroutine again.
+            unsafe { (*yielder).suspend(()) }
+        },
     }
 }
 
@@ -58,7 +85,7 @@ pub fn point(site: Site, yielded: bool) {
     if unwinding() {
         return;
     }
-    let next = with(|e| {
+    follow(with(|e| {
         let me = e.current;
         let slot = e.thread(me);
         slot.at = Some(site);
@@ -66,12 +93,9 @@ pub fn point(site: Site, yielded: bool) {
             // The thread caught its panic and went on.
             slot.panic = None;
         }
-        e.pick_next(Some(me), yielded)
-    });
-    match next {
-        Some(t) => switch_to(t),
-        None => abandon(),
-    }
+        let next = e.pick_next(Some(me), yielded);
+        then(e, next)
+    }));
 }
 
 /// Records an event of the current thread; ends the execution if a detector says it cannot
@@ -88,7 +112,7 @@ pub fn emit(object: Option<ObjectId>, op: Op, site: Site) {
 /// Blocks the current thread on `wait` until another thread wakes it (or, when `timeout`, until
 /// the scheduler lets the timeout fire). Returns why it woke.
 pub fn block(wait: WaitFor, timeout: bool, site: Site) -> WakeReason {
-    let next = with(|e| {
+    follow(with(|e| {
         let me = e.current;
         if unwinding() {
             // A `Drop` that blocks while the thread unwinds: the panic is the finding.
@@ -101,16 +125,13 @@ pub fn block(wait: WaitFor, timeout: bool, site: Site) -> WakeReason {
             blocked_while_unwinding(&mut finding, me, site, &what);
             e.fail(finding);
             e.tainted = true;
-            return None;
+            return then(e, None);
         }
         e.block_current(wait, timeout);
         e.emit(None, Op::Block { wait }, site);
-        e.pick_next(None, false)
-    });
-    match next {
-        Some(t) => switch_to(t),
-        None => abandon(),
-    }
+        let next = e.pick_next(None, false);
+        then(e, next)
+    }));
     with(|e| {
         let me = e.current;
         e.thread(me).wake
@@ -600,14 +621,13 @@ pub(crate) fn finish_thread(result: std::thread::Result<()>) {
             record_panic(payload);
         }
     }
-    let next = with(|e| {
+    with(|e| {
         let me = e.current;
         e.thread(me).state = ThreadState::Finished;
         e.emit(None, Op::Exit, crate::event::internal_site());
         e.wake_joiners(me);
-        e.pick_next(None, false)
+        e.next = e.pick_next(None, false);
     });
-    with(|e| e.next = next);
 }
 
 /// A panic escaped the current thread's closure (or a thread-local's destructor). The main
