@@ -134,36 +134,20 @@ impl RetryTracker {
         let version = bump(&mut self.versions, object);
         let (look, _) = self.look(event, object);
         look.version = version;
-        if look.retried {
-            StepKind::Retry(object)
-        } else {
-            StepKind::Progress
-        }
+        retry_if(look.retried, object)
     }
 
     /// [`RetryTracker::read`], then a write by the same step (taking a lock), with one look.
     fn read_and_write(&mut self, event: &Event, object: ObjectId) -> StepKind {
         let version = bump(&mut self.versions, object);
         let (look, new) = self.look(event, object);
-        let retry = !new && look.version + 1 == version && std::ptr::eq(look.site, event.site);
-        look.version = version;
-        look.site = event.site;
-        look.retried = retry;
-        if retry {
-            StepKind::Retry(object)
-        } else {
-            StepKind::Progress
-        }
+        look.take(new, version - 1, version, event, object)
     }
 
     /// Releasing a lock is part of a spin when taking it was a retry.
     fn release(&mut self, event: &Event, object: ObjectId) -> StepKind {
         let (look, _) = self.look(event, object);
-        if look.retried {
-            StepKind::Retry(object)
-        } else {
-            StepKind::Progress
-        }
+        retry_if(look.retried, object)
     }
 
     /// A look: a retry when it is at the same place as the thread's last look at the object and
@@ -171,15 +155,36 @@ impl RetryTracker {
     fn read(&mut self, event: &Event, object: ObjectId) -> StepKind {
         let version = *grow(&mut self.versions, object.index());
         let (look, new) = self.look(event, object);
-        let retry = !new && look.version == version && std::ptr::eq(look.site, event.site);
-        look.version = version;
-        look.site = event.site;
-        look.retried = retry;
-        if retry {
-            StepKind::Retry(object)
-        } else {
-            StepKind::Progress
-        }
+        look.take(new, version, version, event, object)
+    }
+}
+
+impl Look {
+    /// Takes in a look at `object` by `event` that found version `found` and leaves it at
+    /// `now`: a retry when this look is not `new`, was at the same place and found the same
+    /// version last time.
+    fn take(
+        &mut self,
+        new: bool,
+        found: u64,
+        now: u64,
+        event: &Event,
+        object: ObjectId,
+    ) -> StepKind {
+        let retry = !new && self.version == found && std::ptr::eq(self.site, event.site);
+        self.version = now;
+        self.site = event.site;
+        self.retried = retry;
+        retry_if(retry, object)
+    }
+}
+
+/// A retry at `object` if `retry`, else progress.
+fn retry_if(retry: bool, object: ObjectId) -> StepKind {
+    if retry {
+        StepKind::Retry(object)
+    } else {
+        StepKind::Progress
     }
 }
 
