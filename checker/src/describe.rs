@@ -35,7 +35,7 @@ pub trait Scene {
 #[derive(Default)]
 pub struct Noting<N> {
     /// Names the threads.
-    pub names: N,
+    names: N,
     created: Vec<Option<(ObjectKind, Site)>>,
 }
 
@@ -104,6 +104,28 @@ pub struct AwaitSite {
     pub column: u32,
     /// The function around it (an `async fn` shows as `name::{{closure}}`).
     pub function: String,
+}
+
+/// "Mutex `a` (created at src/lib.rs:4)", "the Mutex created at src/lib.rs:4", or
+/// "object #3" when `scene` does not know its creation (see [`ObjectName`]).
+pub(crate) fn name_object(scene: &dyn Scene, object: ObjectId) -> String {
+    match scene.object(object) {
+        Some((kind, site)) => {
+            let sites =
+                (0..scene.object_count()).filter_map(|o| Some(scene.object(ObjectId(o))?.1));
+            let shared = sites.clone().filter(|s| *s == site).count() > 1;
+            ObjectName::new(kind, site, shared.then_some(object.0))
+                .among(sites)
+                .long()
+        }
+        None => format!("object #{}", object.0),
+    }
+}
+
+/// `object` as a finding's structured data records it, if `scene` knows its creation.
+pub(crate) fn object_ref(scene: &dyn Scene, object: ObjectId) -> Option<crate::report::ObjectRef> {
+    let (kind, site) = scene.object(object)?;
+    Some(ObjectName::new(kind, site, None).object_ref())
 }
 
 /// Names threads by number only; the main thread is thread 0.

@@ -14,8 +14,9 @@
 
 use std::collections::VecDeque;
 
-use super::objects::{at, describe, object_ref, Recycle, Recycled};
+use super::objects::{at, Recycle, Recycled};
 use super::{Detector, Interest, Scene};
+use crate::describe::{name_object, object_ref};
 use crate::event::{Event, ObjectId, Op, OpKind, Site, StoreId, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -210,8 +211,8 @@ impl AbaDetector {
         names: &dyn Scene,
     ) -> Finding {
         let me = names.label(cas.thread);
-        let location = describe(names, seen.object);
-        let data = describe(names, stale.object);
+        let location = name_object(names, seen.object);
+        let data = name_object(names, stale.object);
         let a = seen.value;
         let mut finding = Finding::new(
             FindingKind::Aba,

@@ -9,9 +9,9 @@
 //! For a barrier it counts the threads that arrived, and how many it needs once a round has
 //! passed (the events of a completed round show it).
 
-use super::objects::{at, describe, grow, object_ref};
+use super::objects::{at, grow};
 use super::{Detector, Scene};
-use crate::describe::{join_words, without_closures, PendingAwait};
+use crate::describe::{join_words, name_object, object_ref, without_closures, PendingAwait};
 use crate::event::{Event, LockMode, ObjectId, ObjectKind, Op, Site, ThreadId, WaitFor};
 use crate::holdings::{Held, Holdings};
 use crate::report::{Finding, FindingKind, SiteRole, SourceRef};
@@ -251,13 +251,15 @@ impl DeadlockDetector {
             return;
         }
         let what = match wait {
-            WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", describe(names, o)),
-            WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", describe(names, o)),
-            WaitFor::Condvar(o) => format!("on {}", describe(names, o)),
-            WaitFor::Receive(o) => format!("to receive from {}", describe(names, o)),
-            WaitFor::Send(o) => format!("to send on {}", describe(names, o)),
-            WaitFor::Barrier(o) => format!("at {}", describe(names, o)),
-            WaitFor::Once(o) => format!("for the initialiser of {} to finish", describe(names, o)),
+            WaitFor::Lock(o, LockMode::Exclusive) => format!("to lock {}", name_object(names, o)),
+            WaitFor::Lock(o, LockMode::Shared) => format!("to read-lock {}", name_object(names, o)),
+            WaitFor::Condvar(o) => format!("on {}", name_object(names, o)),
+            WaitFor::Receive(o) => format!("to receive from {}", name_object(names, o)),
+            WaitFor::Send(o) => format!("to send on {}", name_object(names, o)),
+            WaitFor::Barrier(o) => format!("at {}", name_object(names, o)),
+            WaitFor::Once(o) => {
+                format!("for the initialiser of {} to finish", name_object(names, o))
+            }
             WaitFor::Join(t) => format!("to join {}", names.label(t)),
             WaitFor::Park => "in park()".to_string(),
             WaitFor::Spin => "in a spin loop for another thread to write what it reads".to_string(),
@@ -376,7 +378,7 @@ impl DeadlockDetector {
             .iter()
             .find(|h| h.object == object)?;
         let who = names.label(event.thread);
-        let what = describe(names, object);
+        let what = name_object(names, object);
         let mut finding = Finding::new(
             FindingKind::Deadlock,
             format!("{who} locks {what} again while it already holds it"),

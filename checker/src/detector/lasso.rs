@@ -17,9 +17,9 @@
 
 use std::collections::HashSet;
 
-use super::objects::{at, describe, grow, object_ref};
+use super::objects::{at, grow};
 use super::Scene;
-use crate::describe::join_words;
+use crate::describe::{join_words, name_object, object_ref};
 use crate::event::{Event, ObjectId, Op, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -329,16 +329,16 @@ pub fn starving(round: &[Event]) -> Option<(Vec<ThreadId>, Vec<ThreadId>)> {
 /// How a starvation finding names what its victims fail to get: the contended objects of
 /// `round`, "a", "a and b".
 pub fn contended_names(round: &[Event], names: &dyn Scene) -> String {
-    let names: Vec<String> = contended(round)
+    let objects: Vec<String> = contended(round)
         .into_iter()
-        .map(|o| describe(names, o))
+        .map(|o| name_object(names, o))
         .collect();
-    join_words(&names)
+    join_words(&objects)
 }
 
 /// The finding for a confirmed round.
 fn render(c: &Confirming, names: &dyn Scene) -> Finding {
-    let describe = |e: &Event| crate::describe::action(e, &|o| describe(names, o), names);
+    let in_words = |e: &Event| crate::describe::action(e, &|o| name_object(names, o), names);
     let threads = threads_of(&c.round);
     let label = |list: &[ThreadId]| -> String {
         let labels: Vec<String> = list.iter().map(|t| names.label(*t)).collect();
@@ -387,7 +387,7 @@ fn render(c: &Confirming, names: &dyn Scene) -> Finding {
         finding.notes.push(format!(
             "  {} {} at {}",
             names.label(e.thread),
-            describe(e),
+            in_words(e),
             at(e.site)
         ));
     }
@@ -403,7 +403,7 @@ fn render(c: &Confirming, names: &dyn Scene) -> Finding {
         if let Some((e, _)) = &f.failed {
             finding.notes.push(format!(
                 "each round, {who} tries and fails: it {} at {}",
-                describe(e),
+                in_words(e),
                 at(e.site)
             ));
             finding = finding.site_by(

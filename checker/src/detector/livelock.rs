@@ -18,11 +18,11 @@ use std::collections::{HashMap, VecDeque};
 use crate::fast_hash::FastHash;
 
 use super::lasso::Lasso;
-use super::objects::{at, describe, object_ref};
+use super::objects::at;
 use super::retry::{RetryTracker, StepKind};
 use super::state_hash::{Change, StateHash};
 use super::{Detector, Scene};
-use crate::describe::join_words;
+use crate::describe::{join_words, name_object, object_ref};
 use crate::event::{Event, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -97,7 +97,7 @@ impl LivelockDetector {
     }
 
     fn describe(&self, event: &Event, names: &dyn Scene) -> String {
-        crate::describe::action(event, &|o| describe(names, o), names)
+        crate::describe::action(event, &|o| name_object(names, o), names)
     }
 
     /// The finding after `window` steps without a new state; `round` is the steps between the

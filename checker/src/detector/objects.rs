@@ -1,8 +1,6 @@
-//! Small pieces every detector needs: growable tables, site formatting, and the names of the
-//! objects its [`Scene`] knows.
+//! Small pieces every detector needs: growable tables and site formatting.
 
-use crate::describe::Scene;
-use crate::event::{ObjectId, Site};
+use crate::event::Site;
 
 /// `table[index]`, growing the table when needed (detectors index by thread and object).
 #[inline]
@@ -68,28 +66,6 @@ impl<T: Recycle> Recycled<T> {
 /// `file:line:column` of a site.
 pub(crate) fn at(site: Site) -> String {
     format!("{}:{}:{}", site.file(), site.line(), site.column())
-}
-
-/// "Mutex `a` (created at src/lib.rs:4)", "the Mutex created at src/lib.rs:4", or
-/// "object #3" when `scene` does not know its creation (see [`crate::describe::ObjectName`]).
-pub(crate) fn describe(scene: &dyn Scene, object: ObjectId) -> String {
-    match scene.object(object) {
-        Some((kind, site)) => {
-            let sites =
-                (0..scene.object_count()).filter_map(|o| Some(scene.object(ObjectId(o))?.1));
-            let shared = sites.clone().filter(|s| *s == site).count() > 1;
-            crate::describe::ObjectName::new(kind, site, shared.then_some(object.0))
-                .among(sites)
-                .long()
-        }
-        None => format!("object #{}", object.0),
-    }
-}
-
-/// `object` as a finding's structured data records it, if `scene` knows its creation.
-pub(crate) fn object_ref(scene: &dyn Scene, object: ObjectId) -> Option<crate::report::ObjectRef> {
-    let (kind, site) = scene.object(object)?;
-    Some(crate::describe::ObjectName::new(kind, site, None).object_ref())
 }
 
 #[cfg(test)]

@@ -10,9 +10,10 @@
 //! a flag that the second thread read from the first but with too weak an ordering, a lock that
 //! only one side held (or two different locks), or no synchronisation at all.
 
-use super::objects::{at, describe, grow, object_ref};
+use super::objects::{at, grow};
 use super::{Detector, Scene};
 use crate::clock::{Epoch, VectorClock};
+use crate::describe::{name_object, object_ref};
 use crate::event::{Event, LockMode, ObjectId, Op, Site, ThreadId};
 use crate::happens_before::{acquires, releases, HappensBefore};
 use crate::report::{Finding, FindingKind, SiteRole};
@@ -222,7 +223,7 @@ impl DataRaceDetector {
             format!(
                 "data race on {}: {first} {} it and {second} {} it, and neither access happens \
                  before the other",
-                describe(names, cell),
+                name_object(names, cell),
                 earlier.verb(),
                 now.verb()
             ),
@@ -273,7 +274,7 @@ impl DataRaceDetector {
                 (
                     format!(
                         "both hold {}, but a read lock does not exclude other readers",
-                        describe(names, a)
+                        name_object(names, a)
                     ),
                     "take the write lock for the write".to_string(),
                 )
@@ -282,15 +283,15 @@ impl DataRaceDetector {
                 format!(
                     "{first} holds {} and {second} holds {}: different locks do not order each \
                      other",
-                    describe(names, a),
-                    describe(names, b)
+                    name_object(names, a),
+                    name_object(names, b)
                 ),
                 "guard the cell with one lock".to_string(),
             ),
             (Some((a, _)), None) => (
                 format!(
                     "{first} holds {} at its {}, but {second} does not hold it at its {}",
-                    describe(names, a),
+                    name_object(names, a),
                     earlier.noun(),
                     now.noun()
                 ),
@@ -299,7 +300,7 @@ impl DataRaceDetector {
             (None, Some((b, _))) => (
                 format!(
                     "{second} holds {} at its {}, but {first} did not hold it at its {}",
-                    describe(names, b),
+                    name_object(names, b),
                     now.noun(),
                     earlier.noun()
                 ),
@@ -342,7 +343,7 @@ impl DataRaceDetector {
             || hb
                 .last_acquire_fence(now.thread())
                 .is_some_and(|i| i > load.index);
-        let name = describe(names, flag);
+        let name = name_object(names, flag);
         let (noun, later) = (earlier.noun(), now.noun());
         let (why, help) = match (published, acquired) {
             (false, false) => (
@@ -485,7 +486,7 @@ impl DataRaceDetector {
             format!(
                 "data race on {}: {me} reads it without synchronising (`unsync_load`) while \
                  {relation}",
-                describe(names, read.object)
+                name_object(names, read.object)
             ),
         )
         .note(format!("{writer_name} stores it at {}", at(store_site)))

@@ -13,8 +13,9 @@
 //! were bypassed). A streak ends when the thread gets the resource, blocks, finishes, or makes
 //! progress by writing something else.
 
-use super::objects::{at, describe, grow, object_ref};
+use super::objects::{at, grow};
 use super::{Detector, Scene};
+use crate::describe::{name_object, object_ref};
 use crate::event::{Access, Event, ObjectId, Op, Site, ThreadId};
 use crate::report::{Finding, FindingKind, SiteRole};
 
@@ -108,7 +109,7 @@ impl StarvationDetector {
         let s = self.streaks[starved.index()]
             .as_ref()
             .expect("a starving thread has a streak");
-        let resource = describe(names, s.resource);
+        let resource = name_object(names, s.resource);
         let mut finding = Finding::new(
             FindingKind::Starvation,
             format!(

@@ -8,8 +8,9 @@ use std::sync::{Arc, Weak};
 
 use corosensei::Yielder;
 
+use super::body::Body;
 use super::context::{self, with};
-use super::execution::{Body, Execution, ThreadState};
+use super::execution::{Execution, ThreadState};
 use super::pending_future::{registration_stack, PendingFuture};
 use crate::detector::panic::{blocked_while_unwinding, panic_finding, PanicRecord};
 use crate::event::{LockMode, ObjectId, Op, Site, ThreadId, WaitFor, WakeReason};
@@ -40,10 +41,23 @@ fn then(e: &mut Execution, next: Option<ThreadId>) -> Then {
             e.next = Some(t);
             Then::Suspend(e.thread(e.current).yielder)
         }
-        None => {
-            e.next = None;
-            Then::Abandon(e.thread(e.current).yielder)
-        }
+        None => Then::Abandon(abandoning(e)),
+    }
+}
+
+/// Ends the execution from the current thread, inside the execution's borrow; returns the
+/// yielder it then suspends on for good.
+fn abandoning(e: &mut Execution) -> *const Yielder<(), ()> {
+    e.next = None;
+    e.thread(e.current).yielder
+}
+
+/// Suspends the current coroutine on `yielder` for good: the scheduler will not resume it.
+fn suspend_for_good(yielder: *const Yielder<(), ()>) -> ! {
+    loop {
+        // SAFETY: the yielder belongs to the running coroutine (set when it started) and lives
+        // on its stack for as long as the coroutine runs.
+        unsafe { (*yielder).suspend(()) }
     }
 }
 
@@ -54,23 +68,13 @@ fn follow(then: Then) {
         // SAFETY: the yielder belongs to the running coroutine (set when it started) and lives
         // on its stack for as long as the coroutine runs.
         Then::Suspend(yielder) => unsafe { (*yielder).suspend(()) },
-        Then::Abandon(yielder) => loop {
-            // SAFETY: as above; the scheduler will not resume this coroutine again.
-            unsafe { (*yielder).suspend(()) }
-        },
+        Then::Abandon(yielder) => suspend_for_good(yielder),
     }
 }
 
 /// Ends the execution: the current thread is never resumed.
 pub(crate) fn abandon() -> ! {
-    let yielder = with(|e| {
-        e.next = None;
-        e.thread(e.current).yielder
-    });
-    loop {
-        // SAFETY: as in `switch_to`; the scheduler will not resume this coroutine again.
-        unsafe { (*yielder).suspend(()) }
-    }
+    suspend_for_good(with(abandoning))
 }
 
 /// Whether the current model thread is unwinding from a panic. While it is, operations run

@@ -53,8 +53,8 @@ pub(crate) struct Spawned<F, T> {
 enum Stage<F, T> {
     /// Not started: the closure.
     Ready(F),
-    /// Running, or it panicked.
-    Running,
+    /// Running, panicked, or its result taken.
+    Empty,
     /// Returned: its result, until the join handle takes it.
     Done(T),
 }
@@ -75,7 +75,7 @@ impl<F, T> Spawned<F, T> {
 
 impl<F: FnOnce() -> T, T> RunOnce for Spawned<F, T> {
     fn run_once(&self) {
-        let stage = std::mem::replace(&mut *self.stage(), Stage::Running);
+        let stage = std::mem::replace(&mut *self.stage(), Stage::Empty);
         let Stage::Ready(f) = stage else {
             *self.stage() = stage;
             return;
@@ -90,7 +90,7 @@ impl<F: FnOnce() -> T, T> RunOnce for Spawned<F, T> {
 impl<F, T> TakeResult<T> for Spawned<F, T> {
     fn take_result(&self) -> Option<T> {
         let mut stage = self.stage();
-        match std::mem::replace(&mut *stage, Stage::Running) {
+        match std::mem::replace(&mut *stage, Stage::Empty) {
             Stage::Done(value) => Some(value),
             other => {
                 *stage = other;

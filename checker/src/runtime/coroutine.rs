@@ -12,8 +12,8 @@ use corosensei::trap::CoroutineTrapHandler;
 use corosensei::{Coroutine, CoroutineResult};
 
 use super::api;
+use super::body::Body;
 use super::context::with;
-use super::execution::Body;
 
 /// std's default stack size for spawned threads.
 const STD_DEFAULT_STACK: usize = 2 << 20;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use corosensei::Yielder;
 
 use super::beacon::Beacon;
+use super::body::Body;
 use super::cancellation::Cancellations;
 use super::fairness::Fairness;
 use super::lasso::LassoReplay;
@@ -26,9 +27,6 @@ use crate::event::{
 use crate::report::{Finding, FindingKind};
 use crate::schedule::Decision;
 use crate::strategy::{Strategy, ThreadChoice};
-
-/// A model thread's closure.
-pub(crate) use super::body::Body;
 
 /// Spurious wakeups one execution may contain, so that a `while` loop around a wait terminates.
 const SPURIOUS_BUDGET: u32 = 2;
